@@ -1,0 +1,143 @@
+import { invalidArgument } from "./invalid-argument.js";
+import { isMessageEffect, type MessageEffect, messageEffectNames } from "./message-effect.js";
+
+/**
+ * Checks that an options argument is absent or a plain object.
+ *
+ * @internal not covered by semver
+ */
+export function checkOptionsObject(field: string, value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidArgument(field, `${field} must be an object or omitted`, value);
+  }
+}
+
+/**
+ * `setTyping` takes a real boolean: a truthy string such as "false" would otherwise
+ * show the indicator.
+ *
+ * @internal not covered by semver
+ */
+export function checkBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== "boolean") {
+    throw invalidArgument(
+      field,
+      `${field} must be true (show typing) or false (hide typing)`,
+      value,
+    );
+  }
+  return value;
+}
+
+/**
+ * Background image bytes: a non-empty Uint8Array (a Node Buffer is one).
+ *
+ * @internal not covered by semver
+ */
+export function checkImageBytes(field: string, value: unknown): Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw invalidArgument(
+      field,
+      `${field} must be the image bytes as a Uint8Array or Buffer (JPEG, PNG, HEIC or HEIF)`,
+      value,
+    );
+  }
+  if (value.byteLength === 0) {
+    throw invalidArgument(
+      field,
+      `${field} must not be empty; pass the bytes of a JPEG, PNG, HEIC or HEIF image`,
+      value,
+    );
+  }
+  return value;
+}
+
+/**
+ * An idempotency key: a non-empty string without surrounding whitespace, so two
+ * spellings of one key cannot both exist.
+ *
+ * @internal not covered by semver
+ */
+export function checkClientMessageId(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.trim() === "" || value.trim() !== value) {
+    throw invalidArgument(
+      field,
+      `${field} must be a non-empty string without leading or trailing whitespace, e.g. a UUID, or omitted`,
+      value,
+    );
+  }
+  return value;
+}
+
+/**
+ * The opening message text: non-empty, so an empty bubble is never sent.
+ *
+ * @internal not covered by semver
+ */
+export function checkMessageText(field: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.trim() === "") {
+    throw invalidArgument(
+      field,
+      `${field} must be non-empty text, or omitted to create the chat without a message`,
+      value,
+    );
+  }
+  return value;
+}
+
+/**
+ * An effect is one of {@link MessageEffect} and only allowed with a message.
+ *
+ * @internal not covered by semver
+ */
+export function checkEffect(
+  field: string,
+  value: unknown,
+  hasMessage: boolean,
+): MessageEffect | undefined {
+  if (value === undefined) return undefined;
+  if (!isMessageEffect(value)) {
+    throw invalidArgument(field, `${field} must be one of ${messageEffectNames}`, value);
+  }
+  if (!hasMessage) {
+    throw invalidArgument(
+      field,
+      `${field} applies to the opening message, so it is only allowed together with options.message`,
+      value,
+    );
+  }
+  return value;
+}
+
+/**
+ * An optional boolean flag such as `includeArchived`.
+ *
+ * @internal not covered by semver
+ */
+export function checkOptionalBoolean(field: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "boolean") {
+    throw invalidArgument(field, `${field} must be true, false or omitted`, value);
+  }
+  return value;
+}
+
+/**
+ * An optional AbortSignal; anything else would fail deep inside the transport.
+ *
+ * @internal not covered by semver
+ */
+export function checkSignal(field: string, value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) {
+    throw invalidArgument(
+      field,
+      `${field} must be an AbortSignal (from an AbortController) or omitted`,
+      value,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,34 @@
+/** Capability names a Threadline server lists in `GetServerInfo`. */
+export const capability = {
+  catchUpBatches: "threadline.catch_up_batches",
+  subscribeEvents: "threadline.subscribe_events",
+  fetchEvents: "threadline.fetch_events",
+  chatArchive: "threadline.chat_archive",
+  logInfo: "threadline.log_info",
+} as const;
+
+/** What the connected server supports. */
+export interface ServerCapabilities {
+  /** Server name; `undefined` for a plain photon.imessage.v1 server. */
+  readonly serverName: string | undefined;
+  /** Server version; `undefined` for a plain photon.imessage.v1 server. */
+  readonly serverVersion: string | undefined;
+  /** Capability names; empty for a plain photon.imessage.v1 server (GetServerInfo UNIMPLEMENTED). */
+  readonly capabilities: ReadonlySet<string>;
+  /** How often idle long-lived streams send a heartbeat, in ms (15000 when the server does not say). */
+  readonly heartbeatIntervalMs: number;
+  /** Largest batch the server sends, or `undefined` when it does not say. */
+  readonly maxBatchSize: number | undefined;
+}
+
+/** Heartbeat interval assumed when the server does not report one. */
+export const defaultHeartbeatIntervalMs = 15_000;
+
+/** The capabilities of a server that does not implement GetServerInfo. */
+export const plainServerCapabilities: ServerCapabilities = Object.freeze({
+  serverName: undefined,
+  serverVersion: undefined,
+  capabilities: new Set<string>(),
+  heartbeatIntervalMs: defaultHeartbeatIntervalMs,
+  maxBatchSize: undefined,
+});

@@ -1,0 +1,131 @@
+/**
+ * @threadline/core: the Threadline client.
+ *
+ * ```ts
+ * const im = createClient({ address: "127.0.0.1:50051", token });
+ * for await (const event of im.events.subscribe({ cursor })) { ... }
+ * ```
+ */
+// biome-ignore-all assist/source/organizeImports: the front door lists user-facing exports first
+
+// ---- client -----------------------------------------------------------------------
+export {
+  type BaseClient,
+  type ClientOptions,
+  createClient,
+  type ResourceFactories,
+  type ThreadlineClient,
+} from "./client/create-client.js";
+export type { TokenSource } from "./transport/auth-metadata.js";
+export { defaultChannelOptions, type TlsOptions } from "./transport/channel-setup.js";
+export type { RetryOptions } from "./transport/retry-options.js";
+
+// ---- events -----------------------------------------------------------------------
+export type {
+  CatchUpCompleteEvent,
+  CatchUpEvent,
+  ChatEvent,
+  DomainEvent,
+  EventContext,
+  EventDomain,
+  EventType,
+  EventTypeMap,
+  GroupChange,
+  GroupEvent,
+  LiveEvent,
+  LiveEventMap,
+  MessageEvent,
+  PollChangeDelta,
+  PollEvent,
+  SubscribedEvent,
+  UnknownEvent,
+} from "./events/domain-events.js";
+export type {
+  AttachmentInfo,
+  ChatServiceType,
+  CompanionKind,
+  Message,
+  MessageAppliedReaction,
+  MessageContent,
+  MessageItemType,
+  MessageMention,
+  MessagePlacedSticker,
+  MessageReaction,
+  MiniAppContent,
+  MiniAppLayoutInfo,
+  PollOption,
+  SingleServiceAddressInfo,
+  StickerPlacement,
+  TextFormat,
+  TransferState,
+} from "./events/domain-types.js";
+export type {
+  EventsResource,
+  FetchMissedOptions,
+  FetchMissedResult,
+  LiveFilter,
+  LogInfo,
+  SubscribeOptions,
+} from "./events/events-resource.js";
+export { defaultFetchLimit, maxFetchLimit } from "./events/fetch-missed.js";
+export type { ReconnectOptions } from "./reconnect/backoff-policy.js";
+
+// ---- streams ----------------------------------------------------------------------
+export type { EventSource, StreamInput } from "./stream/event-source.js";
+export { LiveEventStream } from "./stream/live-event-stream.js";
+export { TypedEventStream } from "./stream/typed-event-stream.js";
+
+// ---- chat GUIDs -------------------------------------------------------------------
+export {
+  type ChatGuid,
+  directChat,
+  groupChat,
+  isChatGuid,
+  normalizeAddress,
+  type ParsedChatGuid,
+  parseChatGuid,
+} from "./chat-guid.js";
+
+// ---- errors -----------------------------------------------------------------------
+export {
+  AuthenticationError,
+  CancelledError,
+  ConflictError,
+  ConnectionError,
+  NotFoundError,
+  ProtocolError,
+  RateLimitError,
+  SequenceNotRetainedError,
+  type SequenceNotRetainedErrorOptions,
+  ServerError,
+  UnimplementedError,
+  ValidationError,
+  type ValidationErrorOptions,
+} from "./errors/error-classes.js";
+export {
+  type ErrorCode,
+  ThreadlineError,
+  type ThreadlineErrorOptions,
+} from "./errors/threadline-error.js";
+
+// ---- integration points (for resource packages such as @threadline/chats) -----------
+export type {
+  ClientContext,
+  ResourceFactory,
+  StreamCallOptions,
+  UnaryCallOptions,
+} from "./client/client-context.js";
+export { capability, type ServerCapabilities } from "./client/server-capabilities.js";
+export { errorFromGrpc, toThreadlineError } from "./errors/grpc-error-mapping.js";
+export { type EventFrame, eventFromFrame } from "./events/event-mapper.js";
+export {
+  addressFromWire,
+  attachmentFromWire,
+  contentFromWire,
+  messageFromWire,
+  placementFromWire,
+  pollOptionFromWire,
+  reactionFromWire,
+  serviceTypeFromWire,
+} from "./events/wire-values.js";
+export { type BackoffPolicy, createBackoffPolicy } from "./reconnect/backoff-policy.js";

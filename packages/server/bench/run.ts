@@ -1,0 +1,181 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { measureConcurrentAppends, measureSingleWriteLatency } from "./append-throughput.js";
+import { createBenchAccount, median, openBenchStore, startBenchServer } from "./bench-support.js";
+import { measureCatchUp, prepareCatchUpLog } from "./catch-up-throughput.js";
+import { measureIdleSubscribers } from "./idle-subscribers.js";
+import { measureRpcWrites } from "./rpc-write-throughput.js";
+
+// Short by default (the machine is shared); THREADLINE_BENCH_RUNS raises the repetitions.
+const runs = Number(process.env.THREADLINE_BENCH_RUNS ?? 3);
+const appendEvents = Number(process.env.THREADLINE_BENCH_APPEND_EVENTS ?? 60_000);
+const catchUpEvents = Number(process.env.THREADLINE_BENCH_CATCH_UP_EVENTS ?? 200_000);
+const rpcMessages = Number(process.env.THREADLINE_BENCH_RPC_MESSAGES ?? 5000);
+const subscribers = Number(process.env.THREADLINE_BENCH_SUBSCRIBERS ?? 1000);
+
+interface Row {
+  readonly what: string;
+  readonly result: string;
+  readonly target: string;
+  readonly runs: string;
+}
+
+const rows: Row[] = [];
+const format = (value: number) => Math.round(value).toLocaleString("en-US");
+const formatMs = (value: number) => `${value.toFixed(2)} ms`;
+const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+function printTable(): void {
+  const headers: Row = { what: "What", result: "Median", target: "Target", runs: "Runs" };
+  const all = [headers, ...rows];
+  const width = (key: keyof Row) => Math.max(...all.map((row) => row[key].length));
+  const line = (row: Row) =>
+    `| ${row.what.padEnd(width("what"))} | ${row.result.padStart(width("result"))} | ${row.target.padEnd(width("target"))} | ${row.runs.padEnd(width("runs"))} |`;
+  console.log(line(headers));
+  console.log(
+    `|${"-".repeat(width("what") + 2)}|${"-".repeat(width("result") + 2)}|${"-".repeat(width("target") + 2)}|${"-".repeat(width("runs") + 2)}|`,
+  );
+  for (const row of rows) console.log(line(row));
+}
+
+async function main(): Promise<void> {
+  const directory = await mkdtemp(join(tmpdir(), "threadline-bench-"));
+  try {
+    console.error(`durable appends (${appendEvents} events, ${runs} runs)...`);
+    for (const writers of [64, 256, 1024]) {
+      const results: number[] = [];
+      for (let run = 0; run < runs; run += 1) {
+        results.push(
+          (await measureConcurrentAppends(directory, run, writers, appendEvents)).eventsPerSecond,
+        );
+      }
+      rows.push({
+        what: `Durable append, ${writers} concurrent writers, 1 event/write (events/s)`,
+        result: format(median(results)),
+        target: ">= 50,000",
+        runs: results.map(format).join(", "),
+      });
+    }
+    const latencies = [];
+    for (let run = 0; run < runs; run += 1)
+      latencies.push(await measureSingleWriteLatency(directory, run, 500));
+    rows.push({
+      what: "Durable append, 1 writer, sequential (events/s)",
+      result: format(median(latencies.map((latency) => latency.eventsPerSecond))),
+      target: "(one fsync per write)",
+      runs: latencies.map((latency) => format(latency.eventsPerSecond)).join(", "),
+    });
+    rows.push({
+      what: "Single durable write latency p50",
+      result: formatMs(median(latencies.map((latency) => latency.p50Ms))),
+      target: "report",
+      runs: latencies.map((latency) => formatMs(latency.p50Ms)).join(", "),
+    });
+    rows.push({
+      what: "Single durable write latency p99",
+      result: formatMs(median(latencies.map((latency) => latency.p99Ms))),
+      target: "report",
+      runs: latencies.map((latency) => formatMs(latency.p99Ms)).join(", "),
+    });
+
+    console.error("durable writes over gRPC (SendTextMessage, server in a separate process)...");
+    const rpcPath = join(directory, "rpc.db");
+    const rpcStore = openBenchStore(rpcPath);
+    const sender = await createBenchAccount(rpcStore, "sender@example.com");
+    await createBenchAccount(rpcStore, "recipient@example.com");
+    await rpcStore.close();
+    const rpcServer = await startBenchServer(rpcPath);
+    try {
+      await measureRpcWrites(rpcServer, sender.token, "recipient@example.com", 64, 500);
+      const results: number[] = [];
+      for (let run = 0; run < runs; run += 1) {
+        results.push(
+          await measureRpcWrites(
+            rpcServer,
+            sender.token,
+            "recipient@example.com",
+            256,
+            rpcMessages,
+          ),
+        );
+      }
+      rows.push({
+        what: "Durable writes via SendTextMessage RPC, 256 in flight (events/s, 2 per message)",
+        result: format(median(results)),
+        target: "report (end to end)",
+        runs: results.map(format).join(", "),
+      });
+    } finally {
+      await rpcServer.stop();
+    }
+
+    console.error(`catch-up (${catchUpEvents} events, server in a separate process)...`);
+    const catchUpPath = join(directory, "catch-up.db");
+    const token = await prepareCatchUpLog(catchUpPath, catchUpEvents);
+    const server = await startBenchServer(catchUpPath);
+    try {
+      const batched: number[] = [];
+      const single: number[] = [];
+      // Warm-up (discarded), then interleaved so both modes see the same conditions.
+      await measureCatchUp(server.address, token, "batched", catchUpEvents);
+      await measureCatchUp(server.address, token, "single", catchUpEvents);
+      for (let run = 0; run < runs; run += 1) {
+        batched.push(await measureCatchUp(server.address, token, "batched", catchUpEvents));
+        single.push(await measureCatchUp(server.address, token, "single", catchUpEvents));
+      }
+      rows.push({
+        what: "Catch-up read + send, batched (256/frame) (events/s)",
+        result: format(median(batched)),
+        target: ">= 250,000",
+        runs: batched.map(format).join(", "),
+      });
+      rows.push({
+        what: "Catch-up read + send, one event per frame (events/s)",
+        result: format(median(single)),
+        target: ">= 40,000",
+        runs: single.map(format).join(", "),
+      });
+    } finally {
+      await server.stop();
+    }
+
+    console.error(`${subscribers} idle live subscribers...`);
+    const subscribersPath = join(directory, "subscribers.db");
+    const store = openBenchStore(subscribersPath);
+    const account = await createBenchAccount(store, "idle@example.com");
+    await store.close();
+    const baselines: number[] = [];
+    const loaded: number[] = [];
+    for (let run = 0; run < Math.min(runs, 2); run += 1) {
+      const idleServer = await startBenchServer(subscribersPath);
+      try {
+        const result = await measureIdleSubscribers(idleServer, account.token, subscribers);
+        baselines.push(result.baselineBytes);
+        loaded.push(result.withSubscribersBytes);
+      } finally {
+        await idleServer.stop();
+      }
+    }
+    rows.push({
+      what: "Server RSS, idle (no subscribers)",
+      result: mebibytes(median(baselines)),
+      target: "report",
+      runs: baselines.map(mebibytes).join(", "),
+    });
+    rows.push({
+      what: `Server RSS with ${subscribers} idle live subscribers`,
+      result: mebibytes(median(loaded)),
+      target: "report",
+      runs: loaded.map(mebibytes).join(", "),
+    });
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+  printTable();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+import type { Logger } from "pino";
+
+/** How long the log keeps events. Both limits apply when both are set. */
+export interface RetentionOptions {
+  /** Keep at most this many of the newest events per account (a positive integer). */
+  readonly maxEvents?: number;
+  /** Delete events older than this many milliseconds (a positive integer). */
+  readonly maxAgeMs?: number;
+}
+
+/** Limits of one live subscriber's outgoing buffer. */
+export interface SubscriberBufferLimits {
+  /** Frames waiting to be sent before the subscriber is cut off. */
+  readonly maxEvents: number;
+  /** Bytes waiting to be sent before the subscriber is cut off. */
+  readonly maxBytes: number;
+}
+
+/** Options of {@link startServer}; every field but `dataPath` has a default. */
+export interface ServerOptions {
+  /** Path of the SQLite database file; created when missing. */
+  readonly dataPath: string;
+  /** TCP port; 0 picks a free one. Default 50051. */
+  readonly port?: number;
+  /** Interface to listen on. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Interval of heartbeat frames on idle long-lived streams. Default 15000. */
+  readonly heartbeatIntervalMs?: number;
+  /** Event retention; unset keeps every event. */
+  readonly retention?: RetentionOptions;
+  /** Largest batch CatchUpEventBatches and SubscribeEvents send. Default 256. */
+  readonly maxBatchSize?: number;
+  /** Per-subscriber buffer limits. Default 10,000 frames and 8 MiB. */
+  readonly subscriberBuffer?: Partial<SubscriberBufferLimits>;
+  /** Largest accepted request message in bytes. Default 16 MiB. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Live streams one account may hold open at once. Default 1000. */
+  readonly maxSubscribersPerAccount?: number;
+  /** A pino logger, or `false` for silence. Default: pino to stdout at level info. */
+  readonly logger?: false | Logger;
+}
+
+/** Server configuration after defaults are applied; what services read. */
+export interface ServerConfig {
+  readonly dataPath: string;
+  readonly port: number;
+  readonly host: string;
+  readonly heartbeatIntervalMs: number;
+  readonly retention: RetentionOptions;
+  readonly maxBatchSize: number;
+  readonly subscriberBuffer: SubscriberBufferLimits;
+  readonly maxReceiveMessageBytes: number;
+  readonly maxSubscribersPerAccount: number;
+  /** The server's package version, reported by GetServerInfo. */
+  readonly version: string;
+}
+
+/** Defaults the CLI and {@link resolveConfig} use. */
+export const defaultConfig = {
+  dataPath: "./threadline.db",
+  port: 50051,
+  host: "127.0.0.1",
+  heartbeatIntervalMs: 15_000,
+  maxBatchSize: 256,
+  subscriberBuffer: { maxEvents: 10_000, maxBytes: 8 * 1024 * 1024 },
+  maxReceiveMessageBytes: 16 * 1024 * 1024,
+  maxSubscribersPerAccount: 1000,
+} as const;
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive safe integer; received ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Applies defaults and validates options. Throws `RangeError` naming the bad option
+ * and what is allowed.
+ */
+export function resolveConfig(options: ServerOptions, version: string): ServerConfig {
+  if (typeof options.dataPath !== "string" || options.dataPath.length === 0) {
+    throw new RangeError("dataPath must be a non-empty file path");
+  }
+  const port = options.port ?? defaultConfig.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`port must be an integer from 0 to 65535; received ${String(port)}`);
+  }
+  const retention: { maxEvents?: number; maxAgeMs?: number } = {};
+  if (options.retention?.maxEvents !== undefined) {
+    retention.maxEvents = positiveInteger("retention.maxEvents", options.retention.maxEvents, 1);
+  }
+  if (options.retention?.maxAgeMs !== undefined) {
+    retention.maxAgeMs = positiveInteger("retention.maxAgeMs", options.retention.maxAgeMs, 1);
+  }
+  return {
+    dataPath: options.dataPath,
+    port,
+    host: options.host ?? defaultConfig.host,
+    heartbeatIntervalMs: positiveInteger(
+      "heartbeatIntervalMs",
+      options.heartbeatIntervalMs,
+      defaultConfig.heartbeatIntervalMs,
+    ),
+    retention,
+    maxBatchSize: positiveInteger("maxBatchSize", options.maxBatchSize, defaultConfig.maxBatchSize),
+    subscriberBuffer: {
+      maxEvents: positiveInteger(
+        "subscriberBuffer.maxEvents",
+        options.subscriberBuffer?.maxEvents,
+        defaultConfig.subscriberBuffer.maxEvents,
+      ),
+      maxBytes: positiveInteger(
+        "subscriberBuffer.maxBytes",
+        options.subscriberBuffer?.maxBytes,
+        defaultConfig.subscriberBuffer.maxBytes,
+      ),
+    },
+    maxReceiveMessageBytes: positiveInteger(
+      "maxReceiveMessageBytes",
+      options.maxReceiveMessageBytes,
+      defaultConfig.maxReceiveMessageBytes,
+    ),
+    maxSubscribersPerAccount: positiveInteger(
+      "maxSubscribersPerAccount",
+      options.maxSubscribersPerAccount,
+      defaultConfig.maxSubscribersPerAccount,
+    ),
+    version,
+  };
+}

@@ -1,0 +1,97 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { invalidArgument, type RpcError } from "../rpc/rpc-error.js";
+
+/** What an address may be; quoted in every rejection so the caller knows what to send. */
+export const allowedAddressDescription =
+  "a full email address (name@example.com) or a phone number in international E.164 form (+14155550100)";
+
+const maxEmailLength = 254;
+// Deliberately simple: one @, a local part without spaces, a dotted domain of letters,
+// digits and hyphens with an alphabetic top-level label. Exotic RFC 5322 forms (quoted
+// local parts, IP literals) are not reachable over iMessage and are refused.
+const emailPattern =
+  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// Digits (and common separators) only, without a leading +: what a short code looks like.
+const shortCodePattern = /^[0-9]{3,8}$/;
+// Numbers that reach a service rather than a person.
+const serviceNumberTypes = new Set(["PREMIUM_RATE", "SHARED_COST", "UAN", "VOICEMAIL", "PAGER"]);
+
+function reject(raw: string, problem: string): RpcError {
+  return invalidArgument(
+    `address ${JSON.stringify(raw)} ${problem}; each address must be ${allowedAddressDescription}`,
+    { field: "addresses" },
+  );
+}
+
+function normalizeEmail(raw: string, trimmed: string): string {
+  const email = trimmed.toLowerCase();
+  if (email.length > maxEmailLength || !emailPattern.test(email)) {
+    throw reject(raw, "is not a valid email address");
+  }
+  return email;
+}
+
+function normalizePhone(raw: string, trimmed: string): string {
+  const compact = trimmed.replace(/[\s().-]/g, "");
+  if (shortCodePattern.test(compact)) {
+    throw reject(raw, "is a short code, which cannot take part in a chat");
+  }
+  if (!compact.startsWith("+")) {
+    throw reject(raw, "is not in international form (it must start with + and the country code)");
+  }
+  const phone = parsePhoneNumberFromString(trimmed);
+  if (phone === undefined || !phone.isValid()) {
+    throw reject(raw, "is not a valid phone number");
+  }
+  const type = phone.getType();
+  if (type !== undefined && serviceNumberTypes.has(type)) {
+    throw reject(
+      raw,
+      `is a service number (${type.toLowerCase().replace("_", "-")}), which cannot take part in a chat`,
+    );
+  }
+  return phone.number;
+}
+
+/**
+ * Normalises one chat address: emails are lower-cased and checked, phone numbers are
+ * parsed and returned in E.164. Throws INVALID_ARGUMENT naming the address and what
+ * is allowed for an empty value, an invalid email, a number without a country code,
+ * a short code, a service number (premium rate, shared cost, UAN, voicemail, pager)
+ * or an invalid number.
+ */
+export function normalizeAddress(raw: string): string {
+  const trimmed = raw.trim();
+  if (trimmed.length === 0) throw reject(raw, "is empty");
+  if (trimmed.includes("@")) return normalizeEmail(raw, trimmed);
+  if (/[a-z]/i.test(trimmed)) throw reject(raw, "is neither an email address nor a phone number");
+  return normalizePhone(raw, trimmed);
+}
+
+/**
+ * Normalises a list of addresses with {@link normalizeAddress} and rejects an empty
+ * list and duplicates after normalisation (INVALID_ARGUMENT naming both spellings).
+ */
+export function normalizeAddressList(raw: readonly string[], field = "addresses"): string[] {
+  if (raw.length === 0) {
+    throw invalidArgument(
+      `${field} must list at least one address; each must be ${allowedAddressDescription}`,
+      {
+        field,
+      },
+    );
+  }
+  const seen = new Map<string, string>();
+  for (const entry of raw) {
+    const address = normalizeAddress(entry);
+    const earlier = seen.get(address);
+    if (earlier !== undefined) {
+      throw invalidArgument(
+        `${field} lists the same recipient twice: ${JSON.stringify(earlier)} and ${JSON.stringify(entry)} both normalise to ${JSON.stringify(address)}; each recipient may appear once`,
+        { field },
+      );
+    }
+    seen.set(address, entry);
+  }
+  return [...seen.keys()];
+}

@@ -1,0 +1,286 @@
+import type { photon } from "@threadline/protocol";
+import type { Database } from "better-sqlite3";
+import type { Account } from "../auth/account.js";
+import { findAccountIdsByAddresses } from "../auth/account-directory.js";
+import { invalidArgument, notFound } from "../rpc/rpc-error.js";
+import { cachedStatement } from "../storage/statement-cache.js";
+import type { WriteContext } from "../storage/write-context.js";
+import { normalizeAddressList } from "./address.js";
+import { markReadThrough } from "./chat-account-state.js";
+import { maxGroupRecipients } from "./chat-operations.js";
+import {
+  appendParticipants,
+  type ChatRecord,
+  type ChatViewer,
+  chatViewers,
+  deleteParticipants,
+  type ResolvedChat,
+  resolveChat,
+} from "./chat-records.js";
+import { chatView } from "./chat-view.js";
+import { type Actor, addressInfo, envelopeFor } from "./event-envelope.js";
+import type { ImageType } from "./image-type.js";
+import { newestMessageId } from "./message-records.js";
+import { limitText, maxShortTextLength } from "./text-rules.js";
+
+type ChatProperties = photon.imessage.v1.Chat.$Properties;
+type GroupChange = Omit<
+  photon.imessage.v1.GroupChangeEvent.$Properties,
+  "chatGuid" | "occurredAt" | "actor" | "isFromMe"
+>;
+
+/** The caller's group; a direct chat is INVALID_ARGUMENT (groups only), an unknown one NOT_FOUND. */
+export function resolveGroup(db: Database, account: Account, chatGuid: string): ResolvedChat {
+  const resolved = resolveChat(db, account, chatGuid);
+  if (!resolved.chat.isGroup) {
+    throw invalidArgument(
+      `chat ${JSON.stringify(chatGuid)} is a direct chat; names, members and icons exist only for group chats ("any;+;<id>")`,
+      { field: "chat_guid" },
+    );
+  }
+  return resolved;
+}
+
+function appendGroupEvent(
+  context: WriteContext,
+  viewers: readonly ChatViewer[],
+  actor: Actor,
+  change: GroupChange,
+): void {
+  for (const viewer of viewers) {
+    context.appendEvent(viewer.accountId, {
+      kind: "group",
+      event: { ...envelopeFor(viewer, actor, context.now), ...change },
+    });
+  }
+}
+
+function reloadedView(
+  db: Database,
+  chat: ChatRecord,
+  viewer: ChatViewer,
+  changes: Partial<ChatRecord>,
+): ChatProperties {
+  return chatView(db, { ...chat, ...changes }, viewer);
+}
+
+/** Validates a group name: at most 256 characters; empty clears the name. */
+export function validateDisplayName(value: string): string {
+  return limitText(value.trim(), "display_name", maxShortTextLength);
+}
+
+/**
+ * Renames the group (an empty name clears it) and appends `group.changed`
+ * displayNameChanged to every member. The same name again changes nothing and appends
+ * nothing. Run inside a write.
+ */
+export function setDisplayName(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+  displayName: string,
+): ChatProperties {
+  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+  const stored = displayName === "" ? null : displayName;
+  if (stored === chat.displayName) return chatView(context.db, chat, viewer);
+  cachedStatement<[string | null, number]>(
+    context.db,
+    "UPDATE chats SET display_name = ? WHERE id = ?",
+  ).run(stored, chat.id);
+  appendGroupEvent(
+    context,
+    chatViewers(context.db, chat),
+    { accountId: account.id, address: viewer.address },
+    {
+      displayNameChanged: { displayName },
+    },
+  );
+  return reloadedView(context.db, chat, viewer, { displayName: stored });
+}
+
+/** Validates an address list for AddParticipants / RemoveParticipants. */
+export function validateParticipantList(addresses: readonly string[]): string[] {
+  const normalized = normalizeAddressList(addresses);
+  if (normalized.length > maxGroupRecipients) {
+    throw invalidArgument(
+      `addresses lists ${normalized.length} addresses; at most ${maxGroupRecipients} at once`,
+      {
+        field: "addresses",
+      },
+    );
+  }
+  return normalized;
+}
+
+/**
+ * Adds members and appends one `group.changed` participantAdded per new member to
+ * everyone in the group afterwards, the new members included. An address that is
+ * already a member is INVALID_ARGUMENT (nothing is added). New members start with
+ * every earlier message read. Run inside a write.
+ */
+export function addParticipants(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+  addresses: readonly string[],
+): ChatProperties {
+  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+  const present = addresses.find((address) => chat.participants.includes(address));
+  if (present !== undefined) {
+    throw invalidArgument(
+      `${present} is already a participant of this group; list only new participants`,
+      {
+        field: "addresses",
+      },
+    );
+  }
+  if (chat.participants.length + addresses.length > maxGroupRecipients + 1) {
+    throw invalidArgument(`a group may have at most ${maxGroupRecipients + 1} participants`, {
+      field: "addresses",
+    });
+  }
+  appendParticipants(context.db, chat.id, addresses);
+  const after: ChatRecord = { ...chat, participants: [...chat.participants, ...addresses] };
+  const newest = newestMessageId(context.db, chat.id);
+  for (const accountId of findAccountIdsByAddresses(context.db, addresses).values()) {
+    markReadThrough(context.db, chat.id, accountId, newest);
+  }
+  const viewers = chatViewers(context.db, after);
+  const actor = { accountId: account.id, address: viewer.address };
+  for (const address of addresses) {
+    appendGroupEvent(context, viewers, actor, {
+      participantAdded: { participant: addressInfo(address) },
+    });
+  }
+  return chatView(context.db, after, viewer);
+}
+
+/**
+ * Removes members and appends one `group.changed` participantRemoved per removed
+ * member to everyone who was in the group before, the removed members included (after
+ * that they no longer see the group). Removing yourself is INVALID_ARGUMENT (use
+ * LeaveGroup); an address that is not a member is INVALID_ARGUMENT. Run inside a write.
+ */
+export function removeParticipants(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+  addresses: readonly string[],
+): ChatProperties {
+  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+  if (addresses.includes(viewer.address)) {
+    throw invalidArgument(
+      `${viewer.address} is your own address; use LeaveGroup to leave a group`,
+      {
+        field: "addresses",
+      },
+    );
+  }
+  const absent = addresses.find((address) => !chat.participants.includes(address));
+  if (absent !== undefined) {
+    throw invalidArgument(
+      `${absent} is not a participant of this group; list only current participants`,
+      {
+        field: "addresses",
+      },
+    );
+  }
+  const viewersBefore = chatViewers(context.db, chat);
+  deleteParticipants(context.db, chat.id, addresses);
+  const actor = { accountId: account.id, address: viewer.address };
+  for (const address of addresses) {
+    appendGroupEvent(context, viewersBefore, actor, {
+      participantRemoved: { participant: addressInfo(address) },
+    });
+  }
+  const after: ChatRecord = {
+    ...chat,
+    participants: chat.participants.filter((address) => !addresses.includes(address)),
+  };
+  return chatView(context.db, after, viewer);
+}
+
+/**
+ * The caller leaves the group: `group.changed` participantLeft to everyone who was in
+ * it, the caller included; afterwards the group is NOT_FOUND for the caller. Run
+ * inside a write.
+ */
+export function leaveGroup(context: WriteContext, account: Account, chatGuid: string): void {
+  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+  const viewersBefore = chatViewers(context.db, chat);
+  const own = chat.participants.filter((address) => account.addresses.includes(address));
+  deleteParticipants(context.db, chat.id, own);
+  appendGroupEvent(
+    context,
+    viewersBefore,
+    { accountId: account.id, address: viewer.address },
+    {
+      participantLeft: { participant: addressInfo(viewer.address) },
+    },
+  );
+}
+
+/**
+ * Stores the group icon (already validated) and appends `group.changed` iconChanged to
+ * every member. Run inside a write.
+ */
+export function setIcon(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+  image: { readonly bytes: Uint8Array; readonly type: ImageType },
+): void {
+  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+  cachedStatement<[Buffer, string, number]>(
+    context.db,
+    "UPDATE chats SET icon = ?, icon_type = ? WHERE id = ?",
+  ).run(
+    Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength),
+    image.type,
+    chat.id,
+  );
+  appendGroupEvent(
+    context,
+    chatViewers(context.db, chat),
+    {
+      accountId: account.id,
+      address: viewer.address,
+    },
+    { iconChanged: {} },
+  );
+}
+
+/** Removes the group icon; safe to repeat (only a real removal appends iconRemoved). Run inside a write. */
+export function removeIcon(context: WriteContext, account: Account, chatGuid: string): void {
+  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+  if (chat.iconType === null) return;
+  cachedStatement<[number]>(
+    context.db,
+    "UPDATE chats SET icon = NULL, icon_type = NULL WHERE id = ?",
+  ).run(chat.id);
+  appendGroupEvent(
+    context,
+    chatViewers(context.db, chat),
+    { accountId: account.id, address: viewer.address },
+    {
+      iconRemoved: {},
+    },
+  );
+}
+
+/** The group icon's bytes and MIME type; NOT_FOUND when the group has no icon. */
+export function getIcon(
+  db: Database,
+  account: Account,
+  chatGuid: string,
+): { data: Buffer; mimeType: string } {
+  const { chat } = resolveGroup(db, account, chatGuid);
+  const row = cachedStatement<[number], { icon: Buffer | null; icon_type: string | null }>(
+    db,
+    "SELECT icon, icon_type FROM chats WHERE id = ?",
+  ).get(chat.id);
+  if (row?.icon === null || row?.icon === undefined || row.icon_type === null) {
+    throw notFound(`group ${JSON.stringify(chatGuid)} has no icon; set one with SetIcon`);
+  }
+  return { data: row.icon, mimeType: row.icon_type };
+}

@@ -1,0 +1,137 @@
+import { createHash } from "node:crypto";
+import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
+import type { GrpcMethodDefinition } from "@threadline/protocol";
+import { invalidArgument, RpcError } from "../rpc/rpc-error.js";
+import { cachedStatement } from "../storage/statement-cache.js";
+import type { Store, WriteContext } from "../storage/write-context.js";
+
+/** How long a key is remembered at least. Keys are pruned after twice this. */
+export const idempotencyKeyRetentionMs = 24 * 60 * 60 * 1000;
+const pruneIntervalMs = 60 * 60 * 1000;
+const maxKeyLength = 256;
+const keyPattern = /^[\x21-\x7e]+$/;
+
+function checkedKey(value: string, field: string): string {
+  if (value.length === 0 || value.length > maxKeyLength || !keyPattern.test(value)) {
+    throw invalidArgument(
+      `${field} must be 1 to ${maxKeyLength} printable ASCII characters without spaces (a UUID is ideal); received ${JSON.stringify(value.slice(0, 64))}`,
+      { field },
+    );
+  }
+  return value;
+}
+
+/**
+ * The idempotency key of a mutating call: `client_message_id` when the request has
+ * one, else the `x-idempotency-key` metadata header, else none. Both share one
+ * namespace per account. Throws INVALID_ARGUMENT for a malformed key.
+ */
+export function idempotencyKeyOf(
+  clientMessageId: string | null | undefined,
+  metadata: Metadata,
+): string | undefined {
+  if (clientMessageId !== undefined && clientMessageId !== null) {
+    return checkedKey(clientMessageId, "client_message_id");
+  }
+  const header = metadata.get("x-idempotency-key")[0];
+  if (header === undefined) return undefined;
+  return checkedKey(
+    typeof header === "string" ? header : header.toString("utf8"),
+    "x-idempotency-key",
+  );
+}
+
+/** One keyed write: who, which key, and how to recognise the same request again. */
+export interface IdempotentCall<
+  RequestDecoded,
+  RequestProperties,
+  ResponseDecoded,
+  ResponseProperties,
+> {
+  readonly method: GrpcMethodDefinition<
+    RequestDecoded,
+    RequestProperties,
+    ResponseDecoded,
+    ResponseProperties
+  >;
+  readonly request: RequestProperties;
+  readonly accountId: number;
+  readonly key: string | undefined;
+}
+
+// The key itself is not part of "the same request": a first attempt keyed by header and
+// a retry keyed by client_message_id (or the other way round) are one logical write.
+function withoutClientMessageId<Request>(request: Request): Request {
+  if (typeof request !== "object" || request === null || !("clientMessageId" in request))
+    return request;
+  return { ...request, clientMessageId: null };
+}
+
+const lastPrune = new WeakMap<object, number>();
+
+function prune(context: WriteContext): void {
+  const now = context.now.getTime();
+  const previous = lastPrune.get(context.db) ?? 0;
+  if (now - previous < pruneIntervalMs) return;
+  lastPrune.set(context.db, now);
+  cachedStatement<[number]>(context.db, "DELETE FROM idempotency_keys WHERE created_at < ?").run(
+    now - 2 * idempotencyKeyRetentionMs,
+  );
+}
+
+/**
+ * Runs `body` in one group-committed write, at most once per idempotency key. A retry
+ * with the same key and the same request (method and every field) gets the stored
+ * first response, without running `body`; the same key with a different request is
+ * INVALID_ARGUMENT with error-code IDEMPOTENCY_KEY_REUSED. A failed `body` stores
+ * nothing, so a retry runs it again. Without a key, `body` simply runs.
+ */
+export function idempotentWrite<
+  RequestDecoded,
+  RequestProperties,
+  ResponseDecoded,
+  ResponseProperties,
+>(
+  store: Store,
+  call: IdempotentCall<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties>,
+  body: (context: WriteContext) => ResponseProperties,
+): Promise<ResponseProperties | ResponseDecoded> {
+  const { key, method } = call;
+  if (key === undefined) return store.write(body);
+  const fingerprint = createHash("sha256")
+    .update(method.path)
+    .update("\n")
+    .update(method.requestSerialize(withoutClientMessageId(call.request)))
+    .digest("base64");
+  return store.write((context): ResponseProperties | ResponseDecoded => {
+    prune(context);
+    const stored = cachedStatement<[number, string], { fingerprint: string; response: Buffer }>(
+      context.db,
+      "SELECT fingerprint, response FROM idempotency_keys WHERE account_id = ? AND key = ?",
+    ).get(call.accountId, key);
+    if (stored !== undefined) {
+      if (stored.fingerprint !== fingerprint) {
+        throw new RpcError(
+          GrpcStatus.INVALID_ARGUMENT,
+          "IDEMPOTENCY_KEY_REUSED",
+          `idempotency key ${JSON.stringify(key)} was already used for a different request; use a new key for each logical write and the same key only to retry it unchanged`,
+          false,
+          { field: "client_message_id" },
+        );
+      }
+      return method.responseDeserialize(stored.response);
+    }
+    const response = body(context);
+    cachedStatement<[number, string, string, Buffer, number]>(
+      context.db,
+      "INSERT INTO idempotency_keys (account_id, key, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?)",
+    ).run(
+      call.accountId,
+      key,
+      fingerprint,
+      method.responseSerialize(response),
+      context.now.getTime(),
+    );
+    return response;
+  });
+}

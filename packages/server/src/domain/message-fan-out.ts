@@ -1,0 +1,42 @@
+import type { WriteContext } from "../storage/write-context.js";
+import { type ChatRecord, type ChatViewer, chatViewers } from "./chat-records.js";
+import { envelopeFor } from "./event-envelope.js";
+import { insertMessage, type MessageRecord, type NewMessage } from "./message-records.js";
+import { messageView } from "./message-view.js";
+
+/**
+ * Stores a new message in `chat` from `sender` and appends `message.received` to the
+ * log of every account that can see the chat, each with its own chat GUID and
+ * `isFromMe`. The sender's unread count is untouched; everyone else's grows by one
+ * (unread counts are derived from the messages after each account's read marker).
+ */
+export function sendMessage(
+  context: WriteContext,
+  chat: ChatRecord,
+  sender: ChatViewer,
+  fields: Omit<NewMessage, "chatId" | "senderAddress" | "senderAccountId">,
+): MessageRecord {
+  const message = insertMessage(
+    context.db,
+    {
+      ...fields,
+      chatId: chat.id,
+      senderAddress: sender.address,
+      senderAccountId: sender.accountId,
+    },
+    context.now,
+  );
+  const actor = { accountId: sender.accountId, address: sender.address };
+  for (const viewer of chatViewers(context.db, chat)) {
+    context.appendEvent(viewer.accountId, {
+      kind: "message",
+      event: {
+        ...envelopeFor(viewer, actor, context.now),
+        messageReceived: {
+          message: messageView(context.db, message, viewer.accountId, viewer.chatGuid, []),
+        },
+      },
+    });
+  }
+  return message;
+}

@@ -1,0 +1,373 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { photon } from "@threadline/protocol";
+import type { Database } from "better-sqlite3";
+import type { Account } from "../auth/account.js";
+import { invalidArgument, notFound, RpcError } from "../rpc/rpc-error.js";
+import { cachedStatement } from "../storage/statement-cache.js";
+import type { WriteContext } from "../storage/write-context.js";
+import {
+  type ChatRecord,
+  type ChatViewer,
+  chatViewers,
+  loadChat,
+  resolveChat,
+  viewerFor,
+} from "./chat-records.js";
+import { envelopeFor } from "./event-envelope.js";
+import { validateEffect } from "./message-effect.js";
+import { sendMessage } from "./message-fan-out.js";
+import { findMessage, type MessageRecord } from "./message-records.js";
+import { messageContent, messageView } from "./message-view.js";
+import { limitText, maxMessageTextLength, optionalText, requireText } from "./text-rules.js";
+
+type MessageProperties = photon.imessage.v1.Message.$Properties;
+const ReactionKind = photon.imessage.v1.MessageReactionKind;
+
+/** A SendTextMessage request after validation. */
+export interface SendTextInput {
+  readonly chatGuid: string;
+  readonly text: string;
+  readonly subject: string | null;
+  readonly effectId: string | null;
+  readonly replyToGuid: string | null;
+}
+
+/** Validates a SendTextMessage request without the database. Throws INVALID_ARGUMENT. */
+export function validateSendText(
+  request: photon.imessage.v1.SendTextMessageRequest.$Properties,
+): SendTextInput {
+  const subject = optionalText(request.subject);
+  const replyTo = request.replyTo?.messageGuid;
+  return {
+    chatGuid: request.chatGuid ?? "",
+    text: requireText(request.text ?? "", "text", maxMessageTextLength),
+    subject:
+      subject === null || subject === ""
+        ? null
+        : limitText(subject, "subject", maxMessageTextLength),
+    effectId: validateEffect(request.effectId, "effect_id"),
+    replyToGuid: replyTo === undefined || replyTo === null || replyTo === "" ? null : replyTo,
+  };
+}
+
+/**
+ * Sends a text message: `message.received` to everyone who can see the chat; the
+ * unread count of every other participant grows by one. A reply must point at a
+ * message of the same chat (INVALID_ARGUMENT otherwise). Run inside a write.
+ */
+export function sendText(
+  context: WriteContext,
+  account: Account,
+  input: SendTextInput,
+): MessageProperties {
+  const { chat, viewer } = resolveChat(context.db, account, input.chatGuid);
+  if (input.replyToGuid !== null) {
+    const target = findMessage(context.db, input.replyToGuid);
+    if (target === undefined || target.chatId !== chat.id) {
+      throw invalidArgument(
+        `reply_to.message_guid ${JSON.stringify(input.replyToGuid)} is not a message of this chat; a reply must answer a message in the same chat`,
+        { field: "reply_to.message_guid" },
+      );
+    }
+  }
+  const message = sendMessage(context, chat, viewer, {
+    kind: "text",
+    text: input.text,
+    subject: input.subject,
+    effectId: input.effectId,
+    replyToGuid: input.replyToGuid,
+  });
+  return messageView(context.db, message, account.id, viewer.chatGuid, []);
+}
+
+/** A message the caller can see, with its chat and the caller's view of that chat. */
+interface VisibleMessage {
+  readonly message: MessageRecord;
+  readonly chat: ChatRecord;
+  readonly viewer: ChatViewer;
+}
+
+const guidPattern = /^[\x21-\x7e]{1,128}$/;
+
+function checkMessageGuid(value: string, field: string): string {
+  if (!guidPattern.test(value)) {
+    throw invalidArgument(
+      `${field} must be a message GUID (1 to 128 printable characters without spaces); received ${JSON.stringify(value.slice(0, 64))}`,
+      { field },
+    );
+  }
+  return value;
+}
+
+/** Finds a message by GUID among the caller's chats; NOT_FOUND otherwise (existence never leaks). */
+export function visibleMessage(
+  db: Database,
+  account: Account,
+  messageGuid: string,
+  field = "message_guid",
+): VisibleMessage {
+  const message = findMessage(db, checkMessageGuid(messageGuid, field));
+  const chat = message === undefined ? undefined : loadChat(db, message.chatId);
+  const viewer = chat === undefined ? undefined : viewerFor(chat, account);
+  if (message === undefined || chat === undefined || viewer === undefined) {
+    throw notFound(
+      `message ${JSON.stringify(messageGuid)} was not found in the chats this account takes part in`,
+    );
+  }
+  return { message, chat, viewer };
+}
+
+/** A `MessageTarget`: the chat must be the caller's and the message must be in it. */
+function targetMessage(
+  db: Database,
+  account: Account,
+  target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
+): VisibleMessage & { readonly partIndex: number | null } {
+  if (target === undefined || target === null) {
+    throw invalidArgument("target is required: set target.chat_guid and target.message_guid", {
+      field: "target",
+    });
+  }
+  const { chat, viewer } = resolveChat(db, account, target.chatGuid ?? "", "target.chat_guid");
+  const guid = checkMessageGuid(target.messageGuid ?? "", "target.message_guid");
+  const message = findMessage(db, guid);
+  if (message === undefined || message.chatId !== chat.id) {
+    throw notFound(
+      `message ${JSON.stringify(guid)} was not found in chat ${JSON.stringify(target.chatGuid)}`,
+    );
+  }
+  const part = target.targetPartIndex;
+  if (part !== undefined && part !== null && part < 0) {
+    throw invalidArgument(`target.target_part_index must be 0 or more; received ${part}`, {
+      field: "target.target_part_index",
+    });
+  }
+  return { message, chat, viewer, partIndex: part ?? null };
+}
+
+function failedPrecondition(message: string): RpcError {
+  return new RpcError(GrpcStatus.FAILED_PRECONDITION, "FAILED_PRECONDITION", message);
+}
+
+// Editing and unsending are the sender's privilege. The caller can see the message, so
+// NOT_FOUND would be a lie, and PERMISSION_DENIED reads as an authentication failure to
+// SDKs; FAILED_PRECONDITION says "this message is not in a state you can change".
+function requireOwnLiveMessage(found: VisibleMessage, account: Account, verb: string): void {
+  if (found.message.senderAccountId !== account.id) {
+    throw failedPrecondition(
+      `message ${found.message.guid} was sent by ${found.message.senderAddress}; only the sender can ${verb} it`,
+    );
+  }
+  if (found.message.retractedAt !== null) {
+    throw failedPrecondition(
+      `message ${found.message.guid} was unsent; an unsent message cannot be ${verb}ed`,
+    );
+  }
+  if (found.message.kind !== "text") {
+    throw failedPrecondition(
+      `message ${found.message.guid} is a contact card; only text messages can be ${verb}ed`,
+    );
+  }
+}
+
+/** Validates an EditMessage request's text without the database. */
+export function validateEdit(request: photon.imessage.v1.EditMessageRequest.$Properties): string {
+  return requireText(request.newText ?? "", "new_text", maxMessageTextLength);
+}
+
+/**
+ * Replaces the text of one of the caller's own messages and appends `message.edited`
+ * to everyone in the chat. Someone else's or an unsent message: FAILED_PRECONDITION.
+ * Run inside a write.
+ */
+export function editMessage(
+  context: WriteContext,
+  account: Account,
+  target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
+  newText: string,
+): MessageProperties {
+  const found = targetMessage(context.db, account, target);
+  requireOwnLiveMessage(found, account, "edit");
+  const editedAt = context.now.getTime();
+  cachedStatement<[string, number, number]>(
+    context.db,
+    "UPDATE messages SET text = ?, edited_at = ? WHERE id = ?",
+  ).run(newText, editedAt, found.message.id);
+  const edited: MessageRecord = { ...found.message, text: newText, editedAt };
+  const actor = { accountId: account.id, address: found.viewer.address };
+  for (const viewer of chatViewers(context.db, found.chat)) {
+    const envelope = envelopeFor(viewer, actor, context.now);
+    context.appendEvent(viewer.accountId, {
+      kind: "message",
+      event: {
+        ...envelope,
+        messageEdited: {
+          messageGuid: edited.guid,
+          content: messageContent(edited),
+          editedAt: envelope.occurredAt,
+        },
+      },
+    });
+  }
+  return messageView(context.db, edited, account.id, found.viewer.chatGuid);
+}
+
+/**
+ * Unsends one of the caller's own messages and appends `message.unsent` to everyone in
+ * the chat. Repeating it for an already unsent message is a no-op without an event.
+ * Someone else's message: FAILED_PRECONDITION. Run inside a write.
+ */
+export function unsendMessage(
+  context: WriteContext,
+  account: Account,
+  target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
+): void {
+  const found = targetMessage(context.db, account, target);
+  if (found.message.senderAccountId !== account.id) {
+    throw failedPrecondition(
+      `message ${found.message.guid} was sent by ${found.message.senderAddress}; only the sender can unsend it`,
+    );
+  }
+  if (found.message.retractedAt !== null) return;
+  cachedStatement<[number, number]>(
+    context.db,
+    "UPDATE messages SET retracted_at = ? WHERE id = ?",
+  ).run(context.now.getTime(), found.message.id);
+  const actor = { accountId: account.id, address: found.viewer.address };
+  for (const viewer of chatViewers(context.db, found.chat)) {
+    const envelope = envelopeFor(viewer, actor, context.now);
+    context.appendEvent(viewer.accountId, {
+      kind: "message",
+      event: {
+        ...envelope,
+        messageUnsent: { messageGuid: found.message.guid, retractedAt: envelope.occurredAt },
+      },
+    });
+  }
+}
+
+/** A tapback after validation. */
+export interface ReactionInput {
+  readonly kind: number;
+  readonly emoji: string | null;
+}
+
+const settableKinds = new Map<number, string>([
+  [ReactionKind.MESSAGE_REACTION_KIND_LOVE, "LOVE"],
+  [ReactionKind.MESSAGE_REACTION_KIND_LIKE, "LIKE"],
+  [ReactionKind.MESSAGE_REACTION_KIND_DISLIKE, "DISLIKE"],
+  [ReactionKind.MESSAGE_REACTION_KIND_LAUGH, "LAUGH"],
+  [ReactionKind.MESSAGE_REACTION_KIND_EMPHASIZE, "EMPHASIZE"],
+  [ReactionKind.MESSAGE_REACTION_KIND_QUESTION, "QUESTION"],
+  [ReactionKind.MESSAGE_REACTION_KIND_EMOJI, "EMOJI"],
+]);
+const allowedKinds = [...settableKinds.values()].join(", ");
+
+/**
+ * Validates a tapback: a settable kind (STICKER is refused: stickers are placed, not
+ * set), an emoji exactly for kind EMOJI (one to 16 characters). Throws INVALID_ARGUMENT.
+ */
+export function validateReaction(
+  reaction: photon.imessage.v1.MessageReaction.$Properties | null | undefined,
+): ReactionInput {
+  const kind = reaction?.kind ?? ReactionKind.MESSAGE_REACTION_KIND_LOVE;
+  if (kind === ReactionKind.MESSAGE_REACTION_KIND_STICKER) {
+    throw invalidArgument(
+      `reaction.kind STICKER cannot be set with SetReaction; stickers are placed on messages, not set as tapbacks. Allowed kinds: ${allowedKinds}`,
+      { field: "reaction.kind" },
+    );
+  }
+  if (!settableKinds.has(kind)) {
+    throw invalidArgument(
+      `reaction.kind ${kind} is not a known tapback; allowed kinds: ${allowedKinds}`,
+      {
+        field: "reaction.kind",
+      },
+    );
+  }
+  const emoji = optionalText(reaction?.emoji);
+  if (kind === ReactionKind.MESSAGE_REACTION_KIND_EMOJI) {
+    if (emoji === null || emoji.trim().length === 0 || emoji.length > 16) {
+      throw invalidArgument(
+        "reaction.emoji is required for kind EMOJI: one emoji, at most 16 characters",
+        {
+          field: "reaction.emoji",
+        },
+      );
+    }
+    return { kind, emoji };
+  }
+  if (emoji !== null && emoji !== "") {
+    throw invalidArgument(
+      `reaction.emoji is only allowed with kind EMOJI; kind ${settableKinds.get(kind)} carries no emoji`,
+      { field: "reaction.emoji" },
+    );
+  }
+  return { kind, emoji: null };
+}
+
+/**
+ * Adds (`isSet`) or removes the caller's tapback on a message and appends
+ * `message.reactionAdded` / `message.reactionRemoved` to everyone in the chat. Adding a
+ * tapback the caller already has, or removing one it does not have, changes nothing
+ * and appends nothing. An unsent message takes no tapbacks (FAILED_PRECONDITION).
+ * Returns the message with its current tapbacks. Run inside a write.
+ */
+export function setReaction(
+  context: WriteContext,
+  account: Account,
+  target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
+  reaction: ReactionInput,
+  isSet: boolean,
+): MessageProperties {
+  const found = targetMessage(context.db, account, target);
+  if (found.message.retractedAt !== null) {
+    throw failedPrecondition(`message ${found.message.guid} was unsent; it cannot take tapbacks`);
+  }
+  const part = found.partIndex ?? -1;
+  const emoji = reaction.emoji ?? "";
+  const changed = isSet
+    ? cachedStatement<[number, string, number, number, number, string, number]>(
+        context.db,
+        "INSERT OR IGNORE INTO message_reactions (message_id, sender_address, sender_account_id, part_index, kind, emoji, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ).run(
+        found.message.id,
+        found.viewer.address,
+        account.id,
+        part,
+        reaction.kind,
+        emoji,
+        context.now.getTime(),
+      ).changes
+    : cachedStatement<[number, string, number, number, string]>(
+        context.db,
+        "DELETE FROM message_reactions WHERE message_id = ? AND sender_address = ? AND part_index = ? AND kind = ? AND emoji = ?",
+      ).run(found.message.id, found.viewer.address, part, reaction.kind, emoji).changes;
+  if (changed > 0) {
+    const actor = { accountId: account.id, address: found.viewer.address };
+    const change = {
+      messageGuid: found.message.guid,
+      ...(found.partIndex === null ? {} : { targetPartIndex: found.partIndex }),
+      reaction: {
+        kind: reaction.kind,
+        ...(reaction.emoji === null ? {} : { emoji: reaction.emoji }),
+      },
+    };
+    for (const viewer of chatViewers(context.db, found.chat)) {
+      context.appendEvent(viewer.accountId, {
+        kind: "message",
+        event: {
+          ...envelopeFor(viewer, actor, context.now),
+          ...(isSet ? { reactionAdded: change } : { reactionRemoved: change }),
+        },
+      });
+    }
+  }
+  return messageView(context.db, found.message, account.id, found.viewer.chatGuid);
+}
+
+/** A message as the caller sees it. Throws NOT_FOUND for messages outside its chats. */
+export function getMessage(db: Database, account: Account, messageGuid: string): MessageProperties {
+  const found = visibleMessage(db, account, messageGuid);
+  return messageView(db, found.message, account.id, found.viewer.chatGuid);
+}

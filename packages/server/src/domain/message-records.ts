@@ -1,0 +1,204 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "better-sqlite3";
+import { cachedStatement } from "../storage/statement-cache.js";
+
+/** What a message row holds. `kind` "contact" is a shared contact card. */
+export interface MessageRecord {
+  readonly id: number;
+  readonly guid: string;
+  readonly chatId: number;
+  readonly senderAddress: string;
+  readonly senderAccountId: number;
+  readonly kind: "text" | "contact";
+  readonly text: string;
+  readonly subject: string | null;
+  readonly effectId: string | null;
+  readonly replyToGuid: string | null;
+  readonly createdAt: number;
+  readonly editedAt: number | null;
+  readonly retractedAt: number | null;
+}
+
+/** A tapback on a message. `partIndex` is null when it applies to the whole message. */
+export interface ReactionRecord {
+  readonly senderAddress: string;
+  readonly senderAccountId: number;
+  readonly partIndex: number | null;
+  readonly kind: number;
+  readonly emoji: string | null;
+  readonly createdAt: number;
+}
+
+interface MessageRow {
+  readonly id: number;
+  readonly guid: string;
+  readonly chat_id: number;
+  readonly sender_address: string;
+  readonly sender_account_id: number;
+  readonly kind: string;
+  readonly text: string;
+  readonly subject: string | null;
+  readonly effect_id: string | null;
+  readonly reply_to_guid: string | null;
+  readonly created_at: number;
+  readonly edited_at: number | null;
+  readonly retracted_at: number | null;
+}
+
+const messageColumns =
+  "id, guid, chat_id, sender_address, sender_account_id, kind, text, subject, effect_id, reply_to_guid, created_at, edited_at, retracted_at";
+
+function recordFrom(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    guid: row.guid,
+    chatId: row.chat_id,
+    senderAddress: row.sender_address,
+    senderAccountId: row.sender_account_id,
+    kind: row.kind === "contact" ? "contact" : "text",
+    text: row.text,
+    subject: row.subject,
+    effectId: row.effect_id,
+    replyToGuid: row.reply_to_guid,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    retractedAt: row.retracted_at,
+  };
+}
+
+/** A new message's fields. */
+export interface NewMessage {
+  readonly chatId: number;
+  readonly senderAddress: string;
+  readonly senderAccountId: number;
+  readonly kind: "text" | "contact";
+  readonly text: string;
+  readonly subject: string | null;
+  readonly effectId: string | null;
+  readonly replyToGuid: string | null;
+}
+
+/** Stores a message with a fresh upper-case UUID as its GUID. Run inside a write. */
+export function insertMessage(db: Database, message: NewMessage, now: Date): MessageRecord {
+  const guid = randomUUID().toUpperCase();
+  const createdAt = now.getTime();
+  const result = cachedStatement<
+    [
+      string,
+      number,
+      string,
+      number,
+      string,
+      string,
+      string | null,
+      string | null,
+      string | null,
+      number,
+    ]
+  >(
+    db,
+    "INSERT INTO messages (guid, chat_id, sender_address, sender_account_id, kind, text, subject, effect_id, reply_to_guid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  ).run(
+    guid,
+    message.chatId,
+    message.senderAddress,
+    message.senderAccountId,
+    message.kind,
+    message.text,
+    message.subject,
+    message.effectId,
+    message.replyToGuid,
+    createdAt,
+  );
+  return {
+    ...message,
+    id: Number(result.lastInsertRowid),
+    guid,
+    createdAt,
+    editedAt: null,
+    retractedAt: null,
+  };
+}
+
+/** The message with `guid`, or undefined. */
+export function findMessage(db: Database, guid: string): MessageRecord | undefined {
+  const row = cachedStatement<[string], MessageRow>(
+    db,
+    `SELECT ${messageColumns} FROM messages WHERE guid = ?`,
+  ).get(guid);
+  return row === undefined ? undefined : recordFrom(row);
+}
+
+/** The newest message of a chat, or undefined for an empty chat. */
+export function latestMessage(db: Database, chatId: number): MessageRecord | undefined {
+  const row = cachedStatement<[number], MessageRow>(
+    db,
+    `SELECT ${messageColumns} FROM messages WHERE chat_id = ? ORDER BY id DESC LIMIT 1`,
+  ).get(chatId);
+  return row === undefined ? undefined : recordFrom(row);
+}
+
+/** Messages of a chat after `afterId` that `accountId` did not send and that are still visible. */
+export function unreadMessages(
+  db: Database,
+  chatId: number,
+  accountId: number,
+  afterId: number,
+): MessageRecord[] {
+  return cachedStatement<[number, number, number], MessageRow>(
+    db,
+    `SELECT ${messageColumns} FROM messages WHERE chat_id = ? AND id > ? AND sender_account_id != ? AND retracted_at IS NULL ORDER BY id`,
+  )
+    .all(chatId, afterId, accountId)
+    .map(recordFrom);
+}
+
+/** How many of {@link unreadMessages} there are, without loading them. */
+export function countUnread(
+  db: Database,
+  chatId: number,
+  accountId: number,
+  afterId: number,
+): number {
+  const row = cachedStatement<[number, number, number], { count: number }>(
+    db,
+    "SELECT COUNT(*) AS count FROM messages WHERE chat_id = ? AND id > ? AND sender_account_id != ? AND retracted_at IS NULL",
+  ).get(chatId, afterId, accountId);
+  return row?.count ?? 0;
+}
+
+/** The id of the newest message of a chat, 0 for an empty chat. */
+export function newestMessageId(db: Database, chatId: number): number {
+  const row = cachedStatement<[number], { id: number | null }>(
+    db,
+    "SELECT MAX(id) AS id FROM messages WHERE chat_id = ?",
+  ).get(chatId);
+  return row?.id ?? 0;
+}
+
+/** The tapbacks currently on a message, oldest first. */
+export function reactionsOf(db: Database, messageId: number): ReactionRecord[] {
+  return cachedStatement<
+    [number],
+    {
+      sender_address: string;
+      sender_account_id: number;
+      part_index: number;
+      kind: number;
+      emoji: string;
+      created_at: number;
+    }
+  >(
+    db,
+    "SELECT sender_address, sender_account_id, part_index, kind, emoji, created_at FROM message_reactions WHERE message_id = ? ORDER BY created_at, sender_address",
+  )
+    .all(messageId)
+    .map((row) => ({
+      senderAddress: row.sender_address,
+      senderAccountId: row.sender_account_id,
+      partIndex: row.part_index < 0 ? null : row.part_index,
+      kind: row.kind,
+      emoji: row.emoji === "" ? null : row.emoji,
+      createdAt: row.created_at,
+    }));
+}

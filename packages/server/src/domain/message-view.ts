@@ -1,0 +1,69 @@
+import { type photon, timestampFromDate } from "@threadline/protocol";
+import type { Database } from "better-sqlite3";
+import { addressInfo } from "./event-envelope.js";
+import { type MessageRecord, type ReactionRecord, reactionsOf } from "./message-records.js";
+
+type MessageProperties = photon.imessage.v1.Message.$Properties;
+
+/** The content a reader sees; an unsent message shows no text. */
+export function messageContent(
+  message: MessageRecord,
+): photon.imessage.v1.MessageContent.$Properties {
+  return {
+    ...(message.retractedAt === null ? { text: message.text } : {}),
+    ...(message.effectId === null ? {} : { expressiveSendStyleId: message.effectId }),
+  };
+}
+
+function reactionView(
+  message: MessageRecord,
+  reaction: ReactionRecord,
+  viewerAccountId: number,
+): photon.imessage.v1.MessageAppliedReaction.$Properties {
+  return {
+    messageGuid: message.guid,
+    ...(reaction.partIndex === null ? {} : { targetPartIndex: reaction.partIndex }),
+    reaction: {
+      kind: reaction.kind,
+      ...(reaction.emoji === null ? {} : { emoji: reaction.emoji }),
+    },
+    sender: addressInfo(reaction.senderAddress),
+    isFromMe: reaction.senderAccountId === viewerAccountId,
+    dateCreated: timestampFromDate(new Date(reaction.createdAt)),
+  };
+}
+
+/**
+ * A message as `viewerAccountId` sees it in the chat it calls `chatGuid`: `isFromMe`
+ * from that side, current tapbacks, edit and unsend dates. Messages are delivered the
+ * moment they are stored, so they are always sent and delivered.
+ */
+export function messageView(
+  db: Database,
+  message: MessageRecord,
+  viewerAccountId: number,
+  chatGuid: string,
+  reactions: readonly ReactionRecord[] = reactionsOf(db, message.id),
+): MessageProperties {
+  const created = timestampFromDate(new Date(message.createdAt));
+  return {
+    guid: message.guid,
+    content: messageContent(message),
+    ...(message.subject === null ? {} : { subject: message.subject }),
+    dateCreated: created,
+    dateDelivered: created,
+    ...(message.editedAt === null
+      ? {}
+      : { dateEdited: timestampFromDate(new Date(message.editedAt)) }),
+    ...(message.retractedAt === null
+      ? {}
+      : { dateRetracted: timestampFromDate(new Date(message.retractedAt)) }),
+    sender: addressInfo(message.senderAddress),
+    isFromMe: message.senderAccountId === viewerAccountId,
+    isSent: true,
+    isDelivered: true,
+    ...(message.replyToGuid === null ? {} : { replyToGuid: message.replyToGuid }),
+    appliedReactions: reactions.map((reaction) => reactionView(message, reaction, viewerAccountId)),
+    chatGuids: [chatGuid],
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * @threadline/server: a gRPC server with a durable per-account event log on SQLite,
+ * accounts and live streams, wire-compatible with photon.imessage.v1.
+ */
+
+export type { Account } from "./auth/account.js";
+// ---- integration points ----------------------------------------------------------
+// For code that extends the server (custom services, storage back-ends, tooling).
+export type {
+  RetentionOptions,
+  ServerConfig,
+  ServerOptions,
+  SubscriberBufferLimits,
+} from "./config.js";
+export { defaultConfig, resolveConfig } from "./config.js";
+export type { LiveHub } from "./live/live-hub.js";
+export type { LoggedEvent } from "./log/logged-event.js";
+export type {
+  HandlerDependencies,
+  ServerStreamImplementation,
+  UnaryImplementation,
+} from "./rpc/handlers.js";
+export { serverStream, unary } from "./rpc/handlers.js";
+export type { ErrorCode } from "./rpc/rpc-error.js";
+export { invalidArgument, notFound, RpcError } from "./rpc/rpc-error.js";
+export { serverCapabilities } from "./rpc/server-info-service.js";
+export type {
+  ServiceDependencies,
+  ServiceImplementationFactory,
+  SubscriptionHandlers,
+} from "./rpc/service-dependencies.js";
+export type { CallTracker } from "./rpc/service-registry.js";
+export type { AccountAdmin, CreatedAccount, ThreadlineServer } from "./server.js";
+export { startServer } from "./server.js";
+export type { SqliteStore, SqliteStoreOptions } from "./storage/sqlite-store.js";
+export { openSqliteStore, StoreClosedError } from "./storage/sqlite-store.js";
+export type { EventDomain, LogEventInput, Store, WriteContext } from "./storage/write-context.js";

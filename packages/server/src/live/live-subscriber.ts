@@ -1,0 +1,198 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import type { SubscriberBufferLimits } from "../config.js";
+import { encodeBatchFrame, encodeSubscribeFrame, heartbeatFrame } from "../log/frame-encoding.js";
+import type { LoggedEvent } from "../log/logged-event.js";
+import { RpcError } from "../rpc/rpc-error.js";
+import type { FlowControlledCall } from "./wait-for-drain.js";
+
+/** How a subscriber frames the events it sends. */
+export type LiveFrameMode =
+  /** One `Subscribe*EventsResponse` per event. */
+  | { readonly type: "single" }
+  /** `SubscribeEventsResponse.batch`, up to `maxBatchSize` queued events per frame. */
+  | { readonly type: "batch"; readonly maxBatchSize: number };
+
+/** Options of {@link createLiveSubscriber}. */
+export interface LiveSubscriberOptions {
+  readonly accountId: number;
+  readonly call: FlowControlledCall;
+  /** Which of the account's events this subscriber wants (domain and filters). */
+  readonly accepts: (event: LoggedEvent) => boolean;
+  readonly frames: LiveFrameMode;
+  readonly limits: SubscriberBufferLimits;
+  readonly heartbeatIntervalMs: number;
+  /** False to buffer without sending until {@link LiveSubscriber.start} (backlog replay first). */
+  readonly startImmediately: boolean;
+  /** Called once when the subscriber ends, whatever the reason. */
+  readonly onEnd: (subscriber: LiveSubscriber) => void;
+}
+
+/** One live stream's bounded outgoing buffer, with heartbeats and flow control. */
+export interface LiveSubscriber {
+  readonly accountId: number;
+  /** Queues the account's newly committed events (those it accepts); sends what flow control allows. */
+  offer(events: readonly LoggedEvent[]): void;
+  /**
+   * Starts sending: drops buffered events with `sequence <= skipUpTo` (already sent
+   * as backlog), writes `firstFrame` if given, then the rest of the buffer.
+   */
+  start(skipUpTo: number, firstFrame?: Uint8Array): void;
+  /** Ends the stream: OK without an error, else the error's status and trailers. */
+  end(error?: RpcError): void;
+  /** Stops and frees the subscriber without touching the call (its owner ends the call). */
+  detach(): void;
+  /** Resolves when the subscriber has ended for any reason. */
+  readonly ended: Promise<void>;
+  /** Events waiting to be sent (for tests and metrics). */
+  readonly bufferedEvents: number;
+}
+
+/**
+ * Creates a subscriber for one live call. Memory stays bounded: when the events
+ * waiting to be sent exceed `limits` (count or bytes), the buffer is dropped and the
+ * call ends with RESOURCE_EXHAUSTED / SUBSCRIBER_TOO_SLOW (retryable: catch up and
+ * subscribe again).
+ */
+export function createLiveSubscriber(options: LiveSubscriberOptions): LiveSubscriber {
+  const { call, limits } = options;
+  let buffer: LoggedEvent[] = [];
+  let bufferStart = 0;
+  let bufferedBytes = 0;
+  let started = options.startImmediately;
+  let waitingForDrain = false;
+  let finished = false;
+  let markEnded: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => {
+    markEnded = resolve;
+  });
+
+  const heartbeat = setInterval(() => {
+    if (started && !waitingForDrain && !finished && bufferStart === buffer.length) {
+      send(heartbeatFrame);
+    }
+  }, options.heartbeatIntervalMs);
+
+  function cleanUp(): void {
+    if (finished) return;
+    finished = true;
+    clearInterval(heartbeat);
+    buffer = [];
+    bufferStart = 0;
+    bufferedBytes = 0;
+    call.off("cancelled", onGone);
+    call.off("close", onGone);
+    options.onEnd(subscriber);
+    markEnded();
+  }
+
+  function onGone(): void {
+    cleanUp();
+  }
+  call.on("cancelled", onGone);
+  call.on("close", onGone);
+
+  function send(frame: Uint8Array): void {
+    if (call.cancelled || call.writableEnded || call.destroyed) {
+      cleanUp();
+      return;
+    }
+    if (!call.write(frame)) {
+      waitingForDrain = true;
+      call.once("drain", () => {
+        waitingForDrain = false;
+        pump();
+      });
+    }
+  }
+
+  function takeNext(): Uint8Array | undefined {
+    if (bufferStart >= buffer.length) return undefined;
+    if (options.frames.type === "single") {
+      const event = buffer[bufferStart];
+      if (event === undefined) return undefined;
+      bufferStart += 1;
+      bufferedBytes -= event.payload.byteLength;
+      return encodeSubscribeFrame(event);
+    }
+    const end = Math.min(buffer.length, bufferStart + options.frames.maxBatchSize);
+    const events = buffer.slice(bufferStart, end);
+    for (const event of events) bufferedBytes -= event.payload.byteLength;
+    bufferStart = end;
+    return encodeBatchFrame(events);
+  }
+
+  function pump(): void {
+    while (started && !waitingForDrain && !finished) {
+      const frame = takeNext();
+      if (frame === undefined) break;
+      send(frame);
+    }
+    if (bufferStart >= buffer.length) {
+      buffer = [];
+      bufferStart = 0;
+    } else if (bufferStart > 1024 && bufferStart * 2 > buffer.length) {
+      buffer = buffer.slice(bufferStart);
+      bufferStart = 0;
+    }
+  }
+
+  function tooSlow(): RpcError {
+    return new RpcError(
+      GrpcStatus.RESOURCE_EXHAUSTED,
+      "SUBSCRIBER_TOO_SLOW",
+      `the subscriber fell behind: more than ${limits.maxEvents} events or ${limits.maxBytes} bytes were waiting to be sent; catch up from the last handled sequence and subscribe again`,
+      true,
+    );
+  }
+
+  const subscriber: LiveSubscriber = {
+    accountId: options.accountId,
+    get ended() {
+      return ended;
+    },
+    get bufferedEvents() {
+      return buffer.length - bufferStart;
+    },
+    offer(events) {
+      if (finished) return;
+      for (const event of events) {
+        if (!options.accepts(event)) continue;
+        const waiting = buffer.length - bufferStart;
+        if (
+          waiting + 1 > limits.maxEvents ||
+          bufferedBytes + event.payload.byteLength > limits.maxBytes
+        ) {
+          subscriber.end(tooSlow());
+          return;
+        }
+        buffer.push(event);
+        bufferedBytes += event.payload.byteLength;
+      }
+      pump();
+    },
+    start(skipUpTo, firstFrame) {
+      if (finished || started) return;
+      while (bufferStart < buffer.length) {
+        const event = buffer[bufferStart];
+        if (event === undefined || event.sequence > skipUpTo) break;
+        bufferedBytes -= event.payload.byteLength;
+        bufferStart += 1;
+      }
+      started = true;
+      if (firstFrame !== undefined) send(firstFrame);
+      pump();
+    },
+    detach() {
+      cleanUp();
+    },
+    end(error) {
+      if (finished) return;
+      const open = !call.cancelled && !call.writableEnded && !call.destroyed;
+      cleanUp();
+      if (!open) return;
+      if (error === undefined) call.end();
+      else call.emit("error", error.toServiceError());
+    },
+  };
+  return subscriber;
+}

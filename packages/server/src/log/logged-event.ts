@@ -1,0 +1,37 @@
+import type { EventDomain } from "../storage/write-context.js";
+
+/** One committed log entry as the live hub and the log readers see it. */
+export interface LoggedEvent {
+  readonly accountId: number;
+  readonly sequence: number;
+  readonly kind: EventDomain;
+  /** The chat GUID as this account names the chat (for chat filters). */
+  readonly chatGuid: string;
+  /** Poll message GUID of poll events (for poll filters); null otherwise. */
+  readonly pollGuid: string | null;
+  /** The encoded inner change event (e.g. a MessageChangeEvent). */
+  readonly payload: Uint8Array;
+}
+
+/** Storage code of each domain in the `event_log.kind` column. */
+export const kindCodes: Readonly<Record<EventDomain, number>> = {
+  message: 1,
+  group: 2,
+  poll: 3,
+  chat: 4,
+};
+
+const kindsByCode: readonly (EventDomain | undefined)[] = [
+  undefined,
+  "message",
+  "group",
+  "poll",
+  "chat",
+];
+
+/** The domain stored under `code`; throws on a code this server never writes. */
+export function kindFromCode(code: number): EventDomain {
+  const kind = kindsByCode[code];
+  if (kind === undefined) throw new RangeError(`unknown event kind code ${code} in event_log`);
+  return kind;
+}

@@ -1,0 +1,122 @@
+import {
+  status as GrpcStatus,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { Account } from "../auth/account.js";
+import { authenticate } from "../auth/authenticate.js";
+import { StoreClosedError } from "../storage/sqlite-store.js";
+import type { Store } from "../storage/write-context.js";
+import { acceptRequest } from "./malformed-request.js";
+import { RpcError } from "./rpc-error.js";
+
+/** What the handler wrappers need: the store (for tokens) and a logger for INTERNAL failures. */
+export interface HandlerDependencies {
+  readonly store: Store;
+  readonly logger: Logger;
+}
+
+/** A unary RPC body: runs with the authenticated account; throw {@link RpcError} to fail. */
+export type UnaryImplementation<Request, Response> = (
+  request: Request,
+  account: Account,
+  call: ServerUnaryCall<Request, Response>,
+) => Response | Promise<Response>;
+
+/**
+ * A server-streaming RPC body: writes frames to `call` and resolves when it is done
+ * writing (the wrapper then ends the call) or throws {@link RpcError} to fail it. A
+ * body that ends the call itself (for example a live stream cut off) may do so; the
+ * wrapper then leaves it alone.
+ */
+export type ServerStreamImplementation<Request, Response> = (
+  request: Request,
+  account: Account,
+  call: ServerWritableStream<Request, Response>,
+) => Promise<void>;
+
+/** Converts any thrown value to the status a client sees; non-RpcErrors are INTERNAL and logged. */
+export function toServiceError(
+  error: unknown,
+  logger: Logger,
+  method: string,
+): Partial<ServiceError> {
+  if (error instanceof RpcError) return error.toServiceError();
+  if (error instanceof StoreClosedError) {
+    return new RpcError(
+      GrpcStatus.UNAVAILABLE,
+      "UNAVAILABLE",
+      "the server is shutting down and accepts no more writes; retry against the restarted server",
+      true,
+    ).toServiceError();
+  }
+  logger.error({ err: error, method }, "unexpected failure in RPC handler");
+  return new RpcError(
+    GrpcStatus.INTERNAL,
+    "INTERNAL",
+    "internal server error; the failure was logged on the server",
+  ).toServiceError();
+}
+
+/**
+ * Wraps a unary RPC body: authenticates the caller from `authorization: Bearer
+ * <token>` (UNAUTHENTICATED otherwise), rejects an undecodable or oversized request
+ * (INVALID_ARGUMENT / RESOURCE_EXHAUSTED PAYLOAD_TOO_LARGE), runs the body, and maps a thrown
+ * {@link RpcError} to its status and `error-code` / `x-retryable` trailers; anything
+ * else becomes INTERNAL and is logged.
+ */
+export function unary<Request, Response>(
+  dependencies: HandlerDependencies,
+  implementation: UnaryImplementation<Request, Response>,
+): handleUnaryCall<Request, Response> {
+  return (call, callback) => {
+    const method = call.getPath();
+    let account: Account;
+    try {
+      account = authenticate(call.metadata, dependencies.store);
+    } catch (error) {
+      callback(toServiceError(error, dependencies.logger, method));
+      return;
+    }
+    Promise.resolve()
+      .then(() => implementation(acceptRequest(call.request), account, call))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toServiceError(error, dependencies.logger, method)),
+      );
+  };
+}
+
+/**
+ * Wraps a server-streaming RPC body like {@link unary}. When the body resolves the
+ * call ends with OK; when it throws, the call ends with the mapped status. A
+ * cancelled call is left alone.
+ */
+export function serverStream<Request, Response>(
+  dependencies: HandlerDependencies,
+  implementation: ServerStreamImplementation<Request, Response>,
+): handleServerStreamingCall<Request, Response> {
+  return (call) => {
+    const method = call.getPath();
+    const fail = (error: unknown) => {
+      if (call.cancelled || call.writableEnded) return;
+      call.emit("error", toServiceError(error, dependencies.logger, method));
+    };
+    let account: Account;
+    try {
+      account = authenticate(call.metadata, dependencies.store);
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    Promise.resolve()
+      .then(() => implementation(acceptRequest(call.request), account, call))
+      .then(() => {
+        if (!call.cancelled && !call.writableEnded) call.end();
+      }, fail);
+  };
+}

@@ -1,0 +1,104 @@
+import { type google, MessageServiceDefinition, type photon } from "@threadline/protocol";
+import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import {
+  editMessage,
+  getMessage,
+  sendText,
+  setReaction,
+  unsendMessage,
+  validateEdit,
+  validateReaction,
+  validateSendText,
+} from "../domain/message-operations.js";
+import { unary } from "./handlers.js";
+import type { ServiceDependencies } from "./service-dependencies.js";
+
+type Empty = google.protobuf.Empty.$Properties;
+type MessageResponse = photon.imessage.v1.MessageResponse.$Properties;
+
+/**
+ * The `photon.imessage.v1.MessageService` text subset: SendTextMessage, EditMessage,
+ * UnsendMessage, SetReaction, GetMessage and the live stream. The attachment and
+ * multipart methods of the published protocol are not part of this proto, so they do
+ * not exist here. Writes honour `client_message_id` / `x-idempotency-key`.
+ */
+export function createMessageServiceImplementation(deps: ServiceDependencies) {
+  const { store } = deps;
+  const definition = MessageServiceDefinition;
+  return {
+    sendTextMessage: unary<photon.imessage.v1.SendTextMessageRequest, MessageResponse>(
+      deps,
+      (request, account, call) => {
+        const input = validateSendText(request);
+        return idempotentWrite(
+          store,
+          {
+            method: definition.sendTextMessage,
+            request,
+            accountId: account.id,
+            key: idempotencyKeyOf(request.clientMessageId, call.metadata),
+          },
+          (context) => ({ message: sendText(context, account, input) }),
+        );
+      },
+    ),
+    editMessage: unary<photon.imessage.v1.EditMessageRequest, MessageResponse>(
+      deps,
+      (request, account, call) => {
+        const newText = validateEdit(request);
+        return idempotentWrite(
+          store,
+          {
+            method: definition.editMessage,
+            request,
+            accountId: account.id,
+            key: idempotencyKeyOf(request.clientMessageId, call.metadata),
+          },
+          (context) => ({ message: editMessage(context, account, request.target, newText) }),
+        );
+      },
+    ),
+    unsendMessage: unary<photon.imessage.v1.UnsendMessageRequest, Empty>(
+      deps,
+      (request, account, call) =>
+        idempotentWrite(
+          store,
+          {
+            method: definition.unsendMessage,
+            request,
+            accountId: account.id,
+            key: idempotencyKeyOf(request.clientMessageId, call.metadata),
+          },
+          (context) => {
+            unsendMessage(context, account, request.target);
+            return {};
+          },
+        ),
+    ),
+    setReaction: unary<photon.imessage.v1.SetReactionRequest, MessageResponse>(
+      deps,
+      (request, account, call) => {
+        const reaction = validateReaction(request.reaction);
+        return idempotentWrite(
+          store,
+          {
+            method: definition.setReaction,
+            request,
+            accountId: account.id,
+            key: idempotencyKeyOf(request.clientMessageId, call.metadata),
+          },
+          (context) => ({
+            message: setReaction(context, account, request.target, reaction, request.isSet),
+          }),
+        );
+      },
+    ),
+    getMessage: unary<
+      photon.imessage.v1.GetMessageRequest,
+      photon.imessage.v1.GetMessageResponse.$Properties
+    >(deps, (request, account) => ({
+      message: store.read((db) => getMessage(db, account, request.messageGuid)),
+    })),
+    subscribeMessageEvents: deps.subscriptions.subscribeMessageEvents,
+  };
+}

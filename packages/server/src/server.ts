@@ -1,0 +1,311 @@
+import { readFileSync } from "node:fs";
+import {
+  status as GrpcStatus,
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+} from "@grpc/grpc-js";
+import {
+  ChatArchiveServiceDefinition,
+  ChatServiceDefinition,
+  EventLogServiceDefinition,
+  EventServiceDefinition,
+  GroupServiceDefinition,
+  MessageServiceDefinition,
+  PollServiceDefinition,
+  ServerInfoServiceDefinition,
+} from "@threadline/protocol";
+import { type Logger, pino } from "pino";
+import type { Account } from "./auth/account.js";
+import { countAccounts, getAccount, insertAccount, insertToken } from "./auth/account-directory.js";
+import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.js";
+import { normalizeAddressList } from "./domain/address.js";
+import { createLiveHub, type LiveHub } from "./live/live-hub.js";
+import { createChatArchiveServiceImplementation } from "./rpc/chat-archive-service.js";
+import { createChatServiceImplementation } from "./rpc/chat-service.js";
+import { createEventLogServiceImplementation } from "./rpc/event-log-service.js";
+import { createEventServiceImplementation } from "./rpc/event-service.js";
+import { createGroupServiceImplementation } from "./rpc/group-service.js";
+import { createMessageServiceImplementation } from "./rpc/message-service.js";
+import { createPollServiceImplementation } from "./rpc/poll-service.js";
+import { notFound, RpcError } from "./rpc/rpc-error.js";
+import { createServerInfoServiceImplementation } from "./rpc/server-info-service.js";
+import type { ServiceDependencies } from "./rpc/service-dependencies.js";
+import { type CallTracker, createCallTracker, prepareService } from "./rpc/service-registry.js";
+import { createSubscriptionHandlers } from "./rpc/subscriptions.js";
+import { openSqliteStore, type SqliteStore } from "./storage/sqlite-store.js";
+
+/** A domain service: its definition and the factory that implements it (when it exists). */
+interface DomainService {
+  readonly name: string;
+  readonly definition: ServiceDefinition;
+  readonly create?: (dependencies: ServiceDependencies) => Readonly<Record<string, unknown>>;
+  /** Handlers this service gets even before its factory exists. */
+  readonly fallback?: (dependencies: ServiceDependencies) => Readonly<Record<string, unknown>>;
+}
+
+// The domain services. A service without `create` would still answer its Subscribe*
+// stream (through `fallback`) and UNIMPLEMENTED for the rest.
+const domainServices: readonly DomainService[] = [
+  {
+    name: "ChatService",
+    definition: ChatServiceDefinition,
+    create: createChatServiceImplementation,
+  },
+  {
+    name: "MessageService",
+    definition: MessageServiceDefinition,
+    create: createMessageServiceImplementation,
+  },
+  {
+    name: "GroupService",
+    definition: GroupServiceDefinition,
+    create: createGroupServiceImplementation,
+  },
+  {
+    name: "PollService",
+    definition: PollServiceDefinition,
+    create: createPollServiceImplementation,
+  },
+  {
+    name: "ChatArchiveService",
+    definition: ChatArchiveServiceDefinition,
+    create: createChatArchiveServiceImplementation,
+  },
+];
+
+/** A new account and its first bearer token (shown once; only its hash is stored). */
+export interface CreatedAccount {
+  readonly account: Account;
+  readonly token: string;
+}
+
+/** Account administration on a running server. */
+export interface AccountAdmin {
+  /**
+   * Creates an account with one or more addresses (emails are lower-cased, phones
+   * become E.164) and issues its first token. Rejects an invalid or duplicate address
+   * (RpcError INVALID_ARGUMENT) and an address that already has an account
+   * (RpcError ALREADY_EXISTS).
+   */
+  create(addresses: readonly string[]): Promise<CreatedAccount>;
+  /** Issues another token for the account; RpcError NOT_FOUND when there is no such account. */
+  issueToken(accountId: number): Promise<string>;
+  /** The account, or undefined. */
+  get(accountId: number): Account | undefined;
+  /** Number of accounts. */
+  count(): number;
+}
+
+/** A running Threadline server. */
+export interface ThreadlineServer {
+  /** `host:port` the server listens on (the real port when started with port 0). */
+  readonly address: string;
+  readonly host: string;
+  readonly port: number;
+  readonly accounts: AccountAdmin;
+  /** Resolved configuration. */
+  readonly config: ServerConfig;
+  /**
+   * Stops accepting calls, ends live streams (UNAVAILABLE, retryable), waits up to
+   * `graceMs` (default 5000) for calls in progress, then cancels the rest, commits
+   * pending writes and closes the database. Returns the same promise when called again.
+   */
+  close(options?: { readonly graceMs?: number }): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+
+  // ---- integration points ----------------------------------------------------------
+  /** @internal the server's store (tests, benchmarks and the CLI use it). */
+  readonly store: SqliteStore;
+  /** @internal the live hub. */
+  readonly hub: LiveHub;
+  /** @internal calls in progress. */
+  readonly calls: CallTracker;
+}
+
+const disposeSymbol: typeof Symbol.asyncDispose =
+  Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose");
+
+function packageVersion(): string {
+  try {
+    const manifest: unknown = JSON.parse(
+      readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+    );
+    if (typeof manifest === "object" && manifest !== null && "version" in manifest) {
+      const version = manifest.version;
+      if (typeof version === "string") return version;
+    }
+  } catch {
+    // A bundler may have moved us away from package.json; the version is informational.
+  }
+  return "0.0.0";
+}
+
+function createLogger(option: ServerOptions["logger"]): Logger {
+  if (option === false) return pino({ enabled: false });
+  return option ?? pino({ name: "threadline-server" });
+}
+
+function bind(server: Server, host: string, port: number): Promise<number> {
+  const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+  return new Promise((resolve, reject) => {
+    server.bindAsync(target, ServerCredentials.createInsecure(), (error, boundPort) => {
+      if (error) reject(error);
+      else resolve(boundPort);
+    });
+  });
+}
+
+/** Creates the account administration API over a store. */
+function createAccountAdmin(store: SqliteStore): AccountAdmin {
+  return {
+    async create(addresses) {
+      const normalized = normalizeAddressList(addresses);
+      return store.write((context) => {
+        const taken = context.db.prepare<[string], { account_id: number }>(
+          "SELECT account_id FROM account_addresses WHERE address = ?",
+        );
+        for (const address of normalized) {
+          if (taken.get(address) !== undefined) {
+            throw new RpcError(
+              GrpcStatus.ALREADY_EXISTS,
+              "ALREADY_EXISTS",
+              `address ${JSON.stringify(address)} already belongs to an account; each address may belong to one account`,
+            );
+          }
+        }
+        const account = insertAccount(context.db, normalized, context.now);
+        return { account, token: insertToken(context.db, account.id, context.now) };
+      });
+    },
+    async issueToken(accountId) {
+      return store.write((context) => {
+        if (getAccount(context.db, accountId) === undefined) {
+          throw notFound(`there is no account with id ${accountId}`);
+        }
+        return insertToken(context.db, accountId, context.now);
+      });
+    },
+    get(accountId) {
+      return store.read((db) => getAccount(db, accountId));
+    },
+    count() {
+      return store.read((db) => countAccounts(db));
+    },
+  };
+}
+
+/**
+ * Opens the database at `options.dataPath` (creating and migrating it), starts the gRPC
+ * server and resolves once it listens. Throws `RangeError` for invalid options and the
+ * bind error when the address is taken.
+ */
+export async function startServer(options: ServerOptions): Promise<ThreadlineServer> {
+  const config = resolveConfig(options, packageVersion());
+  const logger = createLogger(options.logger);
+  const hub = createLiveHub();
+  const store = openSqliteStore({
+    path: config.dataPath,
+    logger,
+    retention: config.retention,
+    onCommit: (events) => hub.publish(events),
+  });
+  const tracker = createCallTracker();
+  const handlerDependencies = { store, logger, config, hub };
+  const subscriptions = createSubscriptionHandlers(handlerDependencies);
+  const dependencies: ServiceDependencies = { store, subscriptions, logger, config };
+
+  const server = new Server({
+    // Requests up to twice the limit reach our deserializer and get a typed error;
+    // beyond that grpc-js refuses them itself.
+    "grpc.max_receive_message_length": config.maxReceiveMessageBytes * 2,
+    "grpc.keepalive_permit_without_calls": 1,
+    // Ping idle connections so that a vanished client's live streams are released.
+    "grpc.keepalive_time_ms": 60_000,
+    "grpc.keepalive_timeout_ms": 20_000,
+  });
+  const add = (
+    definition: ServiceDefinition,
+    implementation: Readonly<Record<string, unknown>>,
+  ) => {
+    const prepared = prepareService(definition, implementation, {
+      maxRequestBytes: config.maxReceiveMessageBytes,
+      tracker,
+    });
+    server.addService(prepared.definition, prepared.implementation);
+  };
+
+  let chatArchive = false;
+  for (const service of domainServices) {
+    const implementation = service.create?.(dependencies) ?? service.fallback?.(dependencies) ?? {};
+    if (service.name === "ChatArchiveService" && service.create !== undefined) chatArchive = true;
+    add(service.definition, implementation);
+  }
+  add(EventServiceDefinition, createEventServiceImplementation(handlerDependencies));
+  add(EventLogServiceDefinition, createEventLogServiceImplementation(handlerDependencies));
+  add(
+    ServerInfoServiceDefinition,
+    createServerInfoServiceImplementation({ ...handlerDependencies, chatArchive }),
+  );
+
+  let port: number;
+  try {
+    port = await bind(server, config.host, config.port);
+  } catch (error) {
+    server.forceShutdown();
+    await store.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `could not listen on ${config.host}:${config.port} (${reason}); is another process using the port? Pick another with --port or port: 0`,
+      { cause: error },
+    );
+  }
+  const address = config.host.includes(":") ? `[${config.host}]:${port}` : `${config.host}:${port}`;
+  logger.info({ address, dataPath: config.dataPath }, "threadline server listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (closeOptions?: { readonly graceMs?: number }): Promise<void> => {
+    closing ??= (async () => {
+      const graceMs = closeOptions?.graceMs ?? 5000;
+      // Stop accepting calls first, so no subscription can register after the hub empties.
+      const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await hub.endAll(
+        new RpcError(
+          GrpcStatus.UNAVAILABLE,
+          "UNAVAILABLE",
+          "the server is shutting down; reconnect and resume from the last handled sequence",
+          true,
+        ),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          logger.warn(
+            { calls: [...tracker.active.values()] },
+            "cancelling calls still running at shutdown",
+          );
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+      });
+      await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+      await store.close();
+      logger.info({ address, ...store.stats() }, "threadline server stopped");
+    })();
+    return closing;
+  };
+
+  return {
+    address,
+    host: config.host,
+    port,
+    accounts: createAccountAdmin(store),
+    config,
+    close,
+    [disposeSymbol]: () => close(),
+    store,
+    hub,
+    calls: tracker,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Tables of the chat domain: chats, their participants, per-account chat state,
+ * messages, reactions, polls and idempotency keys. Every statement is idempotent
+ * (`IF NOT EXISTS`); the platform's migration runs them in order inside one
+ * transaction. Times are Unix milliseconds.
+ */
+export const domainSchema: readonly string[] = [
+  // A direct chat is keyed by its two addresses (sorted, joined by a newline, which no
+  // normalised address contains), so either side creating it resolves the same row.
+  `CREATE TABLE IF NOT EXISTS chats (
+    id INTEGER PRIMARY KEY,
+    is_group INTEGER NOT NULL,
+    group_id TEXT UNIQUE,
+    direct_key TEXT UNIQUE,
+    display_name TEXT,
+    background BLOB,
+    background_type TEXT,
+    icon BLOB,
+    icon_type TEXT,
+    created_at INTEGER NOT NULL,
+    CHECK ((is_group = 1) = (group_id IS NOT NULL) AND (is_group = 0) = (direct_key IS NOT NULL))
+  )`,
+  // Current members only: a removed or departed participant's row is deleted.
+  `CREATE TABLE IF NOT EXISTS chat_participants (
+    chat_id INTEGER NOT NULL REFERENCES chats(id),
+    address TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (chat_id, address)
+  ) WITHOUT ROWID`,
+  "CREATE INDEX IF NOT EXISTS chat_participants_by_address ON chat_participants (address, chat_id)",
+  // Per-account view of a chat; a missing row means nothing read and not archived.
+  `CREATE TABLE IF NOT EXISTS chat_account_state (
+    chat_id INTEGER NOT NULL REFERENCES chats(id),
+    account_id INTEGER NOT NULL,
+    read_through_message_id INTEGER NOT NULL DEFAULT 0,
+    is_archived INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (chat_id, account_id)
+  ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL UNIQUE,
+    chat_id INTEGER NOT NULL REFERENCES chats(id),
+    sender_address TEXT NOT NULL,
+    sender_account_id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('text', 'contact')),
+    text TEXT NOT NULL,
+    subject TEXT,
+    effect_id TEXT,
+    reply_to_guid TEXT,
+    created_at INTEGER NOT NULL,
+    edited_at INTEGER,
+    retracted_at INTEGER
+  )`,
+  "CREATE INDEX IF NOT EXISTS messages_by_chat ON messages (chat_id, id)",
+  // part_index -1 stands for "the whole message" (target_part_index absent).
+  `CREATE TABLE IF NOT EXISTS message_reactions (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    sender_address TEXT NOT NULL,
+    sender_account_id INTEGER NOT NULL,
+    part_index INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    emoji TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (message_id, sender_address, part_index, kind, emoji)
+  ) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS polls (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL UNIQUE,
+    chat_id INTEGER NOT NULL REFERENCES chats(id),
+    creator_address TEXT NOT NULL,
+    title TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS poll_options (
+    poll_id INTEGER NOT NULL REFERENCES polls(id),
+    option_identifier TEXT NOT NULL,
+    text TEXT NOT NULL,
+    creator_address TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (poll_id, option_identifier)
+  ) WITHOUT ROWID`,
+  // One vote per participant: voting again moves it.
+  `CREATE TABLE IF NOT EXISTS poll_votes (
+    poll_id INTEGER NOT NULL REFERENCES polls(id),
+    voter_address TEXT NOT NULL,
+    option_identifier TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (poll_id, voter_address)
+  ) WITHOUT ROWID`,
+  // The first result of a keyed write, replayed on retry. fingerprint covers the
+  // method and every request field but the key itself.
+  `CREATE TABLE IF NOT EXISTS idempotency_keys (
+    account_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    response BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, key)
+  ) WITHOUT ROWID`,
+  "CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)",
+];

@@ -1,0 +1,84 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chats } from "@threadline/chats";
+import { createClient } from "@threadline/core";
+import { startTestServer } from "@threadline/server/testing";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runExample } from "./run-example.js";
+
+let directory = "";
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), "threadline-readme-"));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** A server where Alice has written to the bot twice: the bot's log holds two events. */
+async function serverWithActivity() {
+  const server = await startTestServer();
+  const bot = await server.accounts.create(["bot@example.com"]);
+  const alice = await server.accounts.create(["alice@example.com"]);
+  const im = createClient({ address: server.address, token: alice.token, resources: { chats } });
+  try {
+    await im.chats.create(["bot@example.com"], { message: "Hi bot" });
+    await im.chats.create(["bot@example.com"], { message: "Are you there?" });
+  } finally {
+    await im.close();
+  }
+  return { server, env: { THREADLINE_ADDRESS: server.address, THREADLINE_TOKEN: bot.token } };
+}
+
+describe("README examples, run against a real server", () => {
+  it("connect.ts reads the log head and replays the log", async () => {
+    const { server, env } = await serverWithActivity();
+    await using _server = server;
+    const result = await runExample("connect.ts", directory, env);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")).toEqual([
+      "connected: the log holds 2 events",
+      "#1 message.received in any;-;alice@example.com",
+      "#2 message.received in any;-;alice@example.com",
+      "",
+    ]);
+  });
+
+  it("recover.ts handles the backlog once, and a second run resumes from the SQLite checkpoint", async () => {
+    const { server, env } = await serverWithActivity();
+    await using _server = server;
+    const first = await runExample("recover.ts", directory, env);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("handling #1 message.received");
+    expect(first.stdout).toContain("handling #2 message.received");
+    expect(first.stdout).toContain("caught up to #2; handled 2 events this run");
+    expect(existsSync(join(directory, "bot.db"))).toBe(true);
+
+    const second = await runExample("recover.ts", directory, env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).not.toContain("handling #");
+    expect(second.stdout).toContain("caught up to #2; handled 0 events this run");
+  });
+
+  it("chats.ts creates a chat, sees its background event live, and counts chats", async () => {
+    const server = await startTestServer();
+    await using _server = server;
+    const bot = await server.accounts.create(["bot@example.com"]);
+    const result = await runExample("chats.ts", directory, {
+      THREADLINE_ADDRESS: server.address,
+      THREADLINE_TOKEN: bot.token,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")).toEqual([
+      "chat any;-;alice@example.com",
+      "event chat.backgroundChanged",
+      "has background: true",
+      "chats: 1",
+      "",
+    ]);
+  });
+});
