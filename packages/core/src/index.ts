@@ -109,15 +109,11 @@ export {
 } from "./errors/threadline-error.js";
 
 // ---- integration points (for resource packages such as @threadline/chats) -----------
-export type {
-  ClientContext,
-  ResourceFactory,
-  StreamCallOptions,
-  UnaryCallOptions,
-} from "./client/client-context.js";
+export type { ClientContext, ResourceFactory } from "./client/client-context.js";
 export { capability, type ServerCapabilities } from "./client/server-capabilities.js";
 export { errorFromGrpc, toThreadlineError } from "./errors/grpc-error-mapping.js";
 export { type EventFrame, eventFromFrame } from "./events/event-mapper.js";
+export type { RpcCalls, StreamCallOptions, UnaryCallOptions } from "./transport/rpc-calls.js";
 export {
   addressFromWire,
   attachmentFromWire,

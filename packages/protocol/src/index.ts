@@ -7,6 +7,8 @@
  * - 64-bit integers are `number`; a value above 2^53-1 is a decode error.
  * - `bytes` are `Uint8Array`; timestamps convert with {@link timestampToDate} and
  *   {@link timestampFromDate}.
+ * - {@link metadataKeys} and {@link serverErrorCodes}: the contract carried in gRPC
+ *   metadata (auth, idempotency keys, error trailers).
  */
 export { google, photon, threadline } from "./generated/protocol.js";
 export * from "./generated/services.js";
@@ -19,3 +21,4 @@ export type {
   ResponseOf,
 } from "./runtime/grpc-method.js";
 export { type TimestampFields, timestampFromDate, timestampToDate } from "./runtime/timestamp.js";
+export { metadataKeys, type ServerErrorCode, serverErrorCodes } from "./runtime/wire-metadata.js";

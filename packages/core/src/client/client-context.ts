@@ -1,70 +1,13 @@
-import type { GrpcMethodDefinition } from "@threadline/protocol";
 import type { EventsResource } from "../events/events-resource.js";
-import type { LiveEventStream } from "../stream/live-event-stream.js";
+import type { RpcCalls } from "../transport/rpc-calls.js";
 import type { ServerCapabilities } from "./server-capabilities.js";
-
-/** Per-call options of {@link ClientContext.unary}. */
-export interface UnaryCallOptions {
-  /** Deadline for the whole call including retries, in ms. Default: the client's `timeoutMs` (30000). */
-  readonly timeoutMs?: number;
-  /** Cancels the call (the promise rejects with a CancelledError). */
-  readonly signal?: AbortSignal;
-  /**
-   * The call changes state. It then carries `x-idempotency-key` (the given key, or a
-   * fresh UUID), the same key on every retry of this one logical call.
-   */
-  readonly mutating?: boolean;
-  /** Idempotency key to send with a mutating call; implies nothing when `mutating` is false. */
-  readonly idempotencyKey?: string;
-}
-
-/** Per-call options of {@link ClientContext.stream}. */
-export interface StreamCallOptions {
-  /** Closes the stream when aborted. */
-  readonly signal?: AbortSignal;
-  /** Called for every frame, heartbeats included (the stream is alive). */
-  readonly onFrame?: () => void;
-}
 
 /**
  * What a resource package (chats, messages, ...) gets from the client: authenticated,
  * deadline-bound calls with typed errors and safe retries, the long-lived stream channel,
  * and the events resource.
  */
-export interface ClientContext {
-  /**
-   * One unary call on the unary channel: bearer auth, deadline, typed errors, retries of
-   * retryable failures only (x-retryable: true, or UNAVAILABLE) with exponential backoff
-   * and full jitter. `mutating: true` attaches `x-idempotency-key` (options.idempotencyKey
-   * or a fresh UUID), reused across the retries of this one call. Rejects with a
-   * ThreadlineError subclass.
-   */
-  unary<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties>(
-    method: GrpcMethodDefinition<
-      RequestDecoded,
-      RequestProperties,
-      ResponseDecoded,
-      ResponseProperties
-    >,
-    request: RequestProperties,
-    options?: UnaryCallOptions,
-  ): Promise<ResponseDecoded>;
-  /**
-   * A server-streaming call on the long-lived channel. `map` turns each decoded frame
-   * into an event, or `undefined` to skip it (heartbeats). A throwing `map` ends the
-   * stream with a ProtocolError. `ready` resolves on the response headers.
-   */
-  stream<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties, Event>(
-    method: GrpcMethodDefinition<
-      RequestDecoded,
-      RequestProperties,
-      ResponseDecoded,
-      ResponseProperties
-    >,
-    request: RequestProperties,
-    map: (frame: ResponseDecoded) => Event | undefined,
-    options?: StreamCallOptions,
-  ): LiveEventStream<Event>;
+export interface ClientContext extends RpcCalls {
   /** What the server supports (cached after the first successful call). */
   serverCapabilities(): Promise<ServerCapabilities>;
   /** The durable event log. */

@@ -1,4 +1,5 @@
 import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
+import { metadataKeys } from "@threadline/protocol";
 import {
   AuthenticationError,
   CancelledError,
@@ -23,7 +24,12 @@ export interface GrpcFailure {
 }
 
 // Trailers worth keeping in `context` for whoever reads the error.
-const contextTrailers = ["error-code", "x-retryable", "oldest-retained-sequence", "x-request-id"];
+const contextTrailers = [
+  metadataKeys.errorCode,
+  metadataKeys.retryable,
+  metadataKeys.oldestRetainedSequence,
+  "x-request-id",
+];
 
 function trailer(metadata: Metadata | undefined, key: string): string | undefined {
   const value = metadata?.get(key)[0];
@@ -37,7 +43,7 @@ function trailer(metadata: Metadata | undefined, key: string): string | undefine
  * handler, so repeating it cannot apply a write twice).
  */
 export function isRetryableFailure(failure: GrpcFailure): boolean {
-  const flag = trailer(failure.metadata, "x-retryable");
+  const flag = trailer(failure.metadata, metadataKeys.retryable);
   if (flag === "true") return true;
   if (flag === "false") return false;
   return failure.code === GrpcStatus.UNAVAILABLE;
@@ -59,7 +65,7 @@ function isGrpcFailure(value: unknown): value is GrpcFailure {
  */
 export function errorFromGrpc(failure: GrpcFailure, operation: string): ThreadlineError {
   const code = failure.code;
-  const serverCode = trailer(failure.metadata, "error-code");
+  const serverCode = trailer(failure.metadata, metadataKeys.errorCode);
   const retryable = isRetryableFailure(failure);
   const context: Record<string, string> = { operation };
   for (const key of contextTrailers) {
@@ -82,7 +88,7 @@ export function errorFromGrpc(failure: GrpcFailure, operation: string): Threadli
       return new ValidationError(message, base);
     case GrpcStatus.FAILED_PRECONDITION:
       if (serverCode === "SEQUENCE_NOT_RETAINED") {
-        const oldest = Number(context["oldest-retained-sequence"]);
+        const oldest = Number(context[metadataKeys.oldestRetainedSequence]);
         return new SequenceNotRetainedError(message, {
           ...base,
           ...(Number.isSafeInteger(oldest) && oldest >= 0

@@ -1,25 +1,14 @@
+import type { ServerErrorCode } from "@threadline/protocol";
+
 /**
  * Stable codes carried by {@link ThreadlineError.code}. Server-sent codes arrive in the
  * `error-code` trailer; a code this SDK version does not know is kept verbatim, which
  * is why the union stays open to other strings.
  */
 export type ErrorCode =
-  | "INVALID_ARGUMENT"
-  | "NOT_FOUND"
-  | "UNAUTHENTICATED"
-  | "PERMISSION_DENIED"
-  | "ALREADY_EXISTS"
-  | "IDEMPOTENCY_KEY_REUSED"
-  | "FAILED_PRECONDITION"
-  | "SEQUENCE_NOT_RETAINED"
-  | "RESOURCE_EXHAUSTED"
-  | "SUBSCRIBER_TOO_SLOW"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNIMPLEMENTED"
-  | "UNAVAILABLE"
+  | ServerErrorCode
   | "DEADLINE_EXCEEDED"
   | "CANCELLED"
-  | "INTERNAL"
   | "PROTOCOL_ERROR"
   | "STREAM_STALLED"
   | "CLIENT_CLOSED"

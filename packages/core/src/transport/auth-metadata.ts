@@ -1,4 +1,5 @@
 import { Metadata } from "@grpc/grpc-js";
+import { metadataKeys } from "@threadline/protocol";
 import { AuthenticationError } from "../errors/error-classes.js";
 import { invalidArgument } from "../errors/invalid-argument.js";
 
@@ -39,7 +40,7 @@ export async function callMetadata(
     );
   }
   const metadata = new Metadata();
-  metadata.set("authorization", `Bearer ${value}`);
+  metadata.set(metadataKeys.authorization, `Bearer ${value}`);
   for (const [key, header] of Object.entries(headers)) metadata.set(key, header);
   return metadata;
 }

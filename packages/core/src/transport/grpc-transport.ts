@@ -7,8 +7,7 @@ import {
   type Metadata,
   type ServiceError,
 } from "@grpc/grpc-js";
-import type { GrpcMethodDefinition } from "@threadline/protocol";
-import type { StreamCallOptions, UnaryCallOptions } from "../client/client-context.js";
+import { type GrpcMethodDefinition, metadataKeys } from "@threadline/protocol";
 import { CancelledError, ProtocolError, ValidationError } from "../errors/error-classes.js";
 import { toThreadlineError } from "../errors/grpc-error-mapping.js";
 import { checkOptionalDuration, invalidArgument } from "../errors/invalid-argument.js";
@@ -18,6 +17,7 @@ import { createPushSource, type PushSource } from "../stream/push-source.js";
 import { callMetadata, type TokenSource } from "./auth-metadata.js";
 import { channelCredentials, channelOptionsFor, type TlsOptions } from "./channel-setup.js";
 import { createRetryPolicy, type RetryOptions } from "./retry-options.js";
+import type { RpcCalls, StreamCallOptions, UnaryCallOptions } from "./rpc-calls.js";
 
 /** Settings of a {@link Transport}. */
 export interface TransportOptions {
@@ -34,28 +34,7 @@ export interface TransportOptions {
  *
  * @internal not covered by semver
  */
-export interface Transport {
-  unary<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties>(
-    method: GrpcMethodDefinition<
-      RequestDecoded,
-      RequestProperties,
-      ResponseDecoded,
-      ResponseProperties
-    >,
-    request: RequestProperties,
-    options?: UnaryCallOptions,
-  ): Promise<ResponseDecoded>;
-  stream<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties, Event>(
-    method: GrpcMethodDefinition<
-      RequestDecoded,
-      RequestProperties,
-      ResponseDecoded,
-      ResponseProperties
-    >,
-    request: RequestProperties,
-    map: (frame: ResponseDecoded) => Event | undefined,
-    options?: StreamCallOptions,
-  ): LiveEventStream<Event>;
+export interface Transport extends RpcCalls {
   /**
    * A server stream as a bare source: `expand` turns the raw bytes of each frame into
    * zero or more events (decoding is up to it, so batch frames can fan out).
@@ -255,7 +234,7 @@ export function createTransport(options: TransportOptions): Transport {
     // server applies the write at most once.
     const headers: Record<string, string> =
       callOptions.mutating === true
-        ? { "x-idempotency-key": callOptions.idempotencyKey ?? randomUUID() }
+        ? { [metadataKeys.idempotencyKey]: callOptions.idempotencyKey ?? randomUUID() }
         : {};
     for (let attemptNumber = 1; ; attemptNumber++) {
       if (signal?.aborted === true)

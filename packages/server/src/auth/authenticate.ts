@@ -1,4 +1,5 @@
 import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
+import { metadataKeys } from "@threadline/protocol";
 import { RpcError } from "../rpc/rpc-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { Store } from "../storage/write-context.js";
@@ -23,7 +24,7 @@ function unauthenticated(message: string): RpcError {
  * the header is missing, malformed, or the token is unknown.
  */
 export function authenticate(metadata: Metadata, store: Store): Account {
-  const values = metadata.get("authorization");
+  const values = metadata.get(metadataKeys.authorization);
   if (values.length === 0) {
     throw unauthenticated(
       "missing authorization metadata; send `authorization: Bearer <token>` with every call",

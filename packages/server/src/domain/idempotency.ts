@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
-import type { GrpcMethodDefinition } from "@threadline/protocol";
+import { type GrpcMethodDefinition, metadataKeys } from "@threadline/protocol";
 import { invalidArgument, RpcError } from "../rpc/rpc-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { Store, WriteContext } from "../storage/write-context.js";
@@ -33,11 +33,11 @@ export function idempotencyKeyOf(
   if (clientMessageId !== undefined && clientMessageId !== null) {
     return checkedKey(clientMessageId, "client_message_id");
   }
-  const header = metadata.get("x-idempotency-key")[0];
+  const header = metadata.get(metadataKeys.idempotencyKey)[0];
   if (header === undefined) return undefined;
   return checkedKey(
     typeof header === "string" ? header : header.toString("utf8"),
-    "x-idempotency-key",
+    metadataKeys.idempotencyKey,
   );
 }
 

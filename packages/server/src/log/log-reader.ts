@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
+import { metadataKeys } from "@threadline/protocol";
 import type { Database } from "better-sqlite3";
 import { RpcError } from "../rpc/rpc-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
@@ -59,7 +60,7 @@ export function resolveReadStart(
       "SEQUENCE_NOT_RETAINED",
       `events after sequence ${afterSequence} are no longer retained; the oldest retained sequence is ${oldest}, so after_sequence must be at least ${oldest - 1} (catch up from there and resynchronise what was lost)`,
       false,
-      { "oldest-retained-sequence": String(oldest) },
+      { [metadataKeys.oldestRetainedSequence]: String(oldest) },
     );
   }
   return afterSequence;

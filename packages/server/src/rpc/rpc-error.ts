@@ -1,24 +1,11 @@
 import { status as GrpcStatus, Metadata, type ServiceError } from "@grpc/grpc-js";
+import { metadataKeys, type ServerErrorCode } from "@threadline/protocol";
 
 /**
  * Stable, machine-readable failure codes sent in the `error-code` trailer. The SDK
  * maps them (with the gRPC status) onto its typed errors.
  */
-export type ErrorCode =
-  | "INVALID_ARGUMENT"
-  | "NOT_FOUND"
-  | "UNAUTHENTICATED"
-  | "PERMISSION_DENIED"
-  | "ALREADY_EXISTS"
-  | "IDEMPOTENCY_KEY_REUSED"
-  | "FAILED_PRECONDITION"
-  | "SEQUENCE_NOT_RETAINED"
-  | "RESOURCE_EXHAUSTED"
-  | "SUBSCRIBER_TOO_SLOW"
-  | "PAYLOAD_TOO_LARGE"
-  | "UNIMPLEMENTED"
-  | "UNAVAILABLE"
-  | "INTERNAL";
+export type ErrorCode = ServerErrorCode;
 
 /**
  * A failure that a handler throws on purpose. Handlers convert it into a gRPC status
@@ -41,8 +28,8 @@ export class RpcError extends Error {
   /** The grpc-js error object to pass to a callback or `call.destroy`. */
   toServiceError(): Partial<ServiceError> {
     const metadata = new Metadata();
-    metadata.set("error-code", this.errorCode);
-    metadata.set("x-retryable", String(this.retryable));
+    metadata.set(metadataKeys.errorCode, this.errorCode);
+    metadata.set(metadataKeys.retryable, String(this.retryable));
     for (const [key, value] of Object.entries(this.details)) metadata.set(key, value);
     return { code: this.status, details: this.message, metadata };
   }
