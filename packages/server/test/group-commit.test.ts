@@ -202,4 +202,69 @@ describe("group commit", () => {
       await rm(directory, { recursive: true, force: true });
     }
   });
+
+  it("a write that appends, touches the database and then throws leaves neither rows nor events", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "threadline-commit-"));
+    const store = openSqliteStore({
+      path: join(directory, "t.db"),
+      logger: pino({ enabled: false }),
+    });
+    try {
+      await store.write((context) => {
+        context.db.exec("CREATE TABLE notes (text TEXT NOT NULL)");
+      });
+      const note = (context: Parameters<Parameters<SqliteStore["write"]>[0]>[0], text: string) =>
+        context.db.prepare("INSERT INTO notes (text) VALUES (?)").run(text);
+      const before = store.write((context) =>
+        context.appendEvent(1, messageEvent("any;-;a@x.com")),
+      );
+      const appendsFirst = store.write((context) => {
+        context.appendEvent(1, messageEvent("any;-;b@x.com"));
+        context.appendEvent(2, messageEvent("any;-;b@x.com"));
+        note(context, "appends first");
+        context.appendEvent(1, messageEvent("any;-;b@x.com"));
+        throw new PlannedFailure("appends first");
+      });
+      const touchesFirst = store.write((context) => {
+        note(context, "touches first");
+        context.appendEvent(2, messageEvent("any;-;c@x.com"));
+        throw new PlannedFailure("touches first");
+      });
+      const after = store.write((context) => {
+        note(context, "kept");
+        return [
+          context.appendEvent(1, messageEvent("any;-;d@x.com")),
+          context.appendEvent(2, messageEvent("any;-;d@x.com")),
+        ];
+      });
+      await expect(before).resolves.toBe(1);
+      await expect(appendsFirst).rejects.toThrow("appends first");
+      await expect(touchesFirst).rejects.toThrow("touches first");
+      await expect(after).resolves.toEqual([2, 1]);
+      expect(logOf(store)).toEqual(
+        new Map([
+          [
+            1,
+            [
+              { sequence: 1, chat: "any;-;a@x.com" },
+              { sequence: 2, chat: "any;-;d@x.com" },
+            ],
+          ],
+          [2, [{ sequence: 1, chat: "any;-;d@x.com" }]],
+        ]),
+      );
+      expect(headsOf(store)).toEqual(
+        new Map([
+          [1, 2],
+          [2, 1],
+        ]),
+      );
+      expect(
+        store.read((db) => db.prepare<[], { text: string }>("SELECT text FROM notes").all()),
+      ).toEqual([{ text: "kept" }]);
+    } finally {
+      await store.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
 });

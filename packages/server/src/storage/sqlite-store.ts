@@ -1,11 +1,11 @@
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { RetentionOptions } from "../config.js";
-import { encodeLogEvent } from "../log/encode-log-event.js";
-import { kindCodes, type LoggedEvent } from "../log/logged-event.js";
+import type { LoggedEvent } from "../log/logged-event.js";
 import { expireEventsBefore } from "../log/retention.js";
+import { type BatchResult, createBatchRunner } from "./group-commit-batch.js";
 import { migrate } from "./migrate.js";
-import type { LogEventInput, Store, WriteContext } from "./write-context.js";
+import type { Store, WriteContext } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -39,10 +39,6 @@ interface QueuedWrite {
   readonly reject: (error: unknown) => void;
 }
 
-type Outcome =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: unknown };
-
 /** Thrown by `write` after `close()`. */
 export class StoreClosedError extends Error {
   override readonly name = "StoreClosedError";
@@ -55,8 +51,8 @@ export class StoreClosedError extends Error {
  * Opens (and migrates) the SQLite file in WAL mode with `synchronous=FULL`.
  *
  * Writes are group-committed: every write queued while the previous batch was being
- * committed runs in one transaction, each inside its own SAVEPOINT, so a throwing
- * write rolls back alone. One COMMIT (one fsync) makes the whole batch durable; only
+ * committed runs in one transaction, and a throwing write is undone alone (through its
+ * own SAVEPOINT, or by deleting the events it appended; see {@link createBatchRunner}). One COMMIT (one fsync) makes the whole batch durable; only
  * then are the promises settled and the appended events published.
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
@@ -75,21 +71,11 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     begin: db.prepare("BEGIN IMMEDIATE"),
     commit: db.prepare("COMMIT"),
     rollback: db.prepare("ROLLBACK"),
-    savepoint: db.prepare("SAVEPOINT write"),
-    release: db.prepare("RELEASE write"),
-    rollbackTo: db.prepare("ROLLBACK TO write"),
-    readHead: db.prepare<[number], { head_sequence: number }>(
-      "SELECT head_sequence FROM log_heads WHERE account_id = ?",
-    ),
-    insertEvent: db.prepare(
-      "INSERT INTO event_log (account_id, sequence, kind, chat_guid, poll_guid, recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    ),
-    upsertHead: db.prepare(
-      "INSERT INTO log_heads (account_id, head_sequence, retained_from) VALUES (?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET head_sequence = excluded.head_sequence, retained_from = MAX(log_heads.retained_from, excluded.retained_from)",
-    ),
-    trimEvents: db.prepare("DELETE FROM event_log WHERE account_id = ? AND sequence < ?"),
   };
-  const maxEvents = options.retention?.maxEvents;
+  // Heads are read inside the batch's IMMEDIATE transaction (once per account per
+  // batch), never cached across batches: another process writing the same file (the
+  // CLI, a second server by mistake) can then never make two events share a sequence.
+  const runBatch = createBatchRunner(db, { maxEvents: options.retention?.maxEvents });
   const maxAgeMs = options.retention?.maxAgeMs;
 
   let queue: QueuedWrite[] = [];
@@ -98,92 +84,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let commits = 0;
   let writesCommitted = 0;
 
-  // Heads are read inside the batch's IMMEDIATE transaction (once per account per
-  // batch), never cached across batches: another process writing the same file (the
-  // CLI, a second server by mistake) can then never make two events share a sequence.
-  function committedHead(accountId: number): number {
-    return statements.readHead.get(accountId)?.head_sequence ?? 0;
-  }
-
   function scheduleFlush(): void {
     if (flushScheduled) return;
     flushScheduled = true;
     setImmediate(flush);
-  }
-
-  function runBatch(batch: readonly QueuedWrite[]): {
-    outcomes: Outcome[];
-    appended: LoggedEvent[];
-    batchHeads: Map<number, number>;
-  } {
-    const outcomes: Outcome[] = [];
-    const appended: LoggedEvent[] = [];
-    const batchHeads = new Map<number, number>();
-    for (const item of batch) {
-      const firstAppend = appended.length;
-      // Heads this write moved, with their value before it, to undo on rollback.
-      const headsBefore = new Map<number, number | undefined>();
-      const now = new Date();
-      const context: WriteContext = {
-        db,
-        now,
-        appendEvent(accountId: number, input: LogEventInput): number {
-          if (!Number.isSafeInteger(accountId) || accountId <= 0) {
-            throw new TypeError(`appendEvent needs a positive account id; received ${accountId}`);
-          }
-          const encoded = encodeLogEvent(input, now);
-          const previous = batchHeads.get(accountId);
-          if (!headsBefore.has(accountId)) headsBefore.set(accountId, previous);
-          const sequence = (previous ?? committedHead(accountId)) + 1;
-          statements.insertEvent.run(
-            accountId,
-            sequence,
-            kindCodes[input.kind],
-            encoded.chatGuid,
-            encoded.pollGuid,
-            now.getTime(),
-            encoded.payload,
-          );
-          batchHeads.set(accountId, sequence);
-          appended.push({
-            accountId,
-            sequence,
-            kind: input.kind,
-            chatGuid: encoded.chatGuid,
-            pollGuid: encoded.pollGuid,
-            payload: encoded.payload,
-          });
-          return sequence;
-        },
-      };
-      statements.savepoint.run();
-      try {
-        const value = item.write(context);
-        if (value instanceof Promise) {
-          value.catch(() => undefined);
-          throw new TypeError(
-            "store.write callbacks must be synchronous; this one returned a Promise",
-          );
-        }
-        statements.release.run();
-        outcomes.push({ ok: true, value });
-      } catch (error) {
-        statements.rollbackTo.run();
-        statements.release.run();
-        appended.length = firstAppend;
-        for (const [accountId, head] of headsBefore) {
-          if (head === undefined) batchHeads.delete(accountId);
-          else batchHeads.set(accountId, head);
-        }
-        outcomes.push({ ok: false, error });
-      }
-    }
-    for (const [accountId, head] of batchHeads) {
-      const retainedFrom = maxEvents === undefined ? 1 : Math.max(1, head - maxEvents + 1);
-      statements.upsertHead.run(accountId, head, retainedFrom);
-      if (retainedFrom > 1) statements.trimEvents.run(accountId, retainedFrom);
-    }
-    return { outcomes, appended, batchHeads };
   }
 
   function flush(): void {
@@ -191,10 +95,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
-    let result: ReturnType<typeof runBatch>;
+    let result: BatchResult;
     try {
       statements.begin.run();
-      result = runBatch(batch);
+      result = runBatch(batch.map((item) => item.write));
       statements.commit.run();
     } catch (error) {
       // The batch as a whole failed (disk full, I/O error): nothing of it is stored.
@@ -209,12 +113,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     }
     commits += 1;
     writesCommitted += batch.length;
-    result.outcomes.forEach((outcome, index) => {
+    for (let index = 0; index < batch.length; index += 1) {
       const item = batch[index];
-      if (item === undefined) return;
+      const outcome = result.outcomes[index];
+      if (item === undefined || outcome === undefined) continue;
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
-    });
+    }
     if (result.appended.length > 0 && options.onCommit !== undefined) {
       try {
         options.onCommit(result.appended);
