@@ -1,5 +1,6 @@
 import { photon, timestampFromDate } from "@threadline/protocol";
 import type { LogEventInput } from "../storage/write-context.js";
+import { encodeOccurredAtField, insertAfterLeadingFields } from "./occurred-at-field.js";
 
 /** A log input reduced to what the `event_log` row stores. */
 export interface EncodedLogEvent {
@@ -19,37 +20,66 @@ export function encodeLogEvent(input: LogEventInput, now: Date): EncodedLogEvent
   if (typeof chatGuid !== "string" || chatGuid.length === 0) {
     throw new TypeError(`a ${input.kind} event must have a non-empty chatGuid`);
   }
-  const occurredAt = input.event.occurredAt ?? timestampFromDate(now);
+  let pollGuid: string | null = null;
+  if (input.kind === "poll") {
+    const guid = input.event.pollMessageGuid;
+    if (typeof guid !== "string" || guid.length === 0) {
+      throw new TypeError("a poll event must have a non-empty pollMessageGuid");
+    }
+    pollGuid = guid;
+  }
+  return { chatGuid, pollGuid, payload: encodePayload(input, now) };
+}
+
+// Field number of `occurred_at` in each change event, and how many string fields precede
+// it (chat_guid; poll events also poll_message_guid).
+const occurredAtPosition = {
+  message: { fieldNumber: 2, leadingFields: 1 },
+  group: { fieldNumber: 2, leadingFields: 1 },
+  chat: { fieldNumber: 2, leadingFields: 1 },
+  poll: { fieldNumber: 3, leadingFields: 2 },
+} as const;
+
+function encodePayload(input: LogEventInput, now: Date): Uint8Array {
+  if (input.event.occurredAt != null) return encodeInner(input);
+  // Most events leave occurredAt unset. Copying each event to set it and encoding the
+  // Timestamp per event cost more than the rest of the encoding; instead encode the
+  // event as given and insert the batch's encoded time where the encoder would put it.
+  const position = occurredAtPosition[input.kind];
+  const withTime = insertAfterLeadingFields(
+    encodeInner(input),
+    position.leadingFields,
+    encodeOccurredAtField(position.fieldNumber, now),
+  );
+  return withTime ?? encodeInner(withOccurredAt(input, timestampFromDate(now)));
+}
+
+function withOccurredAt(
+  input: LogEventInput,
+  occurredAt: ReturnType<typeof timestampFromDate>,
+): LogEventInput {
+  switch (input.kind) {
+    case "message":
+      return { kind: input.kind, event: { ...input.event, occurredAt } };
+    case "group":
+      return { kind: input.kind, event: { ...input.event, occurredAt } };
+    case "chat":
+      return { kind: input.kind, event: { ...input.event, occurredAt } };
+    case "poll":
+      return { kind: input.kind, event: { ...input.event, occurredAt } };
+  }
+}
+
+function encodeInner(input: LogEventInput): Uint8Array {
   const v1 = photon.imessage.v1;
   switch (input.kind) {
     case "message":
-      return {
-        chatGuid,
-        pollGuid: null,
-        payload: v1.MessageChangeEvent.encode({ ...input.event, occurredAt }).finish(),
-      };
+      return v1.MessageChangeEvent.encode(input.event).finish();
     case "group":
-      return {
-        chatGuid,
-        pollGuid: null,
-        payload: v1.GroupChangeEvent.encode({ ...input.event, occurredAt }).finish(),
-      };
+      return v1.GroupChangeEvent.encode(input.event).finish();
     case "chat":
-      return {
-        chatGuid,
-        pollGuid: null,
-        payload: v1.ChatChangeEvent.encode({ ...input.event, occurredAt }).finish(),
-      };
-    case "poll": {
-      const pollGuid = input.event.pollMessageGuid;
-      if (typeof pollGuid !== "string" || pollGuid.length === 0) {
-        throw new TypeError("a poll event must have a non-empty pollMessageGuid");
-      }
-      return {
-        chatGuid,
-        pollGuid,
-        payload: v1.PollChangeEvent.encode({ ...input.event, occurredAt }).finish(),
-      };
-    }
+      return v1.ChatChangeEvent.encode(input.event).finish();
+    case "poll":
+      return v1.PollChangeEvent.encode(input.event).finish();
   }
 }
