@@ -1,12 +1,14 @@
 /**
- * `pnpm --filter @threadline/core bench` (add `-- --full` for longer runs).
+ * `pnpm --filter @threadline/core bench` (add `-- --full` for longer runs, `-- --catch-up`
+ * for the catch-up rows alone).
  *
  * 1. TypedEventStream, plain and filter->map, side by side with a bare async generator
  *    and the published client's TypedEventStream, all in this process.
  * 2. Catch-up into the client from a server in a separate process: the batched RPC vs
  *    the standard one.
  *
- * Every figure is the median of repeated runs, in events per second.
+ * Every figure is the median of repeated runs after one warm-up run, in events per
+ * second; the catch-up rows also list every run, since a shared machine makes them noisy.
  */
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -16,10 +18,13 @@ import { threadline } from "@threadline/protocol";
 import { createClient, type EventSource, eventFromFrame, TypedEventStream } from "../src/index.js";
 
 const full = process.argv.includes("--full");
+const catchUpOnly = process.argv.includes("--catch-up");
 const streamEvents = full ? 2_000_000 : 400_000;
 const streamRepeats = full ? 9 : 5;
-const catchUpEvents = full ? 200_000 : 50_000;
-const catchUpRepeats = full ? 7 : 3;
+// A catch-up run over the network should last long enough (about a second) that
+// scheduling noise from the other process does not decide the median.
+const catchUpEvents = full ? 400_000 : 100_000;
+const catchUpRepeats = full ? 7 : 5;
 
 interface BenchEvent {
   readonly type: "message.received" | "chat.markedRead";
@@ -74,11 +79,12 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-async function measure(
+/** Every run's rate in events per second, after one warm-up run. */
+async function measureRuns(
   events: number,
   repeats: number,
   run: () => Promise<number>,
-): Promise<number> {
+): Promise<number[]> {
   await run(); // warm-up
   const rates: number[] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
@@ -88,10 +94,24 @@ async function measure(
     if (counted <= 0) throw new Error("benchmark consumed nothing");
     rates.push(events / seconds);
   }
-  return median(rates);
+  return rates;
 }
 
-const rows: { name: string; rate: number; target?: number; note?: string }[] = [];
+async function measure(
+  events: number,
+  repeats: number,
+  run: () => Promise<number>,
+): Promise<number> {
+  return median(await measureRuns(events, repeats, run));
+}
+
+const rows: {
+  name: string;
+  rate: number;
+  target?: number;
+  note?: string;
+  runs?: readonly number[];
+}[] = [];
 const show = (rate: number) =>
   rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M/s` : `${Math.round(rate / 1000)} k/s`;
 
@@ -182,7 +202,7 @@ async function startBenchServer(count: number) {
 
 // The client's share of a batched catch-up, without the network or the server: decode
 // EventBatch frames of 256 message events and map each to a domain event.
-function clientDecodeBenchmark(): Promise<number> {
+function clientDecodeBenchmark(): Promise<number[]> {
   const seconds = Math.floor(Date.now() / 1000);
   const events = Array.from({ length: 256 }, (_, index) => ({
     sequence: index + 1,
@@ -203,7 +223,7 @@ function clientDecodeBenchmark(): Promise<number> {
   }));
   const frame = threadline.v1.CatchUpEventBatchesResponse.encode({ batch: { events } }).finish();
   const frames = Math.ceil(catchUpEvents / 256);
-  return measure(frames * 256, catchUpRepeats, async () => {
+  return measureRuns(frames * 256, catchUpRepeats, async () => {
     let count = 0;
     for (let index = 0; index < frames; index++) {
       const decoded = threadline.v1.CatchUpEventBatchesResponse.decode(frame);
@@ -215,10 +235,12 @@ function clientDecodeBenchmark(): Promise<number> {
 }
 
 async function catchUpBenchmarks(): Promise<void> {
+  const clientRuns = await clientDecodeBenchmark();
   rows.push({
     name: "catch-up frames decoded + mapped, client side only (no network)",
-    rate: await clientDecodeBenchmark(),
+    rate: median(clientRuns),
     note: "the client's share of the batched path",
+    runs: clientRuns,
   });
   const server = await startBenchServer(catchUpEvents);
   try {
@@ -237,17 +259,21 @@ async function catchUpBenchmarks(): Promise<void> {
       if (count !== server.count) throw new Error(`caught up ${count} of ${server.count} events`);
       return count;
     };
+    const batchedRuns = await measureRuns(server.count, catchUpRepeats, run(batched));
     rows.push({
       name: `catch-up, batched RPC (${server.count} events, server in another process)`,
-      rate: await measure(server.count, catchUpRepeats, run(batched)),
+      rate: median(batchedRuns),
+      runs: batchedRuns,
       target: 150_000,
       note: capabilities.capabilities.has("threadline.catch_up_batches")
         ? "decoded into domain events"
         : "server lacks catch_up_batches: fell back to standard",
     });
+    const standardRuns = await measureRuns(server.count, catchUpRepeats, run(standard));
     rows.push({
       name: `catch-up, standard CatchUpEvents (${server.count} events)`,
-      rate: await measure(server.count, catchUpRepeats, run(standard)),
+      rate: median(standardRuns),
+      runs: standardRuns,
       note: "decoded into domain events",
     });
     await batched.close();
@@ -257,7 +283,7 @@ async function catchUpBenchmarks(): Promise<void> {
   }
 }
 
-await streamBenchmarks();
+if (!catchUpOnly) await streamBenchmarks();
 try {
   await catchUpBenchmarks();
 } catch (error) {
@@ -277,6 +303,9 @@ for (const row of rows) {
     `${row.name.padEnd(width)}  ${(Number.isNaN(row.rate) ? "n/a" : show(row.rate)).padStart(12)}  ${target.padStart(10)}  ${row.note ?? ""}`,
   );
 }
+for (const row of rows) {
+  if (row.runs !== undefined) console.log(`${row.name}: runs ${row.runs.map(show).join(", ")}`);
+}
 console.log(
-  `\n${streamEvents} events x ${streamRepeats} runs per stream row, ${catchUpEvents} events x ${catchUpRepeats} runs per catch-up row; medians.`,
+  `\n${catchUpOnly ? "" : `${streamEvents} events x ${streamRepeats} runs per stream row, `}${catchUpEvents} events x ${catchUpRepeats} runs per catch-up row, each after one warm-up run; medians.`,
 );
