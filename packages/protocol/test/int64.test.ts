@@ -38,6 +38,30 @@ describe("64-bit integers", () => {
     );
   });
 
+  it("a padded (non-minimal) varint of any length up to 10 bytes decodes to the same value", () => {
+    fc.assert(
+      fc.property(fc.maxSafeNat(), fc.nat({ max: 9 }), (sequence, padding) => {
+        const minimal = varintField1(BigInt(sequence));
+        const length = Math.min(minimal.length - 1 + padding, 10);
+        const digits = Array.from(minimal.subarray(1)).map((byte) => byte | 0x80);
+        while (digits.length < length) digits.push(0x80);
+        digits[length - 1] = (digits[length - 1] ?? 0) & 0x7f;
+        const decoded = CatchUpEventsResponse.decode(Uint8Array.from([0x08, ...digits]));
+        expect(decoded.sequence).toBe(sequence);
+      }),
+    );
+  });
+
+  it("a varint cut off at the end of the buffer is a decode error", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 128, max: Number.MAX_SAFE_INTEGER }), (sequence) => {
+        const whole = varintField1(BigInt(sequence));
+        const cut = whole.subarray(0, whole.length - 1);
+        expect(() => CatchUpEventsResponse.decode(cut)).toThrow(RangeError);
+      }),
+    );
+  });
+
   it("int64 values decode exactly in the safe range, and negative values survive", () => {
     fc.assert(
       fc.property(fc.maxSafeInteger(), (count) => {
