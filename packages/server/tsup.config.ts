@@ -1,7 +1,13 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/testing.ts", "src/cli.ts"],
+  entry: {
+    index: "src/index.ts",
+    testing: "src/testing.ts",
+    cli: "src/cli.ts",
+    // Next to the chunk holding startSeededServerProcess, which spawns it by a relative URL.
+    "seeded-server-process": "src/testing/seeded-server-process.ts",
+  },
   format: ["esm"],
   dts: { entry: ["src/index.ts", "src/testing.ts"] },
   sourcemap: true,

@@ -10,11 +10,9 @@
  * Every figure is the median of repeated runs after one warm-up run, in events per
  * second; the catch-up rows also list every run, since a shared machine makes them noisy.
  */
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { TypedEventStream as PublishedStream } from "@photon-ai/advanced-imessage";
 import { threadline } from "@threadline/protocol";
+import { startSeededServerProcess } from "@threadline/server/testing";
 import { createClient, type EventSource, eventFromFrame, TypedEventStream } from "../src/index.js";
 
 const full = process.argv.includes("--full");
@@ -180,26 +178,6 @@ async function streamBenchmarks(): Promise<void> {
   });
 }
 
-async function startBenchServer(count: number) {
-  const script = fileURLToPath(new URL("./catch-up-server.ts", import.meta.url));
-  const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
-  const child = spawn(tsx, [script, String(count)], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`benchmark server exited with ${code}`)));
-  });
-  const info = JSON.parse(first) as { address: string; token: string; count: number };
-  return {
-    ...info,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.stdin.end();
-      }),
-  };
-}
-
 // The client's share of a batched catch-up, without the network or the server: decode
 // EventBatch frames of 256 message events and map each to a domain event.
 function clientDecodeBenchmark(): Promise<number[]> {
@@ -242,7 +220,7 @@ async function catchUpBenchmarks(): Promise<void> {
     note: "the client's share of the batched path",
     runs: clientRuns,
   });
-  const server = await startBenchServer(catchUpEvents);
+  const server = await startSeededServerProcess(catchUpEvents);
   try {
     const batched = createClient({ address: server.address, token: server.token });
     const standard = createClient({
@@ -256,12 +234,12 @@ async function catchUpBenchmarks(): Promise<void> {
       for await (const event of client.events.catchUp()) {
         if (event.type !== "catchup.complete") count++;
       }
-      if (count !== server.count) throw new Error(`caught up ${count} of ${server.count} events`);
+      if (count !== catchUpEvents) throw new Error(`caught up ${count} of ${catchUpEvents} events`);
       return count;
     };
-    const batchedRuns = await measureRuns(server.count, catchUpRepeats, run(batched));
+    const batchedRuns = await measureRuns(catchUpEvents, catchUpRepeats, run(batched));
     rows.push({
-      name: `catch-up, batched RPC (${server.count} events, server in another process)`,
+      name: `catch-up, batched RPC (${catchUpEvents} events, server in another process)`,
       rate: median(batchedRuns),
       runs: batchedRuns,
       target: 150_000,
@@ -269,9 +247,9 @@ async function catchUpBenchmarks(): Promise<void> {
         ? "decoded into domain events"
         : "server lacks catch_up_batches: fell back to standard",
     });
-    const standardRuns = await measureRuns(server.count, catchUpRepeats, run(standard));
+    const standardRuns = await measureRuns(catchUpEvents, catchUpRepeats, run(standard));
     rows.push({
-      name: `catch-up, standard CatchUpEvents (${server.count} events)`,
+      name: `catch-up, standard CatchUpEvents (${catchUpEvents} events)`,
       rate: median(standardRuns),
       runs: standardRuns,
       note: "decoded into domain events",

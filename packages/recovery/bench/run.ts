@@ -6,13 +6,11 @@
  *   pnpm --filter @threadline/recovery bench
  *   THREADLINE_BENCH_FULL=1 pnpm --filter @threadline/recovery bench
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { createClient } from "@threadline/core";
+import { startSeededServerProcess } from "@threadline/server/testing";
 import { createCheckpointQueue } from "../src/checkpoint-queue.js";
 import type { CheckpointStore } from "../src/checkpoint-store.js";
 import { createMemoryCheckpointStore } from "../src/memory-checkpoint-store.js";
@@ -153,50 +151,10 @@ async function heapGrowth(): Promise<void> {
   });
 }
 
-async function startSeededServer(
-  count: number,
-): Promise<{ address: string; token: string; stop: () => Promise<void> }> {
-  const require = createRequire(import.meta.url);
-  const tsx = join(dirname(require.resolve("tsx/package.json")), "dist", "cli.mjs");
-  const script = join(dirname(fileURLToPath(import.meta.url)), "seeded-server.ts");
-  const child = spawn(process.execPath, [tsx, script, String(count)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    let buffer = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString("utf8");
-      const end = buffer.indexOf("\n");
-      if (end >= 0) resolve(buffer.slice(0, end));
-    });
-    child.once("exit", (code) => reject(new Error(`seeded server exited with ${code}`)));
-  });
-  const info: unknown = JSON.parse(line);
-  if (
-    typeof info !== "object" ||
-    info === null ||
-    !("address" in info) ||
-    typeof info.address !== "string" ||
-    !("token" in info) ||
-    typeof info.token !== "string"
-  ) {
-    throw new Error(`unexpected seeded server output: ${line}`);
-  }
-  return {
-    address: info.address,
-    token: info.token,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.stdin.end();
-      }),
-  };
-}
-
 async function serverRecovery(): Promise<void> {
   const events = sizes.serverEvents;
   const seedStarted = performance.now();
-  const server = await startSeededServer(events);
+  const server = await startSeededServerProcess(events);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const directory = mkdtempSync(join(tmpdir(), "threadline-recovery-bench-client-"));
   try {

@@ -4,6 +4,12 @@ import { join } from "node:path";
 import type { RetentionOptions, ServerOptions } from "./config.js";
 import { startServer, type ThreadlineServer } from "./server.js";
 
+export { type SeedOptions, seedReceivedMessages } from "./testing/seed-received-messages.js";
+export {
+  type SeededServerProcess,
+  startSeededServerProcess,
+} from "./testing/start-seeded-server-process.js";
+
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions {
   readonly heartbeatIntervalMs?: number;
