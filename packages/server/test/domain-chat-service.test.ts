@@ -14,17 +14,12 @@ let carol: AccountClient;
 
 beforeEach(async () => {
   server = await startDomainTestServer();
-  const connect = async (address: string) =>
-    connectAccount(server.address, (await server.createAccount([address])).token);
-  alice = await connect("alice@example.com");
-  bob = await connect("bob@example.com");
-  carol = await connect("+14155550100");
+  alice = await server.connect("alice@example.com");
+  bob = await server.connect("bob@example.com");
+  carol = await server.connect("+14155550100");
 });
 
-afterEach(async () => {
-  for (const client of [alice, bob, carol]) client.close();
-  await server.close();
-});
+afterEach(() => server.close());
 
 describe("CreateChat", () => {
   it("creates a direct chat that each side names after the other", async () => {

@@ -18,18 +18,13 @@ const bobToAlice = "any;-;alice@example.com";
 
 beforeEach(async () => {
   server = await startDomainTestServer();
-  const connect = async (address: string) =>
-    connectAccount(server.address, (await server.createAccount([address])).token);
-  alice = await connect("alice@example.com");
-  bob = await connect("bob@example.com");
-  carol = await connect("carol@example.com");
+  alice = await server.connect("alice@example.com");
+  bob = await server.connect("bob@example.com");
+  carol = await server.connect("carol@example.com");
   await alice.call(Chat.createChat, { addresses: ["bob@example.com"] });
 });
 
-afterEach(async () => {
-  for (const client of [alice, bob, carol]) client.close();
-  await server.close();
-});
+afterEach(() => server.close());
 
 function ftyp(major: string, ...compatible: string[]): Uint8Array {
   const brands = [major, "\0\0\0\0", ...compatible].join("");

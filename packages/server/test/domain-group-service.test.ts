@@ -5,7 +5,7 @@ import {
   MessageServiceDefinition as Messages,
 } from "@threadline/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AccountClient, connectAccount } from "./domain-client.js";
+import type { AccountClient } from "./domain-client.js";
 import { type DomainTestServer, startDomainTestServer } from "./domain-fixture.js";
 
 let server: DomainTestServer;
@@ -17,21 +17,16 @@ let group: string;
 
 beforeEach(async () => {
   server = await startDomainTestServer();
-  const connect = async (address: string) =>
-    connectAccount(server.address, (await server.createAccount([address])).token);
-  alice = await connect("alice@example.com");
-  bob = await connect("bob@example.com");
-  carol = await connect("carol@example.com");
-  dave = await connect("dave@example.com");
+  alice = await server.connect("alice@example.com");
+  bob = await server.connect("bob@example.com");
+  carol = await server.connect("carol@example.com");
+  dave = await server.connect("dave@example.com");
   group = (
     await alice.call(Chat.createChat, { addresses: ["bob@example.com", "carol@example.com"] })
   ).chat.guid;
 });
 
-afterEach(async () => {
-  for (const client of [alice, bob, carol, dave]) client.close();
-  await server.close();
-});
+afterEach(() => server.close());
 
 const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
 

@@ -4,7 +4,7 @@ import {
   PollServiceDefinition as Polls,
 } from "@threadline/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AccountClient, connectAccount } from "./domain-client.js";
+import type { AccountClient } from "./domain-client.js";
 import { type DomainTestServer, startDomainTestServer } from "./domain-fixture.js";
 
 let server: DomainTestServer;
@@ -15,18 +15,13 @@ const aliceToBob = "any;-;bob@example.com";
 
 beforeEach(async () => {
   server = await startDomainTestServer();
-  const connect = async (address: string) =>
-    connectAccount(server.address, (await server.createAccount([address])).token);
-  alice = await connect("alice@example.com");
-  bob = await connect("bob@example.com");
-  carol = await connect("carol@example.com");
+  alice = await server.connect("alice@example.com");
+  bob = await server.connect("bob@example.com");
+  carol = await server.connect("carol@example.com");
   await alice.call(Chat.createChat, { addresses: ["bob@example.com"] });
 });
 
-afterEach(async () => {
-  for (const client of [alice, bob, carol]) client.close();
-  await server.close();
-});
+afterEach(() => server.close());
 
 async function createPoll() {
   return (
