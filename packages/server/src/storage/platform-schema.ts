@@ -25,6 +25,11 @@ export const platformMigrations: readonly (readonly string[])[] = [
     // kind: 1 message, 2 group, 3 poll, 4 chat. payload: the encoded inner change event.
     // No index on recorded_at: it would slow every append, and age retention walks each
     // account's log from its oldest row instead (see log/retention.ts).
+    // A rowid table on purpose: new rows go to the end of the table and only the small
+    // (account_id, sequence) index is touched per account. Clustered by that key
+    // (WITHOUT ROWID), every group commit inserted into the middle of the tree once per
+    // account and split a full leaf almost every time: ~40 WAL pages per 64-event commit
+    // instead of ~20, and every fsync paid for them. Reads use the primary-key index.
     `CREATE TABLE event_log (
       account_id INTEGER NOT NULL,
       sequence INTEGER NOT NULL,
@@ -34,36 +39,12 @@ export const platformMigrations: readonly (readonly string[])[] = [
       recorded_at INTEGER NOT NULL,
       payload BLOB NOT NULL,
       PRIMARY KEY (account_id, sequence)
-    ) WITHOUT ROWID`,
+    )`,
     // retained_from: the lowest sequence retention has not deleted (head + 1 when all are gone).
     `CREATE TABLE log_heads (
       account_id INTEGER PRIMARY KEY,
       head_sequence INTEGER NOT NULL,
       retained_from INTEGER NOT NULL DEFAULT 1
     )`,
-  ],
-  // Version 2: event_log becomes a rowid table with the same columns and primary key.
-  // Clustered by (account_id, sequence), every group commit inserted into the middle of
-  // the tree once per account and split a full leaf almost every time, so a commit of
-  // 64 events wrote ~40 pages to the WAL. In rowid order new rows go to the end of the
-  // table and only the small key index is touched per account: ~3x fewer pages per
-  // commit, and each fsync (the cost of a durable write) is correspondingly cheaper.
-  // Reads keep using (account_id, sequence) through the primary-key index.
-  [
-    `CREATE TABLE event_log_by_rowid (
-      account_id INTEGER NOT NULL,
-      sequence INTEGER NOT NULL,
-      kind INTEGER NOT NULL,
-      chat_guid TEXT NOT NULL,
-      poll_guid TEXT,
-      recorded_at INTEGER NOT NULL,
-      payload BLOB NOT NULL,
-      PRIMARY KEY (account_id, sequence)
-    )`,
-    `INSERT INTO event_log_by_rowid (account_id, sequence, kind, chat_guid, poll_guid, recorded_at, payload)
-      SELECT account_id, sequence, kind, chat_guid, poll_guid, recorded_at, payload
-      FROM event_log ORDER BY account_id, sequence`,
-    "DROP TABLE event_log",
-    "ALTER TABLE event_log_by_rowid RENAME TO event_log",
   ],
 ];
