@@ -11,12 +11,17 @@ import {
   type LiveEventMap,
   LiveEventStream,
   type LiveFilter,
+  SequenceNotRetainedError,
   type ThreadlineClient,
   TypedEventStream,
   ValidationError,
 } from "@threadline/core";
 import { ChatServiceDefinition, MessageServiceDefinition, photon } from "@threadline/protocol";
-import { startTestServer, type TestServer } from "@threadline/server/testing";
+import {
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from "@threadline/server/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { CheckpointStoreError } from "../src/errors.js";
 import { createMemoryCheckpointStore } from "../src/memory-checkpoint-store.js";
@@ -37,8 +42,8 @@ interface World {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-async function startWorld(): Promise<World> {
-  const server = await startTestServer();
+async function startWorld(options: TestServerOptions = {}): Promise<World> {
+  const server = await startTestServer(options);
   const alice = await server.accounts.create(["alice@example.com"]);
   await server.accounts.create(["bob@example.com"]);
   const client = createClient({ address: server.address, token: alice.token });
@@ -299,6 +304,38 @@ describe("recover() against a real server", () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("stops with SequenceNotRetainedError, handling nothing, when the checkpoint is older than the retained window", async () => {
+    await using world = await startWorld({ retention: { maxEvents: 3 } });
+    for (let index = 1; index <= 8; index++) await write(world, `message ${index}`);
+    const store = createMemoryCheckpointStore();
+    await store.save("bot", 1);
+    const handled: number[] = [];
+    const reconnects: number[] = [];
+    const recovery = await recover({
+      client: world.client,
+      store,
+      key: "bot",
+      handler: (event) => {
+        handled.push(event.sequence);
+      },
+      reconnect: { initialDelay: 1, onReconnect: (attempt) => reconnects.push(attempt) },
+    });
+    const failure: unknown = await recovery.done.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(SequenceNotRetainedError);
+    expect(failure).toMatchObject({ code: "SEQUENCE_NOT_RETAINED", retryable: false });
+    const oldest =
+      failure instanceof SequenceNotRetainedError ? failure.oldestRetainedSequence : undefined;
+    expect(oldest).toBeGreaterThan(2);
+    await expect(recovery.close()).rejects.toBeInstanceOf(SequenceNotRetainedError);
+    // A gap is never papered over: nothing was handled and the checkpoint did not move.
+    expect(handled).toEqual([]);
+    expect(await store.load("bot")).toBe(1);
+    expect(reconnects).toEqual([]);
   });
 
   it("a handler that halts stops the streams and keeps the checkpoint before the failure", async () => {
