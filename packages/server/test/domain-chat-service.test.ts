@@ -143,6 +143,23 @@ describe("CreateChat", () => {
     },
   );
 
+  it("accepts the published client's balloons identifier and stores Apple's", async () => {
+    const created = await alice.call(Chat.createChat, {
+      addresses: ["bob@example.com"],
+      initialMessage: {
+        text: "happy birthday",
+        effectId: "com.apple.messages.effect.CKBalloonEffect",
+      },
+    });
+    expect(created.initialMessage?.content.expressiveSendStyleId).toBe(
+      "com.apple.messages.effect.CKHappyBirthdayEffect",
+    );
+    const [bobEvent] = await bob.catchUp();
+    expect(bobEvent?.messageChanged?.messageReceived?.message.content.expressiveSendStyleId).toBe(
+      "com.apple.messages.effect.CKHappyBirthdayEffect",
+    );
+  });
+
   it("rejects an effect without a message and an unknown effect", async () => {
     const withoutText = await alice.failure(Chat.createChat, {
       addresses: ["bob@example.com"],

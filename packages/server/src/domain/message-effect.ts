@@ -1,12 +1,14 @@
 import { invalidArgument } from "../rpc/rpc-error.js";
 
-/** Apple's expressive-send identifiers the server accepts: bubble effects, then screen effects. */
+const balloons = "com.apple.messages.effect.CKHappyBirthdayEffect";
+
+/** Apple's expressive-send identifiers the server stores: bubble effects, then screen effects. */
 export const messageEffectIds: ReadonlySet<string> = new Set([
   "com.apple.MobileSMS.expressivesend.impact",
   "com.apple.MobileSMS.expressivesend.loud",
   "com.apple.MobileSMS.expressivesend.gentle",
   "com.apple.MobileSMS.expressivesend.invisibleink",
-  "com.apple.messages.effect.CKHappyBirthdayEffect",
+  balloons,
   "com.apple.messages.effect.CKConfettiEffect",
   "com.apple.messages.effect.CKHeartEffect",
   "com.apple.messages.effect.CKLasersEffect",
@@ -18,14 +20,25 @@ export const messageEffectIds: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Checks an optional effect id: absent stays null, anything else must be one of
- * {@link messageEffectIds}. Throws INVALID_ARGUMENT listing the allowed ids.
+ * Identifiers other clients send for an effect whose Apple identifier is different.
+ * The published Photon client sends `CKBalloonEffect` for balloons, which Apple calls
+ * `CKHappyBirthdayEffect`; the server accepts it and stores Apple's identifier.
+ */
+const effectAliases: ReadonlyMap<string, string> = new Map([
+  ["com.apple.messages.effect.CKBalloonEffect", balloons],
+]);
+
+/**
+ * Checks an optional effect id: absent stays null; a known id or alias becomes Apple's
+ * identifier. Throws INVALID_ARGUMENT listing the allowed ids.
  */
 export function validateEffect(value: string | null | undefined, field: string): string | null {
   if (value === undefined || value === null || value === "") return null;
   if (messageEffectIds.has(value)) return value;
+  const canonical = effectAliases.get(value);
+  if (canonical !== undefined) return canonical;
   throw invalidArgument(
-    `${field} ${JSON.stringify(value.slice(0, 100))} is not a known message effect; allowed: ${[...messageEffectIds].join(", ")}`,
+    `${field} ${JSON.stringify(value.slice(0, 100))} is not a known message effect; allowed: ${[...messageEffectIds, ...effectAliases.keys()].join(", ")}`,
     { field },
   );
 }
