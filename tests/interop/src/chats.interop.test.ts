@@ -1,3 +1,4 @@
+import { MessageEffect } from "@photon-ai/advanced-imessage";
 import { NotFoundError, ValidationError } from "@photon-ai/advanced-imessage/grpc";
 import { describe, expect, it } from "vitest";
 import { collect, comparable } from "./comparable.js";
@@ -21,6 +22,19 @@ describe("published client: chats", () => {
     expect(group.chat.participants.map((participant) => participant.address).sort()).toEqual(
       [bob.address, carol.address].sort(),
     );
+  });
+
+  it("every effect the published client names is accepted on an opening message", async () => {
+    await using fixture = await startInteropFixture();
+    const { alice, bob } = fixture;
+    for (const [name, effect] of Object.entries(MessageEffect)) {
+      const created = await alice.photon.chats.create([bob.address], {
+        message: `with ${name}`,
+        effect,
+      });
+      expect(created.initialMessage?.content.text).toBe(`with ${name}`);
+      expect(created.initialMessage?.content.expressiveSendStyleId).toMatch(/^com\.apple\./);
+    }
   });
 
   it("get returns the same chat, field by field, as @threadline/chats", async () => {
