@@ -28,55 +28,58 @@ afterEach(async () => {
 });
 
 describe("live message events", () => {
-  it("reach a subscriber filtered by the chat GUID as that subscriber names the chat", async () => {
-    const method = Messages.subscribeMessageEvents;
-    const Client = makeGenericClientConstructor({ subscribe: method }, "Messages");
-    const client = new Client(server.address, credentials.createInsecure());
-    const metadata = new Metadata();
-    metadata.set("authorization", `Bearer ${bobToken}`);
-    const stream = client.makeServerStreamRequest(
-      method.path,
-      method.requestSerialize,
-      method.responseDeserialize,
-      { chatGuid: "any;-;alice@example.com" },
-      metadata,
-      {},
-    );
-    try {
-      await new Promise<void>((resolve, reject) => {
-        stream.once("metadata", () => resolve());
-        stream.once("error", reject);
-      });
-      const received = new Promise<photon.imessage.v1.SubscribeMessageEventsResponse>(
-        (resolve, reject) => {
-          stream.on("data", (frame: photon.imessage.v1.SubscribeMessageEventsResponse) => {
-            if (frame.payload === "messageChanged") resolve(frame);
-          });
+  it.each(["any;-;alice@example.com", "any;-;Alice@Example.COM"])(
+    "reach a subscriber filtered by the chat GUID as that subscriber names the chat (%s)",
+    async (filter) => {
+      const method = Messages.subscribeMessageEvents;
+      const Client = makeGenericClientConstructor({ subscribe: method }, "Messages");
+      const client = new Client(server.address, credentials.createInsecure());
+      const metadata = new Metadata();
+      metadata.set("authorization", `Bearer ${bobToken}`);
+      const stream = client.makeServerStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        { chatGuid: filter },
+        metadata,
+        {},
+      );
+      try {
+        await new Promise<void>((resolve, reject) => {
+          stream.once("metadata", () => resolve());
           stream.once("error", reject);
-        },
-      );
-      // Bob's chat with Carol is logged for Bob too, but is outside the filter.
-      const carol = connectAccount(
-        server.address,
-        (await server.createAccount(["carol@example.com"])).token,
-      );
-      await carol.call(Chat.createChat, {
-        addresses: ["bob@example.com"],
-        initialMessage: { text: "other chat" },
-      });
-      carol.close();
-      const sent = await alice.call(Messages.sendTextMessage, {
-        chatGuid: "any;-;bob@example.com",
-        text: "live",
-      });
-      const frame = await received;
-      expect(frame.sequence).toBe(2);
-      expect(frame.messageChanged?.chatGuid).toBe("any;-;alice@example.com");
-      expect(frame.messageChanged?.isFromMe).toBe(false);
-      expect(frame.messageChanged?.messageReceived?.message.guid).toBe(sent.message.guid);
-    } finally {
-      stream.cancel();
-      client.close();
-    }
-  });
+        });
+        const received = new Promise<photon.imessage.v1.SubscribeMessageEventsResponse>(
+          (resolve, reject) => {
+            stream.on("data", (frame: photon.imessage.v1.SubscribeMessageEventsResponse) => {
+              if (frame.payload === "messageChanged") resolve(frame);
+            });
+            stream.once("error", reject);
+          },
+        );
+        // Bob's chat with Carol is logged for Bob too, but is outside the filter.
+        const carol = connectAccount(
+          server.address,
+          (await server.createAccount(["carol@example.com"])).token,
+        );
+        await carol.call(Chat.createChat, {
+          addresses: ["bob@example.com"],
+          initialMessage: { text: "other chat" },
+        });
+        carol.close();
+        const sent = await alice.call(Messages.sendTextMessage, {
+          chatGuid: "any;-;bob@example.com",
+          text: "live",
+        });
+        const frame = await received;
+        expect(frame.sequence).toBe(2);
+        expect(frame.messageChanged?.chatGuid).toBe("any;-;alice@example.com");
+        expect(frame.messageChanged?.isFromMe).toBe(false);
+        expect(frame.messageChanged?.messageReceived?.message.guid).toBe(sent.message.guid);
+      } finally {
+        stream.cancel();
+        client.close();
+      }
+    },
+  );
 });

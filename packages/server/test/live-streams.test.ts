@@ -99,7 +99,9 @@ describe("live Subscribe*Events streams", () => {
         (failure: unknown) => failure,
       );
       expect(error).toMatchObject({ code: status.INVALID_ARGUMENT });
-      expect(String((error as { details: string }).details)).toContain('like "any;-;<address>"');
+      expect(String((error as { details: string }).details)).toContain(
+        'chat_guid "bob@example.com" is not a chat GUID; it must be "any;-;<email or E.164 phone>" or "any;+;<group id>"',
+      );
     } finally {
       chats.close();
     }

@@ -1,6 +1,7 @@
 import { Metadata, type ServerWritableStream } from "@grpc/grpc-js";
 import type { photon } from "@threadline/protocol";
 import type { Account } from "../auth/account.js";
+import { directChatGuid, groupChatGuid, parseChatGuid } from "../domain/chat-guid.js";
 import { assertSubscriberCapacity, type LiveHub } from "../live/live-hub.js";
 import { createLiveSubscriber } from "../live/live-subscriber.js";
 import type { LoggedEvent } from "../log/logged-event.js";
@@ -13,17 +14,14 @@ import type { ServiceDependencies, SubscriptionHandlers } from "./service-depend
 export type SubscriptionDependencies = Pick<ServiceDependencies, "store" | "logger" | "config"> &
   HandlerDependencies & { readonly hub: LiveHub };
 
-const chatGuidPattern = /^any;[-+];\S+$/;
-
+/**
+ * The chat filter of a subscription, in the form the log stores: a direct chat's
+ * address normalised, so `any;-;Bob@Example.com` matches `any;-;bob@example.com`.
+ */
 function chatFilter(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined || value === "") return undefined;
-  if (!chatGuidPattern.test(value)) {
-    throw invalidArgument(
-      `chat_guid must be a chat GUID like "any;-;<address>" or "any;+;<id>"; received ${JSON.stringify(value)}`,
-      { field: "chat_guid" },
-    );
-  }
-  return value;
+  const parsed = parseChatGuid(value, "chat_guid");
+  return parsed.kind === "direct" ? directChatGuid(parsed.address) : groupChatGuid(parsed.groupId);
 }
 
 function pollFilter(value: string | null | undefined): string | undefined {
