@@ -19,11 +19,27 @@ const catchUpPayloadTags: Readonly<Record<EventDomain, number>> = {
 /** `Heartbeat heartbeat = 99` with an empty message: the same bytes in every stream type. */
 export const heartbeatFrame: Buffer = Buffer.from([0x9a, 0x06, 0x00]);
 
-/** The parts of a stored event that frames are built from. */
-export interface EncodableEvent {
+/**
+ * The parts of a stored event that frames are built from. The encoded payload comes
+ * either as bytes (events just committed) or as the hex text SQLite's `hex()` returns
+ * (log reads): better-sqlite3 creates a short string several times faster than a
+ * Buffer per row, and the hex is decoded straight into the frame.
+ */
+export type EncodableEvent = {
   readonly sequence: number;
   readonly kind: EventDomain;
-  readonly payload: Uint8Array;
+} & ({ readonly payload: Uint8Array } | { readonly payloadHex: string });
+
+function payloadLength(event: EncodableEvent): number {
+  return "payload" in event ? event.payload.byteLength : event.payloadHex.length / 2;
+}
+
+function writePayload(target: Buffer, offset: number, event: EncodableEvent): number {
+  if ("payload" in event) {
+    target.set(event.payload, offset);
+    return offset + event.payload.byteLength;
+  }
+  return offset + target.write(event.payloadHex, offset, "hex");
 }
 
 /** Bytes a varint takes for a non-negative safe integer. */
@@ -50,7 +66,7 @@ function writeVarint(target: Buffer, offset: number, value: number): number {
 }
 
 function catchUpFrameSize(event: EncodableEvent): number {
-  const length = event.payload.byteLength;
+  const length = payloadLength(event);
   return 2 + varintSize(event.sequence) + varintSize(length) + length;
 }
 
@@ -59,9 +75,8 @@ function writeCatchUpFrame(target: Buffer, offset: number, event: EncodableEvent
   target[position++] = sequenceTag;
   position = writeVarint(target, position, event.sequence);
   target[position++] = catchUpPayloadTags[event.kind];
-  position = writeVarint(target, position, event.payload.byteLength);
-  target.set(event.payload, position);
-  return position + event.payload.byteLength;
+  position = writeVarint(target, position, payloadLength(event));
+  return writePayload(target, position, event);
 }
 
 /** One `CatchUpEventsResponse` event frame: `sequence` plus the domain's oneof field. */
@@ -130,13 +145,13 @@ export function encodeFetchResponse(
  * the change event in field 10 (the same layout in all four).
  */
 export function encodeSubscribeFrame(event: EncodableEvent): Buffer {
-  const length = event.payload.byteLength;
+  const length = payloadLength(event);
   const frame = Buffer.allocUnsafe(2 + varintSize(event.sequence) + varintSize(length) + length);
   let position = 0;
   frame[position++] = sequenceTag;
   position = writeVarint(frame, position, event.sequence);
   frame[position++] = batchTag;
   position = writeVarint(frame, position, length);
-  frame.set(event.payload, position);
+  writePayload(frame, position, event);
   return frame;
 }

@@ -94,11 +94,12 @@ export function readLogPage(
   }));
 }
 
-type FrameRow = [sequence: number, kind: number, payload: Buffer];
+type FrameRow = [sequence: number, kind: number, payloadHex: string];
 
 /**
  * Like {@link readLogPage} but reads only what frames are built from (sequence, kind,
- * payload): the fast path of catch-up and fetch.
+ * payload as hex text, which better-sqlite3 returns much faster than a Buffer per
+ * row): the fast path of catch-up and fetch.
  */
 export function readFramePage(
   db: Database,
@@ -109,7 +110,7 @@ export function readFramePage(
 ): EncodableEvent[] {
   const rows = cachedStatement<[number, number, number, number], FrameRow>(
     db,
-    "SELECT sequence, kind, payload FROM event_log WHERE account_id = ? AND sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
+    "SELECT sequence, kind, hex(payload) FROM event_log WHERE account_id = ? AND sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
   )
     .raw(true)
     .all(accountId, afterSequence, upToSequence, limit);
@@ -117,7 +118,7 @@ export function readFramePage(
   for (let index = 0; index < rows.length; index += 1) {
     const row = rows[index];
     if (row === undefined) continue;
-    events[index] = { sequence: row[0], kind: kindFromCode(row[1]), payload: row[2] };
+    events[index] = { sequence: row[0], kind: kindFromCode(row[1]), payloadHex: row[2] };
   }
   return events;
 }
