@@ -25,12 +25,16 @@ type Mode = "batched" | "single";
 /**
  * Reads the whole log once over the wire and returns events per second. The client
  * keeps frames as bytes (no decoding) so the figure is the server's read + send rate.
+ * `flowControlWindowBytes` raises the client's HTTP/2 receive window above the
+ * 64 KiB default, which otherwise lets the server send little more than one batch
+ * per round trip.
  */
 export function measureCatchUp(
   address: string,
   token: string,
   mode: Mode,
   events: number,
+  flowControlWindowBytes?: number,
 ): Promise<number> {
   const method =
     mode === "batched"
@@ -40,6 +44,9 @@ export function measureCatchUp(
   const Client = makeGenericClientConstructor(definition, "Bench");
   const client = new Client(address, credentials.createInsecure(), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    ...(flowControlWindowBytes === undefined
+      ? {}
+      : { "grpc-node.flow_control_window": flowControlWindowBytes }),
   });
   const metadata = new Metadata();
   metadata.set("authorization", `Bearer ${token}`);
