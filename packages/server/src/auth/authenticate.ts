@@ -6,7 +6,6 @@ import type { Store } from "../storage/write-context.js";
 import type { Account } from "./account.js";
 import { getAccount } from "./account-directory.js";
 import { hashToken, tokenHashesEqual, tokenLookupKey } from "./bearer-token.js";
-import { cachedTokenAccount } from "./token-cache.js";
 
 interface TokenRow {
   readonly account_id: number;
@@ -21,8 +20,7 @@ function unauthenticated(message: string): RpcError {
 
 /**
  * Resolves the caller's account from `authorization: Bearer <token>` metadata. The
- * account always comes from the token; the lookup is remembered only until a commit
- * could change it, so a revoked token fails on the next call. Throws UNAUTHENTICATED (not retryable) when
+ * account always comes from the token. Throws UNAUTHENTICATED (not retryable) when
  * the header is missing, malformed, or the token is unknown.
  */
 export function authenticate(metadata: Metadata, store: Store): Account {
@@ -42,18 +40,16 @@ export function authenticate(metadata: Metadata, store: Store): Account {
     throw unauthenticated("authorization metadata must have the form `Bearer <token>`");
   }
   const hash = hashToken(token);
-  const account = store.read((db) =>
-    cachedTokenAccount(db, hash.toString("base64"), () => {
-      const rows = cachedStatement<[string], TokenRow>(
-        db,
-        "SELECT account_id, hash FROM tokens WHERE lookup_key = ?",
-      ).all(tokenLookupKey(hash));
-      for (const row of rows) {
-        if (tokenHashesEqual(row.hash, hash)) return getAccount(db, row.account_id);
-      }
-      return undefined;
-    }),
-  );
+  const account = store.read((db) => {
+    const rows = cachedStatement<[string], TokenRow>(
+      db,
+      "SELECT account_id, hash FROM tokens WHERE lookup_key = ?",
+    ).all(tokenLookupKey(hash));
+    for (const row of rows) {
+      if (tokenHashesEqual(row.hash, hash)) return getAccount(db, row.account_id);
+    }
+    return undefined;
+  });
   if (account === undefined) throw unauthenticated("the bearer token is not valid on this server");
   return account;
 }
