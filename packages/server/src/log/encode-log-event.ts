@@ -1,4 +1,4 @@
-import { photon, timestampFromDate } from "@threadline/protocol";
+import { photon } from "@threadline/protocol";
 import type { LogEventInput } from "../storage/write-context.js";
 import { encodeOccurredAtField, insertAfterLeadingFields } from "./occurred-at-field.js";
 
@@ -45,29 +45,18 @@ function encodePayload(input: LogEventInput, now: Date): Uint8Array {
   // Most events leave occurredAt unset. Copying each event to set it and encoding the
   // Timestamp per event cost more than the rest of the encoding; instead encode the
   // event as given and insert the batch's encoded time where the encoder would put it.
+  // The leading GUID fields were checked non-empty above, so the encoder always writes
+  // them first.
   const position = occurredAtPosition[input.kind];
   const withTime = insertAfterLeadingFields(
     encodeInner(input),
     position.leadingFields,
     encodeOccurredAtField(position.fieldNumber, now),
   );
-  return withTime ?? encodeInner(withOccurredAt(input, timestampFromDate(now)));
-}
-
-function withOccurredAt(
-  input: LogEventInput,
-  occurredAt: ReturnType<typeof timestampFromDate>,
-): LogEventInput {
-  switch (input.kind) {
-    case "message":
-      return { kind: input.kind, event: { ...input.event, occurredAt } };
-    case "group":
-      return { kind: input.kind, event: { ...input.event, occurredAt } };
-    case "chat":
-      return { kind: input.kind, event: { ...input.event, occurredAt } };
-    case "poll":
-      return { kind: input.kind, event: { ...input.event, occurredAt } };
+  if (withTime === undefined) {
+    throw new Error(`encoded ${input.kind} event does not start with its GUID fields`);
   }
+  return withTime;
 }
 
 function encodeInner(input: LogEventInput): Uint8Array {
