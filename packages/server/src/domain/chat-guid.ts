@@ -50,3 +50,12 @@ export function parseChatGuid(raw: string, field = "chat_guid"): ParsedChatGuid 
     raw.length === 0 ? "is empty" : `${JSON.stringify(raw.slice(0, 200))} is not a chat GUID`;
   throw invalidArgument(`${field} ${shown}; it must be ${allowedShapes}`, { field });
 }
+
+/**
+ * A chat GUID from a request in the form the log stores it (a direct chat's address
+ * normalised). Throws like {@link parseChatGuid}.
+ */
+export function normalizeChatGuid(raw: string, field = "chat_guid"): string {
+  const parsed = parseChatGuid(raw, field);
+  return parsed.kind === "direct" ? directChatGuid(parsed.address) : groupChatGuid(parsed.groupId);
+}

@@ -1,7 +1,7 @@
 import { Metadata, type ServerWritableStream } from "@grpc/grpc-js";
 import type { photon } from "@threadline/protocol";
 import type { Account } from "../auth/account.js";
-import { directChatGuid, groupChatGuid, parseChatGuid } from "../domain/chat-guid.js";
+import { normalizeChatGuid } from "../domain/chat-guid.js";
 import { assertSubscriberCapacity, type LiveHub } from "../live/live-hub.js";
 import { createLiveSubscriber } from "../live/live-subscriber.js";
 import type { LoggedEvent } from "../log/logged-event.js";
@@ -14,14 +14,10 @@ import type { ServiceDependencies, SubscriptionHandlers } from "./service-depend
 export type SubscriptionDependencies = Pick<ServiceDependencies, "store" | "logger" | "config"> &
   HandlerDependencies & { readonly hub: LiveHub };
 
-/**
- * The chat filter of a subscription, in the form the log stores: a direct chat's
- * address normalised, so `any;-;Bob@Example.com` matches `any;-;bob@example.com`.
- */
+/** The chat filter of a subscription, normalised so it matches the GUIDs the log stores. */
 function chatFilter(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined || value === "") return undefined;
-  const parsed = parseChatGuid(value, "chat_guid");
-  return parsed.kind === "direct" ? directChatGuid(parsed.address) : groupChatGuid(parsed.groupId);
+  return normalizeChatGuid(value, "chat_guid");
 }
 
 function pollFilter(value: string | null | undefined): string | undefined {
