@@ -177,10 +177,14 @@ describe("FetchEvents and GetLogInfo", () => {
         Array.from({ length: 50 }, (_, index) => 101 + index),
       );
       expect(second.hasMore).toBe(false);
-      const beyond = await log.unary<threadline.v1.FetchEventsResponse>("fetchEvents", {
-        afterSequence: 500,
+      const atHead = await log.unary<threadline.v1.FetchEventsResponse>("fetchEvents", {
+        afterSequence: 150,
       });
-      expect(beyond.events).toHaveLength(0);
+      expect(atHead.events).toHaveLength(0);
+      expect(atHead.hasMore).toBe(false);
+      // A cursor above the head is refused (cursor-ahead.test.ts), never an empty page.
+      const beyond = await rejectionOf(log.unary("fetchEvents", { afterSequence: 500 }));
+      expect(trailer(beyond, "error-code")).toBe("CURSOR_AHEAD_OF_HEAD");
     } finally {
       log.close();
     }

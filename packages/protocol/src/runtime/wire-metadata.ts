@@ -17,6 +17,10 @@ export const metadataKeys = {
   retryable: "x-retryable",
   /** Failure trailer with SEQUENCE_NOT_RETAINED: the oldest sequence still retained. */
   oldestRetainedSequence: "oldest-retained-sequence",
+  /** Failure trailer with CURSOR_AHEAD_OF_HEAD: the head of the caller's log. */
+  headSequence: "head-sequence",
+  /** Failure trailer with CURSOR_AHEAD_OF_HEAD: the `after_sequence` the caller sent. */
+  afterSequence: "after-sequence",
 } as const;
 
 /**
@@ -32,6 +36,7 @@ export const serverErrorCodes = [
   "IDEMPOTENCY_KEY_REUSED",
   "FAILED_PRECONDITION",
   "SEQUENCE_NOT_RETAINED",
+  "CURSOR_AHEAD_OF_HEAD",
   "RESOURCE_EXHAUSTED",
   "SUBSCRIBER_TOO_SLOW",
   "PAYLOAD_TOO_LARGE",

@@ -46,13 +46,17 @@ export function oldestRetainedSequence(state: LogState): number {
  * Where a read that resumes after `afterSequence` starts. Unset means the start of
  * the retained log. Throws FAILED_PRECONDITION / SEQUENCE_NOT_RETAINED (with the
  * `oldest-retained-sequence` trailer) when events right after `afterSequence` have
- * been deleted by retention, so a caller never skips events silently.
+ * been deleted by retention, and FAILED_PRECONDITION / CURSOR_AHEAD_OF_HEAD (with the
+ * `head-sequence` and `after-sequence` trailers) when `afterSequence` is above the head,
+ * so a caller never skips events silently.
  */
 export function resolveReadStart(
   state: LogState,
   afterSequence: number | null | undefined,
 ): number {
   if (afterSequence === null || afterSequence === undefined) return state.retainedFrom - 1;
+  if (afterSequence > state.headSequence)
+    throw cursorAheadOfHead(afterSequence, state.headSequence);
   if (afterSequence + 1 < state.retainedFrom && afterSequence < state.headSequence) {
     const oldest = state.retainedFrom;
     throw new RpcError(
@@ -64,6 +68,24 @@ export function resolveReadStart(
     );
   }
   return afterSequence;
+}
+
+/**
+ * FAILED_PRECONDITION / CURSOR_AHEAD_OF_HEAD: the caller resumes after a sequence this
+ * log never reached. Replaying nothing would look like "caught up" and the caller would
+ * then drop the next events as already handled, so it is refused instead.
+ */
+function cursorAheadOfHead(afterSequence: number, headSequence: number): RpcError {
+  return new RpcError(
+    GrpcStatus.FAILED_PRECONDITION,
+    "CURSOR_AHEAD_OF_HEAD",
+    `after_sequence ${afterSequence} is ahead of this log's head ${headSequence}: the cursor or checkpoint was not issued by this log (a data file restored from an older backup, or a checkpoint saved against another server or account); resume from at most ${headSequence}, after checking which events were lost`,
+    false,
+    {
+      [metadataKeys.headSequence]: String(headSequence),
+      [metadataKeys.afterSequence]: String(afterSequence),
+    },
+  );
 }
 
 /**
