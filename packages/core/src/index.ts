@@ -113,6 +113,7 @@ export type { ClientContext, ResourceFactory } from "./client/client-context.js"
 export { capability, type ServerCapabilities } from "./client/server-capabilities.js";
 export { errorFromGrpc, toThreadlineError } from "./errors/grpc-error-mapping.js";
 export { type EventFrame, eventFromFrame } from "./events/event-mapper.js";
+export { type Chat, chatFromWire } from "./events/chat-from-wire.js";
 export type { RpcCalls, StreamCallOptions, UnaryCallOptions } from "./transport/rpc-calls.js";
 export {
   addressFromWire,
