@@ -81,10 +81,10 @@ export {
   directChat,
   groupChat,
   isChatGuid,
-  normalizeAddress,
   type ParsedChatGuid,
   parseChatGuid,
 } from "./chat-guid.js";
+export { normalizeAddress } from "./validation/address.js";
 
 // ---- errors -----------------------------------------------------------------------
 export {
@@ -92,6 +92,8 @@ export {
   CancelledError,
   ConflictError,
   ConnectionError,
+  CursorAheadOfHeadError,
+  type CursorAheadOfHeadErrorOptions,
   NotFoundError,
   ProtocolError,
   RateLimitError,
@@ -112,6 +114,8 @@ export {
 export type { ClientContext, ResourceFactory } from "./client/client-context.js";
 export { capability, type ServerCapabilities } from "./client/server-capabilities.js";
 export { errorFromGrpc, toThreadlineError } from "./errors/grpc-error-mapping.js";
+export { describeReceived, invalidArgument } from "./errors/invalid-argument.js";
+export { allowedAddresses } from "./validation/address.js";
 export { type EventFrame, eventFromFrame } from "./events/event-mapper.js";
 export { type Chat, chatFromWire } from "./events/chat-from-wire.js";
 export type { RpcCalls, StreamCallOptions, UnaryCallOptions } from "./transport/rpc-calls.js";

@@ -122,6 +122,35 @@ export class SequenceNotRetainedError extends ThreadlineError {
   }
 }
 
+/** Options of a {@link CursorAheadOfHeadError}. */
+export interface CursorAheadOfHeadErrorOptions extends ThreadlineErrorOptions {
+  /** The sequence the caller resumed after, when known. */
+  readonly cursor?: number;
+  /** The head of the server's log, when the server said it. */
+  readonly head?: number;
+}
+
+/**
+ * A cursor or checkpoint is above the head of the server's log (FAILED_PRECONDITION,
+ * `CURSOR_AHEAD_OF_HEAD`). This log never issued it: a data file was restored from an
+ * older backup, or the checkpoint belongs to another server or account. Replaying
+ * nothing would silently drop the next events as already handled, so this never heals
+ * by retrying: find out which events were lost, then resume from at most `head`.
+ */
+export class CursorAheadOfHeadError extends ThreadlineError {
+  static override readonly kind: string = "CursorAheadOfHeadError";
+  override readonly name = "CursorAheadOfHeadError";
+  /** The sequence the caller resumed after, or `undefined` when unknown. */
+  readonly cursor: number | undefined;
+  /** The head of the server's log, or `undefined` when the server did not say. */
+  readonly head: number | undefined;
+  constructor(message: string, options: CursorAheadOfHeadErrorOptions = {}) {
+    super(message, { ...options, code: options.code ?? "CURSOR_AHEAD_OF_HEAD", retryable: false });
+    this.cursor = options.cursor;
+    this.head = options.head;
+  }
+}
+
 /** The server does not implement the method (UNIMPLEMENTED). */
 export class UnimplementedError extends ThreadlineError {
   static override readonly kind: string = "UnimplementedError";

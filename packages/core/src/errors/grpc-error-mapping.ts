@@ -5,6 +5,7 @@ import {
   CancelledError,
   ConflictError,
   ConnectionError,
+  CursorAheadOfHeadError,
   NotFoundError,
   ProtocolError,
   RateLimitError,
@@ -28,6 +29,8 @@ const contextTrailers = [
   metadataKeys.errorCode,
   metadataKeys.retryable,
   metadataKeys.oldestRetainedSequence,
+  metadataKeys.headSequence,
+  metadataKeys.afterSequence,
   "x-request-id",
 ];
 
@@ -47,6 +50,13 @@ export function isRetryableFailure(failure: GrpcFailure): boolean {
   if (flag === "true") return true;
   if (flag === "false") return false;
   return failure.code === GrpcStatus.UNAVAILABLE;
+}
+
+/** A sequence number carried in a trailer, or `undefined` when absent or malformed. */
+function sequenceTrailer(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  const sequence = Number(value);
+  return Number.isSafeInteger(sequence) ? sequence : undefined;
 }
 
 function isGrpcFailure(value: unknown): value is GrpcFailure {
@@ -94,6 +104,15 @@ export function errorFromGrpc(failure: GrpcFailure, operation: string): Threadli
           ...(Number.isSafeInteger(oldest) && oldest >= 0
             ? { oldestRetainedSequence: oldest }
             : {}),
+        });
+      }
+      if (serverCode === "CURSOR_AHEAD_OF_HEAD") {
+        const cursor = sequenceTrailer(context[metadataKeys.afterSequence]);
+        const head = sequenceTrailer(context[metadataKeys.headSequence]);
+        return new CursorAheadOfHeadError(message, {
+          ...base,
+          ...(cursor === undefined ? {} : { cursor }),
+          ...(head === undefined ? {} : { head }),
         });
       }
       return new ValidationError(message, { ...base, code: serverCode ?? "FAILED_PRECONDITION" });

@@ -4,6 +4,7 @@ import {
   AuthenticationError,
   ConflictError,
   ConnectionError,
+  CursorAheadOfHeadError,
   NotFoundError,
   ProtocolError,
   RateLimitError,
@@ -131,6 +132,40 @@ describe("gRPC error mapping", () => {
     );
     expect(error).toBeInstanceOf(SequenceNotRetainedError);
     expect(error instanceof SequenceNotRetainedError && error.oldestRetainedSequence).toBe(42);
+  });
+
+  it("maps CURSOR_AHEAD_OF_HEAD to a CursorAheadOfHeadError carrying the cursor and the head, never retryable", () => {
+    const error = errorFromGrpc(
+      failure(status.FAILED_PRECONDITION, {
+        "error-code": "CURSOR_AHEAD_OF_HEAD",
+        "head-sequence": "10",
+        "after-sequence": "1000",
+        "x-retryable": "true",
+      }),
+      "EventService.CatchUpEvents",
+    );
+    expect(error).toBeInstanceOf(CursorAheadOfHeadError);
+    expect(CursorAheadOfHeadError.is(error)).toBe(true);
+    expect(error instanceof CursorAheadOfHeadError && [error.cursor, error.head]).toEqual([
+      1000, 10,
+    ]);
+    expect(error.code).toBe("CURSOR_AHEAD_OF_HEAD");
+    expect(error.retryable).toBe(false);
+  });
+
+  it("a CURSOR_AHEAD_OF_HEAD without usable trailers still maps, with cursor and head undefined", () => {
+    const error = errorFromGrpc(
+      failure(status.FAILED_PRECONDITION, {
+        "error-code": "CURSOR_AHEAD_OF_HEAD",
+        "head-sequence": "-3",
+      }),
+      "EventService.CatchUpEvents",
+    );
+    expect(error).toBeInstanceOf(CursorAheadOfHeadError);
+    expect(error instanceof CursorAheadOfHeadError && [error.cursor, error.head]).toEqual([
+      undefined,
+      undefined,
+    ]);
   });
 
   it("retryable follows x-retryable, else only UNAVAILABLE", () => {
