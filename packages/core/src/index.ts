@@ -113,6 +113,13 @@ export {
 // ---- integration points (for resource packages such as @threadline/chats) -----------
 export type { ClientContext, ResourceFactory } from "./client/client-context.js";
 export { capability, type ServerCapabilities } from "./client/server-capabilities.js";
+export {
+  type ResourceCallOptions,
+  type ResourceWriteOptions,
+  type ResourceWriteSettings,
+  resourceCallSettings,
+  resourceWriteSettings,
+} from "./client/resource-call-options.js";
 export { errorFromGrpc, toThreadlineError } from "./errors/grpc-error-mapping.js";
 export { describeReceived, invalidArgument } from "./errors/invalid-argument.js";
 export { allowedAddresses } from "./validation/address.js";
