@@ -16,6 +16,7 @@ import {
 import { envelopeFor } from "./event-envelope.js";
 import { validateEffect } from "./message-effect.js";
 import { sendMessage } from "./message-fan-out.js";
+import { type TextFormatRecord, validateFormatting } from "./message-formatting.js";
 import { findMessage, type MessageRecord } from "./message-records.js";
 import { messageContent, messageView } from "./message-view.js";
 import { limitText, maxMessageTextLength, optionalText, requireText } from "./text-rules.js";
@@ -30,6 +31,23 @@ export interface SendTextInput {
   readonly subject: string | null;
   readonly effectId: string | null;
   readonly replyToGuid: string | null;
+  /** The bubble of the reply target that is answered; null for the whole message. */
+  readonly replyToPart: number | null;
+  readonly formatting: readonly TextFormatRecord[];
+  readonly linkPreview: boolean;
+  readonly dataDetection: boolean;
+}
+
+// Every message this server stores is a single bubble, so the only part there is is 0.
+function checkPartIndex(part: number | null | undefined, field: string): number | null {
+  if (part === undefined || part === null) return null;
+  if (part !== 0) {
+    throw invalidArgument(
+      `${field} is ${part}, but messages on this server have a single part; use 0 or omit it`,
+      { field },
+    );
+  }
+  return part;
 }
 
 /** Validates a SendTextMessage request without the database. Throws INVALID_ARGUMENT. */
@@ -37,23 +55,45 @@ export function validateSendText(
   request: photon.imessage.v1.SendTextMessageRequest.$Properties,
 ): SendTextInput {
   const subject = optionalText(request.subject);
-  const replyTo = request.replyTo?.messageGuid;
+  const text = requireText(request.text ?? "", "text", maxMessageTextLength);
+  const replyTo = request.replyTo;
+  const replyToGuid =
+    replyTo === undefined ||
+    replyTo === null ||
+    replyTo.messageGuid === undefined ||
+    replyTo.messageGuid === null ||
+    replyTo.messageGuid === ""
+      ? null
+      : checkMessageGuid(replyTo.messageGuid, "reply_to.message_guid");
+  const replyToPart = checkPartIndex(replyTo?.targetPartIndex, "reply_to.target_part_index");
+  if (replyToGuid === null && replyToPart !== null) {
+    throw invalidArgument(
+      "reply_to.target_part_index needs reply_to.message_guid: name the message the reply answers",
+      { field: "reply_to.message_guid" },
+    );
+  }
   return {
     chatGuid: request.chatGuid ?? "",
-    text: requireText(request.text ?? "", "text", maxMessageTextLength),
+    text,
     subject:
       subject === null || subject === ""
         ? null
         : limitText(subject, "subject", maxMessageTextLength),
     effectId: validateEffect(request.effectId, "effect_id"),
-    replyToGuid: replyTo === undefined || replyTo === null || replyTo === "" ? null : replyTo,
+    replyToGuid,
+    replyToPart,
+    formatting: validateFormatting(request.formatting, text),
+    linkPreview: request.enableLinkPreview === true,
+    dataDetection: request.enableDataDetection === true,
   };
 }
 
 /**
  * Sends a text message: `message.received` to everyone who can see the chat; the
- * unread count of every other participant grows by one. A reply must point at a
- * message of the same chat (INVALID_ARGUMENT otherwise). Run inside a write.
+ * unread count of every other participant grows by one. A reply must point at a live
+ * message of the same chat (INVALID_ARGUMENT for another chat's, FAILED_PRECONDITION
+ * for an unsent one); it joins the target's thread, or starts one at the target.
+ * Run inside a write.
  */
 export function sendText(
   context: WriteContext,
@@ -61,6 +101,7 @@ export function sendText(
   input: SendTextInput,
 ): MessageProperties {
   const { chat, viewer } = resolveChat(context.db, account, input.chatGuid);
+  let thread: { guid: string; part: string } | null = null;
   if (input.replyToGuid !== null) {
     const target = findMessage(context.db, input.replyToGuid);
     if (target === undefined || target.chatId !== chat.id) {
@@ -69,6 +110,15 @@ export function sendText(
         { field: "reply_to.message_guid" },
       );
     }
+    if (target.retractedAt !== null) {
+      throw failedPrecondition(
+        `message ${target.guid} was unsent; an unsent message cannot be replied to`,
+      );
+    }
+    thread =
+      target.threadOriginatorGuid !== null
+        ? { guid: target.threadOriginatorGuid, part: target.threadOriginatorPart ?? "0:0:0" }
+        : { guid: target.guid, part: `${input.replyToPart ?? 0}:0:${target.text.length}` };
   }
   const message = sendMessage(context, chat, viewer, {
     kind: "text",
@@ -76,6 +126,11 @@ export function sendText(
     subject: input.subject,
     effectId: input.effectId,
     replyToGuid: input.replyToGuid,
+    threadOriginatorGuid: thread?.guid ?? null,
+    threadOriginatorPart: thread?.part ?? null,
+    formatting: input.formatting,
+    linkPreview: input.linkPreview,
+    dataDetection: input.dataDetection,
   });
   return messageView(context.db, message, account.id, viewer.chatGuid, []);
 }
@@ -136,13 +191,8 @@ function targetMessage(
       `message ${JSON.stringify(guid)} was not found in chat ${JSON.stringify(target.chatGuid)}`,
     );
   }
-  const part = target.targetPartIndex;
-  if (part !== undefined && part !== null && part < 0) {
-    throw invalidArgument(`target.target_part_index must be 0 or more; received ${part}`, {
-      field: "target.target_part_index",
-    });
-  }
-  return { message, chat, viewer, partIndex: part ?? null };
+  const partIndex = checkPartIndex(target.targetPartIndex, "target.target_part_index");
+  return { message, chat, viewer, partIndex };
 }
 
 function failedPrecondition(message: string): RpcError {
@@ -170,9 +220,24 @@ function requireOwnLiveMessage(found: VisibleMessage, account: Account, verb: st
   }
 }
 
-/** Validates an EditMessage request's text without the database. */
+/**
+ * Validates an EditMessage request without the database: the new text, and no
+ * `backward_compat_text` (the fallback Apple shows devices that cannot display edits;
+ * every client of this server displays edits, so it could never be shown).
+ */
 export function validateEdit(request: photon.imessage.v1.EditMessageRequest.$Properties): string {
-  return requireText(request.newText ?? "", "new_text", maxMessageTextLength);
+  const newText = requireText(request.newText ?? "", "new_text", maxMessageTextLength);
+  if (
+    request.backwardCompatText !== undefined &&
+    request.backwardCompatText !== null &&
+    request.backwardCompatText !== ""
+  ) {
+    throw invalidArgument(
+      "backward_compat_text is not supported: this server has no devices that cannot show edits, so the fallback text would never be shown; omit it",
+      { field: "backward_compat_text" },
+    );
+  }
+  return newText;
 }
 
 /**
@@ -189,11 +254,12 @@ export function editMessage(
   const found = targetMessage(context.db, account, target);
   requireOwnLiveMessage(found, account, "edit");
   const editedAt = context.now.getTime();
+  // The old ranges index the old text; EditMessage carries none for the new one.
   cachedStatement<[string, number, number]>(
     context.db,
-    "UPDATE messages SET text = ?, edited_at = ? WHERE id = ?",
+    "UPDATE messages SET text = ?, edited_at = ?, formatting = NULL WHERE id = ?",
   ).run(newText, editedAt, found.message.id);
-  const edited: MessageRecord = { ...found.message, text: newText, editedAt };
+  const edited: MessageRecord = { ...found.message, text: newText, editedAt, formatting: [] };
   const actor = { accountId: account.id, address: found.viewer.address };
   for (const viewer of chatViewers(context.db, found.chat)) {
     const envelope = envelopeFor(viewer, actor, context.now);

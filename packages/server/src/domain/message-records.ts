@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { cachedStatement } from "../storage/statement-cache.js";
+import {
+  formattingColumn,
+  formattingFromColumn,
+  type TextFormatRecord,
+} from "./message-formatting.js";
 
 /** What a message row holds. `kind` "contact" is a shared contact card. */
 export interface MessageRecord {
@@ -14,6 +19,16 @@ export interface MessageRecord {
   readonly subject: string | null;
   readonly effectId: string | null;
   readonly replyToGuid: string | null;
+  /** The message that started the reply thread this message belongs to; null when it is no reply. */
+  readonly threadOriginatorGuid: string | null;
+  /** Apple's part locator within the originator (`<part>:<start>:<length>`); null when it is no reply. */
+  readonly threadOriginatorPart: string | null;
+  /** Formatting ranges of `text`; an edit clears them (EditMessage carries none). */
+  readonly formatting: readonly TextFormatRecord[];
+  /** The sender asked for a link preview. */
+  readonly linkPreview: boolean;
+  /** The sender asked for data detection. */
+  readonly dataDetection: boolean;
   readonly createdAt: number;
   readonly editedAt: number | null;
   readonly retractedAt: number | null;
@@ -40,13 +55,18 @@ interface MessageRow {
   readonly subject: string | null;
   readonly effect_id: string | null;
   readonly reply_to_guid: string | null;
+  readonly thread_originator_guid: string | null;
+  readonly thread_originator_part: string | null;
+  readonly formatting: string | null;
+  readonly link_preview: number;
+  readonly data_detection: number;
   readonly created_at: number;
   readonly edited_at: number | null;
   readonly retracted_at: number | null;
 }
 
 const messageColumns =
-  "id, guid, chat_id, sender_address, sender_account_id, kind, text, subject, effect_id, reply_to_guid, created_at, edited_at, retracted_at";
+  "id, guid, chat_id, sender_address, sender_account_id, kind, text, subject, effect_id, reply_to_guid, thread_originator_guid, thread_originator_part, formatting, link_preview, data_detection, created_at, edited_at, retracted_at";
 
 function recordFrom(row: MessageRow): MessageRecord {
   return {
@@ -60,6 +80,11 @@ function recordFrom(row: MessageRow): MessageRecord {
     subject: row.subject,
     effectId: row.effect_id,
     replyToGuid: row.reply_to_guid,
+    threadOriginatorGuid: row.thread_originator_guid,
+    threadOriginatorPart: row.thread_originator_part,
+    formatting: formattingFromColumn(row.formatting),
+    linkPreview: row.link_preview === 1,
+    dataDetection: row.data_detection === 1,
     createdAt: row.created_at,
     editedAt: row.edited_at,
     retractedAt: row.retracted_at,
@@ -76,12 +101,26 @@ export interface NewMessage {
   readonly subject: string | null;
   readonly effectId: string | null;
   readonly replyToGuid: string | null;
+  /** Set together with `replyToGuid` for a threaded reply; absent otherwise. */
+  readonly threadOriginatorGuid?: string | null;
+  readonly threadOriginatorPart?: string | null;
+  readonly formatting?: readonly TextFormatRecord[];
+  readonly linkPreview?: boolean;
+  readonly dataDetection?: boolean;
 }
 
 /** Stores a message with a fresh upper-case UUID as its GUID. Run inside a write. */
 export function insertMessage(db: Database, message: NewMessage, now: Date): MessageRecord {
   const guid = randomUUID().toUpperCase();
   const createdAt = now.getTime();
+  const record = {
+    ...message,
+    threadOriginatorGuid: message.threadOriginatorGuid ?? null,
+    threadOriginatorPart: message.threadOriginatorPart ?? null,
+    formatting: message.formatting ?? [],
+    linkPreview: message.linkPreview ?? false,
+    dataDetection: message.dataDetection ?? false,
+  };
   const result = cachedStatement<
     [
       string,
@@ -93,25 +132,35 @@ export function insertMessage(db: Database, message: NewMessage, now: Date): Mes
       string | null,
       string | null,
       string | null,
+      string | null,
+      string | null,
+      string | null,
+      number,
+      number,
       number,
     ]
   >(
     db,
-    "INSERT INTO messages (guid, chat_id, sender_address, sender_account_id, kind, text, subject, effect_id, reply_to_guid, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO messages (guid, chat_id, sender_address, sender_account_id, kind, text, subject, effect_id, reply_to_guid, thread_originator_guid, thread_originator_part, formatting, link_preview, data_detection, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
   ).run(
     guid,
-    message.chatId,
-    message.senderAddress,
-    message.senderAccountId,
-    message.kind,
-    message.text,
-    message.subject,
-    message.effectId,
-    message.replyToGuid,
+    record.chatId,
+    record.senderAddress,
+    record.senderAccountId,
+    record.kind,
+    record.text,
+    record.subject,
+    record.effectId,
+    record.replyToGuid,
+    record.threadOriginatorGuid,
+    record.threadOriginatorPart,
+    formattingColumn(record.formatting),
+    record.linkPreview ? 1 : 0,
+    record.dataDetection ? 1 : 0,
     createdAt,
   );
   return {
-    ...message,
+    ...record,
     id: Number(result.lastInsertRowid),
     guid,
     createdAt,

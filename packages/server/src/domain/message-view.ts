@@ -1,16 +1,29 @@
 import { type photon, timestampFromDate } from "@threadline/protocol";
 import type { Database } from "better-sqlite3";
 import { addressInfo } from "./event-envelope.js";
+import { containsDetectableData, containsLink, linkPreviewBalloonId } from "./message-detection.js";
+import { formattingView } from "./message-formatting.js";
 import { type MessageRecord, type ReactionRecord, reactionsOf } from "./message-records.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
 
-/** The content a reader sees; an unsent message shows no text. */
+/**
+ * The content a reader sees: the text with its formatting ranges and effect; a link
+ * preview (Apple's URL balloon) when the sender asked for one and the text has a link.
+ * An unsent message shows no text, formatting or preview.
+ */
 export function messageContent(
   message: MessageRecord,
 ): photon.imessage.v1.MessageContent.$Properties {
+  if (message.retractedAt !== null) {
+    return message.effectId === null ? {} : { expressiveSendStyleId: message.effectId };
+  }
   return {
-    ...(message.retractedAt === null ? { text: message.text } : {}),
+    text: message.text,
+    ...(message.formatting.length === 0 ? {} : { formatting: formattingView(message.formatting) }),
+    ...(message.linkPreview && containsLink(message.text)
+      ? { balloonBundleId: linkPreviewBalloonId }
+      : {}),
     ...(message.effectId === null ? {} : { expressiveSendStyleId: message.effectId }),
   };
 }
@@ -36,7 +49,10 @@ function reactionView(
 /**
  * A message as `viewerAccountId` sees it in the chat it calls `chatGuid`: `isFromMe`
  * from that side, current tapbacks, edit and unsend dates. Messages are delivered the
- * moment they are stored, so they are always sent and delivered.
+ * moment they are stored, so they are always sent and delivered. A reply names its
+ * thread the way the published protocol defines: `threadOriginatorGuid` (the message
+ * that started the thread), `replyTargetGuid` (the same message: the public reply
+ * target) and `threadOriginatorPart`; `replyToGuid` is the message answered directly.
  */
 export function messageView(
   db: Database,
@@ -62,8 +78,29 @@ export function messageView(
     isFromMe: message.senderAccountId === viewerAccountId,
     isSent: true,
     isDelivered: true,
-    ...(message.replyToGuid === null ? {} : { replyToGuid: message.replyToGuid }),
+    ...(message.dataDetection &&
+    message.retractedAt === null &&
+    containsDetectableData(message.text)
+      ? { dataDetectorResultsPresent: true }
+      : {}),
+    ...replyFields(message),
     appliedReactions: reactions.map((reaction) => reactionView(message, reaction, viewerAccountId)),
     chatGuids: [chatGuid],
+  };
+}
+
+function replyFields(message: MessageRecord): Partial<MessageProperties> {
+  if (message.replyToGuid === null) return {};
+  return {
+    replyToGuid: message.replyToGuid,
+    ...(message.threadOriginatorGuid === null
+      ? {}
+      : {
+          threadOriginatorGuid: message.threadOriginatorGuid,
+          replyTargetGuid: message.threadOriginatorGuid,
+        }),
+    ...(message.threadOriginatorPart === null
+      ? {}
+      : { threadOriginatorPart: message.threadOriginatorPart }),
   };
 }

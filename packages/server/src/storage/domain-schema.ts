@@ -1,8 +1,9 @@
 /**
  * Tables of the chat domain: chats, their participants, per-account chat state,
- * messages, reactions, polls and idempotency keys. Every statement is idempotent
- * (`IF NOT EXISTS`); the platform's migration runs them in order inside one
- * transaction. Times are Unix milliseconds.
+ * messages, reactions, polls and idempotency keys. The list only ever grows: a file
+ * records how many statements it has run, and the migration runs the rest in order
+ * inside one transaction, so a later `ALTER TABLE` runs exactly once per file. Times are
+ * Unix milliseconds.
  */
 export const domainSchema: readonly string[] = [
   // A direct chat is keyed by its two addresses (sorted, joined by a newline, which no
@@ -98,4 +99,12 @@ export const domainSchema: readonly string[] = [
     PRIMARY KEY (account_id, key)
   ) WITHOUT ROWID`,
   "CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)",
+  // What a text message carries beyond its text: the formatting ranges (JSON, null for
+  // none), the link-preview and data-detection flags, and the thread a reply belongs
+  // to. Each runs once, in this order, from the domain schema version (see migrate.ts).
+  "ALTER TABLE messages ADD COLUMN formatting TEXT",
+  "ALTER TABLE messages ADD COLUMN link_preview INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE messages ADD COLUMN data_detection INTEGER NOT NULL DEFAULT 0",
+  "ALTER TABLE messages ADD COLUMN thread_originator_guid TEXT",
+  "ALTER TABLE messages ADD COLUMN thread_originator_part TEXT",
 ];
