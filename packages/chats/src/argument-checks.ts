@@ -1,4 +1,4 @@
-import { invalidArgument } from "./invalid-argument.js";
+import { invalidArgument } from "@threadline/core";
 import { isMessageEffect, type MessageEffect, messageEffectNames } from "./message-effect.js";
 
 /**
@@ -9,7 +9,7 @@ import { isMessageEffect, type MessageEffect, messageEffectNames } from "./messa
 export function checkOptionsObject(field: string, value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw invalidArgument(field, `${field} must be an object or omitted`, value);
+    throw invalidArgument(field, "an object or omitted", value);
   }
 }
 
@@ -21,11 +21,7 @@ export function checkOptionsObject(field: string, value: unknown): void {
  */
 export function checkBoolean(field: string, value: unknown): boolean {
   if (typeof value !== "boolean") {
-    throw invalidArgument(
-      field,
-      `${field} must be true (show typing) or false (hide typing)`,
-      value,
-    );
+    throw invalidArgument(field, "true (show typing) or false (hide typing)", value);
   }
   return value;
 }
@@ -39,15 +35,16 @@ export function checkImageBytes(field: string, value: unknown): Uint8Array {
   if (!(value instanceof Uint8Array)) {
     throw invalidArgument(
       field,
-      `${field} must be the image bytes as a Uint8Array or Buffer (JPEG, PNG, HEIC or HEIF)`,
+      "the image bytes as a Uint8Array or Buffer (JPEG, PNG, HEIC or HEIF)",
       value,
     );
   }
   if (value.byteLength === 0) {
     throw invalidArgument(
       field,
-      `${field} must not be empty; pass the bytes of a JPEG, PNG, HEIC or HEIF image`,
+      "the bytes of a JPEG, PNG, HEIC or HEIF image",
       value,
+      "must not be empty",
     );
   }
   return value;
@@ -64,7 +61,7 @@ export function checkClientMessageId(field: string, value: unknown): string | un
   if (typeof value !== "string" || value.trim() === "" || value.trim() !== value) {
     throw invalidArgument(
       field,
-      `${field} must be a non-empty string without leading or trailing whitespace, e.g. a UUID, or omitted`,
+      "a non-empty string without leading or trailing whitespace, e.g. a UUID, or omitted",
       value,
     );
   }
@@ -81,7 +78,7 @@ export function checkMessageText(field: string, value: unknown): string | undefi
   if (typeof value !== "string" || value.trim() === "") {
     throw invalidArgument(
       field,
-      `${field} must be non-empty text, or omitted to create the chat without a message`,
+      "non-empty text, or omitted to create the chat without a message",
       value,
     );
   }
@@ -100,13 +97,14 @@ export function checkEffect(
 ): MessageEffect | undefined {
   if (value === undefined) return undefined;
   if (!isMessageEffect(value)) {
-    throw invalidArgument(field, `${field} must be one of ${messageEffectNames}`, value);
+    throw invalidArgument(field, `one of ${messageEffectNames}`, value);
   }
   if (!hasMessage) {
     throw invalidArgument(
       field,
-      `${field} applies to the opening message, so it is only allowed together with options.message`,
+      "an effect only together with options.message",
       value,
+      "applies to the opening message, so it is only allowed together with options.message",
     );
   }
   return value;
@@ -120,7 +118,7 @@ export function checkEffect(
 export function checkOptionalBoolean(field: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "boolean") {
-    throw invalidArgument(field, `${field} must be true, false or omitted`, value);
+    throw invalidArgument(field, "true, false or omitted", value);
   }
   return value;
 }
@@ -133,11 +131,7 @@ export function checkOptionalBoolean(field: string, value: unknown): boolean | u
 export function checkSignal(field: string, value: unknown): AbortSignal | undefined {
   if (value === undefined) return undefined;
   if (!(value instanceof AbortSignal)) {
-    throw invalidArgument(
-      field,
-      `${field} must be an AbortSignal (from an AbortController) or omitted`,
-      value,
-    );
+    throw invalidArgument(field, "an AbortSignal (from an AbortController) or omitted", value);
   }
   return value;
 }

@@ -1,4 +1,5 @@
 import { invalidArgument } from "./errors/invalid-argument.js";
+import { normalizeAddress } from "./validation/address.js";
 
 declare const chatGuidBrand: unique symbol;
 
@@ -10,23 +11,31 @@ declare const chatGuidBrand: unique symbol;
  */
 export type ChatGuid = string & { readonly [chatGuidBrand]: true };
 
-/** A chat GUID taken apart by {@link parseChatGuid}. */
+/** A chat GUID taken apart by {@link parseChatGuid}; `guid` is the normalised GUID. */
 export type ParsedChatGuid =
   | {
       readonly kind: "direct";
+      /** Always `"any"`: the only service prefix chat GUIDs have. */
       readonly service: string;
+      /** The other party, normalised like {@link normalizeAddress}. */
       readonly address: string;
       readonly guid: ChatGuid;
     }
   | {
       readonly kind: "group";
+      /** Always `"any"`: the only service prefix chat GUIDs have. */
       readonly service: string;
       readonly id: string;
       readonly guid: ChatGuid;
     };
 
-const emailPattern = /^[^\s@;]+@[^\s@;]+$/;
-const phonePattern = /^\+[1-9]\d{3,14}$/;
+const service = "any";
+const directPrefix = "any;-;";
+const groupPrefix = "any;+;";
+const allowedShapes =
+  'a chat GUID: "any;-;<address>" for a direct chat (e.g. "any;-;alice@example.com") or "any;+;<group id>" for a group; pass chat.guid from create(), get() or an event';
+const allowedGroupIds = "a non-empty group id without spaces or ';'";
+const groupIdPattern = /^[^\s;]+$/;
 
 function brand(value: string): ChatGuid {
   // The only place a string becomes a ChatGuid; every caller has validated it.
@@ -34,63 +43,62 @@ function brand(value: string): ChatGuid {
 }
 
 /**
- * Normalises an address the way the server keys direct chats: emails lower-cased,
- * phone numbers as E.164 (`+` and digits; spaces, dashes, dots and brackets dropped).
- * Throws ValidationError for anything else.
+ * The GUID of the direct chat with `address`, normalised by {@link normalizeAddress}.
+ *
+ * @throws ValidationError for an address that is not an email address or an E.164
+ * phone number (short codes, national numbers and service numbers included).
  */
-export function normalizeAddress(address: string): string {
-  if (typeof address !== "string") {
-    throw invalidArgument("address", "an email address or an E.164 phone number", address);
-  }
-  const trimmed = address.trim();
-  if (trimmed.includes("@")) {
-    if (emailPattern.test(trimmed)) return trimmed.toLowerCase();
-  } else {
-    const digits = trimmed.replace(/[\s\-.()]/g, "");
-    if (phonePattern.test(digits)) return digits;
-  }
-  throw invalidArgument(
-    "address",
-    "an email address (name@host) or an E.164 phone number (+ then 4 to 15 digits)",
-    address,
-  );
-}
-
-/** The GUID of the direct chat with `address` (normalised). Throws ValidationError for a bad address. */
 export function directChat(address: string): ChatGuid {
-  return brand(`any;-;${normalizeAddress(address)}`);
-}
-
-/** The GUID of the group chat with server id `id`. Throws ValidationError for an empty id or one containing `;`. */
-export function groupChat(id: string): ChatGuid {
-  if (typeof id !== "string" || id.trim() === "" || id.includes(";") || id !== id.trim()) {
-    throw invalidArgument("id", "a non-empty group id without ';' or surrounding spaces", id);
-  }
-  return brand(`any;+;${id}`);
+  return brand(`${directPrefix}${normalizeAddress(address)}`);
 }
 
 /**
- * Parses and validates a chat GUID (`<service>;-;<address>` or `<service>;+;<id>`).
- * Throws ValidationError when `guid` has neither form.
+ * The GUID of the group chat with server id `id`.
+ *
+ * @throws ValidationError for an empty id or one containing whitespace or `;`.
  */
-export function parseChatGuid(guid: string): ParsedChatGuid {
-  const allowed = "a chat GUID like any;-;alice@example.com or any;+;<group id>";
-  if (typeof guid !== "string") throw invalidArgument("chatGuid", allowed, guid);
-  const first = guid.indexOf(";");
-  const service = guid.slice(0, first);
-  const marker = guid.slice(first + 1, first + 3);
-  const rest = guid.slice(first + 3);
-  if (first <= 0 || rest === "" || rest.includes(";") || rest.trim() !== rest) {
-    throw invalidArgument("chatGuid", allowed, guid);
+export function groupChat(id: string): ChatGuid {
+  if (typeof id !== "string" || !groupIdPattern.test(id)) {
+    throw invalidArgument("id", allowedGroupIds, id);
   }
-  if (marker === "-;") return { kind: "direct", service, address: rest, guid: brand(guid) };
-  if (marker === "+;") return { kind: "group", service, id: rest, guid: brand(guid) };
-  throw invalidArgument("chatGuid", allowed, guid);
+  return brand(`${groupPrefix}${id}`);
+}
+
+/**
+ * Parses and validates a chat GUID: `any;-;<address>` (the address is normalised, so
+ * `any;-;Bob@Example.com` parses to `any;-;bob@example.com`) or `any;+;<group id>`.
+ * These are the only two shapes; another service prefix (`iMessage;-;…`) is refused.
+ *
+ * @throws ValidationError naming `field` (default `"chatGuid"`) when `guid` is not a
+ * string of either shape, or its address or group id is invalid.
+ */
+export function parseChatGuid(guid: unknown, field = "chatGuid"): ParsedChatGuid {
+  if (typeof guid !== "string") throw invalidArgument(field, allowedShapes, guid);
+  if (guid.startsWith(directPrefix)) {
+    const rest = guid.slice(directPrefix.length);
+    if (rest === "") {
+      throw invalidArgument(field, allowedShapes, guid, `has no address after "${directPrefix}"`);
+    }
+    const address = normalizeAddress(rest, `${field} address`);
+    return { kind: "direct", service, address, guid: brand(`${directPrefix}${address}`) };
+  }
+  if (guid.startsWith(groupPrefix)) {
+    const id = guid.slice(groupPrefix.length);
+    if (!groupIdPattern.test(id)) {
+      throw invalidArgument(
+        field,
+        allowedShapes,
+        guid,
+        `needs a group id after "${groupPrefix}" without spaces or ';'`,
+      );
+    }
+    return { kind: "group", service, id, guid: brand(guid) };
+  }
+  throw invalidArgument(field, allowedShapes, guid);
 }
 
 /** True when `value` is a well-formed chat GUID; narrows it to {@link ChatGuid}. */
 export function isChatGuid(value: unknown): value is ChatGuid {
-  if (typeof value !== "string") return false;
   try {
     parseChatGuid(value);
     return true;

@@ -1,4 +1,4 @@
-import { ThreadlineError, type ThreadlineErrorOptions, ValidationError } from "@threadline/core";
+import { ThreadlineError, type ThreadlineErrorOptions } from "@threadline/core";
 
 /**
  * Base class of the errors specific to `@threadline/recovery`. It is a
@@ -67,18 +67,13 @@ export class CheckpointStoreError extends RecoveryError {
   }
 }
 
-/** @internal not covered by semver */
-export function invalidArgument(
-  field: string,
-  allowed: string,
-  received: unknown,
-): ValidationError {
-  return new ValidationError(`${field} must be ${allowed}; received ${describe(received)}`, {
-    field,
-    allowed,
-    received,
-  });
-}
+/**
+ * Core's one invalid-argument rule, re-exported so the files of this package import it
+ * from one place.
+ *
+ * @internal not covered by semver
+ */
+export { invalidArgument } from "@threadline/core";
 
 function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);

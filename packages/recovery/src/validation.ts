@@ -1,4 +1,4 @@
-import { invalidArgument } from "./errors.js";
+import { invalidArgument } from "@threadline/core";
 
 /** @internal not covered by semver */
 export function assertCheckpointKey(field: string, value: unknown): asserts value is string {

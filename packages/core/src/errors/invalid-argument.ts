@@ -3,8 +3,6 @@ import { ValidationError } from "./error-classes.js";
 /**
  * A short, safe rendering of a rejected value for error messages: strings are quoted
  * and clipped so a huge bad input never ends up whole in a log line.
- *
- * @internal not covered by semver
  */
 export function describeReceived(value: unknown): string {
   if (typeof value === "string") {
@@ -23,23 +21,24 @@ export function describeReceived(value: unknown): string {
 }
 
 /**
- * The ValidationError for one bad argument: `"<field> must be <allowed>; received <x>"`.
- *
- * @internal not covered by semver
+ * The ValidationError for one bad argument, the one rule every Threadline package uses.
+ * Without `problem` the message reads `"<field> must be <allowed>; received <x>"`; with
+ * it, `"<field> <problem>; expected <allowed>; received <x>"` (for a rejection that
+ * "must be" cannot say, such as a short code or a duplicate). The error carries
+ * `field`, `allowed` and `received`.
  */
 export function invalidArgument(
   field: string,
   allowed: string,
   received: unknown,
+  problem?: string,
 ): ValidationError {
-  return new ValidationError(
-    `${field} must be ${allowed}; received ${describeReceived(received)}`,
-    {
-      field,
-      allowed,
-      received,
-    },
-  );
+  const what = problem === undefined ? `must be ${allowed}` : `${problem}; expected ${allowed}`;
+  return new ValidationError(`${field} ${what}; received ${describeReceived(received)}`, {
+    field,
+    allowed,
+    received,
+  });
 }
 
 /**
