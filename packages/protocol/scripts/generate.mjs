@@ -157,8 +157,21 @@ ts += `import { method } from "../runtime/grpc-method.js";\n`;
 ts += `import { google, photon, threadline } from "./protocol.js";\n\n`;
 ts += "// Referenced so every namespace import stays used whatever the services need.\n";
 ts += "void google;\nvoid photon;\nvoid threadline;\n";
+// Exported names are `<Prefix><Service>Definition`. The photon.whatsapp.v1 services
+// share names with photon.imessage.v1 ones (MessageService), so that package's
+// definitions carry a prefix; any other collision stops the generator.
+const exportPrefixes = { "photon.whatsapp.v1": "WhatsApp" };
+const exportedNames = new Set();
 const pathConstants = [];
 for (const service of services) {
+  const packageName = service.parent.fullName.replace(/^\./, "");
+  const exportName = `${exportPrefixes[packageName] ?? ""}${service.name}Definition`;
+  if (exportedNames.has(exportName)) {
+    throw new Error(
+      `two services would export ${exportName}; add a prefix for ${packageName} in exportPrefixes`,
+    );
+  }
+  exportedNames.add(exportName);
   const serviceName = service.fullName.replace(/^\./, "");
   const doc = service.comment
     ? service.comment
@@ -166,7 +179,7 @@ for (const service of services) {
         .map((line) => ` * ${line}`.trimEnd())
         .join("\n")
     : ` * ${serviceName}`;
-  ts += `\n/**\n${doc}\n */\nexport const ${service.name}Definition = {\n`;
+  ts += `\n/**\n${doc}\n */\nexport const ${exportName} = {\n`;
   for (const rpc of service.methodsArray) {
     rpc.resolve();
     const path = `/${serviceName}/${rpc.name}`;

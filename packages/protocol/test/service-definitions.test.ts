@@ -51,13 +51,15 @@ describe("generated gRPC service definitions", () => {
 
   afterAll(() => server.forceShutdown());
 
-  it("lists every method path once, all under the two proto packages", () => {
+  it("lists every method path once, all under the three proto packages", () => {
     expect(new Set(methodPaths).size).toBe(methodPaths.length);
     expect(methodPaths).toContain("/photon.imessage.v1.ChatService/CreateChat");
     expect(methodPaths).toContain("/photon.imessage.v1.EventService/CatchUpEvents");
     expect(methodPaths).toContain("/threadline.v1.EventLogService/CatchUpEventBatches");
+    expect(methodPaths).toContain("/photon.whatsapp.v1.MessageService/SubscribeEvents");
+    expect(methodPaths).toContain("/photon.whatsapp.v1.MediaService/GetUrl");
     for (const path of methodPaths)
-      expect(path).toMatch(/^\/(photon\.imessage\.v1|threadline\.v1)\.\w+\/\w+$/);
+      expect(path).toMatch(/^\/(photon\.imessage\.v1|photon\.whatsapp\.v1|threadline\.v1)\.\w+\/\w+$/);
   });
 
   it("serve and call a unary method with grpc-js on both sides", async () => {

@@ -10062,6 +10062,6443 @@ export namespace photon {
             }
         }
     }
+
+    /** Namespace whatsapp. */
+    namespace whatsapp {
+
+        /** Namespace v1. */
+        namespace v1 {
+
+            /**
+             * Properties of a Heartbeat.
+             * @deprecated Use photon.whatsapp.v1.Heartbeat.$Properties instead.
+             */
+            interface IHeartbeat extends photon.whatsapp.v1.Heartbeat.$Properties {
+            }
+
+            /** Represents a Heartbeat. */
+            class Heartbeat {
+
+                /**
+                 * Constructs a new Heartbeat.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.Heartbeat.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new Heartbeat instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Heartbeat instance
+                 */
+                static create(properties: photon.whatsapp.v1.Heartbeat.$Shape): photon.whatsapp.v1.Heartbeat & photon.whatsapp.v1.Heartbeat.$Shape;
+                static create(properties?: photon.whatsapp.v1.Heartbeat.$Properties): photon.whatsapp.v1.Heartbeat;
+
+                /**
+                 * Encodes the specified Heartbeat message. Does not implicitly {@link photon.whatsapp.v1.Heartbeat.verify|verify} messages.
+                 * @param message Heartbeat message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.Heartbeat.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a Heartbeat message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.Heartbeat & photon.whatsapp.v1.Heartbeat.$Shape} Heartbeat
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.Heartbeat & photon.whatsapp.v1.Heartbeat.$Shape;
+
+                /**
+                 * Creates a Heartbeat message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Heartbeat
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.Heartbeat;
+
+                /**
+                 * Creates a plain object from a Heartbeat message. Also converts values to other types if specified.
+                 * @param message Heartbeat
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.Heartbeat, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Heartbeat to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace Heartbeat {
+
+                /** Properties of a Heartbeat. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a Heartbeat. */
+                type $Shape = photon.whatsapp.v1.Heartbeat.$Properties;
+            }
+
+            /**
+             * Properties of a StreamCursor.
+             * @deprecated Use photon.whatsapp.v1.StreamCursor.$Properties instead.
+             */
+            interface IStreamCursor extends photon.whatsapp.v1.StreamCursor.$Properties {
+            }
+
+            /** Represents a StreamCursor. */
+            class StreamCursor {
+
+                /**
+                 * Constructs a new StreamCursor.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.StreamCursor.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** StreamCursor value. */
+                value: string;
+
+                /**
+                 * Creates a new StreamCursor instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns StreamCursor instance
+                 */
+                static create(properties: photon.whatsapp.v1.StreamCursor.$Shape): photon.whatsapp.v1.StreamCursor & photon.whatsapp.v1.StreamCursor.$Shape;
+                static create(properties?: photon.whatsapp.v1.StreamCursor.$Properties): photon.whatsapp.v1.StreamCursor;
+
+                /**
+                 * Encodes the specified StreamCursor message. Does not implicitly {@link photon.whatsapp.v1.StreamCursor.verify|verify} messages.
+                 * @param message StreamCursor message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.StreamCursor.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a StreamCursor message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.StreamCursor & photon.whatsapp.v1.StreamCursor.$Shape} StreamCursor
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.StreamCursor & photon.whatsapp.v1.StreamCursor.$Shape;
+
+                /**
+                 * Creates a StreamCursor message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns StreamCursor
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.StreamCursor;
+
+                /**
+                 * Creates a plain object from a StreamCursor message. Also converts values to other types if specified.
+                 * @param message StreamCursor
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.StreamCursor, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this StreamCursor to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace StreamCursor {
+
+                /** Properties of a StreamCursor. */
+                interface $Properties {
+
+                    /** StreamCursor value */
+                    value?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a StreamCursor. */
+                type $Shape = photon.whatsapp.v1.StreamCursor.$Properties;
+            }
+
+            /**
+             * Properties of a Contact.
+             * @deprecated Use photon.whatsapp.v1.Contact.$Properties instead.
+             */
+            interface IContact extends photon.whatsapp.v1.Contact.$Properties {
+            }
+
+            /** Represents a Contact. */
+            class Contact {
+
+                /**
+                 * Constructs a new Contact.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.Contact.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** Contact waId. */
+                waId: string;
+
+                /** Contact name. */
+                name: (string|null);
+
+                /**
+                 * Creates a new Contact instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Contact instance
+                 */
+                static create(properties: photon.whatsapp.v1.Contact.$Shape): photon.whatsapp.v1.Contact & photon.whatsapp.v1.Contact.$Shape;
+                static create(properties?: photon.whatsapp.v1.Contact.$Properties): photon.whatsapp.v1.Contact;
+
+                /**
+                 * Encodes the specified Contact message. Does not implicitly {@link photon.whatsapp.v1.Contact.verify|verify} messages.
+                 * @param message Contact message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.Contact.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a Contact message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.Contact & photon.whatsapp.v1.Contact.$Shape} Contact
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.Contact & photon.whatsapp.v1.Contact.$Shape;
+
+                /**
+                 * Creates a Contact message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Contact
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.Contact;
+
+                /**
+                 * Creates a plain object from a Contact message. Also converts values to other types if specified.
+                 * @param message Contact
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.Contact, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Contact to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace Contact {
+
+                /** Properties of a Contact. */
+                interface $Properties {
+
+                    /** Contact waId */
+                    waId?: string;
+
+                    /** Contact name */
+                    name?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a Contact. */
+                type $Shape = photon.whatsapp.v1.Contact.$Properties;
+            }
+
+            /**
+             * Properties of an Error.
+             * @deprecated Use photon.whatsapp.v1.Error.$Properties instead.
+             */
+            interface IError extends photon.whatsapp.v1.Error.$Properties {
+            }
+
+            /** Represents an Error. */
+            class Error {
+
+                /**
+                 * Constructs a new Error.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.Error.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** Error code. */
+                code: number;
+
+                /** Error title. */
+                title: string;
+
+                /** Error message. */
+                message: (string|null);
+
+                /** Error details. */
+                details: (string|null);
+
+                /** Error href. */
+                href: (string|null);
+
+                /**
+                 * Creates a new Error instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Error instance
+                 */
+                static create(properties: photon.whatsapp.v1.Error.$Shape): photon.whatsapp.v1.Error & photon.whatsapp.v1.Error.$Shape;
+                static create(properties?: photon.whatsapp.v1.Error.$Properties): photon.whatsapp.v1.Error;
+
+                /**
+                 * Encodes the specified Error message. Does not implicitly {@link photon.whatsapp.v1.Error.verify|verify} messages.
+                 * @param message Error message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.Error.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an Error message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.Error & photon.whatsapp.v1.Error.$Shape} Error
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.Error & photon.whatsapp.v1.Error.$Shape;
+
+                /**
+                 * Creates an Error message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Error
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.Error;
+
+                /**
+                 * Creates a plain object from an Error message. Also converts values to other types if specified.
+                 * @param message Error
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.Error, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Error to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace Error {
+
+                /** Properties of an Error. */
+                interface $Properties {
+
+                    /** Error code */
+                    code?: number;
+
+                    /** Error title */
+                    title?: string;
+
+                    /** Error message */
+                    message?: (string|null);
+
+                    /** Error details */
+                    details?: (string|null);
+
+                    /** Error href */
+                    href?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an Error. */
+                type $Shape = photon.whatsapp.v1.Error.$Properties;
+            }
+
+            /**
+             * Properties of a MediaServiceUploadRequest.
+             * @deprecated Use photon.whatsapp.v1.MediaServiceUploadRequest.$Properties instead.
+             */
+            interface IMediaServiceUploadRequest extends photon.whatsapp.v1.MediaServiceUploadRequest.$Properties {
+            }
+
+            /** Represents a MediaServiceUploadRequest. */
+            class MediaServiceUploadRequest {
+
+                /**
+                 * Constructs a new MediaServiceUploadRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MediaServiceUploadRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MediaServiceUploadRequest file. */
+                file: Uint8Array;
+
+                /** MediaServiceUploadRequest mimeType. */
+                mimeType: string;
+
+                /** MediaServiceUploadRequest filename. */
+                filename: (string|null);
+
+                /**
+                 * Creates a new MediaServiceUploadRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MediaServiceUploadRequest instance
+                 */
+                static create(properties: photon.whatsapp.v1.MediaServiceUploadRequest.$Shape): photon.whatsapp.v1.MediaServiceUploadRequest & photon.whatsapp.v1.MediaServiceUploadRequest.$Shape;
+                static create(properties?: photon.whatsapp.v1.MediaServiceUploadRequest.$Properties): photon.whatsapp.v1.MediaServiceUploadRequest;
+
+                /**
+                 * Encodes the specified MediaServiceUploadRequest message. Does not implicitly {@link photon.whatsapp.v1.MediaServiceUploadRequest.verify|verify} messages.
+                 * @param message MediaServiceUploadRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MediaServiceUploadRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MediaServiceUploadRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MediaServiceUploadRequest & photon.whatsapp.v1.MediaServiceUploadRequest.$Shape} MediaServiceUploadRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MediaServiceUploadRequest & photon.whatsapp.v1.MediaServiceUploadRequest.$Shape;
+
+                /**
+                 * Creates a MediaServiceUploadRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MediaServiceUploadRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MediaServiceUploadRequest;
+
+                /**
+                 * Creates a plain object from a MediaServiceUploadRequest message. Also converts values to other types if specified.
+                 * @param message MediaServiceUploadRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MediaServiceUploadRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MediaServiceUploadRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MediaServiceUploadRequest {
+
+                /** Properties of a MediaServiceUploadRequest. */
+                interface $Properties {
+
+                    /** MediaServiceUploadRequest file */
+                    file?: Uint8Array;
+
+                    /** MediaServiceUploadRequest mimeType */
+                    mimeType?: string;
+
+                    /** MediaServiceUploadRequest filename */
+                    filename?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MediaServiceUploadRequest. */
+                type $Shape = photon.whatsapp.v1.MediaServiceUploadRequest.$Properties;
+            }
+
+            /**
+             * Properties of a MediaServiceUploadResponse.
+             * @deprecated Use photon.whatsapp.v1.MediaServiceUploadResponse.$Properties instead.
+             */
+            interface IMediaServiceUploadResponse extends photon.whatsapp.v1.MediaServiceUploadResponse.$Properties {
+            }
+
+            /** Represents a MediaServiceUploadResponse. */
+            class MediaServiceUploadResponse {
+
+                /**
+                 * Constructs a new MediaServiceUploadResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MediaServiceUploadResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MediaServiceUploadResponse mediaId. */
+                mediaId: string;
+
+                /**
+                 * Creates a new MediaServiceUploadResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MediaServiceUploadResponse instance
+                 */
+                static create(properties: photon.whatsapp.v1.MediaServiceUploadResponse.$Shape): photon.whatsapp.v1.MediaServiceUploadResponse & photon.whatsapp.v1.MediaServiceUploadResponse.$Shape;
+                static create(properties?: photon.whatsapp.v1.MediaServiceUploadResponse.$Properties): photon.whatsapp.v1.MediaServiceUploadResponse;
+
+                /**
+                 * Encodes the specified MediaServiceUploadResponse message. Does not implicitly {@link photon.whatsapp.v1.MediaServiceUploadResponse.verify|verify} messages.
+                 * @param message MediaServiceUploadResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MediaServiceUploadResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MediaServiceUploadResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MediaServiceUploadResponse & photon.whatsapp.v1.MediaServiceUploadResponse.$Shape} MediaServiceUploadResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MediaServiceUploadResponse & photon.whatsapp.v1.MediaServiceUploadResponse.$Shape;
+
+                /**
+                 * Creates a MediaServiceUploadResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MediaServiceUploadResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MediaServiceUploadResponse;
+
+                /**
+                 * Creates a plain object from a MediaServiceUploadResponse message. Also converts values to other types if specified.
+                 * @param message MediaServiceUploadResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MediaServiceUploadResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MediaServiceUploadResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MediaServiceUploadResponse {
+
+                /** Properties of a MediaServiceUploadResponse. */
+                interface $Properties {
+
+                    /** MediaServiceUploadResponse mediaId */
+                    mediaId?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MediaServiceUploadResponse. */
+                type $Shape = photon.whatsapp.v1.MediaServiceUploadResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MediaServiceGetUrlRequest.
+             * @deprecated Use photon.whatsapp.v1.MediaServiceGetUrlRequest.$Properties instead.
+             */
+            interface IMediaServiceGetUrlRequest extends photon.whatsapp.v1.MediaServiceGetUrlRequest.$Properties {
+            }
+
+            /** Represents a MediaServiceGetUrlRequest. */
+            class MediaServiceGetUrlRequest {
+
+                /**
+                 * Constructs a new MediaServiceGetUrlRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MediaServiceGetUrlRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MediaServiceGetUrlRequest mediaId. */
+                mediaId: string;
+
+                /**
+                 * Creates a new MediaServiceGetUrlRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MediaServiceGetUrlRequest instance
+                 */
+                static create(properties: photon.whatsapp.v1.MediaServiceGetUrlRequest.$Shape): photon.whatsapp.v1.MediaServiceGetUrlRequest & photon.whatsapp.v1.MediaServiceGetUrlRequest.$Shape;
+                static create(properties?: photon.whatsapp.v1.MediaServiceGetUrlRequest.$Properties): photon.whatsapp.v1.MediaServiceGetUrlRequest;
+
+                /**
+                 * Encodes the specified MediaServiceGetUrlRequest message. Does not implicitly {@link photon.whatsapp.v1.MediaServiceGetUrlRequest.verify|verify} messages.
+                 * @param message MediaServiceGetUrlRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MediaServiceGetUrlRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MediaServiceGetUrlRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MediaServiceGetUrlRequest & photon.whatsapp.v1.MediaServiceGetUrlRequest.$Shape} MediaServiceGetUrlRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MediaServiceGetUrlRequest & photon.whatsapp.v1.MediaServiceGetUrlRequest.$Shape;
+
+                /**
+                 * Creates a MediaServiceGetUrlRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MediaServiceGetUrlRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MediaServiceGetUrlRequest;
+
+                /**
+                 * Creates a plain object from a MediaServiceGetUrlRequest message. Also converts values to other types if specified.
+                 * @param message MediaServiceGetUrlRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MediaServiceGetUrlRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MediaServiceGetUrlRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MediaServiceGetUrlRequest {
+
+                /** Properties of a MediaServiceGetUrlRequest. */
+                interface $Properties {
+
+                    /** MediaServiceGetUrlRequest mediaId */
+                    mediaId?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MediaServiceGetUrlRequest. */
+                type $Shape = photon.whatsapp.v1.MediaServiceGetUrlRequest.$Properties;
+            }
+
+            /**
+             * Properties of a MediaServiceGetUrlResponse.
+             * @deprecated Use photon.whatsapp.v1.MediaServiceGetUrlResponse.$Properties instead.
+             */
+            interface IMediaServiceGetUrlResponse extends photon.whatsapp.v1.MediaServiceGetUrlResponse.$Properties {
+            }
+
+            /** Represents a MediaServiceGetUrlResponse. */
+            class MediaServiceGetUrlResponse {
+
+                /**
+                 * Constructs a new MediaServiceGetUrlResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MediaServiceGetUrlResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MediaServiceGetUrlResponse url. */
+                url: string;
+
+                /** MediaServiceGetUrlResponse mimeType. */
+                mimeType: string;
+
+                /** MediaServiceGetUrlResponse fileSize. */
+                fileSize: number;
+
+                /** MediaServiceGetUrlResponse sha256. */
+                sha256: string;
+
+                /**
+                 * Creates a new MediaServiceGetUrlResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MediaServiceGetUrlResponse instance
+                 */
+                static create(properties: photon.whatsapp.v1.MediaServiceGetUrlResponse.$Shape): photon.whatsapp.v1.MediaServiceGetUrlResponse & photon.whatsapp.v1.MediaServiceGetUrlResponse.$Shape;
+                static create(properties?: photon.whatsapp.v1.MediaServiceGetUrlResponse.$Properties): photon.whatsapp.v1.MediaServiceGetUrlResponse;
+
+                /**
+                 * Encodes the specified MediaServiceGetUrlResponse message. Does not implicitly {@link photon.whatsapp.v1.MediaServiceGetUrlResponse.verify|verify} messages.
+                 * @param message MediaServiceGetUrlResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MediaServiceGetUrlResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MediaServiceGetUrlResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MediaServiceGetUrlResponse & photon.whatsapp.v1.MediaServiceGetUrlResponse.$Shape} MediaServiceGetUrlResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MediaServiceGetUrlResponse & photon.whatsapp.v1.MediaServiceGetUrlResponse.$Shape;
+
+                /**
+                 * Creates a MediaServiceGetUrlResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MediaServiceGetUrlResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MediaServiceGetUrlResponse;
+
+                /**
+                 * Creates a plain object from a MediaServiceGetUrlResponse message. Also converts values to other types if specified.
+                 * @param message MediaServiceGetUrlResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MediaServiceGetUrlResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MediaServiceGetUrlResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MediaServiceGetUrlResponse {
+
+                /** Properties of a MediaServiceGetUrlResponse. */
+                interface $Properties {
+
+                    /** MediaServiceGetUrlResponse url */
+                    url?: string;
+
+                    /** MediaServiceGetUrlResponse mimeType */
+                    mimeType?: string;
+
+                    /** MediaServiceGetUrlResponse fileSize */
+                    fileSize?: number;
+
+                    /** MediaServiceGetUrlResponse sha256 */
+                    sha256?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MediaServiceGetUrlResponse. */
+                type $Shape = photon.whatsapp.v1.MediaServiceGetUrlResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MediaServiceDeleteRequest.
+             * @deprecated Use photon.whatsapp.v1.MediaServiceDeleteRequest.$Properties instead.
+             */
+            interface IMediaServiceDeleteRequest extends photon.whatsapp.v1.MediaServiceDeleteRequest.$Properties {
+            }
+
+            /** Represents a MediaServiceDeleteRequest. */
+            class MediaServiceDeleteRequest {
+
+                /**
+                 * Constructs a new MediaServiceDeleteRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MediaServiceDeleteRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MediaServiceDeleteRequest mediaId. */
+                mediaId: string;
+
+                /**
+                 * Creates a new MediaServiceDeleteRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MediaServiceDeleteRequest instance
+                 */
+                static create(properties: photon.whatsapp.v1.MediaServiceDeleteRequest.$Shape): photon.whatsapp.v1.MediaServiceDeleteRequest & photon.whatsapp.v1.MediaServiceDeleteRequest.$Shape;
+                static create(properties?: photon.whatsapp.v1.MediaServiceDeleteRequest.$Properties): photon.whatsapp.v1.MediaServiceDeleteRequest;
+
+                /**
+                 * Encodes the specified MediaServiceDeleteRequest message. Does not implicitly {@link photon.whatsapp.v1.MediaServiceDeleteRequest.verify|verify} messages.
+                 * @param message MediaServiceDeleteRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MediaServiceDeleteRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MediaServiceDeleteRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MediaServiceDeleteRequest & photon.whatsapp.v1.MediaServiceDeleteRequest.$Shape} MediaServiceDeleteRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MediaServiceDeleteRequest & photon.whatsapp.v1.MediaServiceDeleteRequest.$Shape;
+
+                /**
+                 * Creates a MediaServiceDeleteRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MediaServiceDeleteRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MediaServiceDeleteRequest;
+
+                /**
+                 * Creates a plain object from a MediaServiceDeleteRequest message. Also converts values to other types if specified.
+                 * @param message MediaServiceDeleteRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MediaServiceDeleteRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MediaServiceDeleteRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MediaServiceDeleteRequest {
+
+                /** Properties of a MediaServiceDeleteRequest. */
+                interface $Properties {
+
+                    /** MediaServiceDeleteRequest mediaId */
+                    mediaId?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MediaServiceDeleteRequest. */
+                type $Shape = photon.whatsapp.v1.MediaServiceDeleteRequest.$Properties;
+            }
+
+            /**
+             * Properties of a MediaServiceDeleteResponse.
+             * @deprecated Use photon.whatsapp.v1.MediaServiceDeleteResponse.$Properties instead.
+             */
+            interface IMediaServiceDeleteResponse extends photon.whatsapp.v1.MediaServiceDeleteResponse.$Properties {
+            }
+
+            /** Represents a MediaServiceDeleteResponse. */
+            class MediaServiceDeleteResponse {
+
+                /**
+                 * Constructs a new MediaServiceDeleteResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MediaServiceDeleteResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new MediaServiceDeleteResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MediaServiceDeleteResponse instance
+                 */
+                static create(properties: photon.whatsapp.v1.MediaServiceDeleteResponse.$Shape): photon.whatsapp.v1.MediaServiceDeleteResponse & photon.whatsapp.v1.MediaServiceDeleteResponse.$Shape;
+                static create(properties?: photon.whatsapp.v1.MediaServiceDeleteResponse.$Properties): photon.whatsapp.v1.MediaServiceDeleteResponse;
+
+                /**
+                 * Encodes the specified MediaServiceDeleteResponse message. Does not implicitly {@link photon.whatsapp.v1.MediaServiceDeleteResponse.verify|verify} messages.
+                 * @param message MediaServiceDeleteResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MediaServiceDeleteResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MediaServiceDeleteResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MediaServiceDeleteResponse & photon.whatsapp.v1.MediaServiceDeleteResponse.$Shape} MediaServiceDeleteResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MediaServiceDeleteResponse & photon.whatsapp.v1.MediaServiceDeleteResponse.$Shape;
+
+                /**
+                 * Creates a MediaServiceDeleteResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MediaServiceDeleteResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MediaServiceDeleteResponse;
+
+                /**
+                 * Creates a plain object from a MediaServiceDeleteResponse message. Also converts values to other types if specified.
+                 * @param message MediaServiceDeleteResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MediaServiceDeleteResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MediaServiceDeleteResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MediaServiceDeleteResponse {
+
+                /** Properties of a MediaServiceDeleteResponse. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MediaServiceDeleteResponse. */
+                type $Shape = photon.whatsapp.v1.MediaServiceDeleteResponse.$Properties;
+            }
+
+            /** MessageStatus enum. */
+            enum MessageStatus {
+
+                /** MESSAGE_STATUS_UNSPECIFIED value */
+                MESSAGE_STATUS_UNSPECIFIED = 0,
+
+                /** MESSAGE_STATUS_SENT value */
+                MESSAGE_STATUS_SENT = 1,
+
+                /** MESSAGE_STATUS_DELIVERED value */
+                MESSAGE_STATUS_DELIVERED = 2,
+
+                /** MESSAGE_STATUS_READ value */
+                MESSAGE_STATUS_READ = 3,
+
+                /** MESSAGE_STATUS_PLAYED value */
+                MESSAGE_STATUS_PLAYED = 4,
+
+                /** MESSAGE_STATUS_FAILED value */
+                MESSAGE_STATUS_FAILED = 5
+            }
+
+            /**
+             * Properties of a SendMessageRequest.
+             * @deprecated Use photon.whatsapp.v1.SendMessageRequest.$Properties instead.
+             */
+            interface ISendMessageRequest extends photon.whatsapp.v1.SendMessageRequest.$Properties {
+            }
+
+            /** Represents a SendMessageRequest. */
+            class SendMessageRequest {
+
+                /**
+                 * Constructs a new SendMessageRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.SendMessageRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SendMessageRequest to. */
+                to: string;
+
+                /** SendMessageRequest text. */
+                text: (photon.whatsapp.v1.TextContent|null);
+
+                /** SendMessageRequest image. */
+                image: (photon.whatsapp.v1.MediaContent|null);
+
+                /** SendMessageRequest video. */
+                video: (photon.whatsapp.v1.MediaContent|null);
+
+                /** SendMessageRequest audio. */
+                audio: (photon.whatsapp.v1.MediaContent|null);
+
+                /** SendMessageRequest document. */
+                document: (photon.whatsapp.v1.MediaContent|null);
+
+                /** SendMessageRequest sticker. */
+                sticker: (photon.whatsapp.v1.MediaContent|null);
+
+                /** SendMessageRequest location. */
+                location: (photon.whatsapp.v1.LocationContent|null);
+
+                /** SendMessageRequest reaction. */
+                reaction: (photon.whatsapp.v1.ReactionContent|null);
+
+                /** SendMessageRequest interactive. */
+                interactive: (photon.whatsapp.v1.InteractiveContent|null);
+
+                /** SendMessageRequest template. */
+                template: (photon.whatsapp.v1.TemplateContent|null);
+
+                /** SendMessageRequest contacts. */
+                contacts: photon.whatsapp.v1.ContactCard[];
+
+                /** SendMessageRequest replyToMessageId. */
+                replyToMessageId: (string|null);
+
+                /** SendMessageRequest bizOpaqueCallbackData. */
+                bizOpaqueCallbackData: (string|null);
+
+                /** SendMessageRequest content. */
+                content?: ("text"|"image"|"video"|"audio"|"document"|"sticker"|"location"|"reaction"|"interactive"|"template");
+
+                /**
+                 * Creates a new SendMessageRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SendMessageRequest instance
+                 */
+                static create(properties: photon.whatsapp.v1.SendMessageRequest.$Shape): photon.whatsapp.v1.SendMessageRequest & photon.whatsapp.v1.SendMessageRequest.$Shape;
+                static create(properties?: photon.whatsapp.v1.SendMessageRequest.$Properties): photon.whatsapp.v1.SendMessageRequest;
+
+                /**
+                 * Encodes the specified SendMessageRequest message. Does not implicitly {@link photon.whatsapp.v1.SendMessageRequest.verify|verify} messages.
+                 * @param message SendMessageRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.SendMessageRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SendMessageRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.SendMessageRequest & photon.whatsapp.v1.SendMessageRequest.$Shape} SendMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.SendMessageRequest & photon.whatsapp.v1.SendMessageRequest.$Shape;
+
+                /**
+                 * Creates a SendMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SendMessageRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.SendMessageRequest;
+
+                /**
+                 * Creates a plain object from a SendMessageRequest message. Also converts values to other types if specified.
+                 * @param message SendMessageRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.SendMessageRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SendMessageRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SendMessageRequest {
+
+                /** Properties of a SendMessageRequest. */
+                interface $Properties {
+
+                    /** SendMessageRequest to */
+                    to?: string;
+
+                    /** SendMessageRequest text */
+                    text?: (photon.whatsapp.v1.TextContent.$Properties|null);
+
+                    /** SendMessageRequest image */
+                    image?: (photon.whatsapp.v1.MediaContent.$Properties|null);
+
+                    /** SendMessageRequest video */
+                    video?: (photon.whatsapp.v1.MediaContent.$Properties|null);
+
+                    /** SendMessageRequest audio */
+                    audio?: (photon.whatsapp.v1.MediaContent.$Properties|null);
+
+                    /** SendMessageRequest document */
+                    document?: (photon.whatsapp.v1.MediaContent.$Properties|null);
+
+                    /** SendMessageRequest sticker */
+                    sticker?: (photon.whatsapp.v1.MediaContent.$Properties|null);
+
+                    /** SendMessageRequest location */
+                    location?: (photon.whatsapp.v1.LocationContent.$Properties|null);
+
+                    /** SendMessageRequest reaction */
+                    reaction?: (photon.whatsapp.v1.ReactionContent.$Properties|null);
+
+                    /** SendMessageRequest interactive */
+                    interactive?: (photon.whatsapp.v1.InteractiveContent.$Properties|null);
+
+                    /** SendMessageRequest template */
+                    template?: (photon.whatsapp.v1.TemplateContent.$Properties|null);
+
+                    /** SendMessageRequest contacts */
+                    contacts?: photon.whatsapp.v1.ContactCard.$Properties[];
+
+                    /** SendMessageRequest replyToMessageId */
+                    replyToMessageId?: (string|null);
+
+                    /** SendMessageRequest bizOpaqueCallbackData */
+                    bizOpaqueCallbackData?: (string|null);
+
+                    /** SendMessageRequest content */
+                    content?: ("text"|"image"|"video"|"audio"|"document"|"sticker"|"location"|"reaction"|"interactive"|"template");
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Narrowed shape of a SendMessageRequest. */
+                type $Shape = {
+                  to?: string;
+                  text?: photon.whatsapp.v1.TextContent.$Shape|null;
+                  image?: photon.whatsapp.v1.MediaContent.$Shape|null;
+                  video?: photon.whatsapp.v1.MediaContent.$Shape|null;
+                  audio?: photon.whatsapp.v1.MediaContent.$Shape|null;
+                  document?: photon.whatsapp.v1.MediaContent.$Shape|null;
+                  sticker?: photon.whatsapp.v1.MediaContent.$Shape|null;
+                  location?: photon.whatsapp.v1.LocationContent.$Shape|null;
+                  reaction?: photon.whatsapp.v1.ReactionContent.$Shape|null;
+                  interactive?: photon.whatsapp.v1.InteractiveContent.$Shape|null;
+                  template?: photon.whatsapp.v1.TemplateContent.$Shape|null;
+                  contacts?: photon.whatsapp.v1.ContactCard.$Shape[];
+                  replyToMessageId?: string|null;
+                  bizOpaqueCallbackData?: string|null;
+                  $unknowns?: Uint8Array[];
+                } & (
+                  ({ content?: undefined; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; template?: null }|{ content?: "text"; text: photon.whatsapp.v1.TextContent.$Shape; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; template?: null }|{ content?: "image"; text?: null; image: photon.whatsapp.v1.MediaContent.$Shape; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; template?: null }|{ content?: "video"; text?: null; image?: null; video: photon.whatsapp.v1.MediaContent.$Shape; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; template?: null }|{ content?: "audio"; text?: null; image?: null; video?: null; audio: photon.whatsapp.v1.MediaContent.$Shape; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; template?: null }|{ content?: "document"; text?: null; image?: null; video?: null; audio?: null; document: photon.whatsapp.v1.MediaContent.$Shape; sticker?: null; location?: null; reaction?: null; interactive?: null; template?: null }|{ content?: "sticker"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker: photon.whatsapp.v1.MediaContent.$Shape; location?: null; reaction?: null; interactive?: null; template?: null }|{ content?: "location"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location: photon.whatsapp.v1.LocationContent.$Shape; reaction?: null; interactive?: null; template?: null }|{ content?: "reaction"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction: photon.whatsapp.v1.ReactionContent.$Shape; interactive?: null; template?: null }|{ content?: "interactive"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive: photon.whatsapp.v1.InteractiveContent.$Shape; template?: null }|{ content?: "template"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; template: photon.whatsapp.v1.TemplateContent.$Shape })
+                );
+            }
+
+            /**
+             * Properties of a SendMessageResponse.
+             * @deprecated Use photon.whatsapp.v1.SendMessageResponse.$Properties instead.
+             */
+            interface ISendMessageResponse extends photon.whatsapp.v1.SendMessageResponse.$Properties {
+            }
+
+            /** Represents a SendMessageResponse. */
+            class SendMessageResponse {
+
+                /**
+                 * Constructs a new SendMessageResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.SendMessageResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SendMessageResponse messageId. */
+                messageId: string;
+
+                /** SendMessageResponse messageStatus. */
+                messageStatus: string;
+
+                /**
+                 * Creates a new SendMessageResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SendMessageResponse instance
+                 */
+                static create(properties: photon.whatsapp.v1.SendMessageResponse.$Shape): photon.whatsapp.v1.SendMessageResponse & photon.whatsapp.v1.SendMessageResponse.$Shape;
+                static create(properties?: photon.whatsapp.v1.SendMessageResponse.$Properties): photon.whatsapp.v1.SendMessageResponse;
+
+                /**
+                 * Encodes the specified SendMessageResponse message. Does not implicitly {@link photon.whatsapp.v1.SendMessageResponse.verify|verify} messages.
+                 * @param message SendMessageResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.SendMessageResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SendMessageResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.SendMessageResponse & photon.whatsapp.v1.SendMessageResponse.$Shape} SendMessageResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.SendMessageResponse & photon.whatsapp.v1.SendMessageResponse.$Shape;
+
+                /**
+                 * Creates a SendMessageResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SendMessageResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.SendMessageResponse;
+
+                /**
+                 * Creates a plain object from a SendMessageResponse message. Also converts values to other types if specified.
+                 * @param message SendMessageResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.SendMessageResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SendMessageResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SendMessageResponse {
+
+                /** Properties of a SendMessageResponse. */
+                interface $Properties {
+
+                    /** SendMessageResponse messageId */
+                    messageId?: string;
+
+                    /** SendMessageResponse messageStatus */
+                    messageStatus?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SendMessageResponse. */
+                type $Shape = photon.whatsapp.v1.SendMessageResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MarkReadRequest.
+             * @deprecated Use photon.whatsapp.v1.MarkReadRequest.$Properties instead.
+             */
+            interface IMarkReadRequest extends photon.whatsapp.v1.MarkReadRequest.$Properties {
+            }
+
+            /** Represents a MarkReadRequest. */
+            class MarkReadRequest {
+
+                /**
+                 * Constructs a new MarkReadRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MarkReadRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MarkReadRequest messageId. */
+                messageId: string;
+
+                /** MarkReadRequest typingIndicator. */
+                typingIndicator: boolean;
+
+                /**
+                 * Creates a new MarkReadRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MarkReadRequest instance
+                 */
+                static create(properties: photon.whatsapp.v1.MarkReadRequest.$Shape): photon.whatsapp.v1.MarkReadRequest & photon.whatsapp.v1.MarkReadRequest.$Shape;
+                static create(properties?: photon.whatsapp.v1.MarkReadRequest.$Properties): photon.whatsapp.v1.MarkReadRequest;
+
+                /**
+                 * Encodes the specified MarkReadRequest message. Does not implicitly {@link photon.whatsapp.v1.MarkReadRequest.verify|verify} messages.
+                 * @param message MarkReadRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MarkReadRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MarkReadRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MarkReadRequest & photon.whatsapp.v1.MarkReadRequest.$Shape} MarkReadRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MarkReadRequest & photon.whatsapp.v1.MarkReadRequest.$Shape;
+
+                /**
+                 * Creates a MarkReadRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MarkReadRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MarkReadRequest;
+
+                /**
+                 * Creates a plain object from a MarkReadRequest message. Also converts values to other types if specified.
+                 * @param message MarkReadRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MarkReadRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MarkReadRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MarkReadRequest {
+
+                /** Properties of a MarkReadRequest. */
+                interface $Properties {
+
+                    /** MarkReadRequest messageId */
+                    messageId?: string;
+
+                    /** MarkReadRequest typingIndicator */
+                    typingIndicator?: boolean;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MarkReadRequest. */
+                type $Shape = photon.whatsapp.v1.MarkReadRequest.$Properties;
+            }
+
+            /**
+             * Properties of a MarkReadResponse.
+             * @deprecated Use photon.whatsapp.v1.MarkReadResponse.$Properties instead.
+             */
+            interface IMarkReadResponse extends photon.whatsapp.v1.MarkReadResponse.$Properties {
+            }
+
+            /** Represents a MarkReadResponse. */
+            class MarkReadResponse {
+
+                /**
+                 * Constructs a new MarkReadResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MarkReadResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new MarkReadResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MarkReadResponse instance
+                 */
+                static create(properties: photon.whatsapp.v1.MarkReadResponse.$Shape): photon.whatsapp.v1.MarkReadResponse & photon.whatsapp.v1.MarkReadResponse.$Shape;
+                static create(properties?: photon.whatsapp.v1.MarkReadResponse.$Properties): photon.whatsapp.v1.MarkReadResponse;
+
+                /**
+                 * Encodes the specified MarkReadResponse message. Does not implicitly {@link photon.whatsapp.v1.MarkReadResponse.verify|verify} messages.
+                 * @param message MarkReadResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MarkReadResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MarkReadResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MarkReadResponse & photon.whatsapp.v1.MarkReadResponse.$Shape} MarkReadResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MarkReadResponse & photon.whatsapp.v1.MarkReadResponse.$Shape;
+
+                /**
+                 * Creates a MarkReadResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MarkReadResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MarkReadResponse;
+
+                /**
+                 * Creates a plain object from a MarkReadResponse message. Also converts values to other types if specified.
+                 * @param message MarkReadResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MarkReadResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MarkReadResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MarkReadResponse {
+
+                /** Properties of a MarkReadResponse. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MarkReadResponse. */
+                type $Shape = photon.whatsapp.v1.MarkReadResponse.$Properties;
+            }
+
+            /**
+             * Properties of a SubscribeEventsRequest.
+             * @deprecated Use photon.whatsapp.v1.SubscribeEventsRequest.$Properties instead.
+             */
+            interface ISubscribeEventsRequest extends photon.whatsapp.v1.SubscribeEventsRequest.$Properties {
+            }
+
+            /** Represents a SubscribeEventsRequest. */
+            class SubscribeEventsRequest {
+
+                /**
+                 * Constructs a new SubscribeEventsRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.SubscribeEventsRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new SubscribeEventsRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SubscribeEventsRequest instance
+                 */
+                static create(properties: photon.whatsapp.v1.SubscribeEventsRequest.$Shape): photon.whatsapp.v1.SubscribeEventsRequest & photon.whatsapp.v1.SubscribeEventsRequest.$Shape;
+                static create(properties?: photon.whatsapp.v1.SubscribeEventsRequest.$Properties): photon.whatsapp.v1.SubscribeEventsRequest;
+
+                /**
+                 * Encodes the specified SubscribeEventsRequest message. Does not implicitly {@link photon.whatsapp.v1.SubscribeEventsRequest.verify|verify} messages.
+                 * @param message SubscribeEventsRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.SubscribeEventsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SubscribeEventsRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.SubscribeEventsRequest & photon.whatsapp.v1.SubscribeEventsRequest.$Shape} SubscribeEventsRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.SubscribeEventsRequest & photon.whatsapp.v1.SubscribeEventsRequest.$Shape;
+
+                /**
+                 * Creates a SubscribeEventsRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SubscribeEventsRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.SubscribeEventsRequest;
+
+                /**
+                 * Creates a plain object from a SubscribeEventsRequest message. Also converts values to other types if specified.
+                 * @param message SubscribeEventsRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.SubscribeEventsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SubscribeEventsRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SubscribeEventsRequest {
+
+                /** Properties of a SubscribeEventsRequest. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SubscribeEventsRequest. */
+                type $Shape = photon.whatsapp.v1.SubscribeEventsRequest.$Properties;
+            }
+
+            /**
+             * Properties of a SubscribeEventsResponse.
+             * @deprecated Use photon.whatsapp.v1.SubscribeEventsResponse.$Properties instead.
+             */
+            interface ISubscribeEventsResponse extends photon.whatsapp.v1.SubscribeEventsResponse.$Properties {
+            }
+
+            /** Represents a SubscribeEventsResponse. */
+            class SubscribeEventsResponse {
+
+                /**
+                 * Constructs a new SubscribeEventsResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.SubscribeEventsResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SubscribeEventsResponse cursor. */
+                cursor: photon.whatsapp.v1.StreamCursor;
+
+                /** SubscribeEventsResponse message. */
+                message: (photon.whatsapp.v1.InboundMessage|null);
+
+                /** SubscribeEventsResponse status. */
+                status: (photon.whatsapp.v1.StatusUpdate|null);
+
+                /** SubscribeEventsResponse heartbeat. */
+                heartbeat: (photon.whatsapp.v1.Heartbeat|null);
+
+                /** SubscribeEventsResponse payload. */
+                payload?: ("message"|"status"|"heartbeat");
+
+                /**
+                 * Creates a new SubscribeEventsResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SubscribeEventsResponse instance
+                 */
+                static create(properties: photon.whatsapp.v1.SubscribeEventsResponse.$Shape): photon.whatsapp.v1.SubscribeEventsResponse & photon.whatsapp.v1.SubscribeEventsResponse.$Shape;
+                static create(properties?: photon.whatsapp.v1.SubscribeEventsResponse.$Properties): photon.whatsapp.v1.SubscribeEventsResponse;
+
+                /**
+                 * Encodes the specified SubscribeEventsResponse message. Does not implicitly {@link photon.whatsapp.v1.SubscribeEventsResponse.verify|verify} messages.
+                 * @param message SubscribeEventsResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.SubscribeEventsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SubscribeEventsResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.SubscribeEventsResponse & photon.whatsapp.v1.SubscribeEventsResponse.$Shape} SubscribeEventsResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.SubscribeEventsResponse & photon.whatsapp.v1.SubscribeEventsResponse.$Shape;
+
+                /**
+                 * Creates a SubscribeEventsResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SubscribeEventsResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.SubscribeEventsResponse;
+
+                /**
+                 * Creates a plain object from a SubscribeEventsResponse message. Also converts values to other types if specified.
+                 * @param message SubscribeEventsResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.SubscribeEventsResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SubscribeEventsResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SubscribeEventsResponse {
+
+                /** Properties of a SubscribeEventsResponse. */
+                interface $Properties {
+
+                    /** SubscribeEventsResponse cursor */
+                    cursor?: photon.whatsapp.v1.StreamCursor.$Properties;
+
+                    /** SubscribeEventsResponse message */
+                    message?: (photon.whatsapp.v1.InboundMessage.$Properties|null);
+
+                    /** SubscribeEventsResponse status */
+                    status?: (photon.whatsapp.v1.StatusUpdate.$Properties|null);
+
+                    /** SubscribeEventsResponse heartbeat */
+                    heartbeat?: (photon.whatsapp.v1.Heartbeat.$Properties|null);
+
+                    /** SubscribeEventsResponse payload */
+                    payload?: ("message"|"status"|"heartbeat");
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Narrowed shape of a SubscribeEventsResponse. */
+                type $Shape = {
+                  cursor?: photon.whatsapp.v1.StreamCursor.$Shape;
+                  message?: photon.whatsapp.v1.InboundMessage.$Shape|null;
+                  status?: photon.whatsapp.v1.StatusUpdate.$Shape|null;
+                  heartbeat?: photon.whatsapp.v1.Heartbeat.$Shape|null;
+                  $unknowns?: Uint8Array[];
+                } & (
+                  ({ payload?: undefined; message?: null; status?: null; heartbeat?: null }|{ payload?: "message"; message: photon.whatsapp.v1.InboundMessage.$Shape; status?: null; heartbeat?: null }|{ payload?: "status"; message?: null; status: photon.whatsapp.v1.StatusUpdate.$Shape; heartbeat?: null }|{ payload?: "heartbeat"; message?: null; status?: null; heartbeat: photon.whatsapp.v1.Heartbeat.$Shape })
+                );
+            }
+
+            /**
+             * Properties of a FetchMissedEventsRequest.
+             * @deprecated Use photon.whatsapp.v1.FetchMissedEventsRequest.$Properties instead.
+             */
+            interface IFetchMissedEventsRequest extends photon.whatsapp.v1.FetchMissedEventsRequest.$Properties {
+            }
+
+            /** Represents a FetchMissedEventsRequest. */
+            class FetchMissedEventsRequest {
+
+                /**
+                 * Constructs a new FetchMissedEventsRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.FetchMissedEventsRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** FetchMissedEventsRequest cursor. */
+                cursor: photon.whatsapp.v1.StreamCursor;
+
+                /** FetchMissedEventsRequest limit. */
+                limit: (number|null);
+
+                /**
+                 * Creates a new FetchMissedEventsRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns FetchMissedEventsRequest instance
+                 */
+                static create(properties: photon.whatsapp.v1.FetchMissedEventsRequest.$Shape): photon.whatsapp.v1.FetchMissedEventsRequest & photon.whatsapp.v1.FetchMissedEventsRequest.$Shape;
+                static create(properties?: photon.whatsapp.v1.FetchMissedEventsRequest.$Properties): photon.whatsapp.v1.FetchMissedEventsRequest;
+
+                /**
+                 * Encodes the specified FetchMissedEventsRequest message. Does not implicitly {@link photon.whatsapp.v1.FetchMissedEventsRequest.verify|verify} messages.
+                 * @param message FetchMissedEventsRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.FetchMissedEventsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a FetchMissedEventsRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.FetchMissedEventsRequest & photon.whatsapp.v1.FetchMissedEventsRequest.$Shape} FetchMissedEventsRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.FetchMissedEventsRequest & photon.whatsapp.v1.FetchMissedEventsRequest.$Shape;
+
+                /**
+                 * Creates a FetchMissedEventsRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns FetchMissedEventsRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.FetchMissedEventsRequest;
+
+                /**
+                 * Creates a plain object from a FetchMissedEventsRequest message. Also converts values to other types if specified.
+                 * @param message FetchMissedEventsRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.FetchMissedEventsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this FetchMissedEventsRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace FetchMissedEventsRequest {
+
+                /** Properties of a FetchMissedEventsRequest. */
+                interface $Properties {
+
+                    /** FetchMissedEventsRequest cursor */
+                    cursor?: photon.whatsapp.v1.StreamCursor.$Properties;
+
+                    /** FetchMissedEventsRequest limit */
+                    limit?: (number|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a FetchMissedEventsRequest. */
+                type $Shape = photon.whatsapp.v1.FetchMissedEventsRequest.$Properties;
+            }
+
+            /**
+             * Properties of a FetchMissedEventsResponse.
+             * @deprecated Use photon.whatsapp.v1.FetchMissedEventsResponse.$Properties instead.
+             */
+            interface IFetchMissedEventsResponse extends photon.whatsapp.v1.FetchMissedEventsResponse.$Properties {
+            }
+
+            /** Represents a FetchMissedEventsResponse. */
+            class FetchMissedEventsResponse {
+
+                /**
+                 * Constructs a new FetchMissedEventsResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.FetchMissedEventsResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** FetchMissedEventsResponse events. */
+                events: photon.whatsapp.v1.Event[];
+
+                /**
+                 * Creates a new FetchMissedEventsResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns FetchMissedEventsResponse instance
+                 */
+                static create(properties: photon.whatsapp.v1.FetchMissedEventsResponse.$Shape): photon.whatsapp.v1.FetchMissedEventsResponse & photon.whatsapp.v1.FetchMissedEventsResponse.$Shape;
+                static create(properties?: photon.whatsapp.v1.FetchMissedEventsResponse.$Properties): photon.whatsapp.v1.FetchMissedEventsResponse;
+
+                /**
+                 * Encodes the specified FetchMissedEventsResponse message. Does not implicitly {@link photon.whatsapp.v1.FetchMissedEventsResponse.verify|verify} messages.
+                 * @param message FetchMissedEventsResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.FetchMissedEventsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a FetchMissedEventsResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.FetchMissedEventsResponse & photon.whatsapp.v1.FetchMissedEventsResponse.$Shape} FetchMissedEventsResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.FetchMissedEventsResponse & photon.whatsapp.v1.FetchMissedEventsResponse.$Shape;
+
+                /**
+                 * Creates a FetchMissedEventsResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns FetchMissedEventsResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.FetchMissedEventsResponse;
+
+                /**
+                 * Creates a plain object from a FetchMissedEventsResponse message. Also converts values to other types if specified.
+                 * @param message FetchMissedEventsResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.FetchMissedEventsResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this FetchMissedEventsResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace FetchMissedEventsResponse {
+
+                /** Properties of a FetchMissedEventsResponse. */
+                interface $Properties {
+
+                    /** FetchMissedEventsResponse events */
+                    events?: photon.whatsapp.v1.Event.$Properties[];
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a FetchMissedEventsResponse. */
+                type $Shape = {
+                  events?: photon.whatsapp.v1.Event.$Shape[];
+                  $unknowns?: Uint8Array[];
+                };
+            }
+
+            /**
+             * Properties of an Event.
+             * @deprecated Use photon.whatsapp.v1.Event.$Properties instead.
+             */
+            interface IEvent extends photon.whatsapp.v1.Event.$Properties {
+            }
+
+            /** Represents an Event. */
+            class Event {
+
+                /**
+                 * Constructs a new Event.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.Event.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** Event cursor. */
+                cursor: photon.whatsapp.v1.StreamCursor;
+
+                /** Event message. */
+                message: (photon.whatsapp.v1.InboundMessage|null);
+
+                /** Event status. */
+                status: (photon.whatsapp.v1.StatusUpdate|null);
+
+                /** Event payload. */
+                payload?: ("message"|"status");
+
+                /**
+                 * Creates a new Event instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Event instance
+                 */
+                static create(properties: photon.whatsapp.v1.Event.$Shape): photon.whatsapp.v1.Event & photon.whatsapp.v1.Event.$Shape;
+                static create(properties?: photon.whatsapp.v1.Event.$Properties): photon.whatsapp.v1.Event;
+
+                /**
+                 * Encodes the specified Event message. Does not implicitly {@link photon.whatsapp.v1.Event.verify|verify} messages.
+                 * @param message Event message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.Event.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an Event message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.Event & photon.whatsapp.v1.Event.$Shape} Event
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.Event & photon.whatsapp.v1.Event.$Shape;
+
+                /**
+                 * Creates an Event message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Event
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.Event;
+
+                /**
+                 * Creates a plain object from an Event message. Also converts values to other types if specified.
+                 * @param message Event
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.Event, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Event to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace Event {
+
+                /** Properties of an Event. */
+                interface $Properties {
+
+                    /** Event cursor */
+                    cursor?: photon.whatsapp.v1.StreamCursor.$Properties;
+
+                    /** Event message */
+                    message?: (photon.whatsapp.v1.InboundMessage.$Properties|null);
+
+                    /** Event status */
+                    status?: (photon.whatsapp.v1.StatusUpdate.$Properties|null);
+
+                    /** Event payload */
+                    payload?: ("message"|"status");
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Narrowed shape of an Event. */
+                type $Shape = {
+                  cursor?: photon.whatsapp.v1.StreamCursor.$Shape;
+                  message?: photon.whatsapp.v1.InboundMessage.$Shape|null;
+                  status?: photon.whatsapp.v1.StatusUpdate.$Shape|null;
+                  $unknowns?: Uint8Array[];
+                } & (
+                  ({ payload?: undefined; message?: null; status?: null }|{ payload?: "message"; message: photon.whatsapp.v1.InboundMessage.$Shape; status?: null }|{ payload?: "status"; message?: null; status: photon.whatsapp.v1.StatusUpdate.$Shape })
+                );
+            }
+
+            /**
+             * Properties of an InboundMessage.
+             * @deprecated Use photon.whatsapp.v1.InboundMessage.$Properties instead.
+             */
+            interface IInboundMessage extends photon.whatsapp.v1.InboundMessage.$Properties {
+            }
+
+            /** Represents an InboundMessage. */
+            class InboundMessage {
+
+                /**
+                 * Constructs a new InboundMessage.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InboundMessage.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InboundMessage id. */
+                id: string;
+
+                /** InboundMessage from. */
+                from: string;
+
+                /** InboundMessage timestamp. */
+                timestamp: google.protobuf.Timestamp;
+
+                /** InboundMessage type. */
+                type: string;
+
+                /** InboundMessage contact. */
+                contact: photon.whatsapp.v1.Contact;
+
+                /** InboundMessage text. */
+                text: (photon.whatsapp.v1.TextContent|null);
+
+                /** InboundMessage image. */
+                image: (photon.whatsapp.v1.InboundMediaContent|null);
+
+                /** InboundMessage video. */
+                video: (photon.whatsapp.v1.InboundMediaContent|null);
+
+                /** InboundMessage audio. */
+                audio: (photon.whatsapp.v1.InboundMediaContent|null);
+
+                /** InboundMessage document. */
+                document: (photon.whatsapp.v1.InboundMediaContent|null);
+
+                /** InboundMessage sticker. */
+                sticker: (photon.whatsapp.v1.InboundStickerContent|null);
+
+                /** InboundMessage location. */
+                location: (photon.whatsapp.v1.LocationContent|null);
+
+                /** InboundMessage reaction. */
+                reaction: (photon.whatsapp.v1.ReactionContent|null);
+
+                /** InboundMessage interactive. */
+                interactive: (photon.whatsapp.v1.InboundInteractiveContent|null);
+
+                /** InboundMessage button. */
+                button: (photon.whatsapp.v1.InboundButtonContent|null);
+
+                /** InboundMessage order. */
+                order: (photon.whatsapp.v1.OrderContent|null);
+
+                /** InboundMessage system. */
+                system: (photon.whatsapp.v1.SystemContent|null);
+
+                /** InboundMessage contacts. */
+                contacts: photon.whatsapp.v1.ContactCard[];
+
+                /** InboundMessage context. */
+                context: photon.whatsapp.v1.MessageContext;
+
+                /** InboundMessage referral. */
+                referral: photon.whatsapp.v1.Referral;
+
+                /** InboundMessage errors. */
+                errors: photon.whatsapp.v1.Error[];
+
+                /** InboundMessage content. */
+                content?: ("text"|"image"|"video"|"audio"|"document"|"sticker"|"location"|"reaction"|"interactive"|"button"|"order"|"system");
+
+                /**
+                 * Creates a new InboundMessage instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InboundMessage instance
+                 */
+                static create(properties: photon.whatsapp.v1.InboundMessage.$Shape): photon.whatsapp.v1.InboundMessage & photon.whatsapp.v1.InboundMessage.$Shape;
+                static create(properties?: photon.whatsapp.v1.InboundMessage.$Properties): photon.whatsapp.v1.InboundMessage;
+
+                /**
+                 * Encodes the specified InboundMessage message. Does not implicitly {@link photon.whatsapp.v1.InboundMessage.verify|verify} messages.
+                 * @param message InboundMessage message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InboundMessage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InboundMessage message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InboundMessage & photon.whatsapp.v1.InboundMessage.$Shape} InboundMessage
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InboundMessage & photon.whatsapp.v1.InboundMessage.$Shape;
+
+                /**
+                 * Creates an InboundMessage message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InboundMessage
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InboundMessage;
+
+                /**
+                 * Creates a plain object from an InboundMessage message. Also converts values to other types if specified.
+                 * @param message InboundMessage
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InboundMessage, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InboundMessage to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InboundMessage {
+
+                /** Properties of an InboundMessage. */
+                interface $Properties {
+
+                    /** InboundMessage id */
+                    id?: string;
+
+                    /** InboundMessage from */
+                    from?: string;
+
+                    /** InboundMessage timestamp */
+                    timestamp?: google.protobuf.Timestamp.$Properties;
+
+                    /** InboundMessage type */
+                    type?: string;
+
+                    /** InboundMessage contact */
+                    contact?: photon.whatsapp.v1.Contact.$Properties;
+
+                    /** InboundMessage text */
+                    text?: (photon.whatsapp.v1.TextContent.$Properties|null);
+
+                    /** InboundMessage image */
+                    image?: (photon.whatsapp.v1.InboundMediaContent.$Properties|null);
+
+                    /** InboundMessage video */
+                    video?: (photon.whatsapp.v1.InboundMediaContent.$Properties|null);
+
+                    /** InboundMessage audio */
+                    audio?: (photon.whatsapp.v1.InboundMediaContent.$Properties|null);
+
+                    /** InboundMessage document */
+                    document?: (photon.whatsapp.v1.InboundMediaContent.$Properties|null);
+
+                    /** InboundMessage sticker */
+                    sticker?: (photon.whatsapp.v1.InboundStickerContent.$Properties|null);
+
+                    /** InboundMessage location */
+                    location?: (photon.whatsapp.v1.LocationContent.$Properties|null);
+
+                    /** InboundMessage reaction */
+                    reaction?: (photon.whatsapp.v1.ReactionContent.$Properties|null);
+
+                    /** InboundMessage interactive */
+                    interactive?: (photon.whatsapp.v1.InboundInteractiveContent.$Properties|null);
+
+                    /** InboundMessage button */
+                    button?: (photon.whatsapp.v1.InboundButtonContent.$Properties|null);
+
+                    /** InboundMessage order */
+                    order?: (photon.whatsapp.v1.OrderContent.$Properties|null);
+
+                    /** InboundMessage system */
+                    system?: (photon.whatsapp.v1.SystemContent.$Properties|null);
+
+                    /** InboundMessage contacts */
+                    contacts?: photon.whatsapp.v1.ContactCard.$Properties[];
+
+                    /** InboundMessage context */
+                    context?: photon.whatsapp.v1.MessageContext.$Properties;
+
+                    /** InboundMessage referral */
+                    referral?: photon.whatsapp.v1.Referral.$Properties;
+
+                    /** InboundMessage errors */
+                    errors?: photon.whatsapp.v1.Error.$Properties[];
+
+                    /** InboundMessage content */
+                    content?: ("text"|"image"|"video"|"audio"|"document"|"sticker"|"location"|"reaction"|"interactive"|"button"|"order"|"system");
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Narrowed shape of an InboundMessage. */
+                type $Shape = {
+                  id?: string;
+                  from?: string;
+                  timestamp?: google.protobuf.Timestamp.$Shape;
+                  type?: string;
+                  contact?: photon.whatsapp.v1.Contact.$Shape;
+                  text?: photon.whatsapp.v1.TextContent.$Shape|null;
+                  image?: photon.whatsapp.v1.InboundMediaContent.$Shape|null;
+                  video?: photon.whatsapp.v1.InboundMediaContent.$Shape|null;
+                  audio?: photon.whatsapp.v1.InboundMediaContent.$Shape|null;
+                  document?: photon.whatsapp.v1.InboundMediaContent.$Shape|null;
+                  sticker?: photon.whatsapp.v1.InboundStickerContent.$Shape|null;
+                  location?: photon.whatsapp.v1.LocationContent.$Shape|null;
+                  reaction?: photon.whatsapp.v1.ReactionContent.$Shape|null;
+                  interactive?: photon.whatsapp.v1.InboundInteractiveContent.$Shape|null;
+                  button?: photon.whatsapp.v1.InboundButtonContent.$Shape|null;
+                  order?: photon.whatsapp.v1.OrderContent.$Shape|null;
+                  system?: photon.whatsapp.v1.SystemContent.$Shape|null;
+                  contacts?: photon.whatsapp.v1.ContactCard.$Shape[];
+                  context?: photon.whatsapp.v1.MessageContext.$Shape;
+                  referral?: photon.whatsapp.v1.Referral.$Shape;
+                  errors?: photon.whatsapp.v1.Error.$Shape[];
+                  $unknowns?: Uint8Array[];
+                } & (
+                  ({ content?: undefined; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "text"; text: photon.whatsapp.v1.TextContent.$Shape; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "image"; text?: null; image: photon.whatsapp.v1.InboundMediaContent.$Shape; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "video"; text?: null; image?: null; video: photon.whatsapp.v1.InboundMediaContent.$Shape; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "audio"; text?: null; image?: null; video?: null; audio: photon.whatsapp.v1.InboundMediaContent.$Shape; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "document"; text?: null; image?: null; video?: null; audio?: null; document: photon.whatsapp.v1.InboundMediaContent.$Shape; sticker?: null; location?: null; reaction?: null; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "sticker"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker: photon.whatsapp.v1.InboundStickerContent.$Shape; location?: null; reaction?: null; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "location"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location: photon.whatsapp.v1.LocationContent.$Shape; reaction?: null; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "reaction"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction: photon.whatsapp.v1.ReactionContent.$Shape; interactive?: null; button?: null; order?: null; system?: null }|{ content?: "interactive"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive: photon.whatsapp.v1.InboundInteractiveContent.$Shape; button?: null; order?: null; system?: null }|{ content?: "button"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; button: photon.whatsapp.v1.InboundButtonContent.$Shape; order?: null; system?: null }|{ content?: "order"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; button?: null; order: photon.whatsapp.v1.OrderContent.$Shape; system?: null }|{ content?: "system"; text?: null; image?: null; video?: null; audio?: null; document?: null; sticker?: null; location?: null; reaction?: null; interactive?: null; button?: null; order?: null; system: photon.whatsapp.v1.SystemContent.$Shape })
+                );
+            }
+
+            /**
+             * Properties of a StatusUpdate.
+             * @deprecated Use photon.whatsapp.v1.StatusUpdate.$Properties instead.
+             */
+            interface IStatusUpdate extends photon.whatsapp.v1.StatusUpdate.$Properties {
+            }
+
+            /** Represents a StatusUpdate. */
+            class StatusUpdate {
+
+                /**
+                 * Constructs a new StatusUpdate.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.StatusUpdate.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** StatusUpdate id. */
+                id: string;
+
+                /** StatusUpdate status. */
+                status: photon.whatsapp.v1.MessageStatus;
+
+                /** StatusUpdate timestamp. */
+                timestamp: google.protobuf.Timestamp;
+
+                /** StatusUpdate recipientId. */
+                recipientId: string;
+
+                /** StatusUpdate conversation. */
+                conversation: photon.whatsapp.v1.Conversation;
+
+                /** StatusUpdate pricing. */
+                pricing: photon.whatsapp.v1.Pricing;
+
+                /** StatusUpdate errors. */
+                errors: photon.whatsapp.v1.Error[];
+
+                /** StatusUpdate bizOpaqueCallbackData. */
+                bizOpaqueCallbackData: (string|null);
+
+                /**
+                 * Creates a new StatusUpdate instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns StatusUpdate instance
+                 */
+                static create(properties: photon.whatsapp.v1.StatusUpdate.$Shape): photon.whatsapp.v1.StatusUpdate & photon.whatsapp.v1.StatusUpdate.$Shape;
+                static create(properties?: photon.whatsapp.v1.StatusUpdate.$Properties): photon.whatsapp.v1.StatusUpdate;
+
+                /**
+                 * Encodes the specified StatusUpdate message. Does not implicitly {@link photon.whatsapp.v1.StatusUpdate.verify|verify} messages.
+                 * @param message StatusUpdate message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.StatusUpdate.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a StatusUpdate message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.StatusUpdate & photon.whatsapp.v1.StatusUpdate.$Shape} StatusUpdate
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.StatusUpdate & photon.whatsapp.v1.StatusUpdate.$Shape;
+
+                /**
+                 * Creates a StatusUpdate message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns StatusUpdate
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.StatusUpdate;
+
+                /**
+                 * Creates a plain object from a StatusUpdate message. Also converts values to other types if specified.
+                 * @param message StatusUpdate
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.StatusUpdate, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this StatusUpdate to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace StatusUpdate {
+
+                /** Properties of a StatusUpdate. */
+                interface $Properties {
+
+                    /** StatusUpdate id */
+                    id?: string;
+
+                    /** StatusUpdate status */
+                    status?: photon.whatsapp.v1.MessageStatus;
+
+                    /** StatusUpdate timestamp */
+                    timestamp?: google.protobuf.Timestamp.$Properties;
+
+                    /** StatusUpdate recipientId */
+                    recipientId?: string;
+
+                    /** StatusUpdate conversation */
+                    conversation?: photon.whatsapp.v1.Conversation.$Properties;
+
+                    /** StatusUpdate pricing */
+                    pricing?: photon.whatsapp.v1.Pricing.$Properties;
+
+                    /** StatusUpdate errors */
+                    errors?: photon.whatsapp.v1.Error.$Properties[];
+
+                    /** StatusUpdate bizOpaqueCallbackData */
+                    bizOpaqueCallbackData?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a StatusUpdate. */
+                type $Shape = photon.whatsapp.v1.StatusUpdate.$Properties;
+            }
+
+            /**
+             * Properties of a Conversation.
+             * @deprecated Use photon.whatsapp.v1.Conversation.$Properties instead.
+             */
+            interface IConversation extends photon.whatsapp.v1.Conversation.$Properties {
+            }
+
+            /** Represents a Conversation. */
+            class Conversation {
+
+                /**
+                 * Constructs a new Conversation.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.Conversation.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** Conversation id. */
+                id: string;
+
+                /** Conversation originType. */
+                originType: string;
+
+                /** Conversation expiration. */
+                expiration: google.protobuf.Timestamp;
+
+                /**
+                 * Creates a new Conversation instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Conversation instance
+                 */
+                static create(properties: photon.whatsapp.v1.Conversation.$Shape): photon.whatsapp.v1.Conversation & photon.whatsapp.v1.Conversation.$Shape;
+                static create(properties?: photon.whatsapp.v1.Conversation.$Properties): photon.whatsapp.v1.Conversation;
+
+                /**
+                 * Encodes the specified Conversation message. Does not implicitly {@link photon.whatsapp.v1.Conversation.verify|verify} messages.
+                 * @param message Conversation message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.Conversation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a Conversation message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.Conversation & photon.whatsapp.v1.Conversation.$Shape} Conversation
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.Conversation & photon.whatsapp.v1.Conversation.$Shape;
+
+                /**
+                 * Creates a Conversation message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Conversation
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.Conversation;
+
+                /**
+                 * Creates a plain object from a Conversation message. Also converts values to other types if specified.
+                 * @param message Conversation
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.Conversation, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Conversation to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace Conversation {
+
+                /** Properties of a Conversation. */
+                interface $Properties {
+
+                    /** Conversation id */
+                    id?: string;
+
+                    /** Conversation originType */
+                    originType?: string;
+
+                    /** Conversation expiration */
+                    expiration?: google.protobuf.Timestamp.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a Conversation. */
+                type $Shape = photon.whatsapp.v1.Conversation.$Properties;
+            }
+
+            /**
+             * Properties of a Pricing.
+             * @deprecated Use photon.whatsapp.v1.Pricing.$Properties instead.
+             */
+            interface IPricing extends photon.whatsapp.v1.Pricing.$Properties {
+            }
+
+            /** Represents a Pricing. */
+            class Pricing {
+
+                /**
+                 * Constructs a new Pricing.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.Pricing.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** Pricing billable. */
+                billable: boolean;
+
+                /** Pricing pricingModel. */
+                pricingModel: string;
+
+                /** Pricing type. */
+                type: string;
+
+                /** Pricing category. */
+                category: string;
+
+                /**
+                 * Creates a new Pricing instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Pricing instance
+                 */
+                static create(properties: photon.whatsapp.v1.Pricing.$Shape): photon.whatsapp.v1.Pricing & photon.whatsapp.v1.Pricing.$Shape;
+                static create(properties?: photon.whatsapp.v1.Pricing.$Properties): photon.whatsapp.v1.Pricing;
+
+                /**
+                 * Encodes the specified Pricing message. Does not implicitly {@link photon.whatsapp.v1.Pricing.verify|verify} messages.
+                 * @param message Pricing message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.Pricing.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a Pricing message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.Pricing & photon.whatsapp.v1.Pricing.$Shape} Pricing
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.Pricing & photon.whatsapp.v1.Pricing.$Shape;
+
+                /**
+                 * Creates a Pricing message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Pricing
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.Pricing;
+
+                /**
+                 * Creates a plain object from a Pricing message. Also converts values to other types if specified.
+                 * @param message Pricing
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.Pricing, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Pricing to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace Pricing {
+
+                /** Properties of a Pricing. */
+                interface $Properties {
+
+                    /** Pricing billable */
+                    billable?: boolean;
+
+                    /** Pricing pricingModel */
+                    pricingModel?: string;
+
+                    /** Pricing type */
+                    type?: string;
+
+                    /** Pricing category */
+                    category?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a Pricing. */
+                type $Shape = photon.whatsapp.v1.Pricing.$Properties;
+            }
+
+            /**
+             * Properties of a TextContent.
+             * @deprecated Use photon.whatsapp.v1.TextContent.$Properties instead.
+             */
+            interface ITextContent extends photon.whatsapp.v1.TextContent.$Properties {
+            }
+
+            /** Represents a TextContent. */
+            class TextContent {
+
+                /**
+                 * Constructs a new TextContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.TextContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** TextContent body. */
+                body: string;
+
+                /** TextContent previewUrl. */
+                previewUrl: (boolean|null);
+
+                /**
+                 * Creates a new TextContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns TextContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.TextContent.$Shape): photon.whatsapp.v1.TextContent & photon.whatsapp.v1.TextContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.TextContent.$Properties): photon.whatsapp.v1.TextContent;
+
+                /**
+                 * Encodes the specified TextContent message. Does not implicitly {@link photon.whatsapp.v1.TextContent.verify|verify} messages.
+                 * @param message TextContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.TextContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a TextContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.TextContent & photon.whatsapp.v1.TextContent.$Shape} TextContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.TextContent & photon.whatsapp.v1.TextContent.$Shape;
+
+                /**
+                 * Creates a TextContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns TextContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.TextContent;
+
+                /**
+                 * Creates a plain object from a TextContent message. Also converts values to other types if specified.
+                 * @param message TextContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.TextContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this TextContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace TextContent {
+
+                /** Properties of a TextContent. */
+                interface $Properties {
+
+                    /** TextContent body */
+                    body?: string;
+
+                    /** TextContent previewUrl */
+                    previewUrl?: (boolean|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a TextContent. */
+                type $Shape = photon.whatsapp.v1.TextContent.$Properties;
+            }
+
+            /**
+             * Properties of a MediaContent.
+             * @deprecated Use photon.whatsapp.v1.MediaContent.$Properties instead.
+             */
+            interface IMediaContent extends photon.whatsapp.v1.MediaContent.$Properties {
+            }
+
+            /** Represents a MediaContent. */
+            class MediaContent {
+
+                /**
+                 * Constructs a new MediaContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MediaContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MediaContent id. */
+                id: (string|null);
+
+                /** MediaContent link. */
+                link: (string|null);
+
+                /** MediaContent caption. */
+                caption: (string|null);
+
+                /** MediaContent filename. */
+                filename: (string|null);
+
+                /** MediaContent mimeType. */
+                mimeType: (string|null);
+
+                /**
+                 * Creates a new MediaContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MediaContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.MediaContent.$Shape): photon.whatsapp.v1.MediaContent & photon.whatsapp.v1.MediaContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.MediaContent.$Properties): photon.whatsapp.v1.MediaContent;
+
+                /**
+                 * Encodes the specified MediaContent message. Does not implicitly {@link photon.whatsapp.v1.MediaContent.verify|verify} messages.
+                 * @param message MediaContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MediaContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MediaContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MediaContent & photon.whatsapp.v1.MediaContent.$Shape} MediaContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MediaContent & photon.whatsapp.v1.MediaContent.$Shape;
+
+                /**
+                 * Creates a MediaContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MediaContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MediaContent;
+
+                /**
+                 * Creates a plain object from a MediaContent message. Also converts values to other types if specified.
+                 * @param message MediaContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MediaContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MediaContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MediaContent {
+
+                /** Properties of a MediaContent. */
+                interface $Properties {
+
+                    /** MediaContent id */
+                    id?: (string|null);
+
+                    /** MediaContent link */
+                    link?: (string|null);
+
+                    /** MediaContent caption */
+                    caption?: (string|null);
+
+                    /** MediaContent filename */
+                    filename?: (string|null);
+
+                    /** MediaContent mimeType */
+                    mimeType?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MediaContent. */
+                type $Shape = photon.whatsapp.v1.MediaContent.$Properties;
+            }
+
+            /**
+             * Properties of a LocationContent.
+             * @deprecated Use photon.whatsapp.v1.LocationContent.$Properties instead.
+             */
+            interface ILocationContent extends photon.whatsapp.v1.LocationContent.$Properties {
+            }
+
+            /** Represents a LocationContent. */
+            class LocationContent {
+
+                /**
+                 * Constructs a new LocationContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.LocationContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** LocationContent latitude. */
+                latitude: number;
+
+                /** LocationContent longitude. */
+                longitude: number;
+
+                /** LocationContent name. */
+                name: (string|null);
+
+                /** LocationContent address. */
+                address: (string|null);
+
+                /**
+                 * Creates a new LocationContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns LocationContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.LocationContent.$Shape): photon.whatsapp.v1.LocationContent & photon.whatsapp.v1.LocationContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.LocationContent.$Properties): photon.whatsapp.v1.LocationContent;
+
+                /**
+                 * Encodes the specified LocationContent message. Does not implicitly {@link photon.whatsapp.v1.LocationContent.verify|verify} messages.
+                 * @param message LocationContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.LocationContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a LocationContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.LocationContent & photon.whatsapp.v1.LocationContent.$Shape} LocationContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.LocationContent & photon.whatsapp.v1.LocationContent.$Shape;
+
+                /**
+                 * Creates a LocationContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns LocationContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.LocationContent;
+
+                /**
+                 * Creates a plain object from a LocationContent message. Also converts values to other types if specified.
+                 * @param message LocationContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.LocationContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this LocationContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace LocationContent {
+
+                /** Properties of a LocationContent. */
+                interface $Properties {
+
+                    /** LocationContent latitude */
+                    latitude?: number;
+
+                    /** LocationContent longitude */
+                    longitude?: number;
+
+                    /** LocationContent name */
+                    name?: (string|null);
+
+                    /** LocationContent address */
+                    address?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a LocationContent. */
+                type $Shape = photon.whatsapp.v1.LocationContent.$Properties;
+            }
+
+            /**
+             * Properties of a ReactionContent.
+             * @deprecated Use photon.whatsapp.v1.ReactionContent.$Properties instead.
+             */
+            interface IReactionContent extends photon.whatsapp.v1.ReactionContent.$Properties {
+            }
+
+            /** Represents a ReactionContent. */
+            class ReactionContent {
+
+                /**
+                 * Constructs a new ReactionContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ReactionContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ReactionContent messageId. */
+                messageId: string;
+
+                /** ReactionContent emoji. */
+                emoji: string;
+
+                /**
+                 * Creates a new ReactionContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ReactionContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.ReactionContent.$Shape): photon.whatsapp.v1.ReactionContent & photon.whatsapp.v1.ReactionContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.ReactionContent.$Properties): photon.whatsapp.v1.ReactionContent;
+
+                /**
+                 * Encodes the specified ReactionContent message. Does not implicitly {@link photon.whatsapp.v1.ReactionContent.verify|verify} messages.
+                 * @param message ReactionContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ReactionContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ReactionContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ReactionContent & photon.whatsapp.v1.ReactionContent.$Shape} ReactionContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ReactionContent & photon.whatsapp.v1.ReactionContent.$Shape;
+
+                /**
+                 * Creates a ReactionContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ReactionContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ReactionContent;
+
+                /**
+                 * Creates a plain object from a ReactionContent message. Also converts values to other types if specified.
+                 * @param message ReactionContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ReactionContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ReactionContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ReactionContent {
+
+                /** Properties of a ReactionContent. */
+                interface $Properties {
+
+                    /** ReactionContent messageId */
+                    messageId?: string;
+
+                    /** ReactionContent emoji */
+                    emoji?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ReactionContent. */
+                type $Shape = photon.whatsapp.v1.ReactionContent.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveContent.
+             * @deprecated Use photon.whatsapp.v1.InteractiveContent.$Properties instead.
+             */
+            interface IInteractiveContent extends photon.whatsapp.v1.InteractiveContent.$Properties {
+            }
+
+            /** Represents an InteractiveContent. */
+            class InteractiveContent {
+
+                /**
+                 * Constructs a new InteractiveContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveContent type. */
+                type: string;
+
+                /** InteractiveContent header. */
+                header: photon.whatsapp.v1.InteractiveHeader;
+
+                /** InteractiveContent body. */
+                body: photon.whatsapp.v1.InteractiveBody;
+
+                /** InteractiveContent footer. */
+                footer: photon.whatsapp.v1.InteractiveFooter;
+
+                /** InteractiveContent action. */
+                action: photon.whatsapp.v1.InteractiveAction;
+
+                /**
+                 * Creates a new InteractiveContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveContent.$Shape): photon.whatsapp.v1.InteractiveContent & photon.whatsapp.v1.InteractiveContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveContent.$Properties): photon.whatsapp.v1.InteractiveContent;
+
+                /**
+                 * Encodes the specified InteractiveContent message. Does not implicitly {@link photon.whatsapp.v1.InteractiveContent.verify|verify} messages.
+                 * @param message InteractiveContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveContent & photon.whatsapp.v1.InteractiveContent.$Shape} InteractiveContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveContent & photon.whatsapp.v1.InteractiveContent.$Shape;
+
+                /**
+                 * Creates an InteractiveContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveContent;
+
+                /**
+                 * Creates a plain object from an InteractiveContent message. Also converts values to other types if specified.
+                 * @param message InteractiveContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveContent {
+
+                /** Properties of an InteractiveContent. */
+                interface $Properties {
+
+                    /** InteractiveContent type */
+                    type?: string;
+
+                    /** InteractiveContent header */
+                    header?: photon.whatsapp.v1.InteractiveHeader.$Properties;
+
+                    /** InteractiveContent body */
+                    body?: photon.whatsapp.v1.InteractiveBody.$Properties;
+
+                    /** InteractiveContent footer */
+                    footer?: photon.whatsapp.v1.InteractiveFooter.$Properties;
+
+                    /** InteractiveContent action */
+                    action?: photon.whatsapp.v1.InteractiveAction.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveContent. */
+                type $Shape = photon.whatsapp.v1.InteractiveContent.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveHeader.
+             * @deprecated Use photon.whatsapp.v1.InteractiveHeader.$Properties instead.
+             */
+            interface IInteractiveHeader extends photon.whatsapp.v1.InteractiveHeader.$Properties {
+            }
+
+            /** Represents an InteractiveHeader. */
+            class InteractiveHeader {
+
+                /**
+                 * Constructs a new InteractiveHeader.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveHeader.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveHeader type. */
+                type: string;
+
+                /** InteractiveHeader text. */
+                text: (string|null);
+
+                /** InteractiveHeader image. */
+                image: photon.whatsapp.v1.MediaContent;
+
+                /** InteractiveHeader video. */
+                video: photon.whatsapp.v1.MediaContent;
+
+                /** InteractiveHeader document. */
+                document: photon.whatsapp.v1.MediaContent;
+
+                /**
+                 * Creates a new InteractiveHeader instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveHeader instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveHeader.$Shape): photon.whatsapp.v1.InteractiveHeader & photon.whatsapp.v1.InteractiveHeader.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveHeader.$Properties): photon.whatsapp.v1.InteractiveHeader;
+
+                /**
+                 * Encodes the specified InteractiveHeader message. Does not implicitly {@link photon.whatsapp.v1.InteractiveHeader.verify|verify} messages.
+                 * @param message InteractiveHeader message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveHeader.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveHeader message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveHeader & photon.whatsapp.v1.InteractiveHeader.$Shape} InteractiveHeader
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveHeader & photon.whatsapp.v1.InteractiveHeader.$Shape;
+
+                /**
+                 * Creates an InteractiveHeader message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveHeader
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveHeader;
+
+                /**
+                 * Creates a plain object from an InteractiveHeader message. Also converts values to other types if specified.
+                 * @param message InteractiveHeader
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveHeader, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveHeader to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveHeader {
+
+                /** Properties of an InteractiveHeader. */
+                interface $Properties {
+
+                    /** InteractiveHeader type */
+                    type?: string;
+
+                    /** InteractiveHeader text */
+                    text?: (string|null);
+
+                    /** InteractiveHeader image */
+                    image?: photon.whatsapp.v1.MediaContent.$Properties;
+
+                    /** InteractiveHeader video */
+                    video?: photon.whatsapp.v1.MediaContent.$Properties;
+
+                    /** InteractiveHeader document */
+                    document?: photon.whatsapp.v1.MediaContent.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveHeader. */
+                type $Shape = photon.whatsapp.v1.InteractiveHeader.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveBody.
+             * @deprecated Use photon.whatsapp.v1.InteractiveBody.$Properties instead.
+             */
+            interface IInteractiveBody extends photon.whatsapp.v1.InteractiveBody.$Properties {
+            }
+
+            /** Represents an InteractiveBody. */
+            class InteractiveBody {
+
+                /**
+                 * Constructs a new InteractiveBody.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveBody.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveBody text. */
+                text: string;
+
+                /**
+                 * Creates a new InteractiveBody instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveBody instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveBody.$Shape): photon.whatsapp.v1.InteractiveBody & photon.whatsapp.v1.InteractiveBody.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveBody.$Properties): photon.whatsapp.v1.InteractiveBody;
+
+                /**
+                 * Encodes the specified InteractiveBody message. Does not implicitly {@link photon.whatsapp.v1.InteractiveBody.verify|verify} messages.
+                 * @param message InteractiveBody message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveBody.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveBody message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveBody & photon.whatsapp.v1.InteractiveBody.$Shape} InteractiveBody
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveBody & photon.whatsapp.v1.InteractiveBody.$Shape;
+
+                /**
+                 * Creates an InteractiveBody message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveBody
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveBody;
+
+                /**
+                 * Creates a plain object from an InteractiveBody message. Also converts values to other types if specified.
+                 * @param message InteractiveBody
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveBody, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveBody to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveBody {
+
+                /** Properties of an InteractiveBody. */
+                interface $Properties {
+
+                    /** InteractiveBody text */
+                    text?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveBody. */
+                type $Shape = photon.whatsapp.v1.InteractiveBody.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveFooter.
+             * @deprecated Use photon.whatsapp.v1.InteractiveFooter.$Properties instead.
+             */
+            interface IInteractiveFooter extends photon.whatsapp.v1.InteractiveFooter.$Properties {
+            }
+
+            /** Represents an InteractiveFooter. */
+            class InteractiveFooter {
+
+                /**
+                 * Constructs a new InteractiveFooter.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveFooter.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveFooter text. */
+                text: string;
+
+                /**
+                 * Creates a new InteractiveFooter instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveFooter instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveFooter.$Shape): photon.whatsapp.v1.InteractiveFooter & photon.whatsapp.v1.InteractiveFooter.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveFooter.$Properties): photon.whatsapp.v1.InteractiveFooter;
+
+                /**
+                 * Encodes the specified InteractiveFooter message. Does not implicitly {@link photon.whatsapp.v1.InteractiveFooter.verify|verify} messages.
+                 * @param message InteractiveFooter message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveFooter.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveFooter message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveFooter & photon.whatsapp.v1.InteractiveFooter.$Shape} InteractiveFooter
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveFooter & photon.whatsapp.v1.InteractiveFooter.$Shape;
+
+                /**
+                 * Creates an InteractiveFooter message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveFooter
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveFooter;
+
+                /**
+                 * Creates a plain object from an InteractiveFooter message. Also converts values to other types if specified.
+                 * @param message InteractiveFooter
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveFooter, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveFooter to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveFooter {
+
+                /** Properties of an InteractiveFooter. */
+                interface $Properties {
+
+                    /** InteractiveFooter text */
+                    text?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveFooter. */
+                type $Shape = photon.whatsapp.v1.InteractiveFooter.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveAction.
+             * @deprecated Use photon.whatsapp.v1.InteractiveAction.$Properties instead.
+             */
+            interface IInteractiveAction extends photon.whatsapp.v1.InteractiveAction.$Properties {
+            }
+
+            /** Represents an InteractiveAction. */
+            class InteractiveAction {
+
+                /**
+                 * Constructs a new InteractiveAction.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveAction.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveAction buttons. */
+                buttons: photon.whatsapp.v1.InteractiveButton[];
+
+                /** InteractiveAction button. */
+                button: (string|null);
+
+                /** InteractiveAction sections. */
+                sections: photon.whatsapp.v1.InteractiveSection[];
+
+                /** InteractiveAction catalogId. */
+                catalogId: (string|null);
+
+                /** InteractiveAction productRetailerId. */
+                productRetailerId: (string|null);
+
+                /** InteractiveAction name. */
+                name: (string|null);
+
+                /** InteractiveAction parameters. */
+                parameters: photon.whatsapp.v1.InteractiveFlowParameters;
+
+                /**
+                 * Creates a new InteractiveAction instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveAction instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveAction.$Shape): photon.whatsapp.v1.InteractiveAction & photon.whatsapp.v1.InteractiveAction.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveAction.$Properties): photon.whatsapp.v1.InteractiveAction;
+
+                /**
+                 * Encodes the specified InteractiveAction message. Does not implicitly {@link photon.whatsapp.v1.InteractiveAction.verify|verify} messages.
+                 * @param message InteractiveAction message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveAction.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveAction message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveAction & photon.whatsapp.v1.InteractiveAction.$Shape} InteractiveAction
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveAction & photon.whatsapp.v1.InteractiveAction.$Shape;
+
+                /**
+                 * Creates an InteractiveAction message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveAction
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveAction;
+
+                /**
+                 * Creates a plain object from an InteractiveAction message. Also converts values to other types if specified.
+                 * @param message InteractiveAction
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveAction, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveAction to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveAction {
+
+                /** Properties of an InteractiveAction. */
+                interface $Properties {
+
+                    /** InteractiveAction buttons */
+                    buttons?: photon.whatsapp.v1.InteractiveButton.$Properties[];
+
+                    /** InteractiveAction button */
+                    button?: (string|null);
+
+                    /** InteractiveAction sections */
+                    sections?: photon.whatsapp.v1.InteractiveSection.$Properties[];
+
+                    /** InteractiveAction catalogId */
+                    catalogId?: (string|null);
+
+                    /** InteractiveAction productRetailerId */
+                    productRetailerId?: (string|null);
+
+                    /** InteractiveAction name */
+                    name?: (string|null);
+
+                    /** InteractiveAction parameters */
+                    parameters?: photon.whatsapp.v1.InteractiveFlowParameters.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveAction. */
+                type $Shape = photon.whatsapp.v1.InteractiveAction.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveButton.
+             * @deprecated Use photon.whatsapp.v1.InteractiveButton.$Properties instead.
+             */
+            interface IInteractiveButton extends photon.whatsapp.v1.InteractiveButton.$Properties {
+            }
+
+            /** Represents an InteractiveButton. */
+            class InteractiveButton {
+
+                /**
+                 * Constructs a new InteractiveButton.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveButton.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveButton type. */
+                type: string;
+
+                /** InteractiveButton reply. */
+                reply: photon.whatsapp.v1.InteractiveButtonReply;
+
+                /**
+                 * Creates a new InteractiveButton instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveButton instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveButton.$Shape): photon.whatsapp.v1.InteractiveButton & photon.whatsapp.v1.InteractiveButton.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveButton.$Properties): photon.whatsapp.v1.InteractiveButton;
+
+                /**
+                 * Encodes the specified InteractiveButton message. Does not implicitly {@link photon.whatsapp.v1.InteractiveButton.verify|verify} messages.
+                 * @param message InteractiveButton message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveButton.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveButton message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveButton & photon.whatsapp.v1.InteractiveButton.$Shape} InteractiveButton
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveButton & photon.whatsapp.v1.InteractiveButton.$Shape;
+
+                /**
+                 * Creates an InteractiveButton message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveButton
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveButton;
+
+                /**
+                 * Creates a plain object from an InteractiveButton message. Also converts values to other types if specified.
+                 * @param message InteractiveButton
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveButton, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveButton to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveButton {
+
+                /** Properties of an InteractiveButton. */
+                interface $Properties {
+
+                    /** InteractiveButton type */
+                    type?: string;
+
+                    /** InteractiveButton reply */
+                    reply?: photon.whatsapp.v1.InteractiveButtonReply.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveButton. */
+                type $Shape = photon.whatsapp.v1.InteractiveButton.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveButtonReply.
+             * @deprecated Use photon.whatsapp.v1.InteractiveButtonReply.$Properties instead.
+             */
+            interface IInteractiveButtonReply extends photon.whatsapp.v1.InteractiveButtonReply.$Properties {
+            }
+
+            /** Represents an InteractiveButtonReply. */
+            class InteractiveButtonReply {
+
+                /**
+                 * Constructs a new InteractiveButtonReply.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveButtonReply.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveButtonReply id. */
+                id: string;
+
+                /** InteractiveButtonReply title. */
+                title: string;
+
+                /**
+                 * Creates a new InteractiveButtonReply instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveButtonReply instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveButtonReply.$Shape): photon.whatsapp.v1.InteractiveButtonReply & photon.whatsapp.v1.InteractiveButtonReply.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveButtonReply.$Properties): photon.whatsapp.v1.InteractiveButtonReply;
+
+                /**
+                 * Encodes the specified InteractiveButtonReply message. Does not implicitly {@link photon.whatsapp.v1.InteractiveButtonReply.verify|verify} messages.
+                 * @param message InteractiveButtonReply message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveButtonReply.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveButtonReply message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveButtonReply & photon.whatsapp.v1.InteractiveButtonReply.$Shape} InteractiveButtonReply
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveButtonReply & photon.whatsapp.v1.InteractiveButtonReply.$Shape;
+
+                /**
+                 * Creates an InteractiveButtonReply message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveButtonReply
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveButtonReply;
+
+                /**
+                 * Creates a plain object from an InteractiveButtonReply message. Also converts values to other types if specified.
+                 * @param message InteractiveButtonReply
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveButtonReply, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveButtonReply to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveButtonReply {
+
+                /** Properties of an InteractiveButtonReply. */
+                interface $Properties {
+
+                    /** InteractiveButtonReply id */
+                    id?: string;
+
+                    /** InteractiveButtonReply title */
+                    title?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveButtonReply. */
+                type $Shape = photon.whatsapp.v1.InteractiveButtonReply.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveSection.
+             * @deprecated Use photon.whatsapp.v1.InteractiveSection.$Properties instead.
+             */
+            interface IInteractiveSection extends photon.whatsapp.v1.InteractiveSection.$Properties {
+            }
+
+            /** Represents an InteractiveSection. */
+            class InteractiveSection {
+
+                /**
+                 * Constructs a new InteractiveSection.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveSection.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveSection title. */
+                title: (string|null);
+
+                /** InteractiveSection rows. */
+                rows: photon.whatsapp.v1.InteractiveSectionRow[];
+
+                /** InteractiveSection productItems. */
+                productItems: photon.whatsapp.v1.InteractiveProductItem[];
+
+                /**
+                 * Creates a new InteractiveSection instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveSection instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveSection.$Shape): photon.whatsapp.v1.InteractiveSection & photon.whatsapp.v1.InteractiveSection.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveSection.$Properties): photon.whatsapp.v1.InteractiveSection;
+
+                /**
+                 * Encodes the specified InteractiveSection message. Does not implicitly {@link photon.whatsapp.v1.InteractiveSection.verify|verify} messages.
+                 * @param message InteractiveSection message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveSection.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveSection message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveSection & photon.whatsapp.v1.InteractiveSection.$Shape} InteractiveSection
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveSection & photon.whatsapp.v1.InteractiveSection.$Shape;
+
+                /**
+                 * Creates an InteractiveSection message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveSection
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveSection;
+
+                /**
+                 * Creates a plain object from an InteractiveSection message. Also converts values to other types if specified.
+                 * @param message InteractiveSection
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveSection, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveSection to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveSection {
+
+                /** Properties of an InteractiveSection. */
+                interface $Properties {
+
+                    /** InteractiveSection title */
+                    title?: (string|null);
+
+                    /** InteractiveSection rows */
+                    rows?: photon.whatsapp.v1.InteractiveSectionRow.$Properties[];
+
+                    /** InteractiveSection productItems */
+                    productItems?: photon.whatsapp.v1.InteractiveProductItem.$Properties[];
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveSection. */
+                type $Shape = photon.whatsapp.v1.InteractiveSection.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveSectionRow.
+             * @deprecated Use photon.whatsapp.v1.InteractiveSectionRow.$Properties instead.
+             */
+            interface IInteractiveSectionRow extends photon.whatsapp.v1.InteractiveSectionRow.$Properties {
+            }
+
+            /** Represents an InteractiveSectionRow. */
+            class InteractiveSectionRow {
+
+                /**
+                 * Constructs a new InteractiveSectionRow.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveSectionRow.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveSectionRow id. */
+                id: string;
+
+                /** InteractiveSectionRow title. */
+                title: string;
+
+                /** InteractiveSectionRow description. */
+                description: (string|null);
+
+                /**
+                 * Creates a new InteractiveSectionRow instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveSectionRow instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveSectionRow.$Shape): photon.whatsapp.v1.InteractiveSectionRow & photon.whatsapp.v1.InteractiveSectionRow.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveSectionRow.$Properties): photon.whatsapp.v1.InteractiveSectionRow;
+
+                /**
+                 * Encodes the specified InteractiveSectionRow message. Does not implicitly {@link photon.whatsapp.v1.InteractiveSectionRow.verify|verify} messages.
+                 * @param message InteractiveSectionRow message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveSectionRow.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveSectionRow message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveSectionRow & photon.whatsapp.v1.InteractiveSectionRow.$Shape} InteractiveSectionRow
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveSectionRow & photon.whatsapp.v1.InteractiveSectionRow.$Shape;
+
+                /**
+                 * Creates an InteractiveSectionRow message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveSectionRow
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveSectionRow;
+
+                /**
+                 * Creates a plain object from an InteractiveSectionRow message. Also converts values to other types if specified.
+                 * @param message InteractiveSectionRow
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveSectionRow, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveSectionRow to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveSectionRow {
+
+                /** Properties of an InteractiveSectionRow. */
+                interface $Properties {
+
+                    /** InteractiveSectionRow id */
+                    id?: string;
+
+                    /** InteractiveSectionRow title */
+                    title?: string;
+
+                    /** InteractiveSectionRow description */
+                    description?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveSectionRow. */
+                type $Shape = photon.whatsapp.v1.InteractiveSectionRow.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveProductItem.
+             * @deprecated Use photon.whatsapp.v1.InteractiveProductItem.$Properties instead.
+             */
+            interface IInteractiveProductItem extends photon.whatsapp.v1.InteractiveProductItem.$Properties {
+            }
+
+            /** Represents an InteractiveProductItem. */
+            class InteractiveProductItem {
+
+                /**
+                 * Constructs a new InteractiveProductItem.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveProductItem.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveProductItem productRetailerId. */
+                productRetailerId: string;
+
+                /**
+                 * Creates a new InteractiveProductItem instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveProductItem instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveProductItem.$Shape): photon.whatsapp.v1.InteractiveProductItem & photon.whatsapp.v1.InteractiveProductItem.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveProductItem.$Properties): photon.whatsapp.v1.InteractiveProductItem;
+
+                /**
+                 * Encodes the specified InteractiveProductItem message. Does not implicitly {@link photon.whatsapp.v1.InteractiveProductItem.verify|verify} messages.
+                 * @param message InteractiveProductItem message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveProductItem.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveProductItem message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveProductItem & photon.whatsapp.v1.InteractiveProductItem.$Shape} InteractiveProductItem
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveProductItem & photon.whatsapp.v1.InteractiveProductItem.$Shape;
+
+                /**
+                 * Creates an InteractiveProductItem message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveProductItem
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveProductItem;
+
+                /**
+                 * Creates a plain object from an InteractiveProductItem message. Also converts values to other types if specified.
+                 * @param message InteractiveProductItem
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveProductItem, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveProductItem to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveProductItem {
+
+                /** Properties of an InteractiveProductItem. */
+                interface $Properties {
+
+                    /** InteractiveProductItem productRetailerId */
+                    productRetailerId?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveProductItem. */
+                type $Shape = photon.whatsapp.v1.InteractiveProductItem.$Properties;
+            }
+
+            /**
+             * Properties of an InteractiveFlowParameters.
+             * @deprecated Use photon.whatsapp.v1.InteractiveFlowParameters.$Properties instead.
+             */
+            interface IInteractiveFlowParameters extends photon.whatsapp.v1.InteractiveFlowParameters.$Properties {
+            }
+
+            /** Represents an InteractiveFlowParameters. */
+            class InteractiveFlowParameters {
+
+                /**
+                 * Constructs a new InteractiveFlowParameters.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InteractiveFlowParameters.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InteractiveFlowParameters flowMessageVersion. */
+                flowMessageVersion: string;
+
+                /** InteractiveFlowParameters flowToken. */
+                flowToken: string;
+
+                /** InteractiveFlowParameters flowId. */
+                flowId: string;
+
+                /** InteractiveFlowParameters flowCta. */
+                flowCta: string;
+
+                /** InteractiveFlowParameters flowAction. */
+                flowAction: (string|null);
+
+                /** InteractiveFlowParameters flowActionPayloadJson. */
+                flowActionPayloadJson: (string|null);
+
+                /**
+                 * Creates a new InteractiveFlowParameters instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InteractiveFlowParameters instance
+                 */
+                static create(properties: photon.whatsapp.v1.InteractiveFlowParameters.$Shape): photon.whatsapp.v1.InteractiveFlowParameters & photon.whatsapp.v1.InteractiveFlowParameters.$Shape;
+                static create(properties?: photon.whatsapp.v1.InteractiveFlowParameters.$Properties): photon.whatsapp.v1.InteractiveFlowParameters;
+
+                /**
+                 * Encodes the specified InteractiveFlowParameters message. Does not implicitly {@link photon.whatsapp.v1.InteractiveFlowParameters.verify|verify} messages.
+                 * @param message InteractiveFlowParameters message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InteractiveFlowParameters.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InteractiveFlowParameters message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InteractiveFlowParameters & photon.whatsapp.v1.InteractiveFlowParameters.$Shape} InteractiveFlowParameters
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InteractiveFlowParameters & photon.whatsapp.v1.InteractiveFlowParameters.$Shape;
+
+                /**
+                 * Creates an InteractiveFlowParameters message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InteractiveFlowParameters
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InteractiveFlowParameters;
+
+                /**
+                 * Creates a plain object from an InteractiveFlowParameters message. Also converts values to other types if specified.
+                 * @param message InteractiveFlowParameters
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InteractiveFlowParameters, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InteractiveFlowParameters to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InteractiveFlowParameters {
+
+                /** Properties of an InteractiveFlowParameters. */
+                interface $Properties {
+
+                    /** InteractiveFlowParameters flowMessageVersion */
+                    flowMessageVersion?: string;
+
+                    /** InteractiveFlowParameters flowToken */
+                    flowToken?: string;
+
+                    /** InteractiveFlowParameters flowId */
+                    flowId?: string;
+
+                    /** InteractiveFlowParameters flowCta */
+                    flowCta?: string;
+
+                    /** InteractiveFlowParameters flowAction */
+                    flowAction?: (string|null);
+
+                    /** InteractiveFlowParameters flowActionPayloadJson */
+                    flowActionPayloadJson?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InteractiveFlowParameters. */
+                type $Shape = photon.whatsapp.v1.InteractiveFlowParameters.$Properties;
+            }
+
+            /**
+             * Properties of a TemplateContent.
+             * @deprecated Use photon.whatsapp.v1.TemplateContent.$Properties instead.
+             */
+            interface ITemplateContent extends photon.whatsapp.v1.TemplateContent.$Properties {
+            }
+
+            /** Represents a TemplateContent. */
+            class TemplateContent {
+
+                /**
+                 * Constructs a new TemplateContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.TemplateContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** TemplateContent name. */
+                name: string;
+
+                /** TemplateContent languageCode. */
+                languageCode: string;
+
+                /** TemplateContent components. */
+                components: photon.whatsapp.v1.TemplateComponent[];
+
+                /**
+                 * Creates a new TemplateContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns TemplateContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.TemplateContent.$Shape): photon.whatsapp.v1.TemplateContent & photon.whatsapp.v1.TemplateContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.TemplateContent.$Properties): photon.whatsapp.v1.TemplateContent;
+
+                /**
+                 * Encodes the specified TemplateContent message. Does not implicitly {@link photon.whatsapp.v1.TemplateContent.verify|verify} messages.
+                 * @param message TemplateContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.TemplateContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a TemplateContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.TemplateContent & photon.whatsapp.v1.TemplateContent.$Shape} TemplateContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.TemplateContent & photon.whatsapp.v1.TemplateContent.$Shape;
+
+                /**
+                 * Creates a TemplateContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns TemplateContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.TemplateContent;
+
+                /**
+                 * Creates a plain object from a TemplateContent message. Also converts values to other types if specified.
+                 * @param message TemplateContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.TemplateContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this TemplateContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace TemplateContent {
+
+                /** Properties of a TemplateContent. */
+                interface $Properties {
+
+                    /** TemplateContent name */
+                    name?: string;
+
+                    /** TemplateContent languageCode */
+                    languageCode?: string;
+
+                    /** TemplateContent components */
+                    components?: photon.whatsapp.v1.TemplateComponent.$Properties[];
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a TemplateContent. */
+                type $Shape = photon.whatsapp.v1.TemplateContent.$Properties;
+            }
+
+            /**
+             * Properties of a TemplateComponent.
+             * @deprecated Use photon.whatsapp.v1.TemplateComponent.$Properties instead.
+             */
+            interface ITemplateComponent extends photon.whatsapp.v1.TemplateComponent.$Properties {
+            }
+
+            /** Represents a TemplateComponent. */
+            class TemplateComponent {
+
+                /**
+                 * Constructs a new TemplateComponent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.TemplateComponent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** TemplateComponent type. */
+                type: string;
+
+                /** TemplateComponent parameters. */
+                parameters: photon.whatsapp.v1.TemplateParameter[];
+
+                /** TemplateComponent subType. */
+                subType: (string|null);
+
+                /** TemplateComponent index. */
+                index: (number|null);
+
+                /** TemplateComponent cards. */
+                cards: photon.whatsapp.v1.TemplateCard[];
+
+                /**
+                 * Creates a new TemplateComponent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns TemplateComponent instance
+                 */
+                static create(properties: photon.whatsapp.v1.TemplateComponent.$Shape): photon.whatsapp.v1.TemplateComponent & photon.whatsapp.v1.TemplateComponent.$Shape;
+                static create(properties?: photon.whatsapp.v1.TemplateComponent.$Properties): photon.whatsapp.v1.TemplateComponent;
+
+                /**
+                 * Encodes the specified TemplateComponent message. Does not implicitly {@link photon.whatsapp.v1.TemplateComponent.verify|verify} messages.
+                 * @param message TemplateComponent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.TemplateComponent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a TemplateComponent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.TemplateComponent & photon.whatsapp.v1.TemplateComponent.$Shape} TemplateComponent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.TemplateComponent & photon.whatsapp.v1.TemplateComponent.$Shape;
+
+                /**
+                 * Creates a TemplateComponent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns TemplateComponent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.TemplateComponent;
+
+                /**
+                 * Creates a plain object from a TemplateComponent message. Also converts values to other types if specified.
+                 * @param message TemplateComponent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.TemplateComponent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this TemplateComponent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace TemplateComponent {
+
+                /** Properties of a TemplateComponent. */
+                interface $Properties {
+
+                    /** TemplateComponent type */
+                    type?: string;
+
+                    /** TemplateComponent parameters */
+                    parameters?: photon.whatsapp.v1.TemplateParameter.$Properties[];
+
+                    /** TemplateComponent subType */
+                    subType?: (string|null);
+
+                    /** TemplateComponent index */
+                    index?: (number|null);
+
+                    /** TemplateComponent cards */
+                    cards?: photon.whatsapp.v1.TemplateCard.$Properties[];
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a TemplateComponent. */
+                type $Shape = photon.whatsapp.v1.TemplateComponent.$Properties;
+            }
+
+            /**
+             * Properties of a TemplateCard.
+             * @deprecated Use photon.whatsapp.v1.TemplateCard.$Properties instead.
+             */
+            interface ITemplateCard extends photon.whatsapp.v1.TemplateCard.$Properties {
+            }
+
+            /** Represents a TemplateCard. */
+            class TemplateCard {
+
+                /**
+                 * Constructs a new TemplateCard.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.TemplateCard.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** TemplateCard cardIndex. */
+                cardIndex: number;
+
+                /** TemplateCard components. */
+                components: photon.whatsapp.v1.TemplateComponent[];
+
+                /**
+                 * Creates a new TemplateCard instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns TemplateCard instance
+                 */
+                static create(properties: photon.whatsapp.v1.TemplateCard.$Shape): photon.whatsapp.v1.TemplateCard & photon.whatsapp.v1.TemplateCard.$Shape;
+                static create(properties?: photon.whatsapp.v1.TemplateCard.$Properties): photon.whatsapp.v1.TemplateCard;
+
+                /**
+                 * Encodes the specified TemplateCard message. Does not implicitly {@link photon.whatsapp.v1.TemplateCard.verify|verify} messages.
+                 * @param message TemplateCard message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.TemplateCard.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a TemplateCard message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.TemplateCard & photon.whatsapp.v1.TemplateCard.$Shape} TemplateCard
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.TemplateCard & photon.whatsapp.v1.TemplateCard.$Shape;
+
+                /**
+                 * Creates a TemplateCard message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns TemplateCard
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.TemplateCard;
+
+                /**
+                 * Creates a plain object from a TemplateCard message. Also converts values to other types if specified.
+                 * @param message TemplateCard
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.TemplateCard, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this TemplateCard to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace TemplateCard {
+
+                /** Properties of a TemplateCard. */
+                interface $Properties {
+
+                    /** TemplateCard cardIndex */
+                    cardIndex?: number;
+
+                    /** TemplateCard components */
+                    components?: photon.whatsapp.v1.TemplateComponent.$Properties[];
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a TemplateCard. */
+                type $Shape = photon.whatsapp.v1.TemplateCard.$Properties;
+            }
+
+            /**
+             * Properties of a TemplateParameter.
+             * @deprecated Use photon.whatsapp.v1.TemplateParameter.$Properties instead.
+             */
+            interface ITemplateParameter extends photon.whatsapp.v1.TemplateParameter.$Properties {
+            }
+
+            /** Represents a TemplateParameter. */
+            class TemplateParameter {
+
+                /**
+                 * Constructs a new TemplateParameter.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.TemplateParameter.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** TemplateParameter type. */
+                type: string;
+
+                /** TemplateParameter text. */
+                text: (string|null);
+
+                /** TemplateParameter image. */
+                image: photon.whatsapp.v1.MediaContent;
+
+                /** TemplateParameter video. */
+                video: photon.whatsapp.v1.MediaContent;
+
+                /** TemplateParameter document. */
+                document: photon.whatsapp.v1.MediaContent;
+
+                /** TemplateParameter location. */
+                location: photon.whatsapp.v1.LocationContent;
+
+                /** TemplateParameter payload. */
+                payload: (string|null);
+
+                /** TemplateParameter couponCode. */
+                couponCode: (string|null);
+
+                /** TemplateParameter actionJson. */
+                actionJson: (string|null);
+
+                /**
+                 * Creates a new TemplateParameter instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns TemplateParameter instance
+                 */
+                static create(properties: photon.whatsapp.v1.TemplateParameter.$Shape): photon.whatsapp.v1.TemplateParameter & photon.whatsapp.v1.TemplateParameter.$Shape;
+                static create(properties?: photon.whatsapp.v1.TemplateParameter.$Properties): photon.whatsapp.v1.TemplateParameter;
+
+                /**
+                 * Encodes the specified TemplateParameter message. Does not implicitly {@link photon.whatsapp.v1.TemplateParameter.verify|verify} messages.
+                 * @param message TemplateParameter message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.TemplateParameter.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a TemplateParameter message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.TemplateParameter & photon.whatsapp.v1.TemplateParameter.$Shape} TemplateParameter
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.TemplateParameter & photon.whatsapp.v1.TemplateParameter.$Shape;
+
+                /**
+                 * Creates a TemplateParameter message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns TemplateParameter
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.TemplateParameter;
+
+                /**
+                 * Creates a plain object from a TemplateParameter message. Also converts values to other types if specified.
+                 * @param message TemplateParameter
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.TemplateParameter, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this TemplateParameter to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace TemplateParameter {
+
+                /** Properties of a TemplateParameter. */
+                interface $Properties {
+
+                    /** TemplateParameter type */
+                    type?: string;
+
+                    /** TemplateParameter text */
+                    text?: (string|null);
+
+                    /** TemplateParameter image */
+                    image?: photon.whatsapp.v1.MediaContent.$Properties;
+
+                    /** TemplateParameter video */
+                    video?: photon.whatsapp.v1.MediaContent.$Properties;
+
+                    /** TemplateParameter document */
+                    document?: photon.whatsapp.v1.MediaContent.$Properties;
+
+                    /** TemplateParameter location */
+                    location?: photon.whatsapp.v1.LocationContent.$Properties;
+
+                    /** TemplateParameter payload */
+                    payload?: (string|null);
+
+                    /** TemplateParameter couponCode */
+                    couponCode?: (string|null);
+
+                    /** TemplateParameter actionJson */
+                    actionJson?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a TemplateParameter. */
+                type $Shape = photon.whatsapp.v1.TemplateParameter.$Properties;
+            }
+
+            /**
+             * Properties of a ContactCard.
+             * @deprecated Use photon.whatsapp.v1.ContactCard.$Properties instead.
+             */
+            interface IContactCard extends photon.whatsapp.v1.ContactCard.$Properties {
+            }
+
+            /** Represents a ContactCard. */
+            class ContactCard {
+
+                /**
+                 * Constructs a new ContactCard.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ContactCard.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ContactCard name. */
+                name: photon.whatsapp.v1.ContactName;
+
+                /** ContactCard phones. */
+                phones: photon.whatsapp.v1.ContactPhone[];
+
+                /** ContactCard emails. */
+                emails: photon.whatsapp.v1.ContactEmail[];
+
+                /** ContactCard addresses. */
+                addresses: photon.whatsapp.v1.ContactAddress[];
+
+                /** ContactCard org. */
+                org: photon.whatsapp.v1.ContactOrg;
+
+                /** ContactCard urls. */
+                urls: photon.whatsapp.v1.ContactUrl[];
+
+                /** ContactCard birthday. */
+                birthday: (string|null);
+
+                /**
+                 * Creates a new ContactCard instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ContactCard instance
+                 */
+                static create(properties: photon.whatsapp.v1.ContactCard.$Shape): photon.whatsapp.v1.ContactCard & photon.whatsapp.v1.ContactCard.$Shape;
+                static create(properties?: photon.whatsapp.v1.ContactCard.$Properties): photon.whatsapp.v1.ContactCard;
+
+                /**
+                 * Encodes the specified ContactCard message. Does not implicitly {@link photon.whatsapp.v1.ContactCard.verify|verify} messages.
+                 * @param message ContactCard message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ContactCard.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ContactCard message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ContactCard & photon.whatsapp.v1.ContactCard.$Shape} ContactCard
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ContactCard & photon.whatsapp.v1.ContactCard.$Shape;
+
+                /**
+                 * Creates a ContactCard message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ContactCard
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ContactCard;
+
+                /**
+                 * Creates a plain object from a ContactCard message. Also converts values to other types if specified.
+                 * @param message ContactCard
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ContactCard, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ContactCard to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ContactCard {
+
+                /** Properties of a ContactCard. */
+                interface $Properties {
+
+                    /** ContactCard name */
+                    name?: photon.whatsapp.v1.ContactName.$Properties;
+
+                    /** ContactCard phones */
+                    phones?: photon.whatsapp.v1.ContactPhone.$Properties[];
+
+                    /** ContactCard emails */
+                    emails?: photon.whatsapp.v1.ContactEmail.$Properties[];
+
+                    /** ContactCard addresses */
+                    addresses?: photon.whatsapp.v1.ContactAddress.$Properties[];
+
+                    /** ContactCard org */
+                    org?: photon.whatsapp.v1.ContactOrg.$Properties;
+
+                    /** ContactCard urls */
+                    urls?: photon.whatsapp.v1.ContactUrl.$Properties[];
+
+                    /** ContactCard birthday */
+                    birthday?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ContactCard. */
+                type $Shape = photon.whatsapp.v1.ContactCard.$Properties;
+            }
+
+            /**
+             * Properties of a ContactName.
+             * @deprecated Use photon.whatsapp.v1.ContactName.$Properties instead.
+             */
+            interface IContactName extends photon.whatsapp.v1.ContactName.$Properties {
+            }
+
+            /** Represents a ContactName. */
+            class ContactName {
+
+                /**
+                 * Constructs a new ContactName.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ContactName.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ContactName formattedName. */
+                formattedName: string;
+
+                /** ContactName firstName. */
+                firstName: (string|null);
+
+                /** ContactName lastName. */
+                lastName: (string|null);
+
+                /** ContactName middleName. */
+                middleName: (string|null);
+
+                /** ContactName prefix. */
+                prefix: (string|null);
+
+                /** ContactName suffix. */
+                suffix: (string|null);
+
+                /**
+                 * Creates a new ContactName instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ContactName instance
+                 */
+                static create(properties: photon.whatsapp.v1.ContactName.$Shape): photon.whatsapp.v1.ContactName & photon.whatsapp.v1.ContactName.$Shape;
+                static create(properties?: photon.whatsapp.v1.ContactName.$Properties): photon.whatsapp.v1.ContactName;
+
+                /**
+                 * Encodes the specified ContactName message. Does not implicitly {@link photon.whatsapp.v1.ContactName.verify|verify} messages.
+                 * @param message ContactName message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ContactName.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ContactName message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ContactName & photon.whatsapp.v1.ContactName.$Shape} ContactName
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ContactName & photon.whatsapp.v1.ContactName.$Shape;
+
+                /**
+                 * Creates a ContactName message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ContactName
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ContactName;
+
+                /**
+                 * Creates a plain object from a ContactName message. Also converts values to other types if specified.
+                 * @param message ContactName
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ContactName, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ContactName to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ContactName {
+
+                /** Properties of a ContactName. */
+                interface $Properties {
+
+                    /** ContactName formattedName */
+                    formattedName?: string;
+
+                    /** ContactName firstName */
+                    firstName?: (string|null);
+
+                    /** ContactName lastName */
+                    lastName?: (string|null);
+
+                    /** ContactName middleName */
+                    middleName?: (string|null);
+
+                    /** ContactName prefix */
+                    prefix?: (string|null);
+
+                    /** ContactName suffix */
+                    suffix?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ContactName. */
+                type $Shape = photon.whatsapp.v1.ContactName.$Properties;
+            }
+
+            /**
+             * Properties of a ContactPhone.
+             * @deprecated Use photon.whatsapp.v1.ContactPhone.$Properties instead.
+             */
+            interface IContactPhone extends photon.whatsapp.v1.ContactPhone.$Properties {
+            }
+
+            /** Represents a ContactPhone. */
+            class ContactPhone {
+
+                /**
+                 * Constructs a new ContactPhone.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ContactPhone.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ContactPhone phone. */
+                phone: string;
+
+                /** ContactPhone type. */
+                type: (string|null);
+
+                /** ContactPhone waId. */
+                waId: (string|null);
+
+                /**
+                 * Creates a new ContactPhone instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ContactPhone instance
+                 */
+                static create(properties: photon.whatsapp.v1.ContactPhone.$Shape): photon.whatsapp.v1.ContactPhone & photon.whatsapp.v1.ContactPhone.$Shape;
+                static create(properties?: photon.whatsapp.v1.ContactPhone.$Properties): photon.whatsapp.v1.ContactPhone;
+
+                /**
+                 * Encodes the specified ContactPhone message. Does not implicitly {@link photon.whatsapp.v1.ContactPhone.verify|verify} messages.
+                 * @param message ContactPhone message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ContactPhone.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ContactPhone message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ContactPhone & photon.whatsapp.v1.ContactPhone.$Shape} ContactPhone
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ContactPhone & photon.whatsapp.v1.ContactPhone.$Shape;
+
+                /**
+                 * Creates a ContactPhone message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ContactPhone
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ContactPhone;
+
+                /**
+                 * Creates a plain object from a ContactPhone message. Also converts values to other types if specified.
+                 * @param message ContactPhone
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ContactPhone, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ContactPhone to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ContactPhone {
+
+                /** Properties of a ContactPhone. */
+                interface $Properties {
+
+                    /** ContactPhone phone */
+                    phone?: string;
+
+                    /** ContactPhone type */
+                    type?: (string|null);
+
+                    /** ContactPhone waId */
+                    waId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ContactPhone. */
+                type $Shape = photon.whatsapp.v1.ContactPhone.$Properties;
+            }
+
+            /**
+             * Properties of a ContactEmail.
+             * @deprecated Use photon.whatsapp.v1.ContactEmail.$Properties instead.
+             */
+            interface IContactEmail extends photon.whatsapp.v1.ContactEmail.$Properties {
+            }
+
+            /** Represents a ContactEmail. */
+            class ContactEmail {
+
+                /**
+                 * Constructs a new ContactEmail.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ContactEmail.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ContactEmail email. */
+                email: string;
+
+                /** ContactEmail type. */
+                type: (string|null);
+
+                /**
+                 * Creates a new ContactEmail instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ContactEmail instance
+                 */
+                static create(properties: photon.whatsapp.v1.ContactEmail.$Shape): photon.whatsapp.v1.ContactEmail & photon.whatsapp.v1.ContactEmail.$Shape;
+                static create(properties?: photon.whatsapp.v1.ContactEmail.$Properties): photon.whatsapp.v1.ContactEmail;
+
+                /**
+                 * Encodes the specified ContactEmail message. Does not implicitly {@link photon.whatsapp.v1.ContactEmail.verify|verify} messages.
+                 * @param message ContactEmail message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ContactEmail.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ContactEmail message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ContactEmail & photon.whatsapp.v1.ContactEmail.$Shape} ContactEmail
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ContactEmail & photon.whatsapp.v1.ContactEmail.$Shape;
+
+                /**
+                 * Creates a ContactEmail message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ContactEmail
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ContactEmail;
+
+                /**
+                 * Creates a plain object from a ContactEmail message. Also converts values to other types if specified.
+                 * @param message ContactEmail
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ContactEmail, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ContactEmail to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ContactEmail {
+
+                /** Properties of a ContactEmail. */
+                interface $Properties {
+
+                    /** ContactEmail email */
+                    email?: string;
+
+                    /** ContactEmail type */
+                    type?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ContactEmail. */
+                type $Shape = photon.whatsapp.v1.ContactEmail.$Properties;
+            }
+
+            /**
+             * Properties of a ContactAddress.
+             * @deprecated Use photon.whatsapp.v1.ContactAddress.$Properties instead.
+             */
+            interface IContactAddress extends photon.whatsapp.v1.ContactAddress.$Properties {
+            }
+
+            /** Represents a ContactAddress. */
+            class ContactAddress {
+
+                /**
+                 * Constructs a new ContactAddress.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ContactAddress.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ContactAddress street. */
+                street: (string|null);
+
+                /** ContactAddress city. */
+                city: (string|null);
+
+                /** ContactAddress state. */
+                state: (string|null);
+
+                /** ContactAddress zip. */
+                zip: (string|null);
+
+                /** ContactAddress country. */
+                country: (string|null);
+
+                /** ContactAddress countryCode. */
+                countryCode: (string|null);
+
+                /** ContactAddress type. */
+                type: (string|null);
+
+                /**
+                 * Creates a new ContactAddress instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ContactAddress instance
+                 */
+                static create(properties: photon.whatsapp.v1.ContactAddress.$Shape): photon.whatsapp.v1.ContactAddress & photon.whatsapp.v1.ContactAddress.$Shape;
+                static create(properties?: photon.whatsapp.v1.ContactAddress.$Properties): photon.whatsapp.v1.ContactAddress;
+
+                /**
+                 * Encodes the specified ContactAddress message. Does not implicitly {@link photon.whatsapp.v1.ContactAddress.verify|verify} messages.
+                 * @param message ContactAddress message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ContactAddress.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ContactAddress message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ContactAddress & photon.whatsapp.v1.ContactAddress.$Shape} ContactAddress
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ContactAddress & photon.whatsapp.v1.ContactAddress.$Shape;
+
+                /**
+                 * Creates a ContactAddress message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ContactAddress
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ContactAddress;
+
+                /**
+                 * Creates a plain object from a ContactAddress message. Also converts values to other types if specified.
+                 * @param message ContactAddress
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ContactAddress, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ContactAddress to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ContactAddress {
+
+                /** Properties of a ContactAddress. */
+                interface $Properties {
+
+                    /** ContactAddress street */
+                    street?: (string|null);
+
+                    /** ContactAddress city */
+                    city?: (string|null);
+
+                    /** ContactAddress state */
+                    state?: (string|null);
+
+                    /** ContactAddress zip */
+                    zip?: (string|null);
+
+                    /** ContactAddress country */
+                    country?: (string|null);
+
+                    /** ContactAddress countryCode */
+                    countryCode?: (string|null);
+
+                    /** ContactAddress type */
+                    type?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ContactAddress. */
+                type $Shape = photon.whatsapp.v1.ContactAddress.$Properties;
+            }
+
+            /**
+             * Properties of a ContactOrg.
+             * @deprecated Use photon.whatsapp.v1.ContactOrg.$Properties instead.
+             */
+            interface IContactOrg extends photon.whatsapp.v1.ContactOrg.$Properties {
+            }
+
+            /** Represents a ContactOrg. */
+            class ContactOrg {
+
+                /**
+                 * Constructs a new ContactOrg.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ContactOrg.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ContactOrg company. */
+                company: (string|null);
+
+                /** ContactOrg department. */
+                department: (string|null);
+
+                /** ContactOrg title. */
+                title: (string|null);
+
+                /**
+                 * Creates a new ContactOrg instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ContactOrg instance
+                 */
+                static create(properties: photon.whatsapp.v1.ContactOrg.$Shape): photon.whatsapp.v1.ContactOrg & photon.whatsapp.v1.ContactOrg.$Shape;
+                static create(properties?: photon.whatsapp.v1.ContactOrg.$Properties): photon.whatsapp.v1.ContactOrg;
+
+                /**
+                 * Encodes the specified ContactOrg message. Does not implicitly {@link photon.whatsapp.v1.ContactOrg.verify|verify} messages.
+                 * @param message ContactOrg message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ContactOrg.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ContactOrg message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ContactOrg & photon.whatsapp.v1.ContactOrg.$Shape} ContactOrg
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ContactOrg & photon.whatsapp.v1.ContactOrg.$Shape;
+
+                /**
+                 * Creates a ContactOrg message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ContactOrg
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ContactOrg;
+
+                /**
+                 * Creates a plain object from a ContactOrg message. Also converts values to other types if specified.
+                 * @param message ContactOrg
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ContactOrg, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ContactOrg to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ContactOrg {
+
+                /** Properties of a ContactOrg. */
+                interface $Properties {
+
+                    /** ContactOrg company */
+                    company?: (string|null);
+
+                    /** ContactOrg department */
+                    department?: (string|null);
+
+                    /** ContactOrg title */
+                    title?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ContactOrg. */
+                type $Shape = photon.whatsapp.v1.ContactOrg.$Properties;
+            }
+
+            /**
+             * Properties of a ContactUrl.
+             * @deprecated Use photon.whatsapp.v1.ContactUrl.$Properties instead.
+             */
+            interface IContactUrl extends photon.whatsapp.v1.ContactUrl.$Properties {
+            }
+
+            /** Represents a ContactUrl. */
+            class ContactUrl {
+
+                /**
+                 * Constructs a new ContactUrl.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ContactUrl.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ContactUrl url. */
+                url: string;
+
+                /** ContactUrl type. */
+                type: (string|null);
+
+                /**
+                 * Creates a new ContactUrl instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ContactUrl instance
+                 */
+                static create(properties: photon.whatsapp.v1.ContactUrl.$Shape): photon.whatsapp.v1.ContactUrl & photon.whatsapp.v1.ContactUrl.$Shape;
+                static create(properties?: photon.whatsapp.v1.ContactUrl.$Properties): photon.whatsapp.v1.ContactUrl;
+
+                /**
+                 * Encodes the specified ContactUrl message. Does not implicitly {@link photon.whatsapp.v1.ContactUrl.verify|verify} messages.
+                 * @param message ContactUrl message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ContactUrl.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ContactUrl message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ContactUrl & photon.whatsapp.v1.ContactUrl.$Shape} ContactUrl
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ContactUrl & photon.whatsapp.v1.ContactUrl.$Shape;
+
+                /**
+                 * Creates a ContactUrl message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ContactUrl
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ContactUrl;
+
+                /**
+                 * Creates a plain object from a ContactUrl message. Also converts values to other types if specified.
+                 * @param message ContactUrl
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ContactUrl, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ContactUrl to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ContactUrl {
+
+                /** Properties of a ContactUrl. */
+                interface $Properties {
+
+                    /** ContactUrl url */
+                    url?: string;
+
+                    /** ContactUrl type */
+                    type?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ContactUrl. */
+                type $Shape = photon.whatsapp.v1.ContactUrl.$Properties;
+            }
+
+            /**
+             * Properties of an InboundMediaContent.
+             * @deprecated Use photon.whatsapp.v1.InboundMediaContent.$Properties instead.
+             */
+            interface IInboundMediaContent extends photon.whatsapp.v1.InboundMediaContent.$Properties {
+            }
+
+            /** Represents an InboundMediaContent. */
+            class InboundMediaContent {
+
+                /**
+                 * Constructs a new InboundMediaContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InboundMediaContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InboundMediaContent id. */
+                id: string;
+
+                /** InboundMediaContent mimeType. */
+                mimeType: string;
+
+                /** InboundMediaContent sha256. */
+                sha256: (string|null);
+
+                /** InboundMediaContent caption. */
+                caption: (string|null);
+
+                /** InboundMediaContent filename. */
+                filename: (string|null);
+
+                /** InboundMediaContent voice. */
+                voice: (boolean|null);
+
+                /**
+                 * Creates a new InboundMediaContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InboundMediaContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.InboundMediaContent.$Shape): photon.whatsapp.v1.InboundMediaContent & photon.whatsapp.v1.InboundMediaContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.InboundMediaContent.$Properties): photon.whatsapp.v1.InboundMediaContent;
+
+                /**
+                 * Encodes the specified InboundMediaContent message. Does not implicitly {@link photon.whatsapp.v1.InboundMediaContent.verify|verify} messages.
+                 * @param message InboundMediaContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InboundMediaContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InboundMediaContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InboundMediaContent & photon.whatsapp.v1.InboundMediaContent.$Shape} InboundMediaContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InboundMediaContent & photon.whatsapp.v1.InboundMediaContent.$Shape;
+
+                /**
+                 * Creates an InboundMediaContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InboundMediaContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InboundMediaContent;
+
+                /**
+                 * Creates a plain object from an InboundMediaContent message. Also converts values to other types if specified.
+                 * @param message InboundMediaContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InboundMediaContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InboundMediaContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InboundMediaContent {
+
+                /** Properties of an InboundMediaContent. */
+                interface $Properties {
+
+                    /** InboundMediaContent id */
+                    id?: string;
+
+                    /** InboundMediaContent mimeType */
+                    mimeType?: string;
+
+                    /** InboundMediaContent sha256 */
+                    sha256?: (string|null);
+
+                    /** InboundMediaContent caption */
+                    caption?: (string|null);
+
+                    /** InboundMediaContent filename */
+                    filename?: (string|null);
+
+                    /** InboundMediaContent voice */
+                    voice?: (boolean|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InboundMediaContent. */
+                type $Shape = photon.whatsapp.v1.InboundMediaContent.$Properties;
+            }
+
+            /**
+             * Properties of an InboundStickerContent.
+             * @deprecated Use photon.whatsapp.v1.InboundStickerContent.$Properties instead.
+             */
+            interface IInboundStickerContent extends photon.whatsapp.v1.InboundStickerContent.$Properties {
+            }
+
+            /** Represents an InboundStickerContent. */
+            class InboundStickerContent {
+
+                /**
+                 * Constructs a new InboundStickerContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InboundStickerContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InboundStickerContent id. */
+                id: string;
+
+                /** InboundStickerContent mimeType. */
+                mimeType: string;
+
+                /** InboundStickerContent sha256. */
+                sha256: (string|null);
+
+                /** InboundStickerContent animated. */
+                animated: (boolean|null);
+
+                /**
+                 * Creates a new InboundStickerContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InboundStickerContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.InboundStickerContent.$Shape): photon.whatsapp.v1.InboundStickerContent & photon.whatsapp.v1.InboundStickerContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.InboundStickerContent.$Properties): photon.whatsapp.v1.InboundStickerContent;
+
+                /**
+                 * Encodes the specified InboundStickerContent message. Does not implicitly {@link photon.whatsapp.v1.InboundStickerContent.verify|verify} messages.
+                 * @param message InboundStickerContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InboundStickerContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InboundStickerContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InboundStickerContent & photon.whatsapp.v1.InboundStickerContent.$Shape} InboundStickerContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InboundStickerContent & photon.whatsapp.v1.InboundStickerContent.$Shape;
+
+                /**
+                 * Creates an InboundStickerContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InboundStickerContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InboundStickerContent;
+
+                /**
+                 * Creates a plain object from an InboundStickerContent message. Also converts values to other types if specified.
+                 * @param message InboundStickerContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InboundStickerContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InboundStickerContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InboundStickerContent {
+
+                /** Properties of an InboundStickerContent. */
+                interface $Properties {
+
+                    /** InboundStickerContent id */
+                    id?: string;
+
+                    /** InboundStickerContent mimeType */
+                    mimeType?: string;
+
+                    /** InboundStickerContent sha256 */
+                    sha256?: (string|null);
+
+                    /** InboundStickerContent animated */
+                    animated?: (boolean|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InboundStickerContent. */
+                type $Shape = photon.whatsapp.v1.InboundStickerContent.$Properties;
+            }
+
+            /**
+             * Properties of an InboundInteractiveContent.
+             * @deprecated Use photon.whatsapp.v1.InboundInteractiveContent.$Properties instead.
+             */
+            interface IInboundInteractiveContent extends photon.whatsapp.v1.InboundInteractiveContent.$Properties {
+            }
+
+            /** Represents an InboundInteractiveContent. */
+            class InboundInteractiveContent {
+
+                /**
+                 * Constructs a new InboundInteractiveContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InboundInteractiveContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InboundInteractiveContent type. */
+                type: string;
+
+                /** InboundInteractiveContent buttonReply. */
+                buttonReply: photon.whatsapp.v1.InboundButtonReply;
+
+                /** InboundInteractiveContent listReply. */
+                listReply: photon.whatsapp.v1.InboundListReply;
+
+                /** InboundInteractiveContent nfmReply. */
+                nfmReply: photon.whatsapp.v1.InboundNfmReply;
+
+                /**
+                 * Creates a new InboundInteractiveContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InboundInteractiveContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.InboundInteractiveContent.$Shape): photon.whatsapp.v1.InboundInteractiveContent & photon.whatsapp.v1.InboundInteractiveContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.InboundInteractiveContent.$Properties): photon.whatsapp.v1.InboundInteractiveContent;
+
+                /**
+                 * Encodes the specified InboundInteractiveContent message. Does not implicitly {@link photon.whatsapp.v1.InboundInteractiveContent.verify|verify} messages.
+                 * @param message InboundInteractiveContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InboundInteractiveContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InboundInteractiveContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InboundInteractiveContent & photon.whatsapp.v1.InboundInteractiveContent.$Shape} InboundInteractiveContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InboundInteractiveContent & photon.whatsapp.v1.InboundInteractiveContent.$Shape;
+
+                /**
+                 * Creates an InboundInteractiveContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InboundInteractiveContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InboundInteractiveContent;
+
+                /**
+                 * Creates a plain object from an InboundInteractiveContent message. Also converts values to other types if specified.
+                 * @param message InboundInteractiveContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InboundInteractiveContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InboundInteractiveContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InboundInteractiveContent {
+
+                /** Properties of an InboundInteractiveContent. */
+                interface $Properties {
+
+                    /** InboundInteractiveContent type */
+                    type?: string;
+
+                    /** InboundInteractiveContent buttonReply */
+                    buttonReply?: photon.whatsapp.v1.InboundButtonReply.$Properties;
+
+                    /** InboundInteractiveContent listReply */
+                    listReply?: photon.whatsapp.v1.InboundListReply.$Properties;
+
+                    /** InboundInteractiveContent nfmReply */
+                    nfmReply?: photon.whatsapp.v1.InboundNfmReply.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InboundInteractiveContent. */
+                type $Shape = photon.whatsapp.v1.InboundInteractiveContent.$Properties;
+            }
+
+            /**
+             * Properties of an InboundButtonReply.
+             * @deprecated Use photon.whatsapp.v1.InboundButtonReply.$Properties instead.
+             */
+            interface IInboundButtonReply extends photon.whatsapp.v1.InboundButtonReply.$Properties {
+            }
+
+            /** Represents an InboundButtonReply. */
+            class InboundButtonReply {
+
+                /**
+                 * Constructs a new InboundButtonReply.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InboundButtonReply.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InboundButtonReply id. */
+                id: string;
+
+                /** InboundButtonReply title. */
+                title: string;
+
+                /**
+                 * Creates a new InboundButtonReply instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InboundButtonReply instance
+                 */
+                static create(properties: photon.whatsapp.v1.InboundButtonReply.$Shape): photon.whatsapp.v1.InboundButtonReply & photon.whatsapp.v1.InboundButtonReply.$Shape;
+                static create(properties?: photon.whatsapp.v1.InboundButtonReply.$Properties): photon.whatsapp.v1.InboundButtonReply;
+
+                /**
+                 * Encodes the specified InboundButtonReply message. Does not implicitly {@link photon.whatsapp.v1.InboundButtonReply.verify|verify} messages.
+                 * @param message InboundButtonReply message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InboundButtonReply.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InboundButtonReply message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InboundButtonReply & photon.whatsapp.v1.InboundButtonReply.$Shape} InboundButtonReply
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InboundButtonReply & photon.whatsapp.v1.InboundButtonReply.$Shape;
+
+                /**
+                 * Creates an InboundButtonReply message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InboundButtonReply
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InboundButtonReply;
+
+                /**
+                 * Creates a plain object from an InboundButtonReply message. Also converts values to other types if specified.
+                 * @param message InboundButtonReply
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InboundButtonReply, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InboundButtonReply to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InboundButtonReply {
+
+                /** Properties of an InboundButtonReply. */
+                interface $Properties {
+
+                    /** InboundButtonReply id */
+                    id?: string;
+
+                    /** InboundButtonReply title */
+                    title?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InboundButtonReply. */
+                type $Shape = photon.whatsapp.v1.InboundButtonReply.$Properties;
+            }
+
+            /**
+             * Properties of an InboundListReply.
+             * @deprecated Use photon.whatsapp.v1.InboundListReply.$Properties instead.
+             */
+            interface IInboundListReply extends photon.whatsapp.v1.InboundListReply.$Properties {
+            }
+
+            /** Represents an InboundListReply. */
+            class InboundListReply {
+
+                /**
+                 * Constructs a new InboundListReply.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InboundListReply.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InboundListReply id. */
+                id: string;
+
+                /** InboundListReply title. */
+                title: string;
+
+                /** InboundListReply description. */
+                description: (string|null);
+
+                /**
+                 * Creates a new InboundListReply instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InboundListReply instance
+                 */
+                static create(properties: photon.whatsapp.v1.InboundListReply.$Shape): photon.whatsapp.v1.InboundListReply & photon.whatsapp.v1.InboundListReply.$Shape;
+                static create(properties?: photon.whatsapp.v1.InboundListReply.$Properties): photon.whatsapp.v1.InboundListReply;
+
+                /**
+                 * Encodes the specified InboundListReply message. Does not implicitly {@link photon.whatsapp.v1.InboundListReply.verify|verify} messages.
+                 * @param message InboundListReply message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InboundListReply.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InboundListReply message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InboundListReply & photon.whatsapp.v1.InboundListReply.$Shape} InboundListReply
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InboundListReply & photon.whatsapp.v1.InboundListReply.$Shape;
+
+                /**
+                 * Creates an InboundListReply message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InboundListReply
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InboundListReply;
+
+                /**
+                 * Creates a plain object from an InboundListReply message. Also converts values to other types if specified.
+                 * @param message InboundListReply
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InboundListReply, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InboundListReply to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InboundListReply {
+
+                /** Properties of an InboundListReply. */
+                interface $Properties {
+
+                    /** InboundListReply id */
+                    id?: string;
+
+                    /** InboundListReply title */
+                    title?: string;
+
+                    /** InboundListReply description */
+                    description?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InboundListReply. */
+                type $Shape = photon.whatsapp.v1.InboundListReply.$Properties;
+            }
+
+            /**
+             * Properties of an InboundNfmReply.
+             * @deprecated Use photon.whatsapp.v1.InboundNfmReply.$Properties instead.
+             */
+            interface IInboundNfmReply extends photon.whatsapp.v1.InboundNfmReply.$Properties {
+            }
+
+            /** Represents an InboundNfmReply. */
+            class InboundNfmReply {
+
+                /**
+                 * Constructs a new InboundNfmReply.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InboundNfmReply.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InboundNfmReply name. */
+                name: (string|null);
+
+                /** InboundNfmReply body. */
+                body: (string|null);
+
+                /** InboundNfmReply responseJson. */
+                responseJson: string;
+
+                /**
+                 * Creates a new InboundNfmReply instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InboundNfmReply instance
+                 */
+                static create(properties: photon.whatsapp.v1.InboundNfmReply.$Shape): photon.whatsapp.v1.InboundNfmReply & photon.whatsapp.v1.InboundNfmReply.$Shape;
+                static create(properties?: photon.whatsapp.v1.InboundNfmReply.$Properties): photon.whatsapp.v1.InboundNfmReply;
+
+                /**
+                 * Encodes the specified InboundNfmReply message. Does not implicitly {@link photon.whatsapp.v1.InboundNfmReply.verify|verify} messages.
+                 * @param message InboundNfmReply message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InboundNfmReply.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InboundNfmReply message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InboundNfmReply & photon.whatsapp.v1.InboundNfmReply.$Shape} InboundNfmReply
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InboundNfmReply & photon.whatsapp.v1.InboundNfmReply.$Shape;
+
+                /**
+                 * Creates an InboundNfmReply message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InboundNfmReply
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InboundNfmReply;
+
+                /**
+                 * Creates a plain object from an InboundNfmReply message. Also converts values to other types if specified.
+                 * @param message InboundNfmReply
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InboundNfmReply, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InboundNfmReply to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InboundNfmReply {
+
+                /** Properties of an InboundNfmReply. */
+                interface $Properties {
+
+                    /** InboundNfmReply name */
+                    name?: (string|null);
+
+                    /** InboundNfmReply body */
+                    body?: (string|null);
+
+                    /** InboundNfmReply responseJson */
+                    responseJson?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InboundNfmReply. */
+                type $Shape = photon.whatsapp.v1.InboundNfmReply.$Properties;
+            }
+
+            /**
+             * Properties of an InboundButtonContent.
+             * @deprecated Use photon.whatsapp.v1.InboundButtonContent.$Properties instead.
+             */
+            interface IInboundButtonContent extends photon.whatsapp.v1.InboundButtonContent.$Properties {
+            }
+
+            /** Represents an InboundButtonContent. */
+            class InboundButtonContent {
+
+                /**
+                 * Constructs a new InboundButtonContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.InboundButtonContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** InboundButtonContent text. */
+                text: string;
+
+                /** InboundButtonContent payload. */
+                payload: string;
+
+                /**
+                 * Creates a new InboundButtonContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns InboundButtonContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.InboundButtonContent.$Shape): photon.whatsapp.v1.InboundButtonContent & photon.whatsapp.v1.InboundButtonContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.InboundButtonContent.$Properties): photon.whatsapp.v1.InboundButtonContent;
+
+                /**
+                 * Encodes the specified InboundButtonContent message. Does not implicitly {@link photon.whatsapp.v1.InboundButtonContent.verify|verify} messages.
+                 * @param message InboundButtonContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.InboundButtonContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an InboundButtonContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.InboundButtonContent & photon.whatsapp.v1.InboundButtonContent.$Shape} InboundButtonContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.InboundButtonContent & photon.whatsapp.v1.InboundButtonContent.$Shape;
+
+                /**
+                 * Creates an InboundButtonContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns InboundButtonContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.InboundButtonContent;
+
+                /**
+                 * Creates a plain object from an InboundButtonContent message. Also converts values to other types if specified.
+                 * @param message InboundButtonContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.InboundButtonContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this InboundButtonContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace InboundButtonContent {
+
+                /** Properties of an InboundButtonContent. */
+                interface $Properties {
+
+                    /** InboundButtonContent text */
+                    text?: string;
+
+                    /** InboundButtonContent payload */
+                    payload?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an InboundButtonContent. */
+                type $Shape = photon.whatsapp.v1.InboundButtonContent.$Properties;
+            }
+
+            /**
+             * Properties of an OrderContent.
+             * @deprecated Use photon.whatsapp.v1.OrderContent.$Properties instead.
+             */
+            interface IOrderContent extends photon.whatsapp.v1.OrderContent.$Properties {
+            }
+
+            /** Represents an OrderContent. */
+            class OrderContent {
+
+                /**
+                 * Constructs a new OrderContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.OrderContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** OrderContent catalogId. */
+                catalogId: string;
+
+                /** OrderContent productItems. */
+                productItems: photon.whatsapp.v1.OrderProductItem[];
+
+                /** OrderContent text. */
+                text: (string|null);
+
+                /**
+                 * Creates a new OrderContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns OrderContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.OrderContent.$Shape): photon.whatsapp.v1.OrderContent & photon.whatsapp.v1.OrderContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.OrderContent.$Properties): photon.whatsapp.v1.OrderContent;
+
+                /**
+                 * Encodes the specified OrderContent message. Does not implicitly {@link photon.whatsapp.v1.OrderContent.verify|verify} messages.
+                 * @param message OrderContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.OrderContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an OrderContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.OrderContent & photon.whatsapp.v1.OrderContent.$Shape} OrderContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.OrderContent & photon.whatsapp.v1.OrderContent.$Shape;
+
+                /**
+                 * Creates an OrderContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns OrderContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.OrderContent;
+
+                /**
+                 * Creates a plain object from an OrderContent message. Also converts values to other types if specified.
+                 * @param message OrderContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.OrderContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this OrderContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace OrderContent {
+
+                /** Properties of an OrderContent. */
+                interface $Properties {
+
+                    /** OrderContent catalogId */
+                    catalogId?: string;
+
+                    /** OrderContent productItems */
+                    productItems?: photon.whatsapp.v1.OrderProductItem.$Properties[];
+
+                    /** OrderContent text */
+                    text?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an OrderContent. */
+                type $Shape = photon.whatsapp.v1.OrderContent.$Properties;
+            }
+
+            /**
+             * Properties of an OrderProductItem.
+             * @deprecated Use photon.whatsapp.v1.OrderProductItem.$Properties instead.
+             */
+            interface IOrderProductItem extends photon.whatsapp.v1.OrderProductItem.$Properties {
+            }
+
+            /** Represents an OrderProductItem. */
+            class OrderProductItem {
+
+                /**
+                 * Constructs a new OrderProductItem.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.OrderProductItem.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** OrderProductItem productRetailerId. */
+                productRetailerId: string;
+
+                /** OrderProductItem quantity. */
+                quantity: number;
+
+                /** OrderProductItem itemPrice. */
+                itemPrice: number;
+
+                /** OrderProductItem currency. */
+                currency: string;
+
+                /**
+                 * Creates a new OrderProductItem instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns OrderProductItem instance
+                 */
+                static create(properties: photon.whatsapp.v1.OrderProductItem.$Shape): photon.whatsapp.v1.OrderProductItem & photon.whatsapp.v1.OrderProductItem.$Shape;
+                static create(properties?: photon.whatsapp.v1.OrderProductItem.$Properties): photon.whatsapp.v1.OrderProductItem;
+
+                /**
+                 * Encodes the specified OrderProductItem message. Does not implicitly {@link photon.whatsapp.v1.OrderProductItem.verify|verify} messages.
+                 * @param message OrderProductItem message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.OrderProductItem.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an OrderProductItem message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.OrderProductItem & photon.whatsapp.v1.OrderProductItem.$Shape} OrderProductItem
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.OrderProductItem & photon.whatsapp.v1.OrderProductItem.$Shape;
+
+                /**
+                 * Creates an OrderProductItem message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns OrderProductItem
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.OrderProductItem;
+
+                /**
+                 * Creates a plain object from an OrderProductItem message. Also converts values to other types if specified.
+                 * @param message OrderProductItem
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.OrderProductItem, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this OrderProductItem to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace OrderProductItem {
+
+                /** Properties of an OrderProductItem. */
+                interface $Properties {
+
+                    /** OrderProductItem productRetailerId */
+                    productRetailerId?: string;
+
+                    /** OrderProductItem quantity */
+                    quantity?: number;
+
+                    /** OrderProductItem itemPrice */
+                    itemPrice?: number;
+
+                    /** OrderProductItem currency */
+                    currency?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an OrderProductItem. */
+                type $Shape = photon.whatsapp.v1.OrderProductItem.$Properties;
+            }
+
+            /**
+             * Properties of a SystemContent.
+             * @deprecated Use photon.whatsapp.v1.SystemContent.$Properties instead.
+             */
+            interface ISystemContent extends photon.whatsapp.v1.SystemContent.$Properties {
+            }
+
+            /** Represents a SystemContent. */
+            class SystemContent {
+
+                /**
+                 * Constructs a new SystemContent.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.SystemContent.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SystemContent body. */
+                body: string;
+
+                /** SystemContent type. */
+                type: string;
+
+                /** SystemContent newWaId. */
+                newWaId: (string|null);
+
+                /** SystemContent waId. */
+                waId: (string|null);
+
+                /**
+                 * Creates a new SystemContent instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SystemContent instance
+                 */
+                static create(properties: photon.whatsapp.v1.SystemContent.$Shape): photon.whatsapp.v1.SystemContent & photon.whatsapp.v1.SystemContent.$Shape;
+                static create(properties?: photon.whatsapp.v1.SystemContent.$Properties): photon.whatsapp.v1.SystemContent;
+
+                /**
+                 * Encodes the specified SystemContent message. Does not implicitly {@link photon.whatsapp.v1.SystemContent.verify|verify} messages.
+                 * @param message SystemContent message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.SystemContent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SystemContent message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.SystemContent & photon.whatsapp.v1.SystemContent.$Shape} SystemContent
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.SystemContent & photon.whatsapp.v1.SystemContent.$Shape;
+
+                /**
+                 * Creates a SystemContent message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SystemContent
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.SystemContent;
+
+                /**
+                 * Creates a plain object from a SystemContent message. Also converts values to other types if specified.
+                 * @param message SystemContent
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.SystemContent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SystemContent to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SystemContent {
+
+                /** Properties of a SystemContent. */
+                interface $Properties {
+
+                    /** SystemContent body */
+                    body?: string;
+
+                    /** SystemContent type */
+                    type?: string;
+
+                    /** SystemContent newWaId */
+                    newWaId?: (string|null);
+
+                    /** SystemContent waId */
+                    waId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SystemContent. */
+                type $Shape = photon.whatsapp.v1.SystemContent.$Properties;
+            }
+
+            /**
+             * Properties of a MessageContext.
+             * @deprecated Use photon.whatsapp.v1.MessageContext.$Properties instead.
+             */
+            interface IMessageContext extends photon.whatsapp.v1.MessageContext.$Properties {
+            }
+
+            /** Represents a MessageContext. */
+            class MessageContext {
+
+                /**
+                 * Constructs a new MessageContext.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.MessageContext.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MessageContext forwarded. */
+                forwarded: (boolean|null);
+
+                /** MessageContext frequentlyForwarded. */
+                frequentlyForwarded: (boolean|null);
+
+                /** MessageContext from. */
+                from: (string|null);
+
+                /** MessageContext id. */
+                id: (string|null);
+
+                /** MessageContext referredProduct. */
+                referredProduct: photon.whatsapp.v1.ReferredProduct;
+
+                /**
+                 * Creates a new MessageContext instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MessageContext instance
+                 */
+                static create(properties: photon.whatsapp.v1.MessageContext.$Shape): photon.whatsapp.v1.MessageContext & photon.whatsapp.v1.MessageContext.$Shape;
+                static create(properties?: photon.whatsapp.v1.MessageContext.$Properties): photon.whatsapp.v1.MessageContext;
+
+                /**
+                 * Encodes the specified MessageContext message. Does not implicitly {@link photon.whatsapp.v1.MessageContext.verify|verify} messages.
+                 * @param message MessageContext message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.MessageContext.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MessageContext message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.MessageContext & photon.whatsapp.v1.MessageContext.$Shape} MessageContext
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.MessageContext & photon.whatsapp.v1.MessageContext.$Shape;
+
+                /**
+                 * Creates a MessageContext message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MessageContext
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.MessageContext;
+
+                /**
+                 * Creates a plain object from a MessageContext message. Also converts values to other types if specified.
+                 * @param message MessageContext
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.MessageContext, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MessageContext to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MessageContext {
+
+                /** Properties of a MessageContext. */
+                interface $Properties {
+
+                    /** MessageContext forwarded */
+                    forwarded?: (boolean|null);
+
+                    /** MessageContext frequentlyForwarded */
+                    frequentlyForwarded?: (boolean|null);
+
+                    /** MessageContext from */
+                    from?: (string|null);
+
+                    /** MessageContext id */
+                    id?: (string|null);
+
+                    /** MessageContext referredProduct */
+                    referredProduct?: photon.whatsapp.v1.ReferredProduct.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MessageContext. */
+                type $Shape = photon.whatsapp.v1.MessageContext.$Properties;
+            }
+
+            /**
+             * Properties of a ReferredProduct.
+             * @deprecated Use photon.whatsapp.v1.ReferredProduct.$Properties instead.
+             */
+            interface IReferredProduct extends photon.whatsapp.v1.ReferredProduct.$Properties {
+            }
+
+            /** Represents a ReferredProduct. */
+            class ReferredProduct {
+
+                /**
+                 * Constructs a new ReferredProduct.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.ReferredProduct.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ReferredProduct catalogId. */
+                catalogId: string;
+
+                /** ReferredProduct productRetailerId. */
+                productRetailerId: string;
+
+                /**
+                 * Creates a new ReferredProduct instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ReferredProduct instance
+                 */
+                static create(properties: photon.whatsapp.v1.ReferredProduct.$Shape): photon.whatsapp.v1.ReferredProduct & photon.whatsapp.v1.ReferredProduct.$Shape;
+                static create(properties?: photon.whatsapp.v1.ReferredProduct.$Properties): photon.whatsapp.v1.ReferredProduct;
+
+                /**
+                 * Encodes the specified ReferredProduct message. Does not implicitly {@link photon.whatsapp.v1.ReferredProduct.verify|verify} messages.
+                 * @param message ReferredProduct message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.ReferredProduct.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ReferredProduct message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.ReferredProduct & photon.whatsapp.v1.ReferredProduct.$Shape} ReferredProduct
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.ReferredProduct & photon.whatsapp.v1.ReferredProduct.$Shape;
+
+                /**
+                 * Creates a ReferredProduct message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ReferredProduct
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.ReferredProduct;
+
+                /**
+                 * Creates a plain object from a ReferredProduct message. Also converts values to other types if specified.
+                 * @param message ReferredProduct
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.ReferredProduct, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ReferredProduct to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ReferredProduct {
+
+                /** Properties of a ReferredProduct. */
+                interface $Properties {
+
+                    /** ReferredProduct catalogId */
+                    catalogId?: string;
+
+                    /** ReferredProduct productRetailerId */
+                    productRetailerId?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ReferredProduct. */
+                type $Shape = photon.whatsapp.v1.ReferredProduct.$Properties;
+            }
+
+            /**
+             * Properties of a Referral.
+             * @deprecated Use photon.whatsapp.v1.Referral.$Properties instead.
+             */
+            interface IReferral extends photon.whatsapp.v1.Referral.$Properties {
+            }
+
+            /** Represents a Referral. */
+            class Referral {
+
+                /**
+                 * Constructs a new Referral.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.whatsapp.v1.Referral.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** Referral sourceUrl. */
+                sourceUrl: string;
+
+                /** Referral sourceType. */
+                sourceType: string;
+
+                /** Referral sourceId. */
+                sourceId: (string|null);
+
+                /** Referral headline. */
+                headline: (string|null);
+
+                /** Referral body. */
+                body: (string|null);
+
+                /**
+                 * Creates a new Referral instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Referral instance
+                 */
+                static create(properties: photon.whatsapp.v1.Referral.$Shape): photon.whatsapp.v1.Referral & photon.whatsapp.v1.Referral.$Shape;
+                static create(properties?: photon.whatsapp.v1.Referral.$Properties): photon.whatsapp.v1.Referral;
+
+                /**
+                 * Encodes the specified Referral message. Does not implicitly {@link photon.whatsapp.v1.Referral.verify|verify} messages.
+                 * @param message Referral message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.whatsapp.v1.Referral.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a Referral message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.whatsapp.v1.Referral & photon.whatsapp.v1.Referral.$Shape} Referral
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.whatsapp.v1.Referral & photon.whatsapp.v1.Referral.$Shape;
+
+                /**
+                 * Creates a Referral message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Referral
+                 */
+                static fromObject(object: { [k: string]: any }): photon.whatsapp.v1.Referral;
+
+                /**
+                 * Creates a plain object from a Referral message. Also converts values to other types if specified.
+                 * @param message Referral
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.whatsapp.v1.Referral, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Referral to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace Referral {
+
+                /** Properties of a Referral. */
+                interface $Properties {
+
+                    /** Referral sourceUrl */
+                    sourceUrl?: string;
+
+                    /** Referral sourceType */
+                    sourceType?: string;
+
+                    /** Referral sourceId */
+                    sourceId?: (string|null);
+
+                    /** Referral headline */
+                    headline?: (string|null);
+
+                    /** Referral body */
+                    body?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a Referral. */
+                type $Shape = photon.whatsapp.v1.Referral.$Properties;
+            }
+        }
+    }
 }
 
 /** Namespace google. */
@@ -11570,6 +18007,691 @@ export namespace threadline {
 
             /** Shape of a ServerInfo. */
             type $Shape = threadline.v1.ServerInfo.$Properties;
+        }
+
+        /**
+         * Properties of a WhatsAppLogPosition.
+         * @deprecated Use threadline.v1.WhatsAppLogPosition.$Properties instead.
+         */
+        interface IWhatsAppLogPosition extends threadline.v1.WhatsAppLogPosition.$Properties {
+        }
+
+        /** Represents a WhatsAppLogPosition. */
+        class WhatsAppLogPosition {
+
+            /**
+             * Constructs a new WhatsAppLogPosition.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.WhatsAppLogPosition.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** WhatsAppLogPosition afterCursor. */
+            afterCursor: (photon.whatsapp.v1.StreamCursor|null);
+
+            /** WhatsAppLogPosition afterSequence. */
+            afterSequence: (number|null);
+
+            /** WhatsAppLogPosition position. */
+            position?: ("afterCursor"|"afterSequence");
+
+            /**
+             * Creates a new WhatsAppLogPosition instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns WhatsAppLogPosition instance
+             */
+            static create(properties: threadline.v1.WhatsAppLogPosition.$Shape): threadline.v1.WhatsAppLogPosition & threadline.v1.WhatsAppLogPosition.$Shape;
+            static create(properties?: threadline.v1.WhatsAppLogPosition.$Properties): threadline.v1.WhatsAppLogPosition;
+
+            /**
+             * Encodes the specified WhatsAppLogPosition message. Does not implicitly {@link threadline.v1.WhatsAppLogPosition.verify|verify} messages.
+             * @param message WhatsAppLogPosition message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.WhatsAppLogPosition.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a WhatsAppLogPosition message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.WhatsAppLogPosition & threadline.v1.WhatsAppLogPosition.$Shape} WhatsAppLogPosition
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.WhatsAppLogPosition & threadline.v1.WhatsAppLogPosition.$Shape;
+
+            /**
+             * Creates a WhatsAppLogPosition message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns WhatsAppLogPosition
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.WhatsAppLogPosition;
+
+            /**
+             * Creates a plain object from a WhatsAppLogPosition message. Also converts values to other types if specified.
+             * @param message WhatsAppLogPosition
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.WhatsAppLogPosition, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this WhatsAppLogPosition to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace WhatsAppLogPosition {
+
+            /** Properties of a WhatsAppLogPosition. */
+            interface $Properties {
+
+                /** WhatsAppLogPosition afterCursor */
+                afterCursor?: (photon.whatsapp.v1.StreamCursor.$Properties|null);
+
+                /** WhatsAppLogPosition afterSequence */
+                afterSequence?: (number|null);
+
+                /** WhatsAppLogPosition position */
+                position?: ("afterCursor"|"afterSequence");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a WhatsAppLogPosition. */
+            type $Shape = {
+              afterCursor?: photon.whatsapp.v1.StreamCursor.$Shape|null;
+              afterSequence?: number|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ position?: undefined; afterCursor?: null; afterSequence?: null }|{ position?: "afterCursor"; afterCursor: photon.whatsapp.v1.StreamCursor.$Shape; afterSequence?: null }|{ position?: "afterSequence"; afterCursor?: null; afterSequence: number })
+            );
+        }
+
+        /**
+         * Properties of a SubscribeWhatsAppEventsRequest.
+         * @deprecated Use threadline.v1.SubscribeWhatsAppEventsRequest.$Properties instead.
+         */
+        interface ISubscribeWhatsAppEventsRequest extends threadline.v1.SubscribeWhatsAppEventsRequest.$Properties {
+        }
+
+        /** Represents a SubscribeWhatsAppEventsRequest. */
+        class SubscribeWhatsAppEventsRequest {
+
+            /**
+             * Constructs a new SubscribeWhatsAppEventsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.SubscribeWhatsAppEventsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SubscribeWhatsAppEventsRequest position. */
+            position: threadline.v1.WhatsAppLogPosition;
+
+            /**
+             * Creates a new SubscribeWhatsAppEventsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SubscribeWhatsAppEventsRequest instance
+             */
+            static create(properties: threadline.v1.SubscribeWhatsAppEventsRequest.$Shape): threadline.v1.SubscribeWhatsAppEventsRequest & threadline.v1.SubscribeWhatsAppEventsRequest.$Shape;
+            static create(properties?: threadline.v1.SubscribeWhatsAppEventsRequest.$Properties): threadline.v1.SubscribeWhatsAppEventsRequest;
+
+            /**
+             * Encodes the specified SubscribeWhatsAppEventsRequest message. Does not implicitly {@link threadline.v1.SubscribeWhatsAppEventsRequest.verify|verify} messages.
+             * @param message SubscribeWhatsAppEventsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.SubscribeWhatsAppEventsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SubscribeWhatsAppEventsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.SubscribeWhatsAppEventsRequest & threadline.v1.SubscribeWhatsAppEventsRequest.$Shape} SubscribeWhatsAppEventsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.SubscribeWhatsAppEventsRequest & threadline.v1.SubscribeWhatsAppEventsRequest.$Shape;
+
+            /**
+             * Creates a SubscribeWhatsAppEventsRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SubscribeWhatsAppEventsRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.SubscribeWhatsAppEventsRequest;
+
+            /**
+             * Creates a plain object from a SubscribeWhatsAppEventsRequest message. Also converts values to other types if specified.
+             * @param message SubscribeWhatsAppEventsRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.SubscribeWhatsAppEventsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SubscribeWhatsAppEventsRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace SubscribeWhatsAppEventsRequest {
+
+            /** Properties of a SubscribeWhatsAppEventsRequest. */
+            interface $Properties {
+
+                /** SubscribeWhatsAppEventsRequest position */
+                position?: threadline.v1.WhatsAppLogPosition.$Properties;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SubscribeWhatsAppEventsRequest. */
+            type $Shape = {
+              position?: threadline.v1.WhatsAppLogPosition.$Shape;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a SequencedWhatsAppEvent.
+         * @deprecated Use threadline.v1.SequencedWhatsAppEvent.$Properties instead.
+         */
+        interface ISequencedWhatsAppEvent extends threadline.v1.SequencedWhatsAppEvent.$Properties {
+        }
+
+        /** Represents a SequencedWhatsAppEvent. */
+        class SequencedWhatsAppEvent {
+
+            /**
+             * Constructs a new SequencedWhatsAppEvent.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.SequencedWhatsAppEvent.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SequencedWhatsAppEvent sequence. */
+            sequence: number;
+
+            /** SequencedWhatsAppEvent event. */
+            event: photon.whatsapp.v1.Event;
+
+            /**
+             * Creates a new SequencedWhatsAppEvent instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SequencedWhatsAppEvent instance
+             */
+            static create(properties: threadline.v1.SequencedWhatsAppEvent.$Shape): threadline.v1.SequencedWhatsAppEvent & threadline.v1.SequencedWhatsAppEvent.$Shape;
+            static create(properties?: threadline.v1.SequencedWhatsAppEvent.$Properties): threadline.v1.SequencedWhatsAppEvent;
+
+            /**
+             * Encodes the specified SequencedWhatsAppEvent message. Does not implicitly {@link threadline.v1.SequencedWhatsAppEvent.verify|verify} messages.
+             * @param message SequencedWhatsAppEvent message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.SequencedWhatsAppEvent.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SequencedWhatsAppEvent message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.SequencedWhatsAppEvent & threadline.v1.SequencedWhatsAppEvent.$Shape} SequencedWhatsAppEvent
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.SequencedWhatsAppEvent & threadline.v1.SequencedWhatsAppEvent.$Shape;
+
+            /**
+             * Creates a SequencedWhatsAppEvent message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SequencedWhatsAppEvent
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.SequencedWhatsAppEvent;
+
+            /**
+             * Creates a plain object from a SequencedWhatsAppEvent message. Also converts values to other types if specified.
+             * @param message SequencedWhatsAppEvent
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.SequencedWhatsAppEvent, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SequencedWhatsAppEvent to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace SequencedWhatsAppEvent {
+
+            /** Properties of a SequencedWhatsAppEvent. */
+            interface $Properties {
+
+                /** SequencedWhatsAppEvent sequence */
+                sequence?: number;
+
+                /** SequencedWhatsAppEvent event */
+                event?: photon.whatsapp.v1.Event.$Properties;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SequencedWhatsAppEvent. */
+            type $Shape = {
+              sequence?: number;
+              event?: photon.whatsapp.v1.Event.$Shape;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a WhatsAppLiveMarker.
+         * @deprecated Use threadline.v1.WhatsAppLiveMarker.$Properties instead.
+         */
+        interface IWhatsAppLiveMarker extends threadline.v1.WhatsAppLiveMarker.$Properties {
+        }
+
+        /** Represents a WhatsAppLiveMarker. */
+        class WhatsAppLiveMarker {
+
+            /**
+             * Constructs a new WhatsAppLiveMarker.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.WhatsAppLiveMarker.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** WhatsAppLiveMarker headSequence. */
+            headSequence: number;
+
+            /**
+             * Creates a new WhatsAppLiveMarker instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns WhatsAppLiveMarker instance
+             */
+            static create(properties: threadline.v1.WhatsAppLiveMarker.$Shape): threadline.v1.WhatsAppLiveMarker & threadline.v1.WhatsAppLiveMarker.$Shape;
+            static create(properties?: threadline.v1.WhatsAppLiveMarker.$Properties): threadline.v1.WhatsAppLiveMarker;
+
+            /**
+             * Encodes the specified WhatsAppLiveMarker message. Does not implicitly {@link threadline.v1.WhatsAppLiveMarker.verify|verify} messages.
+             * @param message WhatsAppLiveMarker message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.WhatsAppLiveMarker.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a WhatsAppLiveMarker message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.WhatsAppLiveMarker & threadline.v1.WhatsAppLiveMarker.$Shape} WhatsAppLiveMarker
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.WhatsAppLiveMarker & threadline.v1.WhatsAppLiveMarker.$Shape;
+
+            /**
+             * Creates a WhatsAppLiveMarker message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns WhatsAppLiveMarker
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.WhatsAppLiveMarker;
+
+            /**
+             * Creates a plain object from a WhatsAppLiveMarker message. Also converts values to other types if specified.
+             * @param message WhatsAppLiveMarker
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.WhatsAppLiveMarker, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this WhatsAppLiveMarker to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace WhatsAppLiveMarker {
+
+            /** Properties of a WhatsAppLiveMarker. */
+            interface $Properties {
+
+                /** WhatsAppLiveMarker headSequence */
+                headSequence?: number;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a WhatsAppLiveMarker. */
+            type $Shape = threadline.v1.WhatsAppLiveMarker.$Properties;
+        }
+
+        /**
+         * Properties of a SubscribeWhatsAppEventsResponse.
+         * @deprecated Use threadline.v1.SubscribeWhatsAppEventsResponse.$Properties instead.
+         */
+        interface ISubscribeWhatsAppEventsResponse extends threadline.v1.SubscribeWhatsAppEventsResponse.$Properties {
+        }
+
+        /** Represents a SubscribeWhatsAppEventsResponse. */
+        class SubscribeWhatsAppEventsResponse {
+
+            /**
+             * Constructs a new SubscribeWhatsAppEventsResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.SubscribeWhatsAppEventsResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SubscribeWhatsAppEventsResponse event. */
+            event: (threadline.v1.SequencedWhatsAppEvent|null);
+
+            /** SubscribeWhatsAppEventsResponse live. */
+            live: (threadline.v1.WhatsAppLiveMarker|null);
+
+            /** SubscribeWhatsAppEventsResponse heartbeat. */
+            heartbeat: (photon.whatsapp.v1.Heartbeat|null);
+
+            /** SubscribeWhatsAppEventsResponse payload. */
+            payload?: ("event"|"live"|"heartbeat");
+
+            /**
+             * Creates a new SubscribeWhatsAppEventsResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SubscribeWhatsAppEventsResponse instance
+             */
+            static create(properties: threadline.v1.SubscribeWhatsAppEventsResponse.$Shape): threadline.v1.SubscribeWhatsAppEventsResponse & threadline.v1.SubscribeWhatsAppEventsResponse.$Shape;
+            static create(properties?: threadline.v1.SubscribeWhatsAppEventsResponse.$Properties): threadline.v1.SubscribeWhatsAppEventsResponse;
+
+            /**
+             * Encodes the specified SubscribeWhatsAppEventsResponse message. Does not implicitly {@link threadline.v1.SubscribeWhatsAppEventsResponse.verify|verify} messages.
+             * @param message SubscribeWhatsAppEventsResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.SubscribeWhatsAppEventsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SubscribeWhatsAppEventsResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.SubscribeWhatsAppEventsResponse & threadline.v1.SubscribeWhatsAppEventsResponse.$Shape} SubscribeWhatsAppEventsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.SubscribeWhatsAppEventsResponse & threadline.v1.SubscribeWhatsAppEventsResponse.$Shape;
+
+            /**
+             * Creates a SubscribeWhatsAppEventsResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SubscribeWhatsAppEventsResponse
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.SubscribeWhatsAppEventsResponse;
+
+            /**
+             * Creates a plain object from a SubscribeWhatsAppEventsResponse message. Also converts values to other types if specified.
+             * @param message SubscribeWhatsAppEventsResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.SubscribeWhatsAppEventsResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SubscribeWhatsAppEventsResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace SubscribeWhatsAppEventsResponse {
+
+            /** Properties of a SubscribeWhatsAppEventsResponse. */
+            interface $Properties {
+
+                /** SubscribeWhatsAppEventsResponse event */
+                event?: (threadline.v1.SequencedWhatsAppEvent.$Properties|null);
+
+                /** SubscribeWhatsAppEventsResponse live */
+                live?: (threadline.v1.WhatsAppLiveMarker.$Properties|null);
+
+                /** SubscribeWhatsAppEventsResponse heartbeat */
+                heartbeat?: (photon.whatsapp.v1.Heartbeat.$Properties|null);
+
+                /** SubscribeWhatsAppEventsResponse payload */
+                payload?: ("event"|"live"|"heartbeat");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a SubscribeWhatsAppEventsResponse. */
+            type $Shape = {
+              event?: threadline.v1.SequencedWhatsAppEvent.$Shape|null;
+              live?: threadline.v1.WhatsAppLiveMarker.$Shape|null;
+              heartbeat?: photon.whatsapp.v1.Heartbeat.$Shape|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ payload?: undefined; event?: null; live?: null; heartbeat?: null }|{ payload?: "event"; event: threadline.v1.SequencedWhatsAppEvent.$Shape; live?: null; heartbeat?: null }|{ payload?: "live"; event?: null; live: threadline.v1.WhatsAppLiveMarker.$Shape; heartbeat?: null }|{ payload?: "heartbeat"; event?: null; live?: null; heartbeat: photon.whatsapp.v1.Heartbeat.$Shape })
+            );
+        }
+
+        /**
+         * Properties of a FetchWhatsAppEventsRequest.
+         * @deprecated Use threadline.v1.FetchWhatsAppEventsRequest.$Properties instead.
+         */
+        interface IFetchWhatsAppEventsRequest extends threadline.v1.FetchWhatsAppEventsRequest.$Properties {
+        }
+
+        /** Represents a FetchWhatsAppEventsRequest. */
+        class FetchWhatsAppEventsRequest {
+
+            /**
+             * Constructs a new FetchWhatsAppEventsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.FetchWhatsAppEventsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FetchWhatsAppEventsRequest position. */
+            position: threadline.v1.WhatsAppLogPosition;
+
+            /** FetchWhatsAppEventsRequest limit. */
+            limit: number;
+
+            /**
+             * Creates a new FetchWhatsAppEventsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FetchWhatsAppEventsRequest instance
+             */
+            static create(properties: threadline.v1.FetchWhatsAppEventsRequest.$Shape): threadline.v1.FetchWhatsAppEventsRequest & threadline.v1.FetchWhatsAppEventsRequest.$Shape;
+            static create(properties?: threadline.v1.FetchWhatsAppEventsRequest.$Properties): threadline.v1.FetchWhatsAppEventsRequest;
+
+            /**
+             * Encodes the specified FetchWhatsAppEventsRequest message. Does not implicitly {@link threadline.v1.FetchWhatsAppEventsRequest.verify|verify} messages.
+             * @param message FetchWhatsAppEventsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.FetchWhatsAppEventsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FetchWhatsAppEventsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.FetchWhatsAppEventsRequest & threadline.v1.FetchWhatsAppEventsRequest.$Shape} FetchWhatsAppEventsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.FetchWhatsAppEventsRequest & threadline.v1.FetchWhatsAppEventsRequest.$Shape;
+
+            /**
+             * Creates a FetchWhatsAppEventsRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FetchWhatsAppEventsRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.FetchWhatsAppEventsRequest;
+
+            /**
+             * Creates a plain object from a FetchWhatsAppEventsRequest message. Also converts values to other types if specified.
+             * @param message FetchWhatsAppEventsRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.FetchWhatsAppEventsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FetchWhatsAppEventsRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace FetchWhatsAppEventsRequest {
+
+            /** Properties of a FetchWhatsAppEventsRequest. */
+            interface $Properties {
+
+                /** FetchWhatsAppEventsRequest position */
+                position?: threadline.v1.WhatsAppLogPosition.$Properties;
+
+                /** FetchWhatsAppEventsRequest limit */
+                limit?: number;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FetchWhatsAppEventsRequest. */
+            type $Shape = {
+              position?: threadline.v1.WhatsAppLogPosition.$Shape;
+              limit?: number;
+              $unknowns?: Uint8Array[];
+            };
+        }
+
+        /**
+         * Properties of a FetchWhatsAppEventsResponse.
+         * @deprecated Use threadline.v1.FetchWhatsAppEventsResponse.$Properties instead.
+         */
+        interface IFetchWhatsAppEventsResponse extends threadline.v1.FetchWhatsAppEventsResponse.$Properties {
+        }
+
+        /** Represents a FetchWhatsAppEventsResponse. */
+        class FetchWhatsAppEventsResponse {
+
+            /**
+             * Constructs a new FetchWhatsAppEventsResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.FetchWhatsAppEventsResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FetchWhatsAppEventsResponse events. */
+            events: threadline.v1.SequencedWhatsAppEvent[];
+
+            /** FetchWhatsAppEventsResponse headSequence. */
+            headSequence: number;
+
+            /** FetchWhatsAppEventsResponse hasMore. */
+            hasMore: boolean;
+
+            /**
+             * Creates a new FetchWhatsAppEventsResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FetchWhatsAppEventsResponse instance
+             */
+            static create(properties: threadline.v1.FetchWhatsAppEventsResponse.$Shape): threadline.v1.FetchWhatsAppEventsResponse & threadline.v1.FetchWhatsAppEventsResponse.$Shape;
+            static create(properties?: threadline.v1.FetchWhatsAppEventsResponse.$Properties): threadline.v1.FetchWhatsAppEventsResponse;
+
+            /**
+             * Encodes the specified FetchWhatsAppEventsResponse message. Does not implicitly {@link threadline.v1.FetchWhatsAppEventsResponse.verify|verify} messages.
+             * @param message FetchWhatsAppEventsResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.FetchWhatsAppEventsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FetchWhatsAppEventsResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.FetchWhatsAppEventsResponse & threadline.v1.FetchWhatsAppEventsResponse.$Shape} FetchWhatsAppEventsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.FetchWhatsAppEventsResponse & threadline.v1.FetchWhatsAppEventsResponse.$Shape;
+
+            /**
+             * Creates a FetchWhatsAppEventsResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FetchWhatsAppEventsResponse
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.FetchWhatsAppEventsResponse;
+
+            /**
+             * Creates a plain object from a FetchWhatsAppEventsResponse message. Also converts values to other types if specified.
+             * @param message FetchWhatsAppEventsResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.FetchWhatsAppEventsResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FetchWhatsAppEventsResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace FetchWhatsAppEventsResponse {
+
+            /** Properties of a FetchWhatsAppEventsResponse. */
+            interface $Properties {
+
+                /** FetchWhatsAppEventsResponse events */
+                events?: threadline.v1.SequencedWhatsAppEvent.$Properties[];
+
+                /** FetchWhatsAppEventsResponse headSequence */
+                headSequence?: number;
+
+                /** FetchWhatsAppEventsResponse hasMore */
+                hasMore?: boolean;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FetchWhatsAppEventsResponse. */
+            type $Shape = {
+              events?: threadline.v1.SequencedWhatsAppEvent.$Shape[];
+              headSequence?: number;
+              hasMore?: boolean;
+              $unknowns?: Uint8Array[];
+            };
         }
     }
 }

@@ -74,6 +74,25 @@ export const PollServiceDefinition = {
 } as const;
 
 /**
+ * Upload, look up and delete media through the Graph API.
+ */
+export const WhatsAppMediaServiceDefinition = {
+  upload: method("/photon.whatsapp.v1.MediaService/Upload", "Upload", false, false, photon.whatsapp.v1.MediaServiceUploadRequest, photon.whatsapp.v1.MediaServiceUploadResponse),
+  getUrl: method("/photon.whatsapp.v1.MediaService/GetUrl", "GetUrl", false, false, photon.whatsapp.v1.MediaServiceGetUrlRequest, photon.whatsapp.v1.MediaServiceGetUrlResponse),
+  delete: method("/photon.whatsapp.v1.MediaService/Delete", "Delete", false, false, photon.whatsapp.v1.MediaServiceDeleteRequest, photon.whatsapp.v1.MediaServiceDeleteResponse),
+} as const;
+
+/**
+ * Messages out (through the Graph API) and events in (from Meta's webhooks).
+ */
+export const WhatsAppMessageServiceDefinition = {
+  sendMessage: method("/photon.whatsapp.v1.MessageService/SendMessage", "SendMessage", false, false, photon.whatsapp.v1.SendMessageRequest, photon.whatsapp.v1.SendMessageResponse),
+  markRead: method("/photon.whatsapp.v1.MessageService/MarkRead", "MarkRead", false, false, photon.whatsapp.v1.MarkReadRequest, photon.whatsapp.v1.MarkReadResponse),
+  subscribeEvents: method("/photon.whatsapp.v1.MessageService/SubscribeEvents", "SubscribeEvents", false, true, photon.whatsapp.v1.SubscribeEventsRequest, photon.whatsapp.v1.SubscribeEventsResponse),
+  fetchMissedEvents: method("/photon.whatsapp.v1.MessageService/FetchMissedEvents", "FetchMissedEvents", false, false, photon.whatsapp.v1.FetchMissedEventsRequest, photon.whatsapp.v1.FetchMissedEventsResponse),
+} as const;
+
+/**
  * Archive state of a chat. The published protocol has the chat.archived
  * and chat.unarchived events but no call that causes them.
  * Capability "threadline.chat_archive".
@@ -99,6 +118,16 @@ export const EventLogServiceDefinition = {
  */
 export const ServerInfoServiceDefinition = {
   getServerInfo: method("/threadline.v1.ServerInfoService/GetServerInfo", "GetServerInfo", false, false, threadline.v1.GetServerInfoRequest, threadline.v1.ServerInfo),
+} as const;
+
+/**
+ * Sequenced, resumable access to a business number's event log. Calls
+ * authenticate like photon.whatsapp.v1 (phone_number_id, access_token and
+ * app_secret metadata).
+ */
+export const WhatsAppLogServiceDefinition = {
+  subscribeWhatsAppEvents: method("/threadline.v1.WhatsAppLogService/SubscribeWhatsAppEvents", "SubscribeWhatsAppEvents", false, true, threadline.v1.SubscribeWhatsAppEventsRequest, threadline.v1.SubscribeWhatsAppEventsResponse),
+  fetchWhatsAppEvents: method("/threadline.v1.WhatsAppLogService/FetchWhatsAppEvents", "FetchWhatsAppEvents", false, false, threadline.v1.FetchWhatsAppEventsRequest, threadline.v1.FetchWhatsAppEventsResponse),
 } as const;
 
 /** Every gRPC method path this protocol defines. */
@@ -134,11 +163,20 @@ export const methodPaths = [
   "/photon.imessage.v1.PollService/AddPollOption",
   "/photon.imessage.v1.PollService/GetPoll",
   "/photon.imessage.v1.PollService/SubscribePollEvents",
+  "/photon.whatsapp.v1.MediaService/Upload",
+  "/photon.whatsapp.v1.MediaService/GetUrl",
+  "/photon.whatsapp.v1.MediaService/Delete",
+  "/photon.whatsapp.v1.MessageService/SendMessage",
+  "/photon.whatsapp.v1.MessageService/MarkRead",
+  "/photon.whatsapp.v1.MessageService/SubscribeEvents",
+  "/photon.whatsapp.v1.MessageService/FetchMissedEvents",
   "/threadline.v1.ChatArchiveService/ArchiveChat",
   "/threadline.v1.ChatArchiveService/UnarchiveChat",
   "/threadline.v1.EventLogService/CatchUpEventBatches",
   "/threadline.v1.EventLogService/SubscribeEvents",
   "/threadline.v1.EventLogService/FetchEvents",
   "/threadline.v1.EventLogService/GetLogInfo",
-  "/threadline.v1.ServerInfoService/GetServerInfo"
+  "/threadline.v1.ServerInfoService/GetServerInfo",
+  "/threadline.v1.WhatsAppLogService/SubscribeWhatsAppEvents",
+  "/threadline.v1.WhatsAppLogService/FetchWhatsAppEvents"
 ] as const;
