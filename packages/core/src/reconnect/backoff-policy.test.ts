@@ -17,14 +17,21 @@ describe("reconnect backoff policy", () => {
     ]);
   });
 
-  it("applies jitter after the cap: a draw of 1 gives the cap, never more", () => {
+  it("applies jitter after the cap: a draw near 1 gives the cap, a draw of 0 half of it", () => {
     const policy = createBackoffPolicy({ initialDelay: 500, maxDelay: 3000, multiplier: 3 });
     expect(policy.delay(10, () => 0.999_999)).toBeLessThanOrEqual(3000);
     expect(policy.delay(10, () => 0.999_999)).toBeGreaterThan(2990);
-    expect(policy.delay(10, () => 0)).toBe(0);
+    expect(policy.delay(10, () => 0)).toBe(1500);
   });
 
-  it("every delay lies in [0, min(maxDelay, initialDelay * multiplier^(attempt-1))]", () => {
+  it("the first reconnect waits between half of initialDelay and all of it", () => {
+    const policy = createBackoffPolicy({ initialDelay: 400 });
+    expect(policy.delay(1, () => 0)).toBe(200);
+    expect(policy.delay(1, () => 0.5)).toBe(300);
+    expect(policy.delay(1, () => 0.999_999)).toBeLessThan(400);
+  });
+
+  it("equal jitter: every delay lies in [d/2, d] for d = min(maxDelay, initialDelay * multiplier^(attempt-1)), never above maxDelay", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 10_000 }),
@@ -36,12 +43,31 @@ describe("reconnect backoff policy", () => {
           const policy = createBackoffPolicy({ initialDelay, maxDelay, multiplier });
           // 0 * Infinity is NaN: a zero initial delay stays zero however many attempts.
           const growth = initialDelay === 0 ? 0 : initialDelay * multiplier ** (attempt - 1);
-          const ceiling = Math.min(maxDelay, growth);
+          const nominal = Math.min(maxDelay, growth);
           const delay = policy.delay(attempt, () => draw);
           expect(Number.isFinite(delay)).toBe(true);
-          expect(delay).toBeGreaterThanOrEqual(0);
-          expect(delay).toBeLessThanOrEqual(ceiling);
+          // A relative tolerance for the float rounding of the repeated multiplication.
+          const slack = nominal * 1e-9;
+          expect(delay).toBeGreaterThanOrEqual(nominal / 2 - slack);
+          expect(delay).toBeLessThanOrEqual(nominal + slack);
+          expect(delay).toBeLessThanOrEqual(maxDelay);
           expect(policy.ceiling(attempt)).toBeLessThanOrEqual(maxDelay);
+        },
+      ),
+    );
+  });
+
+  it("a faulty random source cannot push a delay outside [d/2, d]", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.oneof(fc.double(), fc.constantFrom(-1, 1, 2, Number.NaN, Number.POSITIVE_INFINITY)),
+        (attempt, draw) => {
+          const policy = createBackoffPolicy();
+          const nominal = policy.ceiling(attempt);
+          const delay = policy.delay(attempt, () => draw);
+          expect(delay).toBeGreaterThanOrEqual(nominal / 2);
+          expect(delay).toBeLessThanOrEqual(nominal);
         },
       ),
     );
@@ -98,6 +124,17 @@ describe("reconnect backoff policy", () => {
     const attempt = state.nextAttempt();
     expect(attempt).toBe(1);
     expect(state.delayFor(attempt ?? 0)).toBeLessThanOrEqual(1000);
+  });
+
+  it("reset() starts the schedule again from initialDelay, like succeeded()", () => {
+    const policy = createBackoffPolicy({ initialDelay: 1000, maxDelay: 30_000, maxAttempts: 3 });
+    const state = createBackoffState(policy, () => 0);
+    for (let index = 0; index < 3; index++) state.nextAttempt();
+    expect(state.nextAttempt()).toBeUndefined();
+    state.reset();
+    const attempt = state.nextAttempt();
+    expect(attempt).toBe(1);
+    expect(state.delayFor(attempt ?? 0)).toBe(500);
   });
 
   it.each([

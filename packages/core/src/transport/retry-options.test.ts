@@ -9,7 +9,7 @@ describe("unary retry policy", () => {
     expect(createRetryPolicy(false).maxAttempts).toBe(1);
   });
 
-  it("full jitter: every delay is uniform in [0, min(maxDelay, initialDelay * multiplier^(retry-1))]", () => {
+  it("the one backoff's equal jitter: every delay lies in [d/2, d] for d = min(maxDelay, initialDelay * multiplier^(retry-1))", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 1000 }),
@@ -19,8 +19,10 @@ describe("unary retry policy", () => {
         (initialDelay, maxDelay, retry, draw) => {
           const policy = createRetryPolicy({ initialDelay, maxDelay });
           const delay = policy.delay(retry, () => draw);
+          const nominal = Math.min(maxDelay, initialDelay * 2 ** (retry - 1));
           expect(delay).toBeGreaterThanOrEqual(0);
-          expect(delay).toBeLessThanOrEqual(Math.min(maxDelay, initialDelay * 2 ** (retry - 1)));
+          expect(delay).toBeGreaterThanOrEqual(nominal / 2);
+          expect(delay).toBeLessThanOrEqual(nominal);
         },
       ),
     );
@@ -32,5 +34,8 @@ describe("unary retry policy", () => {
     );
     expect(() => createRetryPolicy({ initialDelay: -5 })).toThrow(ValidationError);
     expect(() => createRetryPolicy({ multiplier: 0 })).toThrow(ValidationError);
+    expect(() => createRetryPolicy({ maxDelay: -1 })).toThrow(
+      "retry.maxDelay must be a finite number >= 0; received -1",
+    );
   });
 });

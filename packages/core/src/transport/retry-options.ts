@@ -1,30 +1,26 @@
 import { invalidArgument } from "../errors/invalid-argument.js";
+import { createDelaySchedule } from "../reconnect/backoff-policy.js";
 
 /** How unary calls retry retryable failures. Every field is optional. */
 export interface RetryOptions {
   /** Attempts in total, the first included. Default 4; 1 disables retries. */
   readonly maxAttempts?: number;
-  /** Delay ceiling before the first retry, in ms. Default 100. */
+  /** Nominal delay before the first retry, in ms (the wait is half of it to all of it). Default 100. */
   readonly initialDelay?: number;
-  /** Cap on the delay ceiling, in ms. Default 5000. */
+  /** Cap on the delay, in ms; no wait is longer. Default 5000. */
   readonly maxDelay?: number;
-  /** Growth of the ceiling per retry. Default 2. */
+  /** Growth of the delay per retry. Default 2. */
   readonly multiplier?: number;
 }
 
 /** Retry settings with the defaults filled in. */
 export interface RetryPolicy {
   readonly maxAttempts: number;
-  /** Full-jitter delay before retry number `retry` (1-based): uniform in [0, ceiling]. */
+  /**
+   * Delay before retry number `retry` (1-based), from the SDK's one backoff: equal
+   * jitter in `[d/2, d]` for `d = min(maxDelay, initialDelay * multiplier^(retry-1))`.
+   */
   delay(retry: number, random?: () => number): number;
-}
-
-function nonNegative(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw invalidArgument(field, "a finite number >= 0", value);
-  }
-  return value;
 }
 
 /**
@@ -40,17 +36,11 @@ export function createRetryPolicy(options: RetryOptions | false | undefined): Re
   if (typeof maxAttempts !== "number" || !Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw invalidArgument("retry.maxAttempts", "an integer >= 1", maxAttempts);
   }
-  const initialDelay = nonNegative("retry.initialDelay", settings.initialDelay, 100);
-  const maxDelay = nonNegative("retry.maxDelay", settings.maxDelay, 5000);
-  const multiplier = settings.multiplier ?? 2;
-  if (typeof multiplier !== "number" || !Number.isFinite(multiplier) || multiplier < 1) {
-    throw invalidArgument("retry.multiplier", "a finite number >= 1", multiplier);
-  }
-  return {
-    maxAttempts,
-    delay(retry, random = Math.random) {
-      const ceiling = Math.min(maxDelay, initialDelay * multiplier ** Math.max(0, retry - 1));
-      return Math.floor(random() * ceiling);
-    },
-  };
+  const schedule = createDelaySchedule(settings, {
+    field: "retry",
+    initialDelay: 100,
+    maxDelay: 5000,
+    multiplier: 2,
+  });
+  return { maxAttempts, delay: schedule.delay };
 }
