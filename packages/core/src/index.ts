@@ -66,6 +66,7 @@ export type {
   LiveFilter,
   LogInfo,
   SubscribeOptions,
+  SubscriptionState,
 } from "./events/events-resource.js";
 export { defaultFetchLimit, maxFetchLimit } from "./events/fetch-missed.js";
 export type { ReconnectOptions } from "./reconnect/backoff-policy.js";
@@ -137,3 +138,20 @@ export {
   serviceTypeFromWire,
 } from "./events/wire-values.js";
 export { type BackoffPolicy, createBackoffPolicy } from "./reconnect/backoff-policy.js";
+export {
+  type ConnectionPlan,
+  createResumableConnection,
+  type ResumableConnection,
+  type ResumableConnectionOptions,
+  type ResumableConnectionStats,
+  type ResumableStatus,
+  type ResumableStream,
+} from "./resumable/resumable-connection.js";
+export {
+  createStreamWatchdog,
+  type StreamWatchdog,
+  type StreamWatchdogOptions,
+  type WatchedConnection,
+} from "./resumable/stream-watchdog.js";
+export { canHeal } from "./resumable/failure-classification.js";
+export { defaultHeartbeatIntervalMs } from "./client/server-capabilities.js";

@@ -5,6 +5,7 @@
  *
  *   pnpm --filter @threadline/recovery bench
  *   THREADLINE_BENCH_FULL=1 pnpm --filter @threadline/recovery bench
+ *   THREADLINE_BENCH_FULL=1 pnpm --filter @threadline/recovery bench -- --server
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -240,8 +241,12 @@ async function section(name: string, task: () => Promise<void>): Promise<void> {
   }
 }
 
-await section("queue throughput", throughput);
-await section("heap growth", heapGrowth);
+// `--server` runs only the recovery-from-the-server rows (with their catchUp baseline).
+const serverOnly = process.argv.includes("--server");
+if (!serverOnly) {
+  await section("queue throughput", throughput);
+  await section("heap growth", heapGrowth);
+}
 await section("recovery from the server", serverRecovery);
 
 const headers = ["benchmark", "measured (median)", "target", "ok"] as const;

@@ -7,6 +7,7 @@ import {
 import type { ServerCapabilities } from "../client/server-capabilities.js";
 import { capability } from "../client/server-capabilities.js";
 import { UnimplementedError } from "../errors/error-classes.js";
+import { createTransportWatchdog } from "../resumable/stream-watchdog.js";
 import type { EventSource } from "../stream/event-source.js";
 import type { StreamConnection, Transport } from "../transport/grpc-transport.js";
 import type { CatchUpEvent } from "./domain-events.js";
@@ -78,9 +79,44 @@ export function openBatchedCatchUp(
 }
 
 /**
- * The source behind `events.catchUp`: the batched RPC when the server lists
- * `threadline.catch_up_batches` (falling back if it still answers UNIMPLEMENTED),
- * otherwise the standard RPC.
+ * Opens a watched catch-up after `afterSequence` on `server`: the batched RPC when it
+ * lists `threadline.catch_up_batches` (falling back if it still answers UNIMPLEMENTED),
+ * otherwise the standard RPC. A catch-up whose reader waits twice the heartbeat
+ * interval without a frame fails with `STREAM_STALLED`.
+ *
+ * @internal not covered by semver
+ */
+export async function openCatchUp(
+  transport: Transport,
+  server: ServerCapabilities,
+  afterSequence: number | undefined,
+): Promise<StreamConnection<CatchUpEvent>> {
+  const watched = (open: typeof openStandardCatchUp) => {
+    const watchdog = createTransportWatchdog(
+      transport,
+      () => Promise.resolve(server),
+      open === openBatchedCatchUp
+        ? "EventLogService.CatchUpEventBatches"
+        : "EventService.CatchUpEvents",
+    );
+    return watchdog.watch(open(transport, afterSequence, watchdog.frame));
+  };
+  if (!server.capabilities.has(capability.catchUpBatches)) return watched(openStandardCatchUp);
+  const batched = watched(openBatchedCatchUp);
+  try {
+    await batched.ready;
+  } catch (error) {
+    if (UnimplementedError.is(error)) {
+      batched.source.cancel();
+      return watched(openStandardCatchUp);
+    }
+    // Any other failure is delivered by the source on the first pull.
+  }
+  return batched;
+}
+
+/**
+ * The source behind `events.catchUp`: see {@link openCatchUp}.
  *
  * @internal not covered by semver
  */
@@ -90,18 +126,5 @@ export async function openCatchUpSource(
   afterSequence: number | undefined,
 ): Promise<EventSource<CatchUpEvent>> {
   const server = await capabilities();
-  if (!server.capabilities.has(capability.catchUpBatches)) {
-    return openStandardCatchUp(transport, afterSequence).source;
-  }
-  const batched = openBatchedCatchUp(transport, afterSequence);
-  try {
-    await batched.ready;
-  } catch (error) {
-    if (UnimplementedError.is(error)) {
-      batched.source.cancel();
-      return openStandardCatchUp(transport, afterSequence).source;
-    }
-    // Any other failure is delivered by the source on the first pull.
-  }
-  return batched.source;
+  return (await openCatchUp(transport, server, afterSequence)).source;
 }

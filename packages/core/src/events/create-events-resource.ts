@@ -10,7 +10,7 @@ import { openCatchUpSource } from "./catch-up.js";
 import type { CatchUpEvent, EventDomain, LiveEventMap, SubscribedEvent } from "./domain-events.js";
 import type { EventsResource, LiveFilter, LogInfo, SubscribeOptions } from "./events-resource.js";
 import { fetchMissed } from "./fetch-missed.js";
-import { checkLiveArguments, openLiveSource } from "./live-streams.js";
+import { checkLiveArguments, openWatchedLiveSource } from "./live-streams.js";
 import { createSubscribeSource } from "./subscribe.js";
 
 /**
@@ -38,7 +38,7 @@ export function createEventsResource(
       filter?: LiveFilter,
     ): LiveEventStream<LiveEventMap[Domain]> {
       const checked = checkLiveArguments(domain, filter);
-      const { source, ready } = openLiveSource(transport, domain, checked);
+      const { source, ready } = openWatchedLiveSource(transport, capabilities, domain, checked);
       return new LiveEventStream(source, ready);
     },
 

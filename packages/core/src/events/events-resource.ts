@@ -1,4 +1,5 @@
 import type { ReconnectOptions } from "../reconnect/backoff-policy.js";
+import type { ResumableStatus } from "../resumable/resumable-connection.js";
 import type { LiveEventStream } from "../stream/live-event-stream.js";
 import type { TypedEventStream } from "../stream/typed-event-stream.js";
 import type { CatchUpEvent, EventDomain, LiveEventMap, SubscribedEvent } from "./domain-events.js";
@@ -17,6 +18,34 @@ export interface SubscribeOptions {
   readonly cursor?: string;
   /** Reconnect policy; see {@link ReconnectOptions} for the defaults. */
   readonly reconnect?: ReconnectOptions;
+  /**
+   * Called with the subscription's state when it changes: at once on every status
+   * change (connecting, catching up, live, reconnecting, stopped, failed) and at most
+   * once a second while events flow. A throwing callback is ignored.
+   */
+  readonly onState?: (state: SubscriptionState) => void;
+}
+
+/** What {@link SubscribeOptions.onState} reports. */
+export interface SubscriptionState {
+  /** Where the subscription is. */
+  readonly status: ResumableStatus;
+  /** Sequence of the last event delivered into the stream (0 before the first). */
+  readonly sequence: number;
+  /** Highest sequence seen from the server. */
+  readonly headSequence: number;
+  /** `headSequence - sequence`: events known to exist and not yet delivered. */
+  readonly lag: number;
+  /** Events delivered into the stream and not yet read by the consumer (in flight). */
+  readonly buffered: number;
+  /** Events held behind a hole in sequence order. */
+  readonly holding: number;
+  /** Connections opened so far. */
+  readonly connections: number;
+  /** Reconnect attempts so far. */
+  readonly reconnects: number;
+  /** Events dropped as already delivered (hand-off overlap, reconnects). */
+  readonly duplicatesDropped: number;
 }
 
 /** Options of {@link EventsResource.fetchMissed}. */

@@ -5,7 +5,9 @@ import {
   PollServiceDefinition,
 } from "@threadline/protocol";
 import { parseChatGuid } from "../chat-guid.js";
+import type { ServerCapabilities } from "../client/server-capabilities.js";
 import { invalidArgument } from "../errors/invalid-argument.js";
+import { createTransportWatchdog } from "../resumable/stream-watchdog.js";
 import type {
   SourceCallOptions,
   StreamConnection,
@@ -116,4 +118,24 @@ export function openLiveSource<Domain extends EventDomain>(
         options,
       );
   }
+}
+
+/**
+ * Opens one domain's live stream with a watchdog: a reader that waits twice the
+ * server's heartbeat interval without a frame gets a `ConnectionError`
+ * (`STREAM_STALLED`) instead of waiting for TCP keepalive.
+ *
+ * @internal not covered by semver
+ */
+export function openWatchedLiveSource<Domain extends EventDomain>(
+  transport: Transport,
+  capabilities: () => Promise<ServerCapabilities>,
+  domain: Domain,
+  filter: LiveFilter,
+  options: Omit<SourceCallOptions, "onFrame"> = {},
+): StreamConnection<LiveEventMap[Domain]> {
+  const watchdog = createTransportWatchdog(transport, capabilities, `events.live("${domain}")`);
+  return watchdog.watch(
+    openLiveSource(transport, domain, filter, { ...options, onFrame: watchdog.frame }),
+  );
 }

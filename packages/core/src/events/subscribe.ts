@@ -1,32 +1,23 @@
 import { EventLogServiceDefinition, threadline } from "@threadline/protocol";
 import { capability, type ServerCapabilities } from "../client/server-capabilities.js";
-import {
-  AuthenticationError,
-  ConflictError,
-  ConnectionError,
-  NotFoundError,
-  ProtocolError,
-  SequenceNotRetainedError,
-  UnimplementedError,
-  ValidationError,
-} from "../errors/error-classes.js";
+import { ValidationError } from "../errors/error-classes.js";
 import { toThreadlineError } from "../errors/grpc-error-mapping.js";
-import type { ThreadlineError } from "../errors/threadline-error.js";
+import { type BackoffPolicy, createBackoffPolicy } from "../reconnect/backoff-policy.js";
 import {
-  type BackoffPolicy,
-  createBackoffPolicy,
-  createBackoffState,
-} from "../reconnect/backoff-policy.js";
+  createResumableConnection,
+  type ResumableStream,
+} from "../resumable/resumable-connection.js";
+import { createTransportWatchdog } from "../resumable/stream-watchdog.js";
 import type { EventSource } from "../stream/event-source.js";
 import { createPushSource } from "../stream/push-source.js";
 import type { StreamConnection, Transport } from "../transport/grpc-transport.js";
-import { openBatchedCatchUp, openStandardCatchUp } from "./catch-up.js";
+import { openCatchUp } from "./catch-up.js";
 import type { CatchUpEvent, DomainEvent, EventDomain, SubscribedEvent } from "./domain-events.js";
 import { decodeCursor, encodeCursor } from "./event-cursor.js";
 import { eventFromFrame } from "./event-mapper.js";
-import type { SubscribeOptions } from "./events-resource.js";
+import type { SubscribeOptions, SubscriptionState } from "./events-resource.js";
 import { createInOrderRelease } from "./in-order-release.js";
-import { openLiveSource } from "./live-streams.js";
+import { openWatchedLiveSource } from "./live-streams.js";
 
 /** Dependencies of a subscription, injectable for tests. */
 export interface SubscribeDependencies {
@@ -42,26 +33,15 @@ const operation = "events.subscribe";
 const highWaterMark = 4096;
 const domains: readonly EventDomain[] = ["message", "chat", "group", "poll"];
 
-// Emitted by the SubscribeEvents stream when its backlog is done.
-const liveMarker = { type: "live" } as const;
-type SubscribeFrameItem = DomainEvent | typeof liveMarker;
+/** How often a changed {@link SubscriptionState} is reported at most while events flow, in ms. */
+const stateIntervalMs = 1000;
 
-/**
- * Errors that repeat however often the call is retried; everything else (connection
- * loss, server restarts, a stalled stream, a subscriber ended as too slow) can heal.
- */
-function canHeal(error: ThreadlineError): boolean {
-  return !(
-    AuthenticationError.is(error) ||
-    ValidationError.is(error) ||
-    SequenceNotRetainedError.is(error) ||
-    ProtocolError.is(error) ||
-    UnimplementedError.is(error) ||
-    NotFoundError.is(error) ||
-    ConflictError.is(error) ||
-    error.code === "CLIENT_CLOSED"
-  );
+// Emitted by the SubscribeEvents stream when its backlog is done.
+interface LiveMarker {
+  readonly type: "live";
+  readonly headSequence: number;
 }
+type SubscribeFrameItem = CatchUpEvent | LiveMarker;
 
 /**
  * Validates subscribe options before any network call.
@@ -72,6 +52,7 @@ export function checkSubscribeOptions(options: SubscribeOptions | undefined): {
   after: number | undefined;
   policy: BackoffPolicy;
   onReconnect: ((attempt: number) => void) | undefined;
+  onState: ((state: SubscriptionState) => void) | undefined;
 } {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new ValidationError("subscribe options must be an object like { cursor?, reconnect? }", {
@@ -80,12 +61,22 @@ export function checkSubscribeOptions(options: SubscribeOptions | undefined): {
   }
   const after = options?.cursor === undefined ? undefined : decodeCursor(options.cursor);
   const policy = createBackoffPolicy(options?.reconnect);
-  return { after, policy, onReconnect: options?.reconnect?.onReconnect };
+  const onState = options?.onState;
+  if (onState !== undefined && typeof onState !== "function") {
+    throw new ValidationError("subscribe options.onState must be a function when given", {
+      field: "onState",
+      allowed: "a function (state) => void",
+      received: onState,
+    });
+  }
+  return { after, policy, onReconnect: options?.reconnect?.onReconnect, onState };
 }
 
 /**
  * The source behind `events.subscribe()`: one resumable, deduplicated, in-order stream of
- * every durable event, with the cursor to persist on each.
+ * every durable event, with the cursor to persist on each. A thin layer over the
+ * resumable-connection engine ({@link createResumableConnection}), which registers,
+ * catches up, hands off, watches, classifies failures and reconnects.
  *
  * Per connection: with `threadline.subscribe_events`, one SubscribeEvents stream after
  * the last delivered sequence (backlog, then live, no gap). Otherwise the four live
@@ -99,279 +90,186 @@ export function createSubscribeSource(
   dependencies: SubscribeDependencies,
   options: SubscribeOptions | undefined,
 ): EventSource<SubscribedEvent> {
-  const { after, policy, onReconnect } = checkSubscribeOptions(options);
-  const random = dependencies.random ?? Math.random;
+  const { after, policy, onReconnect, onState } = checkSubscribeOptions(options);
   const gapTimeoutMs = dependencies.gapTimeoutMs ?? 1000;
-  let last: number | undefined = after;
-  let stopped = false;
-  let endConnection: ((error?: unknown) => void) | undefined;
-  let wakeSleep: (() => void) | undefined;
+  const { transport, capabilities } = dependencies;
+  let gapTimer: NodeJS.Timeout | undefined;
+  let releaser = createInOrderRelease<DomainEvent>(after, deliver);
 
   const outer = createPushSource<SubscribedEvent>({
     cancel: () => {
-      stopped = true;
-      endConnection?.();
-      wakeSleep?.();
+      clearTimeout(gapTimer);
+      engine.stop();
     },
   });
 
   function deliver(event: DomainEvent): void {
-    last = event.sequence;
     outer.push({ ...event, cursor: encodeCursor(event.sequence) });
   }
 
-  /** Runs one connection until it breaks; resolves only when stopped. */
-  async function connectOnce(healthy: () => void): Promise<void> {
-    const server = await dependencies.capabilities();
-    if (stopped) return;
-    const connections: StreamConnection<unknown>[] = [];
-    let stallTimer: NodeJS.Timeout | undefined;
-    let gapTimer: NodeJS.Timeout | undefined;
-    let finish: (error?: unknown) => void = () => undefined;
-    const finished = new Promise<void>((resolve, reject) => {
-      finish = (error?: unknown) => {
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-    });
-    let over = false;
-    // Local to this connection, so a late callback of an old connection can never end
-    // the next one; `endConnection` only lets cancel() reach the current one.
-    const end = (error?: unknown) => {
-      if (over) return;
-      over = true;
-      clearTimeout(stallTimer);
+  // While the consumer is behind, the streams wait (and so do their watchdogs).
+  const backPressure = (): Promise<void> | undefined =>
+    outer.buffered >= highWaterMark ? outer.drained() : undefined;
+
+  const offer = (event: DomainEvent): Promise<void> | undefined => {
+    releaser.offer(event);
+    if (releaser.holding === 0) {
       clearTimeout(gapTimer);
-      for (const connection of connections) connection.source.cancel();
-      finish(error);
-    };
-    endConnection = end;
-    const stallAfter = 2 * server.heartbeatIntervalMs;
-    const alive = () => {
-      if (over) return;
-      clearTimeout(stallTimer);
-      stallTimer = setTimeout(() => {
-        end(
-          new ConnectionError(
-            `no frame for ${stallAfter} ms (twice the heartbeat interval); treating the connection as dead`,
-            { code: "STREAM_STALLED" },
-          ),
-        );
-      }, stallAfter);
-      stallTimer.unref?.();
-    };
-    alive();
-    // While the consumer is behind, the calls are paused on purpose and heartbeats go
-    // unread: that silence is ours, not a dead connection, so the watchdog waits too.
-    const waitForConsumer = async () => {
-      clearTimeout(stallTimer);
-      await outer.drained();
-      alive();
-    };
-
-    // Pulls a source until it ends; an end is a lost connection for a live stream.
-    const pump = async <T>(source: EventSource<T>, handle: (batch: readonly T[]) => void) => {
-      try {
-        for (;;) {
-          if (over) return;
-          const batch = await source.pull();
-          if (over) return;
-          if (batch === undefined) {
-            end(new ConnectionError("the server ended the event stream", { retryable: true }));
-            return;
-          }
-          handle(batch);
-          if (outer.buffered >= highWaterMark) await waitForConsumer();
-        }
-      } catch (error) {
-        end(error);
-      }
-    };
-
-    if (server.capabilities.has(capability.subscribeEvents)) {
-      const connection = dependencies.transport.openSource<
-        threadline.v1.SubscribeEventsRequest.$Properties,
-        SubscribeFrameItem
-      >(
-        EventLogServiceDefinition.subscribeEvents,
-        last === undefined ? {} : { afterSequence: last },
-        (bytes, emit) => {
-          const frame = threadline.v1.SubscribeEventsResponse.decode(bytes);
-          const events = frame.batch?.events;
-          if (events !== undefined && events !== null) {
-            for (const element of events) {
-              const event = eventFromFrame(element);
-              if (event !== undefined) emit(event);
-            }
-          } else if (frame.live !== null && frame.live !== undefined) {
-            emit(liveMarker);
-          }
-        },
-        { onFrame: alive, highWaterMark },
-      );
-      connections.push(connection);
-      void pump(connection.source, (batch) => {
-        for (const item of batch) {
-          if (item.type === "live") {
-            healthy();
-            continue;
-          }
-          // The server promises no repeat; this keeps "once per stream" true across reconnects.
-          if (last !== undefined && item.sequence <= last) continue;
-          deliver(item);
-        }
-      });
-      return finished;
-    }
-
-    // Fallback: register every live stream, then catch up, then release in order.
-    const releaser = createInOrderRelease<DomainEvent>(last, deliver);
-    const release = (event: DomainEvent) => {
-      releaser.offer(event);
-      if (releaser.holding === 0) {
-        clearTimeout(gapTimer);
+      gapTimer = undefined;
+    } else {
+      // A hole that does not close soon (an event on no live stream, e.g. a newer
+      // domain) is refilled by reconnecting, which catches up from the last delivered.
+      gapTimer ??= setTimeout(() => {
         gapTimer = undefined;
-      } else {
-        // A hole that does not close soon (an event on no live stream, e.g. a newer
-        // domain) is refilled by reconnecting, which catches up from `last`.
-        gapTimer ??= setTimeout(() => {
-          end(
-            new ConnectionError(
-              `event ${(releaser.last ?? 0) + 1} did not arrive; refilling from the log`,
+        engine.refill(`event ${(releaser.last ?? 0) + 1} did not arrive; refilling from the log`);
+      }, gapTimeoutMs);
+    }
+    return backPressure();
+  };
+
+  const engine = createResumableConnection<SubscribeFrameItem>({
+    operation,
+    policy,
+    ...(dependencies.random === undefined ? {} : { random: dependencies.random }),
+    cursor: () => releaser.last,
+    async connect(cursor) {
+      clearTimeout(gapTimer);
+      gapTimer = undefined;
+      releaser = createInOrderRelease<DomainEvent>(cursor, deliver);
+      const server = await capabilities();
+      if (server.capabilities.has(capability.subscribeEvents)) {
+        return { live: [resumable(openSubscribeEvents(transport, server, cursor))] };
+      }
+      return {
+        live: domains.map((domain) =>
+          resumable(
+            openWatchedLiveSource(
+              transport,
+              () => Promise.resolve(server),
+              domain,
+              {},
               {
-                code: "EVENT_GAP",
+                highWaterMark,
               },
             ),
-          );
-        }, gapTimeoutMs);
-      }
+          ),
+        ),
+        catchUp: async (from) => resumable(await openCatchUp(transport, server, from)),
+      };
+    },
+    sequenceOf: (item) =>
+      item.type === "live" || item.type === "catchup.complete" ? undefined : item.sequence,
+    caughtUpHead: (item) =>
+      item.type === "live" || item.type === "catchup.complete" ? item.headSequence : undefined,
+    deliver: (item) =>
+      item.type === "live" || item.type === "catchup.complete" ? undefined : offer(item),
+    onCaughtUp(head) {
+      // Every event up to the head has been delivered (the mapper skips no sequence),
+      // so an empty log also leaves the cursor at the head.
+      if (releaser.last === undefined) releaser.advanceTo(head);
+    },
+    ...(onReconnect === undefined
+      ? {}
+      : { onReconnect: (attempt: number) => onReconnect(attempt) }),
+    ...(onState === undefined ? {} : { onChange: () => report() }),
+  });
+
+  let lastReported = "";
+  function report(): void {
+    if (onState === undefined) return;
+    const stats = engine.stats();
+    const sequence = releaser.last ?? 0;
+    const state: SubscriptionState = {
+      status: stats.status,
+      sequence,
+      headSequence: Math.max(stats.headSequence, sequence),
+      lag: Math.max(0, stats.headSequence - sequence),
+      buffered: outer.buffered,
+      holding: releaser.holding,
+      connections: stats.connections,
+      reconnects: stats.reconnects,
+      duplicatesDropped: stats.duplicatesDropped,
     };
-
-    const held: DomainEvent[] = [];
-    let catchingUp = true;
-    const live = domains.map((domain) =>
-      openLiveSource(dependencies.transport, domain, {}, { onFrame: alive, highWaterMark }),
-    );
-    connections.push(...live);
-    for (const connection of live) {
-      void pump(connection.source, (batch) => {
-        for (const event of batch) {
-          if (catchingUp) held.push(event);
-          else release(event);
-        }
-      });
-    }
+    const key = JSON.stringify(state);
+    if (key === lastReported) return;
+    lastReported = key;
     try {
-      await Promise.all(live.map((connection) => connection.ready));
-    } catch (error) {
-      end(error);
-      return finished;
-    }
-    if (over) return finished;
-    const catchUp: StreamConnection<CatchUpEvent> = server.capabilities.has(
-      capability.catchUpBatches,
-    )
-      ? openBatchedCatchUp(dependencies.transport, last, alive)
-      : openStandardCatchUp(dependencies.transport, last, alive);
-    connections.push(catchUp);
-    void (async () => {
-      try {
-        for (;;) {
-          const batch = await catchUp.source.pull();
-          if (over) return;
-          if (batch === undefined) {
-            end(new ConnectionError("catch-up ended without its complete frame"));
-            return;
-          }
-          for (const event of batch) {
-            if (event.type === "catchup.complete") {
-              catchingUp = false;
-              // Every event up to the head has been delivered (the mapper skips no
-              // sequence), so an empty log also leaves `last` at the head.
-              if (releaser.last === undefined) {
-                releaser.advanceTo(event.headSequence);
-                last = event.headSequence;
-              }
-              held.sort((left, right) => left.sequence - right.sequence);
-              for (const heldEvent of held.splice(0)) release(heldEvent);
-              healthy();
-              return;
-            }
-            release(event);
-          }
-          if (outer.buffered >= highWaterMark) await waitForConsumer();
-        }
-      } catch (error) {
-        end(error);
-      }
-    })();
-    return finished;
-  }
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        wakeSleep = undefined;
-        clearTimeout(timer);
-        resolve();
-      }
-      wakeSleep = done;
-    });
-
-  async function run(): Promise<void> {
-    const backoff = createBackoffState(policy, random);
-    for (;;) {
-      if (stopped) return;
-      let failure: ThreadlineError;
-      try {
-        await connectOnce(() => backoff.succeeded());
-        if (stopped) return;
-        failure = new ConnectionError("the event stream ended");
-      } catch (error) {
-        if (stopped) return;
-        failure = toThreadlineError(error, operation);
-      } finally {
-        endConnection = undefined;
-      }
-      if (!canHeal(failure)) {
-        outer.fail(failure);
-        return;
-      }
-      if (failure.code === "STREAM_STALLED") dependencies.transport.resetStreamChannel();
-      // A hole in the merged live streams is not a failure of the connection: refill at
-      // once, without spending a reconnect attempt.
-      if (failure.code === "EVENT_GAP") continue;
-      const attempt = backoff.nextAttempt();
-      if (attempt === undefined) {
-        outer.fail(failure);
-        return;
-      }
-      await sleep(backoff.delayFor(attempt));
-      if (stopped) return;
-      try {
-        onReconnect?.(attempt);
-      } catch {
-        // A throwing observer must not break reconnection.
-      }
+      onState(state);
+    } catch {
+      // A throwing observer must not break the subscription.
     }
   }
+  const reporter = onState === undefined ? undefined : setInterval(report, stateIntervalMs);
+  reporter?.unref?.();
 
   let started = false;
-  const release = dependencies.transport.register(outer);
+  const release = transport.register(outer);
+  const finish = () => {
+    clearTimeout(gapTimer);
+    if (reporter !== undefined) clearInterval(reporter);
+    release();
+  };
   return {
     pull() {
       if (!started) {
         started = true;
-        run()
-          .catch((error: unknown) => outer.fail(toThreadlineError(error, operation)))
-          .finally(release);
+        engine.start();
+        engine.done
+          .then(
+            () => outer.end(),
+            (error: unknown) => outer.fail(toThreadlineError(error, operation)),
+          )
+          .finally(() => {
+            report();
+            finish();
+          });
       }
       return outer.pull();
     },
     cancel() {
-      release();
+      finish();
       outer.cancel();
     },
   };
+}
+
+/** Adapts a watched stream connection to the engine's stream shape. */
+function resumable<T>(connection: StreamConnection<T>): ResumableStream<T> {
+  return {
+    events: connection.source,
+    ready: connection.ready,
+    close: () => connection.source.cancel(),
+  };
+}
+
+/** Opens a watched SubscribeEvents stream after `after`: backlog, a live marker, then live. */
+function openSubscribeEvents(
+  transport: Transport,
+  server: ServerCapabilities,
+  after: number | undefined,
+): StreamConnection<SubscribeFrameItem> {
+  const watchdog = createTransportWatchdog(
+    transport,
+    () => Promise.resolve(server),
+    "EventLogService.SubscribeEvents",
+  );
+  return watchdog.watch(
+    transport.openSource<threadline.v1.SubscribeEventsRequest.$Properties, SubscribeFrameItem>(
+      EventLogServiceDefinition.subscribeEvents,
+      after === undefined ? {} : { afterSequence: after },
+      (bytes, emit) => {
+        const frame = threadline.v1.SubscribeEventsResponse.decode(bytes);
+        const events = frame.batch?.events;
+        if (events !== undefined && events !== null) {
+          for (const element of events) {
+            const event = eventFromFrame(element);
+            if (event !== undefined) emit(event);
+          }
+        } else if (frame.live !== null && frame.live !== undefined) {
+          emit({ type: "live", headSequence: frame.live.headSequence });
+        }
+      },
+      { onFrame: watchdog.frame, highWaterMark },
+    ),
+  );
 }
