@@ -1,23 +1,53 @@
-import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
+import { format, parseArgs } from "node:util";
+import { setLogger } from "@grpc/grpc-js";
 import { pino } from "pino";
-import { countAccounts, insertAccount, insertToken } from "./auth/account-directory.js";
+import {
+  countAccounts,
+  findAccountIdsByAddresses,
+  getAccount,
+  insertAccount,
+  insertToken,
+  listAccounts,
+  replaceTokens,
+} from "./auth/account-directory.js";
 import { defaultConfig } from "./config.js";
-import { normalizeAddressList } from "./domain/address.js";
+import { normalizeAddress, normalizeAddressList } from "./domain/address.js";
 import { RpcError } from "./rpc/rpc-error.js";
 import { startServer, type ThreadlineServer } from "./server.js";
 import { openSqliteStore } from "./storage/sqlite-store.js";
 
 const usage = `Usage:
-  threadline-server start [--data ${defaultConfig.dataPath}] [--port ${defaultConfig.port}] [--host ${defaultConfig.host}] [--retention <events>]
+  threadline-server start [--data ${defaultConfig.dataPath}] [--port ${defaultConfig.port}] [--host ${defaultConfig.host}] [--retention <events>] [--heartbeat-ms <ms>]
   threadline-server accounts add <address...> [--data ${defaultConfig.dataPath}]
+  threadline-server accounts list [--data ${defaultConfig.dataPath}]
+  threadline-server accounts rotate-token <address> [--data ${defaultConfig.dataPath}]
 
-  --data        SQLite database file (created when missing)
-  --port        TCP port to listen on (0 picks a free one)
-  --host        interface to listen on
-  --retention   keep at most this many of the newest events per account`;
+  --data          SQLite database file (created when missing by start and accounts add)
+  --port          TCP port to listen on (0 picks a free one)
+  --host          interface to listen on
+  --retention     keep at most this many of the newest events per account
+  --heartbeat-ms  heartbeat interval on idle streams, in ms (default ${defaultConfig.heartbeatIntervalMs})
+
+  accounts add prints the new account's bearer token once; accounts rotate-token revokes
+  an account's tokens and prints a new one; accounts list shows accounts, never tokens.`;
 
 /** A command-line mistake: printed with the usage, exit code 2. */
 class UsageError extends Error {}
+
+/** A command that could not do its job: printed as one line, exit code 1. */
+class CommandFailure extends Error {}
+
+// The largest delay Node timers accept; a longer one would fire after 1 ms.
+const maxTimerMs = 2_147_483_647;
+
+/** Whether `error` (or an error it wraps) is the OS refusing a port that is taken. */
+function isAddressInUse(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (/EADDRINUSE|address already in use/i.test(current.message)) return true;
+  }
+  return false;
+}
 
 function parseInteger(name: string, raw: string | undefined, minimum: number): number | undefined {
   if (raw === undefined) return undefined;
@@ -38,6 +68,7 @@ async function start(args: string[]): Promise<void> {
       port: { type: "string" },
       host: { type: "string" },
       retention: { type: "string" },
+      "heartbeat-ms": { type: "string" },
     },
     allowPositionals: true,
   });
@@ -46,8 +77,16 @@ async function start(args: string[]): Promise<void> {
   const port = parseInteger("port", values.port, 0);
   if (port !== undefined && port > 65535) throw new UsageError("--port must be at most 65535");
   const maxEvents = parseInteger("retention", values.retention, 1);
+  const heartbeatIntervalMs = parseInteger("heartbeat-ms", values["heartbeat-ms"], 1);
+  if (heartbeatIntervalMs !== undefined && heartbeatIntervalMs > maxTimerMs)
+    throw new UsageError(`--heartbeat-ms must be at most ${maxTimerMs}`);
   const dataPath = values.data ?? defaultConfig.dataPath;
   const logger = pino({ name: "threadline-server" });
+  // grpc-js prints its own error lines (a failed bind, for one) straight to stderr;
+  // the CLI reports those failures itself, so grpc-js goes to the debug log.
+  setLogger({
+    error: (...parts: unknown[]) => logger.debug({ grpc: format(...parts) }, "grpc-js"),
+  });
 
   // Signal handlers go in before anything is printed: a supervisor may send SIGTERM as
   // soon as it sees the listening line, and that must still be a graceful shutdown.
@@ -74,13 +113,23 @@ async function start(args: string[]): Promise<void> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 
-  server = await startServer({
-    dataPath,
-    port: port ?? defaultConfig.port,
-    host: values.host ?? defaultConfig.host,
-    logger,
-    ...(maxEvents === undefined ? {} : { retention: { maxEvents } }),
-  });
+  const host = values.host ?? defaultConfig.host;
+  const listenPort = port ?? defaultConfig.port;
+  try {
+    server = await startServer({
+      dataPath,
+      port: listenPort,
+      host,
+      logger,
+      ...(maxEvents === undefined ? {} : { retention: { maxEvents } }),
+      ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+    });
+  } catch (error) {
+    if (!isAddressInUse(error)) throw error;
+    throw new CommandFailure(
+      `port ${listenPort} on ${host} is already in use (another threadline-server or another program listens there); stop that process, or start on another port with --port <port> (--port 0 picks a free one)`,
+    );
+  }
   if (stopSignal !== undefined) {
     shutDown(server);
     return;
@@ -127,6 +176,85 @@ async function addAccount(args: string[]): Promise<void> {
   }
 }
 
+/** Opens an existing database for an accounts command; a missing file is a mistake, not a new server. */
+function openExistingStore(path: string) {
+  if (!existsSync(path)) {
+    throw new CommandFailure(
+      `there is no database at ${path}; pass the --data file the server was started with`,
+    );
+  }
+  return openSqliteStore({ path, logger: pino({ enabled: false }) });
+}
+
+async function listAccountsCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { data: { type: "string" } },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0)
+    throw new UsageError(
+      `accounts list takes no arguments; received ${JSON.stringify(positionals[0])}`,
+    );
+  const dataPath = values.data ?? defaultConfig.dataPath;
+  const store = openExistingStore(dataPath);
+  try {
+    const accounts = store.read((db) => listAccounts(db));
+    if (accounts.length === 0) {
+      process.stderr.write(
+        `No accounts yet. Create one (the command prints its bearer token):\n  threadline-server accounts add you@example.com --data ${dataPath}\n`,
+      );
+      return;
+    }
+    // Tokens are stored as hashes only: the list can say how many work, never what they are.
+    for (const account of accounts) {
+      process.stdout.write(
+        `${account.id}\t${account.addresses.join(", ")}\ttokens: ${account.tokenCount}\tcreated ${account.createdAt.toISOString()}\n`,
+      );
+    }
+    process.stderr.write(
+      `${accounts.length} account(s). A lost token cannot be shown again: threadline-server accounts rotate-token <address> --data ${dataPath} issues a new one.\n`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+async function rotateTokenCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { data: { type: "string" } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `accounts rotate-token needs exactly one address of the account, e.g. bot@example.com; received ${positionals.length}`,
+    );
+  }
+  const raw = positionals[0] ?? "";
+  const address = normalizeAddress(raw);
+  const dataPath = values.data ?? defaultConfig.dataPath;
+  const store = openExistingStore(dataPath);
+  try {
+    const rotated = await store.write((context) => {
+      const accountId = findAccountIdsByAddresses(context.db, [address]).get(address);
+      const account = accountId === undefined ? undefined : getAccount(context.db, accountId);
+      if (account === undefined) {
+        throw new CommandFailure(
+          `no account has the address ${JSON.stringify(raw)}; threadline-server accounts list --data ${dataPath} shows every account`,
+        );
+      }
+      return { account, ...replaceTokens(context.db, account.id, context.now) };
+    });
+    process.stderr.write(
+      `Rotated the token of account ${rotated.account.id} (${rotated.account.addresses.join(", ")}): ${rotated.revoked} old token(s) no longer work. Its new bearer token, shown only once:\n`,
+    );
+    process.stdout.write(`${rotated.token}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -137,6 +265,14 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     if (command === "accounts" && rest[0] === "add") {
       await addAccount(rest.slice(1));
+      return 0;
+    }
+    if (command === "accounts" && rest[0] === "list") {
+      await listAccountsCommand(rest.slice(1));
+      return 0;
+    }
+    if (command === "accounts" && rest[0] === "rotate-token") {
+      await rotateTokenCommand(rest.slice(1));
       return 0;
     }
     if (command === undefined || command === "help" || command === "--help" || command === "-h") {
@@ -150,6 +286,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       return 2;
     }
     if (
+      error instanceof CommandFailure ||
       error instanceof RpcError ||
       (error instanceof Error && error.name === "AddressTakenError")
     ) {

@@ -72,14 +72,6 @@ describe("threadline-server CLI", () => {
     expect(result.stdout).toBe("");
   });
 
-  it("explains a port that is already taken and exits 1", async () => {
-    const first = await start();
-    const port = first.address.split(":").at(-1) ?? "";
-    const second = await runCli(["start", "--data", join(directory, "other.db"), "--port", port]);
-    expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`could not listen on 127.0.0.1:${port}`);
-  });
-
   it("--retention keeps only the newest events per account", async () => {
     const token = await addAccount("alice@example.com");
     const server = await startServerProcess([

@@ -92,7 +92,10 @@ describe("normalizeAddress", () => {
 
   it.each([
     ["12345", "short code"],
-    ["911", "short code"],
+    ["911", "is an emergency number"],
+    ["112", "is an emergency number"],
+    ["999", "is an emergency number"],
+    ["411", "is a service number (an N11 code"],
     ["+19005550100", "service number (premium-rate)"],
     ["+448712345678", "service number"],
     ["4155550100", "international form"],

@@ -95,3 +95,41 @@ export function insertToken(db: Database, accountId: number, now: Date): string 
   ).run(accountId, issued.lookupKey, issued.hash, now.getTime());
   return issued.token;
 }
+
+/** One account as `threadline-server accounts list` shows it. */
+export interface AccountSummary extends Account {
+  /** When the account was created. */
+  readonly createdAt: Date;
+  /** Bearer tokens that currently work for it. */
+  readonly tokenCount: number;
+}
+
+/** Every account, oldest first, with its addresses and how many tokens work for it. */
+export function listAccounts(db: Database): AccountSummary[] {
+  const rows = db
+    .prepare<[], { id: number; created_at: number; token_count: number }>(
+      `SELECT accounts.id, accounts.created_at,
+        (SELECT COUNT(*) FROM tokens WHERE tokens.account_id = accounts.id) AS token_count
+       FROM accounts ORDER BY accounts.id`,
+    )
+    .all();
+  return rows.flatMap((row) => {
+    const account = getAccount(db, row.id);
+    if (account === undefined) return [];
+    return [{ ...account, createdAt: new Date(row.created_at), tokenCount: row.token_count }];
+  });
+}
+
+/**
+ * Revokes every bearer token of the account and issues a new one, whose text is
+ * returned (and not kept). Run it inside a write: the old tokens stop working when it
+ * commits.
+ */
+export function replaceTokens(
+  db: Database,
+  accountId: number,
+  now: Date,
+): { readonly token: string; readonly revoked: number } {
+  const revoked = db.prepare("DELETE FROM tokens WHERE account_id = ?").run(accountId).changes;
+  return { token: insertToken(db, accountId, now), revoked };
+}

@@ -13,6 +13,35 @@ const emailPattern =
   /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 // Digits (and common separators) only, without a leading +: what a short code looks like.
 const shortCodePattern = /^[0-9]{3,8}$/;
+// Emergency numbers dialled without a country code somewhere in the world (911 in North
+// America, 112 across Europe and on GSM, 999 in the UK, 000 in Australia, 110/119 in
+// Japan and China, 100-102 in India, 190-193 in Brazil, 111 in New Zealand, ...).
+const emergencyNumbers = new Set([
+  "000",
+  "100",
+  "101",
+  "102",
+  "108",
+  "110",
+  "111",
+  "112",
+  "113",
+  "117",
+  "118",
+  "119",
+  "120",
+  "122",
+  "190",
+  "191",
+  "192",
+  "193",
+  "911",
+  "995",
+  "997",
+  "999",
+]);
+// North American N11 service codes (211 community services, 411 directory, 511 traffic, ...).
+const serviceCodePattern = /^[2-8]11$/;
 // Numbers that reach a service rather than a person.
 const serviceNumberTypes = new Set(["PREMIUM_RATE", "SHARED_COST", "UAN", "VOICEMAIL", "PAGER"]);
 
@@ -33,6 +62,15 @@ function normalizeEmail(raw: string, trimmed: string): string {
 
 function normalizePhone(raw: string, trimmed: string): string {
   const compact = trimmed.replace(/[\s().-]/g, "");
+  if (emergencyNumbers.has(compact)) {
+    throw reject(raw, "is an emergency number, which cannot take part in a chat");
+  }
+  if (serviceCodePattern.test(compact)) {
+    throw reject(
+      raw,
+      "is a service number (an N11 code such as 411 directory assistance), which cannot take part in a chat",
+    );
+  }
   if (shortCodePattern.test(compact)) {
     throw reject(raw, "is a short code, which cannot take part in a chat");
   }
@@ -57,8 +95,8 @@ function normalizePhone(raw: string, trimmed: string): string {
  * Normalises one chat address: emails are lower-cased and checked, phone numbers are
  * parsed and returned in E.164. Throws INVALID_ARGUMENT naming the address and what
  * is allowed for an empty value, an invalid email, a number without a country code,
- * a short code, a service number (premium rate, shared cost, UAN, voicemail, pager)
- * or an invalid number.
+ * an emergency number (911, 112, ...), a short code, a service number (N11 codes,
+ * premium rate, shared cost, UAN, voicemail, pager) or an invalid number.
  */
 export function normalizeAddress(raw: string): string {
   const trimmed = raw.trim();
