@@ -1,13 +1,15 @@
 import {
   type BackoffPolicy,
+  type CatchUpEvent,
   createBackoffPolicy,
+  createResumableConnection,
   type DomainEvent,
   type EventDomain,
   type EventsResource,
   type ReconnectOptions,
-  ThreadlineError,
+  type ResumableConnection,
+  type ResumableStream,
 } from "@threadline/core";
-import { sleep } from "./backoff.js";
 import {
   type CheckpointQueue,
   type CheckpointQueueOptions,
@@ -33,6 +35,15 @@ export interface RecoverOptions
    * with jitter; reset after a connection whose catch-up completed.
    */
   readonly reconnect?: ReconnectOptions;
+  /**
+   * Called with {@link RecoveryProgress} when it changes: at once on every state change
+   * (connecting, live, reconnecting, closing, closed, failed) and when the first
+   * catch-up completes, then at most once per `progressIntervalMs` while events flow,
+   * so nobody has to poll `progress()`. A throwing callback is ignored.
+   */
+  readonly onProgress?: (progress: RecoveryProgress) => void;
+  /** Most frequent `onProgress` report while events flow, in ms. Default 1000. */
+  readonly progressIntervalMs?: number;
 }
 
 /** Counters of a running recovery. */
@@ -43,6 +54,8 @@ export interface RecoveryProgress extends QueueProgress {
   readonly headSequence: number;
   /** Connections opened so far (1 + reconnects). */
   readonly connections: number;
+  /** Reconnect attempts so far. */
+  readonly reconnects: number;
   readonly state: RecoveryState;
 }
 
@@ -131,25 +144,58 @@ export async function recover(options: RecoverOptions): Promise<Recovery> {
     );
   }
   const policy = createBackoffPolicy(options.reconnect);
-  const { client: _client, domains: _domains, reconnect: _reconnect, ...queueOptions } = options;
+  if (options.onProgress !== undefined && typeof options.onProgress !== "function") {
+    throw invalidArgument("onProgress", "a function (progress) => void", options.onProgress);
+  }
+  const progressIntervalMs = options.progressIntervalMs ?? 1000;
+  if (
+    typeof progressIntervalMs !== "number" ||
+    !Number.isFinite(progressIntervalMs) ||
+    progressIntervalMs <= 0
+  ) {
+    throw invalidArgument("progressIntervalMs", "a finite number of ms > 0", progressIntervalMs);
+  }
+  const {
+    client: _client,
+    domains: _domains,
+    reconnect: _reconnect,
+    onProgress: _onProgress,
+    progressIntervalMs: _progressIntervalMs,
+    ...queueOptions
+  } = options;
   const queue = await createCheckpointQueue<DomainEvent>(queueOptions);
-  const recovery = new RecoverySession(
-    options.client.events,
-    domains,
-    policy,
-    queue,
-    options.reconnect,
-  );
+  const recovery = new RecoverySession(options.client.events, domains, policy, queue, {
+    onReconnect: options.reconnect?.onReconnect,
+    onProgress: options.onProgress,
+    progressIntervalMs,
+  });
   recovery.start();
   return recovery;
 }
 
-interface Connection {
-  readonly closers: (() => void)[];
-  fail(error: unknown): void;
-  readonly failed: Promise<unknown>;
+interface SessionHooks {
+  readonly onReconnect: ((attempt: number) => void) | undefined;
+  readonly onProgress: ((progress: RecoveryProgress) => void) | undefined;
+  readonly progressIntervalMs: number;
 }
 
+/** A stream of the public events API in the engine's shape. */
+function resumable<T>(stream: {
+  readonly ready?: Promise<void>;
+  close(): Promise<void>;
+  [Symbol.asyncIterator](): AsyncIterator<T>;
+}): ResumableStream<T> {
+  return {
+    events: stream,
+    ready: stream.ready ?? Promise.resolve(),
+    close: () => stream.close(),
+  };
+}
+
+/**
+ * One recovery: the queue, fed by core's resumable-connection engine over the public
+ * `events.live()` / `events.catchUp()` API (whose streams carry the heartbeat watchdog).
+ */
 class RecoverySession implements Recovery {
   readonly ready: Promise<void>;
   readonly caughtUp: Promise<number>;
@@ -157,28 +203,24 @@ class RecoverySession implements Recovery {
 
   private state: RecoveryState = "connecting";
   private headSequence = 0;
-  private connections = 0;
-  private stopping = false;
-  private current: Connection | undefined;
   private closing: Promise<void> | undefined;
-  private loop: Promise<void> = Promise.resolve();
   private fatal: unknown;
-  /** Set when the queue refused an event: it halted or closed, so reconnecting cannot help. */
-  private queueStopped = false;
+  private stopping = false;
   private markReady!: () => void;
   private failReady!: (error: unknown) => void;
   private markCaughtUp!: (head: number) => void;
   private failCaughtUp!: (error: unknown) => void;
   private caughtUpStarted = false;
-  private wakeStop: () => void = () => undefined;
-  private readonly stopped: Promise<void>;
+  private readonly engine: ResumableConnection;
+  private reporter: NodeJS.Timeout | undefined;
+  private lastReported = "";
 
   constructor(
     private readonly events: EventsResource,
     private readonly domains: readonly EventDomain[],
-    private readonly policy: BackoffPolicy,
+    policy: BackoffPolicy,
     private readonly queue: CheckpointQueue<DomainEvent>,
-    private readonly reconnect: ReconnectOptions | undefined,
+    private readonly hooks: SessionHooks,
   ) {
     this.ready = new Promise<void>((resolve, reject) => {
       this.markReady = resolve;
@@ -187,9 +229,6 @@ class RecoverySession implements Recovery {
     this.caughtUp = new Promise<number>((resolve, reject) => {
       this.markCaughtUp = resolve;
       this.failCaughtUp = reject;
-    });
-    this.stopped = new Promise<void>((resolve) => {
-      this.wakeStop = resolve;
     });
     this.done = this.queue.done.then(
       () => {
@@ -201,24 +240,72 @@ class RecoverySession implements Recovery {
     );
     // All three are optional to observe; failures also surface through close().
     for (const promise of [this.ready, this.caughtUp, this.done]) promise.catch(() => undefined);
+    this.engine = createResumableConnection<CatchUpEvent>({
+      operation: "recover",
+      policy,
+      // Resume after what the queue has completed; what it holds above that is
+      // deduplicated by the engine (already delivered) and by the queue.
+      cursor: () => this.queue.checkpoint,
+      connect: () => ({
+        live: this.domains.map((domain) => resumable(this.events.live(domain))),
+        catchUp: (cursor) => {
+          void this.refreshHead();
+          return resumable(this.events.catchUp(cursor));
+        },
+      }),
+      sequenceOf: (event) => (event.type === "catchup.complete" ? undefined : event.sequence),
+      caughtUpHead: (event) => (event.type === "catchup.complete" ? event.headSequence : undefined),
+      deliver: (event) => {
+        if (event.type === "catchup.complete") return undefined;
+        if (event.sequence > this.headSequence) this.headSequence = event.sequence;
+        return this.queue.push(event);
+      },
+      onRegistered: () => {
+        this.setState("live");
+        this.markReady();
+      },
+      onCaughtUp: (head) => {
+        if (head > this.headSequence) this.headSequence = head;
+        this.noteCaughtUp(head);
+      },
+      onReconnect: (attempt) => {
+        this.hooks.onReconnect?.(attempt);
+      },
+      onChange: () => {
+        const status = this.engine.stats().status;
+        if (status === "reconnecting") this.setState("reconnecting");
+      },
+    });
   }
 
   start(): void {
-    this.loop = this.run();
+    this.engine.start();
+    this.engine.done.then(
+      () => undefined,
+      (error: unknown) => this.failWith(error),
+    );
     // A queue halt must stop the streams even if nobody calls close().
     this.queue.done.catch(() => {
-      this.state = "failed";
+      this.setState("failed");
       this.stop();
     });
+    if (this.hooks.onProgress !== undefined) {
+      this.report();
+      this.reporter = setInterval(() => this.report(), this.hooks.progressIntervalMs);
+      this.reporter.unref?.();
+    }
   }
 
   progress(): RecoveryProgress {
     const queue = this.queue.progress();
+    const engine = this.engine.stats();
     return {
       ...queue,
+      duplicatesDropped: queue.duplicatesDropped + engine.duplicatesDropped,
       lag: Math.max(0, this.headSequence - queue.checkpoint),
       headSequence: this.headSequence,
-      connections: this.connections,
+      connections: engine.connections,
+      reconnects: engine.reconnects,
       state: this.state,
     };
   }
@@ -232,28 +319,60 @@ class RecoverySession implements Recovery {
     return this.close();
   }
 
+  private setState(state: RecoveryState): void {
+    if (this.state === state) return;
+    // Terminal states stay; "live"/"reconnecting" never override closing or failure.
+    if (this.state === "failed" || this.state === "closed") return;
+    if (this.state === "closing" && state !== "closed" && state !== "failed") return;
+    this.state = state;
+    this.report();
+  }
+
+  private report(): void {
+    const onProgress = this.hooks.onProgress;
+    if (onProgress === undefined) return;
+    const progress = this.progress();
+    const key = JSON.stringify(progress);
+    if (key === this.lastReported) return;
+    this.lastReported = key;
+    try {
+      onProgress(progress);
+    } catch {
+      // A throwing observer must not break recovery.
+    }
+  }
+
   private async shutdown(): Promise<void> {
-    if (this.state !== "failed") this.state = "closing";
+    this.setState("closing");
     this.stop();
-    await this.loop;
+    try {
+      await this.engine.done;
+    } catch {
+      // Recorded as `fatal` by failWith.
+    }
     try {
       await this.queue.close();
     } catch (error) {
-      this.state = "failed";
+      this.finish("failed");
       throw this.fatal ?? error;
     }
     if (this.fatal !== undefined) {
-      this.state = "failed";
+      this.finish("failed");
       throw this.fatal;
     }
-    this.state = "closed";
+    this.finish("closed");
+  }
+
+  private finish(state: "closed" | "failed"): void {
+    this.setState(state);
+    this.report();
+    if (this.reporter !== undefined) clearInterval(this.reporter);
   }
 
   private stop(): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.wakeStop();
-    this.current?.fail(undefined);
+    this.engine.stop();
     const reason = new RecoveryError("recovery stopped before this happened", {
       code: "RECOVERY_STOPPED",
     });
@@ -261,136 +380,21 @@ class RecoverySession implements Recovery {
     this.failCaughtUp(this.fatal ?? reason);
   }
 
-  private async run(): Promise<void> {
-    let attempt = 0;
-    while (!this.stopping) {
-      this.connections++;
-      const outcome = await this.connect();
-      if (this.stopping) return;
-      if (outcome.healthy) attempt = 0;
-      const error = outcome.error;
-      if (this.queueStopped || !isRetryable(error)) {
-        this.failWith(error);
-        return;
-      }
-      attempt++;
-      if (attempt > this.policy.maxAttempts) {
-        this.failWith(error);
-        return;
-      }
-      this.state = "reconnecting";
-      this.reconnect?.onReconnect?.(attempt);
-      await Promise.race([sleep(this.policy.delay(attempt)), this.stopped]);
-    }
-  }
-
   private failWith(error: unknown): void {
-    this.fatal = error;
-    this.state = "failed";
+    if (this.fatal === undefined && !this.stopping) this.fatal = error;
+    this.setState("failed");
     this.stop();
     void this.close().catch(() => undefined);
-  }
-
-  /** One connection: live streams first, then catch-up; returns when it fails. */
-  private async connect(): Promise<{ error: unknown; healthy: boolean }> {
-    let fail: (error: unknown) => void = () => undefined;
-    const failed = new Promise<unknown>((resolve) => {
-      fail = resolve;
-    });
-    const connection: Connection = { closers: [], fail: (error) => fail(error), failed };
-    this.current = connection;
-    let healthy = false;
-    try {
-      const streams = this.domains.map((domain) => this.events.live(domain));
-      for (const stream of streams) connection.closers.push(() => void stream.close());
-      const registered = Promise.all(streams.map((stream) => stream.ready));
-      const first = await Promise.race([
-        registered.then(() => ({ registered: true as const })),
-        failed.then((error) => ({ registered: false as const, error })),
-      ]);
-      if (!first.registered) return { error: first.error, healthy };
-      this.state = "live";
-      this.markReady();
-      // Only now is the catch-up head guaranteed to be at or after what the live streams will deliver.
-      const from = this.queue.checkpoint;
-      const catchUp = this.events.catchUp(from);
-      connection.closers.push(() => void catchUp.close());
-      void this.refreshHead();
-      for (const stream of streams) void this.pump(stream, connection);
-      void this.pumpCatchUp(catchUp, connection).then((completed) => {
-        if (completed) healthy = true;
-      });
-      const error = await failed;
-      return { error, healthy };
-    } catch (error) {
-      return { error, healthy };
-    } finally {
-      for (const close of connection.closers) close();
-      if (this.current === connection) this.current = undefined;
-    }
-  }
-
-  private async pump(stream: AsyncIterable<DomainEvent>, connection: Connection): Promise<void> {
-    try {
-      for await (const event of stream) {
-        if (event.sequence > this.headSequence) this.headSequence = event.sequence;
-        await this.push(event);
-      }
-      // A live stream never ends by itself while the connection is wanted.
-      connection.fail(
-        new ThreadlineError("a live stream ended; reconnecting", {
-          code: "STREAM_ENDED",
-          retryable: true,
-        }),
-      );
-    } catch (error) {
-      connection.fail(error);
-    }
-  }
-
-  /** Resolves true when the catch-up delivered everything up to its head. */
-  private async pumpCatchUp(
-    stream: AsyncIterable<DomainEvent | { type: "catchup.complete"; headSequence: number }>,
-    connection: Connection,
-  ): Promise<boolean> {
-    try {
-      for await (const event of stream) {
-        if (event.type === "catchup.complete") {
-          const head = event.headSequence;
-          if (head > this.headSequence) this.headSequence = head;
-          this.noteCaughtUp(head);
-          return true;
-        }
-        if (event.sequence > this.headSequence) this.headSequence = event.sequence;
-        await this.push(event);
-      }
-      connection.fail(
-        new ThreadlineError("the catch-up ended without catchup.complete; reconnecting", {
-          code: "STREAM_ENDED",
-          retryable: true,
-        }),
-      );
-      return false;
-    } catch (error) {
-      connection.fail(error);
-      return false;
-    }
-  }
-
-  private async push(event: DomainEvent): Promise<void> {
-    try {
-      await this.queue.push(event);
-    } catch (error) {
-      this.queueStopped = true;
-      throw error;
-    }
   }
 
   private noteCaughtUp(head: number): void {
     if (this.caughtUpStarted) return;
     this.caughtUpStarted = true;
     this.queue.reached(head).then(
-      () => this.markCaughtUp(head),
+      () => {
+        this.markCaughtUp(head);
+        this.report();
+      },
       (error: unknown) => this.failCaughtUp(error),
     );
   }
@@ -403,8 +407,4 @@ class RecoverySession implements Recovery {
       // Lag is advisory; a server without log info still recovers.
     }
   }
-}
-
-function isRetryable(error: unknown): boolean {
-  return ThreadlineError.is(error) && error.retryable;
 }
