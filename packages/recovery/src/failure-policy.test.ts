@@ -179,7 +179,7 @@ describe("FailurePolicy", () => {
         reason: 'onError must return "halt" or "dead-letter"; received skip',
       },
       {
-        onError: async () => "dead-letter",
+        onError: async (): Promise<FailureDecision> => "dead-letter",
         causedBy: "handler",
         reason: 'onError chose "dead-letter" but no deadLetter callback was given',
       },
