@@ -200,7 +200,8 @@ export function createResumableConnection<Frame>(
     const current = createHandOff<Frame>({ floor, catchingUp: plan.catchUp !== undefined });
     handOff = current;
 
-    // Synchronous unless the consumer applies back-pressure: most frames cost no promise.
+    // Synchronous unless the consumer applies back-pressure: most frames cost no extra
+    // promise. A consumer's rejection is told apart from a stream's failure in `pump`.
     const deliver = (frame: Frame): Promise<void> | undefined => {
       let pending: void | Promise<void>;
       try {
@@ -208,10 +209,7 @@ export function createResumableConnection<Frame>(
       } catch (error) {
         throw new ConsumerFailure(error);
       }
-      if (pending === undefined) return undefined;
-      return pending.then(undefined, (error: unknown) => {
-        throw new ConsumerFailure(error);
-      });
+      return typeof pending === "object" && pending !== null ? pending : undefined;
     };
     const caughtUp = async (head: number): Promise<boolean> => {
       seeHead(head);
@@ -272,7 +270,16 @@ export function createResumableConnection<Frame>(
             if (batch === undefined) break;
             for (const frame of batch) {
               const outcome = handle(frame);
-              if (outcome === true || (outcome !== undefined && (await outcome) === true)) return;
+              if (outcome === true) return;
+              if (outcome !== undefined) {
+                let value: unknown;
+                try {
+                  value = await outcome;
+                } catch (error) {
+                  throw error instanceof ConsumerFailure ? error : new ConsumerFailure(error);
+                }
+                if (value === true) return;
+              }
               if (over) return;
             }
           }
@@ -280,7 +287,16 @@ export function createResumableConnection<Frame>(
           for await (const frame of stream.events) {
             if (over) return;
             const outcome = handle(frame);
-            if (outcome === true || (outcome !== undefined && (await outcome) === true)) return;
+            if (outcome === true) return;
+            if (outcome !== undefined) {
+              let value: unknown;
+              try {
+                value = await outcome;
+              } catch (error) {
+                throw error instanceof ConsumerFailure ? error : new ConsumerFailure(error);
+              }
+              if (value === true) return;
+            }
             if (over) return;
           }
         }
