@@ -2,6 +2,7 @@ import { ServerInfoServiceDefinition } from "@threadline/protocol";
 import { UnimplementedError } from "../errors/error-classes.js";
 import type { Transport } from "../transport/grpc-transport.js";
 import {
+  type CapabilitiesLookup,
   defaultHeartbeatIntervalMs,
   plainServerCapabilities,
   type ServerCapabilities,
@@ -10,8 +11,9 @@ import {
 /**
  * Asks the server once what it supports and remembers the answer. A server answering
  * UNIMPLEMENTED is a plain photon.imessage.v1 server (no capabilities); any other
- * failure is not remembered, so the next caller asks again. With `enabled: false` the
- * client never asks and uses only the standard RPCs.
+ * failure is not remembered, so the next caller asks again; it is named after the
+ * caller's `operation`. With `enabled: false` the client never asks and uses only the
+ * standard RPCs.
  *
  * @internal not covered by semver
  */
@@ -19,7 +21,7 @@ export function createCapabilitiesCache(
   transport: Transport,
   enabled: boolean,
   fallbackHeartbeatIntervalMs: number = defaultHeartbeatIntervalMs,
-): () => Promise<ServerCapabilities> {
+): CapabilitiesLookup {
   let cached: Promise<ServerCapabilities> | undefined;
   const plain: ServerCapabilities =
     fallbackHeartbeatIntervalMs === plainServerCapabilities.heartbeatIntervalMs
@@ -28,28 +30,34 @@ export function createCapabilitiesCache(
           ...plainServerCapabilities,
           heartbeatIntervalMs: fallbackHeartbeatIntervalMs,
         });
-  return () => {
+  return (operation) => {
     if (!enabled) return Promise.resolve(plain);
-    cached ??= transport.unary(ServerInfoServiceDefinition.getServerInfo, {}).then(
-      (info): ServerCapabilities => ({
-        serverName: info.serverName ?? undefined,
-        serverVersion: info.serverVersion ?? undefined,
-        capabilities: new Set(info.capabilities ?? []),
-        heartbeatIntervalMs:
-          typeof info.heartbeatIntervalMs === "number" && info.heartbeatIntervalMs > 0
-            ? info.heartbeatIntervalMs
-            : fallbackHeartbeatIntervalMs,
-        maxBatchSize:
-          typeof info.maxBatchSize === "number" && info.maxBatchSize > 0
-            ? info.maxBatchSize
-            : undefined,
-      }),
-      (error: unknown) => {
-        if (UnimplementedError.is(error)) return plain;
-        cached = undefined;
-        throw error;
-      },
-    );
+    cached ??= transport
+      .unary(
+        ServerInfoServiceDefinition.getServerInfo,
+        {},
+        operation === undefined ? {} : { operation },
+      )
+      .then(
+        (info): ServerCapabilities => ({
+          serverName: info.serverName ?? undefined,
+          serverVersion: info.serverVersion ?? undefined,
+          capabilities: new Set(info.capabilities ?? []),
+          heartbeatIntervalMs:
+            typeof info.heartbeatIntervalMs === "number" && info.heartbeatIntervalMs > 0
+              ? info.heartbeatIntervalMs
+              : fallbackHeartbeatIntervalMs,
+          maxBatchSize:
+            typeof info.maxBatchSize === "number" && info.maxBatchSize > 0
+              ? info.maxBatchSize
+              : undefined,
+        }),
+        (error: unknown) => {
+          if (UnimplementedError.is(error)) return plain;
+          cached = undefined;
+          throw error;
+        },
+      );
     return cached;
   };
 }

@@ -8,8 +8,11 @@ import type { ServerCapabilities } from "./server-capabilities.js";
  * and the events resource.
  */
 export interface ClientContext extends RpcCalls {
-  /** What the server supports (cached after the first successful call). */
-  serverCapabilities(): Promise<ServerCapabilities>;
+  /**
+   * What the server supports (cached after the first successful call). Pass the
+   * user-facing `operation` (e.g. `"chats.archive()"`) so that a failure names it.
+   */
+  serverCapabilities(operation?: string): Promise<ServerCapabilities>;
   /** The durable event log. */
   readonly events: EventsResource;
 }

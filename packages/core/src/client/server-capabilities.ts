@@ -21,6 +21,13 @@ export interface ServerCapabilities {
   readonly maxBatchSize: number | undefined;
 }
 
+/**
+ * Looks up what the server supports (cached after the first success). `operation` names
+ * what the user called, e.g. `"events.catchUp()"`: a failed lookup names it, not the
+ * internal GetServerInfo call.
+ */
+export type CapabilitiesLookup = (operation?: string) => Promise<ServerCapabilities>;
+
 /** Heartbeat interval assumed when the server does not report one. */
 export const defaultHeartbeatIntervalMs = 15_000;
 

@@ -121,7 +121,7 @@ export function errorFromGrpc(failure: GrpcFailure, operation: string): Threadli
     case GrpcStatus.NOT_FOUND:
       return new NotFoundError(message, base);
     case GrpcStatus.UNAUTHENTICATED:
-      return new AuthenticationError(message, base);
+      return new AuthenticationError(refusedTokenMessage(operation, detail), base);
     case GrpcStatus.PERMISSION_DENIED:
       return new AuthenticationError(message, { ...base, code: serverCode ?? "PERMISSION_DENIED" });
     case GrpcStatus.RESOURCE_EXHAUSTED:
@@ -140,6 +140,11 @@ export function errorFromGrpc(failure: GrpcFailure, operation: string): Threadli
     default:
       return new ServerError(message, base);
   }
+}
+
+/** An UNAUTHENTICATED message: what was refused, the likely cause, then the server's words. */
+function refusedTokenMessage(operation: string, detail: string): string {
+  return `${operation} was refused: the server did not accept the bearer token. Check the \`token\` given to createClient (in the README's examples: is THREADLINE_TOKEN set?); it must be one that \`threadline-server accounts add\` or \`accounts rotate-token\` printed for this server.${detail === "" ? "" : ` The server said: ${detail}`}`;
 }
 
 /**

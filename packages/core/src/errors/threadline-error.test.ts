@@ -106,7 +106,11 @@ describe("gRPC error mapping", () => {
     expect(error).toBeInstanceOf(type);
     expect(error.code).toBe(expectedCode);
     expect(error.grpcCode).toBe(code);
-    expect(error.message).toBe("ChatService.GetChat failed: went wrong");
+    expect(error.message).toBe(
+      code === status.UNAUTHENTICATED
+        ? "ChatService.GetChat was refused: the server did not accept the bearer token. Check the `token` given to createClient (in the README's examples: is THREADLINE_TOKEN set?); it must be one that `threadline-server accounts add` or `accounts rotate-token` printed for this server. The server said: went wrong"
+        : "ChatService.GetChat failed: went wrong",
+    );
   });
 
   it("uses the error-code trailer and keeps trailers in context", () => {

@@ -122,9 +122,9 @@ export async function openCatchUp(
  */
 export async function openCatchUpSource(
   transport: Transport,
-  capabilities: () => Promise<ServerCapabilities>,
+  capabilities: (operation?: string) => Promise<ServerCapabilities>,
   afterSequence: number | undefined,
 ): Promise<EventSource<CatchUpEvent>> {
-  const server = await capabilities();
+  const server = await capabilities("events.catchUp()");
   return (await openCatchUp(transport, server, afterSequence)).source;
 }

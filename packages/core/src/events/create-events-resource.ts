@@ -20,7 +20,7 @@ import { createSubscribeSource } from "./subscribe.js";
  */
 export function createEventsResource(
   transport: Transport,
-  capabilities: () => Promise<ServerCapabilities>,
+  capabilities: (operation?: string) => Promise<ServerCapabilities>,
 ): EventsResource {
   return {
     catchUp(lastHandledSequence?: number): TypedEventStream<CatchUpEvent> {
@@ -51,13 +51,17 @@ export function createEventsResource(
     },
 
     async getLogInfo(): Promise<LogInfo> {
-      const server = await capabilities();
+      const server = await capabilities("events.getLogInfo()");
       if (!server.capabilities.has(capability.logInfo)) {
         throw new UnimplementedError(
           "getLogInfo needs a Threadline server (capability threadline.log_info); this server is a plain photon.imessage.v1 server",
         );
       }
-      const info = await transport.unary(EventLogServiceDefinition.getLogInfo, {});
+      const info = await transport.unary(
+        EventLogServiceDefinition.getLogInfo,
+        {},
+        { operation: "events.getLogInfo()" },
+      );
       return {
         headSequence: info.headSequence ?? 0,
         oldestRetainedSequence: info.oldestRetainedSequence ?? 0,

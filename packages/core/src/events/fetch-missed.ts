@@ -53,11 +53,11 @@ function withCursor(
  */
 export async function fetchMissed(
   transport: Transport,
-  capabilities: () => Promise<ServerCapabilities>,
+  capabilities: (operation?: string) => Promise<ServerCapabilities>,
   options: FetchMissedOptions,
 ): Promise<FetchMissedResult> {
   const { after, limit } = checkFetchOptions(options);
-  const server = await capabilities();
+  const server = await capabilities("events.fetchMissed()");
   if (server.capabilities.has(capability.fetchEvents)) {
     const response = await transport.unary(EventLogServiceDefinition.fetchEvents, {
       ...(after === undefined ? {} : { afterSequence: after }),

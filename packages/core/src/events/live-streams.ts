@@ -75,8 +75,13 @@ export function openLiveSource<Domain extends EventDomain>(
   transport: Transport,
   domain: Domain,
   filter: LiveFilter,
-  options: SourceCallOptions = {},
+  callerOptions: SourceCallOptions = {},
 ): StreamConnection<LiveEventMap[Domain]> {
+  // Errors name what the user called, not the domain's Subscribe*Events RPC.
+  const options: SourceCallOptions = {
+    operation: `events.live(${JSON.stringify(domain)})`,
+    ...callerOptions,
+  };
   const chatRequest = filter.chat === undefined ? {} : { chatGuid: filter.chat };
   // Every domain's frames carry a subset of the payloads the mapper knows; the mapper
   // yields only the domain's own events or `unknown`, which is what LiveEventMap says.

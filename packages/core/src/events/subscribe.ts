@@ -22,7 +22,7 @@ import { openWatchedLiveSource } from "./live-streams.js";
 /** Dependencies of a subscription, injectable for tests. */
 export interface SubscribeDependencies {
   readonly transport: Transport;
-  readonly capabilities: () => Promise<ServerCapabilities>;
+  readonly capabilities: (operation?: string) => Promise<ServerCapabilities>;
   /** Randomness for the reconnect jitter. */
   readonly random?: () => number;
   /** How long an out-of-order hole may stay open in fallback mode before refilling, in ms. */
@@ -136,7 +136,7 @@ export function createSubscribeSource(
       clearTimeout(gapTimer);
       gapTimer = undefined;
       releaser = createInOrderRelease<DomainEvent>(cursor, deliver);
-      const server = await capabilities();
+      const server = await capabilities("events.subscribe()");
       if (server.capabilities.has(capability.subscribeEvents)) {
         return { live: [resumable(openSubscribeEvents(transport, server, cursor))] };
       }

@@ -219,7 +219,7 @@ export function createTransport(options: TransportOptions): Transport {
     request: RequestProperties,
     callOptions: UnaryCallOptions = {},
   ): Promise<ResponseDecoded> {
-    const operation = operationName(method.path);
+    const operation = callOptions.operation ?? operationName(method.path);
     ensureOpen(operation);
     const timeoutMs = checkOptionalDuration("timeoutMs", callOptions.timeoutMs) ?? defaultTimeout;
     const deadline = Date.now() + timeoutMs;
@@ -260,7 +260,7 @@ export function createTransport(options: TransportOptions): Transport {
     expand: (bytes: Buffer, emit: (event: Event) => void) => void,
     streamOptions: SourceCallOptions,
   ): StreamConnection<Event> {
-    const operation = operationName(method.path);
+    const operation = streamOptions.operation ?? operationName(method.path);
     ensureOpen(operation);
     let call: ClientReadableStream<Buffer> | undefined;
     let cancelled = false;

@@ -14,6 +14,8 @@ export interface UnaryCallOptions {
   readonly mutating?: boolean;
   /** Idempotency key to send with a mutating call; implies nothing when `mutating` is false. */
   readonly idempotencyKey?: string;
+  /** What the user called, e.g. `"events.getLogInfo()"`; errors name it instead of the RPC. */
+  readonly operation?: string;
 }
 
 /** Per-call options of {@link RpcCalls.stream}. */
@@ -22,6 +24,8 @@ export interface StreamCallOptions {
   readonly signal?: AbortSignal;
   /** Called for every frame, heartbeats included (the stream is alive). */
   readonly onFrame?: () => void;
+  /** What the user called, e.g. `'events.live("message")'`; errors name it instead of the RPC. */
+  readonly operation?: string;
 }
 
 /** The two kinds of call every layer above the transport makes. */
