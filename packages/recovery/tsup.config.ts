@@ -7,6 +7,7 @@ export default defineConfig({
     sqlite: "src/sqlite.ts",
     postgres: "src/postgres.ts",
     redis: "src/redis.ts",
+    otel: "src/otel.ts",
   },
   format: ["esm"],
   dts: true,
@@ -14,5 +15,5 @@ export default defineConfig({
   clean: true,
   target: "node18",
   // Optional peers stay imports so a selective install pulls in only what it uses.
-  external: ["better-sqlite3", "pg", "ioredis", "@threadline/core"],
+  external: ["better-sqlite3", "pg", "ioredis", "@opentelemetry/api", "@threadline/core"],
 });

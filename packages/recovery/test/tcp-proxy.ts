@@ -1,0 +1,60 @@
+// A copy of core's test proxy (packages/core/test/tcp-proxy.ts): test support is not shared across packages.
+import { connect, createServer, type Socket } from "node:net";
+
+/** A loopback TCP proxy whose existing connections can be frozen: bytes stop, sockets stay open. */
+export interface FreezableProxy {
+  readonly address: string;
+  /** Stops forwarding on every connection open now, leaving them half-open; new connections work. */
+  freeze(): void;
+  /** TCP connections accepted so far. */
+  readonly accepted: number;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy on a free port that forwards to `target` ("host:port"). */
+export async function startFreezableProxy(target: string): Promise<FreezableProxy> {
+  const [host = "127.0.0.1", port = "0"] = target.split(":");
+  const pairs = new Set<[Socket, Socket]>();
+  let accepted = 0;
+  const server = createServer((client) => {
+    accepted += 1;
+    const upstream = connect(Number(port), host);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const drop = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", drop);
+    upstream.on("error", drop);
+    client.on("close", drop);
+    upstream.on("close", drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("proxy has no port");
+  return {
+    address: `127.0.0.1:${address.port}`,
+    get accepted() {
+      return accepted;
+    },
+    freeze() {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    async close() {
+      for (const [client, upstream] of pairs) {
+        client.destroy();
+        upstream.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
