@@ -1,9 +1,9 @@
 /**
  * `pnpm --filter @threadline/core bench` (add `-- --full` for longer runs, `-- --catch-up`
- * for the catch-up rows alone).
+ * for the catch-up rows alone, `-- --streams` for the stream rows alone).
  *
- * 1. TypedEventStream, plain and filter->map, side by side with a bare async generator
- *    and the published client's TypedEventStream, all in this process.
+ * 1. TypedEventStream, plain, filter->map and two concurrent branches, side by side with a
+ *    bare async generator and the published client's TypedEventStream, all in this process.
  * 2. Catch-up into the client from a server in a separate process: the batched RPC vs
  *    the standard one.
  *
@@ -17,6 +17,7 @@ import { createClient, type EventSource, eventFromFrame, TypedEventStream } from
 
 const full = process.argv.includes("--full");
 const catchUpOnly = process.argv.includes("--catch-up");
+const streamsOnly = process.argv.includes("--streams");
 const streamEvents = full ? 2_000_000 : 400_000;
 const streamRepeats = full ? 9 : 5;
 // A catch-up run over the network should last long enough (about a second) that
@@ -154,6 +155,21 @@ async function streamBenchmarks(): Promise<void> {
         }),
     ),
   });
+  // Two branches of one stream read concurrently: each sees every event of the source,
+  // so the rate of each branch is the source's events over the time both take.
+  rows.push({
+    name: "TypedEventStream (batched source), two branches (filter | filter->map), per branch",
+    rate: await measure(n, streamRepeats, async () => {
+      const stream = new TypedEventStream(batchedSource(n));
+      const [kept, projected] = await Promise.all([
+        drain(stream.filter(keep)),
+        drain(stream.filter(keep).map(project)),
+      ]);
+      return Math.min(kept, projected);
+    }),
+    target: 1e6,
+    note: "the parent moves at the pace of the slower branch",
+  });
   rows.push({
     name: "TypedEventStream (async generator source), plain",
     rate: await measure(n, streamRepeats, () => drain(new TypedEventStream(generator(n)))),
@@ -262,10 +278,12 @@ async function catchUpBenchmarks(): Promise<void> {
 }
 
 if (!catchUpOnly) await streamBenchmarks();
-try {
-  await catchUpBenchmarks();
-} catch (error) {
-  rows.push({ name: "catch-up benchmarks", rate: Number.NaN, note: `failed: ${String(error)}` });
+if (!streamsOnly) {
+  try {
+    await catchUpBenchmarks();
+  } catch (error) {
+    rows.push({ name: "catch-up benchmarks", rate: Number.NaN, note: `failed: ${String(error)}` });
+  }
 }
 
 const width = Math.max(...rows.map((row) => row.name.length));
@@ -285,5 +303,5 @@ for (const row of rows) {
   if (row.runs !== undefined) console.log(`${row.name}: runs ${row.runs.map(show).join(", ")}`);
 }
 console.log(
-  `\n${catchUpOnly ? "" : `${streamEvents} events x ${streamRepeats} runs per stream row, `}${catchUpEvents} events x ${catchUpRepeats} runs per catch-up row, each after one warm-up run; medians.`,
+  `\n${catchUpOnly ? "" : `${streamEvents} events x ${streamRepeats} runs per stream row, `}${streamsOnly ? "" : `${catchUpEvents} events x ${catchUpRepeats} runs per catch-up row, `}each after one warm-up run; medians.`,
 );

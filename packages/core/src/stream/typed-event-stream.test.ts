@@ -70,11 +70,12 @@ describe("TypedEventStream", () => {
     void stop();
   });
 
-  it("deriving claims the parent", () => {
+  it("deriving claims the parent against direct reading, not against more branches", () => {
     const stream = new TypedEventStream([1, 2]);
     stream.map((value) => value * 2);
     expect(() => stream[Symbol.asyncIterator]()).toThrow(/already has a consumer/);
-    expect(() => stream.take(1)).toThrow(/already has a consumer/);
+    expect(() => stream.on(() => undefined)).toThrow(/read the branches/);
+    expect(() => stream.take(1)).not.toThrow();
   });
 
   it("filter, map and take compose in order", async () => {

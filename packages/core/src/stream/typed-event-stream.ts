@@ -1,146 +1,35 @@
+import { BranchHub } from "./branch-hub.js";
+import { isEventSource, type StreamInput, sourceFromIterable } from "./event-source.js";
 import {
-  type EventSource,
-  isEventSource,
-  type StreamInput,
-  sourceFromIterable,
-} from "./event-source.js";
+  filterOperation,
+  finished,
+  isTakeZero,
+  type Lane,
+  mapOperation,
+  needMore,
+  type Operation,
+  readNext,
+  takeOperation,
+} from "./operations.js";
+import { type Pipeline, SourcePipeline } from "./pipeline.js";
 
 // Node 18.17 has no Symbol.asyncDispose; the registered symbol is what TypeScript's
 // downlevelled `await using` and the usual polyfills look up.
 const asyncDispose: typeof Symbol.asyncDispose =
   Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose");
 
-const filterOperation = 0;
-const mapOperation = 1;
-const takeOperation = 2;
+// Where a stream's events come from: its own source, or a step applied to a parent.
+type Origin =
+  | { readonly kind: "source"; readonly lane: Lane }
+  | {
+      readonly kind: "derived";
+      readonly parent: TypedEventStream<unknown>;
+      readonly operation: Operation;
+    };
 
-// One derived step. Children copy their parent's list and append one, so a chain of
-// operators runs as a plain loop inside the one pull loop of the stream being read.
-type Operation =
-  | { readonly kind: typeof filterOperation; readonly apply: (value: unknown) => boolean }
-  | { readonly kind: typeof mapOperation; readonly apply: (value: unknown) => unknown }
-  | { readonly kind: typeof takeOperation; remaining: number };
-
-const needMore: unique symbol = Symbol("needMore");
-const finished: unique symbol = Symbol("finished");
-
-/**
- * The state one chain of streams shares: the source, the batch being read, and the
- * one-shot close. A stream and everything derived from it read the same pipeline;
- * only one of them (the last derived) ever consumes it.
- */
-class Pipeline {
-  private readonly source: EventSource<unknown>;
-  private readonly onClose: (() => void | Promise<void>) | undefined;
-  batch: readonly unknown[] = [];
-  index = 0;
-  /** Set when the source ended, failed, or the chain was closed. */
-  done = false;
-  /** The failure to deliver once, if the source failed. */
-  failure: { error: unknown } | undefined;
-  private filling: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private closing: Promise<void> | undefined;
-
-  constructor(source: EventSource<unknown>, onClose: (() => void | Promise<void>) | undefined) {
-    this.source = source;
-    this.onClose = onClose;
-  }
-
-  get closed(): boolean {
-    return this.closing !== undefined;
-  }
-
-  /** Resolves once the batch has unread events, or the pipeline is done. Never rejects. */
-  fill(): Promise<void> {
-    if (this.filling !== undefined) return this.filling;
-    let pulled: readonly unknown[] | undefined | Promise<readonly unknown[] | undefined>;
-    try {
-      pulled = this.source.pull();
-    } catch (error) {
-      this.fail(error);
-      return Promise.resolve();
-    }
-    if (!(pulled instanceof Promise)) {
-      this.accept(pulled);
-      return Promise.resolve();
-    }
-    const pending = pulled;
-    if (this.source.settlesOnCancel === true) {
-      this.filling = pending.then(
-        (batch) => {
-          this.filling = undefined;
-          this.accept(batch);
-        },
-        (error: unknown) => {
-          this.filling = undefined;
-          this.fail(error);
-        },
-      );
-      return this.filling;
-    }
-    this.filling = new Promise<void>((resolve) => {
-      // close() wakes the reader even if the source never settles its pull.
-      this.wake = resolve;
-      pending.then(
-        (batch) => {
-          this.filling = undefined;
-          this.wake = undefined;
-          this.accept(batch);
-          resolve();
-        },
-        (error: unknown) => {
-          this.filling = undefined;
-          this.wake = undefined;
-          this.fail(error);
-          resolve();
-        },
-      );
-    });
-    return this.filling;
-  }
-
-  private accept(batch: readonly unknown[] | undefined): void {
-    if (this.closing !== undefined) return;
-    if (batch === undefined) {
-      this.done = true;
-      void this.close();
-      return;
-    }
-    this.batch = batch;
-    this.index = 0;
-  }
-
-  fail(error: unknown): void {
-    if (this.done || this.closing !== undefined) return;
-    this.done = true;
-    this.failure = { error };
-    void this.close();
-  }
-
-  close(): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
-    this.done = true;
-    this.batch = [];
-    this.index = 0;
-    const wake = this.wake;
-    this.wake = undefined;
-    this.closing = (async () => {
-      wake?.();
-      try {
-        await this.source.cancel();
-      } catch {
-        // Releasing a call that already failed can throw; the stream is closed either way.
-      }
-      await this.onClose?.();
-    })();
-    return this.closing;
-  }
-}
-
-// Set by #derive just before it calls the constructor, so that deriving a child over
-// the same pipeline needs no constructor parameter in the public type.
-let pendingDerivation: { pipeline: Pipeline; operations: Operation[] } | undefined;
+// Set by #derive just before it calls the constructor, so that deriving a child needs
+// no constructor parameter in the public type.
+let pendingDerivation: { parent: TypedEventStream<unknown>; operation: Operation } | undefined;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -149,97 +38,111 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 const claimMessage =
-  "this TypedEventStream already has a consumer: a stream is read once, by one for-await loop or one .on() callback, and deriving with .filter/.map/.take claims it too; derive every branch you need before consuming";
+  "this TypedEventStream already has a consumer: a stream is read once, by one for-await loop or one .on() callback; derive every branch you need with .filter/.map/.take before consuming";
+const parentReadMessage =
+  "this TypedEventStream already has a consumer: branches were derived from it with .filter/.map/.take, and they read it; read the branches (or derive one more before reading any) instead of the stream itself";
+const lateBranchMessage =
+  "cannot derive another branch from this TypedEventStream: a branch derived from it is already being read; derive every branch before reading any of them (branches derived in the same synchronous run as the first read are fine)";
 
 /**
  * A stream of events from one server-streaming call (or any async source), with one
  * consumer: `for await`, or `.on(callback)`.
  *
- * - `.filter`, `.map` and `.take` derive a child stream and claim this one.
- * - `.take(n)` closes the chain after the n-th event; `.take(0)` pulls nothing.
- * - `close()` cancels the underlying call at once, is idempotent and returns the same
- *   promise every time; `await using` and `break` close it too.
+ * - `.filter`, `.map` and `.take` derive child streams ("branches"). Several branches
+ *   of one stream can be read concurrently: the stream is pulled at the pace of the
+ *   slowest open branch (a branch that is never read holds the others back, so close
+ *   the ones you do not need); closing one branch leaves the others running; closing
+ *   the last one closes the stream and its call; a failure reaches every branch.
+ *   Derive every branch before reading any of them.
+ * - A stream with branches is read through them: reading it directly throws.
+ * - `.take(n)` closes its branch after the n-th event; `.take(0)` pulls nothing.
+ * - `close()` cancels the underlying call at once (or, on a branch, releases that
+ *   branch), is idempotent and returns the same promise every time; `await using`
+ *   and `break` close it too.
  * - A second consumer throws a `TypeError` that says so.
  */
 export class TypedEventStream<T> implements AsyncIterable<T>, AsyncDisposable {
-  readonly #pipeline: Pipeline;
-  readonly #operations: readonly Operation[];
-  // A take(0) in the chain: the stream is empty and must not pull.
-  readonly #empty: boolean;
+  readonly #origin: Origin;
+  readonly #children: TypedEventStream<unknown>[] = [];
+  // The pipeline and steps this stream's events come through, fixed on first read.
+  #lane: Lane | undefined;
+  #hub: BranchHub | undefined;
+  // A child reads through this stream already: no more branches may be derived.
+  #sealed = false;
   #claimed = false;
   #stopped = false;
 
   /**
    * Wraps a source: an {@link EventSource} (batched, the fast path), an async iterable
    * or an iterable. `onClose` runs once when the stream closes for any reason (ended,
-   * failed, closed by the consumer).
+   * failed, closed by the consumer, or its last branch closed).
    */
   constructor(source: StreamInput<T>, onClose?: () => void | Promise<void>) {
     const derived = pendingDerivation;
     pendingDerivation = undefined;
-    this.#pipeline =
-      derived?.pipeline ??
-      new Pipeline(isEventSource(source) ? source : sourceFromIterable(source), onClose);
-    const operations = derived?.operations;
-    this.#operations = operations ?? [];
-    this.#empty = this.#operations.some(
-      (operation) => operation.kind === takeOperation && operation.remaining <= 0,
+    if (derived !== undefined) {
+      this.#origin = { kind: "derived", parent: derived.parent, operation: derived.operation };
+      return;
+    }
+    const pipeline = new SourcePipeline(
+      isEventSource(source) ? source : sourceFromIterable(source),
+      onClose,
     );
+    const lane: Lane = { pipeline, operations: [], empty: false };
+    this.#origin = { kind: "source", lane };
+    this.#lane = lane;
   }
 
-  /** True once the stream (or its chain) has been closed or has ended. */
+  /** True once the stream (or the chain it reads through) has been closed or has ended. */
   get closed(): boolean {
-    return this.#pipeline.closed;
+    const lane = this.#lane;
+    if (lane !== undefined) return lane.pipeline.closed;
+    const origin = this.#origin;
+    return origin.kind === "derived" && origin.parent.closed;
+  }
+
+  // Fixes the lane this stream reads through. A single child reads straight through
+  // its parent's lane with one more step; children of a stream with several get a
+  // branch of the parent's hub.
+  #bind(): Lane {
+    const existing = this.#lane;
+    if (existing !== undefined) return existing;
+    const origin = this.#origin;
+    if (origin.kind === "source") return origin.lane;
+    const { parent, operation } = origin;
+    parent.#sealed = true;
+    let lane: Lane;
+    if (parent.#children.length <= 1) {
+      const upstream = parent.#bind();
+      lane = {
+        pipeline: upstream.pipeline,
+        operations: [...upstream.operations, operation],
+        empty: upstream.empty || isTakeZero(operation),
+      };
+    } else {
+      lane = {
+        pipeline: parent.#branchFor(this),
+        operations: [operation],
+        empty: isTakeZero(operation),
+      };
+    }
+    this.#lane = lane;
+    return lane;
+  }
+
+  #branchFor(child: object): Pipeline {
+    let hub = this.#hub;
+    if (hub === undefined) {
+      hub = new BranchHub(this.#bind(), this.#children);
+      this.#hub = hub;
+    }
+    return hub.branchFor(child);
   }
 
   #claim(): void {
     if (this.#claimed) throw new TypeError(claimMessage);
+    if (this.#children.length > 0) throw new TypeError(parentReadMessage);
     this.#claimed = true;
-  }
-
-  /**
-   * Reads the next event that passes every operation from the buffered batch, without
-   * awaiting: `needMore` when the batch is used up, `finished` when the chain is done.
-   */
-  #read(): T | typeof needMore | typeof finished {
-    const pipeline = this.#pipeline;
-    const operations = this.#operations;
-    const count = operations.length;
-    if (this.#empty) {
-      void pipeline.close();
-      return finished;
-    }
-    for (;;) {
-      const batch = pipeline.batch;
-      if (pipeline.index >= batch.length) return pipeline.done ? finished : needMore;
-      let value: unknown = batch[pipeline.index++];
-      let keep = true;
-      let last = false;
-      for (let position = 0; position < count; position++) {
-        const operation = operations[position];
-        if (operation === undefined) continue;
-        if (operation.kind === filterOperation) {
-          if (!operation.apply(value)) {
-            keep = false;
-            break;
-          }
-        } else if (operation.kind === mapOperation) {
-          value = operation.apply(value);
-        } else {
-          operation.remaining -= 1;
-          if (operation.remaining === 0) last = true;
-        }
-      }
-      // A take that just counted its last event ends the chain even when a later
-      // filter drops that event.
-      if (last) void pipeline.close();
-      if (!keep) {
-        if (last) return finished;
-        continue;
-      }
-      // The operations produced a T by construction of the derive methods.
-      return value as T;
-    }
   }
 
   #next(): Promise<IteratorResult<T>> {
@@ -256,27 +159,40 @@ export class TypedEventStream<T> implements AsyncIterable<T>, AsyncDisposable {
   // would cost two extra microtask turns per event.
   readonly #settle = (): IteratorResult<T> | Promise<IteratorResult<T>> => {
     if (this.#stopped) return { value: undefined, done: true };
-    let value: T | typeof needMore | typeof finished;
+    const lane = this.#lane;
+    if (lane === undefined) return this.#firstRead();
+    let value: unknown;
     try {
-      value = this.#read();
+      value = readNext(lane);
     } catch (error) {
       // A predicate or transform threw: the consumer sees it, the call is released.
       this.#stopped = true;
-      void this.#pipeline.close();
+      void lane.pipeline.close();
       throw error;
     }
-    if (value === needMore) return this.#pipeline.fill().then(this.#settle);
+    if (value === needMore) return lane.pipeline.fill().then(this.#settle);
     if (value === finished) {
       this.#stopped = true;
-      const failure = this.#pipeline.failure;
+      const failure = lane.pipeline.failure;
       if (failure !== undefined) {
-        this.#pipeline.failure = undefined;
+        lane.pipeline.failure = undefined;
         throw failure.error;
       }
       return { value: undefined, done: true };
     }
-    return { value, done: false };
+    // The steps produced a T by construction of the derive methods.
+    return { value: value as T, done: false };
   };
+
+  // A derived stream fixes its lane one microtask after its first read, so that the
+  // branches derived in the same synchronous run (`Promise.all([read(a), read(s.filter(…))])`)
+  // are all known by then.
+  #firstRead(): Promise<IteratorResult<T>> {
+    return Promise.resolve().then(() => {
+      this.#bind();
+      return this.#settle();
+    });
+  }
 
   /** Claims the stream and iterates it; `break` or `return` closes it. */
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -314,20 +230,24 @@ export class TypedEventStream<T> implements AsyncIterable<T>, AsyncDisposable {
       return this.close();
     };
     const run = async (): Promise<void> => {
+      // As for for-await: the lane is fixed one microtask later (see #firstRead).
+      if (this.#lane === undefined) await undefined;
+      const lane = this.#bind();
       for (;;) {
         if (stopped) return;
-        const value = this.#read();
+        const value = readNext(lane);
         if (value === needMore) {
-          await this.#pipeline.fill();
+          await lane.pipeline.fill();
           continue;
         }
         if (value === finished) {
-          const failure = this.#pipeline.failure;
-          this.#pipeline.failure = undefined;
+          const failure = lane.pipeline.failure;
+          lane.pipeline.failure = undefined;
           if (failure !== undefined && !stopped) throw failure.error;
           return;
         }
-        const result: unknown = callback(value);
+        // The steps produced a T by construction of the derive methods.
+        const result: unknown = callback(value as T);
         if (isPromiseLike(result)) await result;
       }
     };
@@ -347,9 +267,12 @@ export class TypedEventStream<T> implements AsyncIterable<T>, AsyncDisposable {
   }
 
   #derive<U>(operation: Operation): TypedEventStream<U> {
-    this.#claim();
-    pendingDerivation = { pipeline: this.#pipeline, operations: [...this.#operations, operation] };
-    return new TypedEventStream<U>([]);
+    if (this.#claimed) throw new TypeError(claimMessage);
+    if (this.#sealed) throw new TypeError(lateBranchMessage);
+    pendingDerivation = { parent: this, operation };
+    const child = new TypedEventStream<U>([]);
+    this.#children.push(child);
+    return child;
   }
 
   /** A child stream of the events that pass `predicate` (narrowed by a type guard). */
@@ -359,7 +282,7 @@ export class TypedEventStream<T> implements AsyncIterable<T>, AsyncDisposable {
     if (typeof predicate !== "function") {
       throw new TypeError(`filter needs a predicate function; received ${typeof predicate}`);
     }
-    // Operations see values the earlier operations produced, which are Ts here.
+    // Steps see values the earlier steps produced, which are Ts here.
     return this.#derive<T>({
       kind: filterOperation,
       apply: predicate as (value: unknown) => boolean,
@@ -375,9 +298,10 @@ export class TypedEventStream<T> implements AsyncIterable<T>, AsyncDisposable {
   }
 
   /**
-   * A child stream of the first `count` events; the whole chain (this stream included)
-   * is closed right after the `count`-th event. `take(0)` pulls nothing.
-   * Throws a `RangeError` unless `count` is a non-negative integer.
+   * A child stream of the first `count` events; it is closed right after the
+   * `count`-th event (and with it this stream, unless another branch of it is still
+   * open). `take(0)` pulls nothing. Throws a `RangeError` unless `count` is a
+   * non-negative integer.
    */
   take(count: number): TypedEventStream<T> {
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
@@ -387,13 +311,15 @@ export class TypedEventStream<T> implements AsyncIterable<T>, AsyncDisposable {
   }
 
   /**
-   * Closes the stream and everything it was derived from or into, cancelling the
-   * underlying call without waiting for the server. Safe to call more than once; every
-   * call returns the same promise. A pending read ends as if the stream ended.
+   * Closes the stream, cancelling the underlying call without waiting for the server.
+   * On a stream with branches it closes every branch; on a branch it releases that
+   * branch, and the stream it came from closes once its last branch has. Safe to call
+   * more than once; every call returns the same promise. A pending read ends as if the
+   * stream ended.
    */
   close(): Promise<void> {
     this.#stopped = true;
-    return this.#pipeline.close();
+    return this.#bind().pipeline.close();
   }
 
   /** Closes the stream: `await using stream = ...` closes it on scope exit. */
