@@ -274,6 +274,12 @@ class Queue<E extends SequencedEvent> implements CheckpointQueue<E> {
   private admit(event: E, sequence: number): void {
     const { filter, orderBy } = this.settings;
     const window = this.window;
+    if (filter === undefined && orderBy === undefined) {
+      // The hot path: no user callback runs, so the duplicate check and taking the slot are one step.
+      if (window.admit(sequence, event)) this.dispatch(sequence);
+      else this.duplicates++;
+      return;
+    }
     if (window.arrived(sequence)) {
       this.duplicates++;
       return;
@@ -288,18 +294,19 @@ class Queue<E extends SequencedEvent> implements CheckpointQueue<E> {
       if (sequence === window.checkpoint + 1) this.advance();
       return;
     }
-    window.hold(sequence, event);
     const keyOrder = this.keyOrder;
     if (keyOrder === undefined) {
+      window.admit(sequence, event);
       this.dispatch(sequence);
       return;
     }
+    window.hold(sequence, event);
     keyOrder.hold(sequence, key);
     keyOrder.releaseArrived();
   }
 
+  /** `sequence` is ready in the window: queue it to run. */
   private dispatch(sequence: number): void {
-    this.window.markReady(sequence);
     this.ready.push(sequence);
     this.pump();
   }

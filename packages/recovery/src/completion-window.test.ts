@@ -42,6 +42,21 @@ describe("CompletionWindow", () => {
     expect(window.arrived(1)).toBe(true);
   });
 
+  it("admit takes a free slot ready to run, and refuses a sequence that already arrived", () => {
+    const window = new CompletionWindow<Item>(4, 0);
+    expect(window.admit(2, { sequence: 2 })).toBe(true);
+    expect(window.arrived(2)).toBe(true);
+    expect(window.isHeld(2)).toBe(false);
+    expect(window.admit(2, { sequence: 2 })).toBe(false);
+    window.hold(3, { sequence: 3 });
+    expect(window.admit(3, { sequence: 3 })).toBe(false);
+    window.skip(4);
+    expect(window.admit(4, { sequence: 4 })).toBe(false);
+    expect(window.occupied).toBe(3);
+    expect(window.start(2)).toEqual({ sequence: 2 });
+    expect(window.start(3)).toEqual({ sequence: 3 });
+  });
+
   it("a skipped sequence is done at once and holds no event", () => {
     const window = new CompletionWindow<Item>(4, 0);
     window.skip(1);
@@ -117,6 +132,8 @@ describe("CompletionWindow", () => {
             if (skips[sequence - start - 1]) {
               window.skip(sequence);
               done.add(sequence);
+            } else if (sequence % 2 === 0) {
+              expect(window.admit(sequence, { sequence })).toBe(true);
             } else {
               window.hold(sequence, { sequence });
             }

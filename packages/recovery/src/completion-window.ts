@@ -58,7 +58,20 @@ export class CompletionWindow<E> {
     return this.states[sequence % this.capacity] === HELD;
   }
 
-  /** Take the slot of an arrived event that will run once released with {@link markReady}. */
+  /**
+   * Take the slot of an arrived event that may run at once. Returns false, and changes
+   * nothing, when `sequence` already arrived (a duplicate).
+   */
+  admit(sequence: number, event: E): boolean {
+    const index = sequence % this.capacity;
+    if (this.states[index] !== EMPTY) return false;
+    this.occupiedSlots++;
+    this.events[index] = event;
+    this.states[index] = READY;
+    return true;
+  }
+
+  /** Take the slot of an arrived event that waits until released with {@link markReady}. */
   hold(sequence: number, event: E): void {
     const index = sequence % this.capacity;
     this.occupiedSlots++;

@@ -24,7 +24,8 @@ export class KeyOrder {
 
   /**
    * @param window the slots; sequences are held there before {@link hold} is called.
-   * @param release called with each sequence that may run now, in sequence order per key.
+   * @param release called with each sequence that may run now, in sequence order per
+   *   key, after the window marked it ready.
    */
   constructor(
     private readonly window: CompletionWindow<unknown>,
@@ -57,13 +58,13 @@ export class KeyOrder {
       if (!window.isHeld(next)) continue;
       const key = this.keys[next % capacity];
       if (key === undefined) {
-        this.release(next);
+        this.start(next);
         continue;
       }
       const chain = this.chains.get(key);
       if (chain === undefined) {
         this.chains.set(key, { items: [], head: 0 });
-        this.release(next);
+        this.start(next);
       } else {
         chain.items.push(next);
       }
@@ -89,6 +90,11 @@ export class KeyOrder {
       chain.items.splice(0, chain.head);
       chain.head = 0;
     }
-    this.release(next);
+    this.start(next);
+  }
+
+  private start(sequence: number): void {
+    this.window.markReady(sequence);
+    this.release(sequence);
   }
 }
