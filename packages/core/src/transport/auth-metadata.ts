@@ -14,16 +14,13 @@ export function checkTokenSource(token: unknown): TokenSource {
 }
 
 /**
- * Builds the metadata of one call: `authorization: Bearer <token>` plus extra headers.
- * A token function that throws or returns an empty value fails the call with an
- * AuthenticationError before anything is sent.
+ * Resolves the token for one call: the string itself, or what the token function
+ * returns. A token function that throws or returns an empty value fails the call with
+ * an AuthenticationError before anything is sent.
  *
  * @internal not covered by semver
  */
-export async function callMetadata(
-  token: TokenSource,
-  headers: Readonly<Record<string, string>> = {},
-): Promise<Metadata> {
+export async function bearerToken(token: TokenSource): Promise<string> {
   let value: string;
   try {
     value = typeof token === "string" ? token : await token();
@@ -39,8 +36,30 @@ export async function callMetadata(
       { code: "TOKEN_UNAVAILABLE" },
     );
   }
+  return value;
+}
+
+/**
+ * The gRPC metadata carrying `headers`.
+ *
+ * @internal not covered by semver
+ */
+export function metadataFrom(headers: Readonly<Record<string, string>>): Metadata {
   const metadata = new Metadata();
-  metadata.set(metadataKeys.authorization, `Bearer ${value}`);
   for (const [key, header] of Object.entries(headers)) metadata.set(key, header);
   return metadata;
+}
+
+/**
+ * Builds the metadata of one call: `authorization: Bearer <token>` plus extra headers.
+ * Throws like {@link bearerToken}.
+ *
+ * @internal not covered by semver
+ */
+export async function callMetadata(
+  token: TokenSource,
+  headers: Readonly<Record<string, string>> = {},
+): Promise<Metadata> {
+  const value = await bearerToken(token);
+  return metadataFrom({ ...headers, [metadataKeys.authorization]: `Bearer ${value}` });
 }

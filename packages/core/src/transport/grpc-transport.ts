@@ -1,23 +1,25 @@
-import { randomUUID } from "node:crypto";
 import {
   type ChannelOptions,
   Client,
   type ClientReadableStream,
   type ClientUnaryCall,
-  type Metadata,
   type ServiceError,
 } from "@grpc/grpc-js";
-import { type GrpcMethodDefinition, metadataKeys } from "@threadline/protocol";
+import type { GrpcMethodDefinition } from "@threadline/protocol";
 import { CancelledError, ProtocolError, ValidationError } from "../errors/error-classes.js";
 import { toThreadlineError } from "../errors/grpc-error-mapping.js";
 import { checkOptionalDuration, invalidArgument } from "../errors/invalid-argument.js";
 import { ThreadlineError } from "../errors/threadline-error.js";
 import { LiveEventStream } from "../stream/live-event-stream.js";
 import { createPushSource, type PushSource } from "../stream/push-source.js";
-import { callMetadata, type TokenSource } from "./auth-metadata.js";
+import { authInterceptor } from "./auth-interceptor.js";
+import { callMetadata, metadataFrom, type TokenSource } from "./auth-metadata.js";
 import { channelCredentials, channelOptionsFor, type TlsOptions } from "./channel-setup.js";
+import { checkIdempotencyKey, idempotencyInterceptor } from "./idempotency-interceptor.js";
+import { retryInterceptor } from "./retry-interceptor.js";
 import { createRetryPolicy, type RetryOptions } from "./retry-options.js";
 import type { RpcCalls, StreamCallOptions, UnaryCallOptions } from "./rpc-calls.js";
+import { applyInterceptors, type UnaryNext, type UnaryRequest } from "./unary-interceptor.js";
 
 /** Settings of a {@link Transport}. */
 export interface TransportOptions {
@@ -108,21 +110,6 @@ function encodeRequest<RequestProperties>(
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      signal?.removeEventListener("abort", aborted);
-      resolve();
-    }
-    function aborted() {
-      clearTimeout(timer);
-      reject(new CancelledError("the call was aborted by its AbortSignal"));
-    }
-    signal?.addEventListener("abort", aborted, { once: true });
-  });
-}
-
 /** @internal not covered by semver */
 export function createTransport(options: TransportOptions): Transport {
   if (typeof options.address !== "string" || options.address.trim() === "") {
@@ -155,15 +142,11 @@ export function createTransport(options: TransportOptions): Transport {
     }
   }
 
-  function attempt<ResponseDecoded>(
-    method: Pick<CallMethod<never, ResponseDecoded>, "path" | "responseDeserialize">,
-    request: Buffer,
-    metadata: Metadata,
-    deadline: number,
-    signal: AbortSignal | undefined,
-    operation: string,
-  ): Promise<ResponseDecoded> {
-    return new Promise((resolve, reject) => {
+  // The transport's one attempt of a unary call; retries, idempotency keys and auth are
+  // the interceptors wrapped around it below.
+  const attempt: UnaryNext = <Response>(request: UnaryRequest<Response>): Promise<Response> => {
+    const { method, operation, signal } = request;
+    return new Promise<Response>((resolve, reject) => {
       let call: ClientUnaryCall;
       const aborted = () => call.cancel();
       try {
@@ -171,9 +154,9 @@ export function createTransport(options: TransportOptions): Transport {
           method.path,
           passThrough,
           passThrough,
-          request,
-          metadata,
-          { deadline: new Date(deadline) },
+          request.message,
+          metadataFrom(request.headers),
+          { deadline: new Date(request.deadline) },
           (error: ServiceError | null, bytes?: Buffer) => {
             signal?.removeEventListener("abort", aborted);
             if (error !== null) {
@@ -184,7 +167,7 @@ export function createTransport(options: TransportOptions): Transport {
                   }),
                 );
               } else {
-                reject(error);
+                reject(toThreadlineError(error, operation));
               }
               return;
             }
@@ -202,12 +185,23 @@ export function createTransport(options: TransportOptions): Transport {
         );
       } catch (error) {
         // grpc-js throws synchronously only for a closed channel or bad call options.
-        reject(error);
+        reject(toThreadlineError(error, operation));
         return;
       }
       signal?.addEventListener("abort", aborted, { once: true });
     });
-  }
+  };
+
+  // Outermost first: one idempotency key for the logical call, then the retries, then
+  // the bearer token of each attempt.
+  const unaryCall = applyInterceptors(
+    [
+      idempotencyInterceptor,
+      retryInterceptor(retryPolicy, () => closing !== undefined),
+      authInterceptor(options.token),
+    ],
+    attempt,
+  );
 
   async function unary<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties>(
     method: GrpcMethodDefinition<
@@ -223,35 +217,18 @@ export function createTransport(options: TransportOptions): Transport {
     ensureOpen(operation);
     const timeoutMs = checkOptionalDuration("timeoutMs", callOptions.timeoutMs) ?? defaultTimeout;
     const deadline = Date.now() + timeoutMs;
-    const { signal } = callOptions;
-    if (callOptions.idempotencyKey !== undefined) {
-      if (typeof callOptions.idempotencyKey !== "string" || callOptions.idempotencyKey === "") {
-        throw invalidArgument("idempotencyKey", "a non-empty string", callOptions.idempotencyKey);
-      }
-    }
-    const encoded = encodeRequest(method, request, operation);
-    // One key for the logical call: every retry below carries the same one, so the
-    // server applies the write at most once.
-    const headers: Record<string, string> =
-      callOptions.mutating === true
-        ? { [metadataKeys.idempotencyKey]: callOptions.idempotencyKey ?? randomUUID() }
-        : {};
-    for (let attemptNumber = 1; ; attemptNumber++) {
-      if (signal?.aborted === true)
-        throw new CancelledError(`${operation} was aborted by its AbortSignal`);
-      try {
-        const metadata = await callMetadata(options.token, headers);
-        return await attempt(method, encoded, metadata, deadline, signal, operation);
-      } catch (error) {
-        const typed = toThreadlineError(error, operation);
-        if (!typed.retryable || attemptNumber >= retryPolicy.maxAttempts || closing !== undefined) {
-          throw typed;
-        }
-        const delay = retryPolicy.delay(attemptNumber);
-        if (Date.now() + delay >= deadline) throw typed;
-        await sleep(delay, signal);
-      }
-    }
+    const idempotencyKey = checkIdempotencyKey(callOptions.idempotencyKey);
+    const message = encodeRequest(method, request, operation);
+    return unaryCall({
+      method,
+      operation,
+      message,
+      headers: {},
+      deadline,
+      signal: callOptions.signal,
+      mutating: callOptions.mutating === true,
+      idempotencyKey,
+    });
   }
 
   function openSource<RequestProperties, Event>(

@@ -32,10 +32,10 @@ export interface StreamCallOptions {
 export interface RpcCalls {
   /**
    * One unary call on the unary channel: bearer auth, deadline, typed errors, retries of
-   * retryable failures only (x-retryable: true, or UNAVAILABLE) with exponential backoff
-   * and full jitter. `mutating: true` attaches `x-idempotency-key` (options.idempotencyKey
-   * or a fresh UUID), reused across the retries of this one call. Rejects with a
-   * ThreadlineError subclass.
+   * retryable failures only (x-retryable: true, or UNAVAILABLE) with the SDK's one
+   * backoff (equal jitter). `mutating: true` attaches `x-idempotency-key`
+   * (options.idempotencyKey or a fresh UUID), reused across the retries of this one call.
+   * Rejects with a ThreadlineError subclass.
    */
   unary<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties>(
     method: GrpcMethodDefinition<
