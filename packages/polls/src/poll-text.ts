@@ -42,7 +42,8 @@ export function checkPollChoices(field: string, value: unknown): string[] {
   const allowed = `an array of ${minPollOptions} to ${maxPollOptions} distinct options, each ${allowedText}`;
   if (!Array.isArray(value)) throw invalidArgument(field, allowed, value);
   if (value.length < minPollOptions || value.length > maxPollOptions) {
-    throw invalidArgument(field, allowed, value, `lists ${value.length} options`);
+    const count = `${value.length} option${value.length === 1 ? "" : "s"}`;
+    throw invalidArgument(field, allowed, value, `lists ${count}`);
   }
   const firstIndex = new Map<string, number>();
   const choices: string[] = [];

@@ -34,7 +34,7 @@ const rejections: ReadonlyArray<readonly [string, (im: Polls) => Promise<unknown
   [
     "one choice",
     (im) => im.create(group, "Q", ["A"]),
-    /choices lists 1 options; expected an array of 2 to 32/,
+    /choices lists 1 option; expected an array of 2 to 32/,
   ],
   ["33 choices", (im) => im.create(group, "Q", thirtyThree), /choices lists 33 options/],
   [
