@@ -25,6 +25,8 @@ export interface FailureActions<E> {
 }
 
 /**
+ * The checked options a {@link FailurePolicy} follows (a subset of the queue's settings).
+ *
  * @internal not covered by semver
  */
 export interface FailurePolicyOptions<E extends SequencedEvent> {
