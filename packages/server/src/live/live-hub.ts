@@ -1,16 +1,19 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { LoggedEvent } from "../log/logged-event.js";
 import { RpcError } from "../rpc/rpc-error.js";
-import type { LiveSubscriber } from "./live-subscriber.js";
+import type { LiveEvent, LiveSubscriber } from "./live-subscriber.js";
 
-/** Routes committed events to the live subscribers of each account. */
-export interface LiveHub {
+/**
+ * Routes committed events to the live subscribers of each account (or of each log of
+ * another kind: the WhatsApp number logs have a hub of their own).
+ */
+export interface LiveHub<Event extends LiveEvent = LoggedEvent> {
   /** Adds a subscriber; from now on it is offered every event its account commits. */
-  register(subscriber: LiveSubscriber): void;
+  register(subscriber: LiveSubscriber<Event>): void;
   /** Removes a subscriber (its `onEnd` calls this). */
-  unregister(subscriber: LiveSubscriber): void;
+  unregister(subscriber: LiveSubscriber<Event>): void;
   /** Offers committed events to their accounts' subscribers. Call only after the commit. */
-  publish(events: readonly LoggedEvent[]): void;
+  publish(events: readonly Event[]): void;
   /** Ends every subscriber, with `error` (e.g. UNAVAILABLE on shutdown) or OK. */
   endAll(error?: RpcError): Promise<void>;
   /** Number of registered subscribers. */
@@ -20,8 +23,8 @@ export interface LiveHub {
 }
 
 /** Creates an empty {@link LiveHub}. */
-export function createLiveHub(): LiveHub {
-  const byAccount = new Map<number, Set<LiveSubscriber>>();
+export function createLiveHub<Event extends LiveEvent = LoggedEvent>(): LiveHub<Event> {
+  const byAccount = new Map<number, Set<LiveSubscriber<Event>>>();
   let size = 0;
 
   return {
@@ -51,7 +54,7 @@ export function createLiveHub(): LiveHub {
     },
     publish(events) {
       // Group per account first so each subscriber gets its events in one offer.
-      const perAccount = new Map<number, LoggedEvent[]>();
+      const perAccount = new Map<number, Event[]>();
       for (const event of events) {
         if (!byAccount.has(event.accountId)) continue;
         let list = perAccount.get(event.accountId);
@@ -79,7 +82,11 @@ export function createLiveHub(): LiveHub {
  * Throws RESOURCE_EXHAUSTED when the account already holds `limit` live streams, so
  * one client cannot grow server memory without bound by opening streams.
  */
-export function assertSubscriberCapacity(hub: LiveHub, accountId: number, limit: number): void {
+export function assertSubscriberCapacity<Event extends LiveEvent>(
+  hub: LiveHub<Event>,
+  accountId: number,
+  limit: number,
+): void {
   if (hub.countFor(accountId) >= limit) {
     throw new RpcError(
       GrpcStatus.RESOURCE_EXHAUSTED,

@@ -12,6 +12,27 @@ export type LiveFrameMode =
   /** `SubscribeEventsResponse.batch`, up to `maxBatchSize` queued events per frame. */
   | { readonly type: "batch"; readonly maxBatchSize: number };
 
+/**
+ * What a live subscriber buffers: one committed event of one log (an iMessage account's,
+ * a WhatsApp number's), with the bytes its frame is built from.
+ */
+export interface LiveEvent {
+  /** The log the event belongs to (an account id, or a WhatsApp number's id). */
+  readonly accountId: number;
+  readonly sequence: number;
+  /** The encoded event; its length counts against the subscriber's byte limit. */
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Builds the next frame from `buffer[start]` onwards and says how many events it took
+ * (at least 1). How a log's events are framed is the only thing that differs between logs.
+ */
+export type LiveFrameEncoder<Event extends LiveEvent> = (
+  buffer: readonly Event[],
+  start: number,
+) => { readonly frame: Uint8Array; readonly taken: number };
+
 /** Options of {@link createLiveSubscriber}. */
 export interface LiveSubscriberOptions {
   readonly accountId: number;
@@ -27,11 +48,19 @@ export interface LiveSubscriberOptions {
   readonly onEnd: (subscriber: LiveSubscriber) => void;
 }
 
+/** Options of {@link createFramedLiveSubscriber}: any log's events, framed by `encode`. */
+export interface FramedLiveSubscriberOptions<Event extends LiveEvent>
+  extends Omit<LiveSubscriberOptions, "accepts" | "frames" | "onEnd"> {
+  readonly accepts: (event: Event) => boolean;
+  readonly encode: LiveFrameEncoder<Event>;
+  readonly onEnd: (subscriber: LiveSubscriber<Event>) => void;
+}
+
 /** One live stream's bounded outgoing buffer, with heartbeats and flow control. */
-export interface LiveSubscriber {
+export interface LiveSubscriber<Event extends LiveEvent = LoggedEvent> {
   readonly accountId: number;
   /** Queues the account's newly committed events (those it accepts); sends what flow control allows. */
-  offer(events: readonly LoggedEvent[]): void;
+  offer(events: readonly Event[]): void;
   /**
    * Starts sending: drops buffered events with `sequence <= skipUpTo` (already sent
    * as backlog), writes `firstFrame` if given, then the rest of the buffer.
@@ -54,8 +83,30 @@ export interface LiveSubscriber {
  * subscribe again).
  */
 export function createLiveSubscriber(options: LiveSubscriberOptions): LiveSubscriber {
+  const mode = options.frames;
+  const encode: LiveFrameEncoder<LoggedEvent> =
+    mode.type === "single"
+      ? (buffer, start) => {
+          const event = buffer[start];
+          if (event === undefined) throw new RangeError("no event to frame");
+          return { frame: encodeSubscribeFrame(event), taken: 1 };
+        }
+      : (buffer, start) => {
+          const end = Math.min(buffer.length, start + mode.maxBatchSize);
+          return { frame: encodeBatchFrame(buffer.slice(start, end)), taken: end - start };
+        };
+  return createFramedLiveSubscriber({ ...options, encode });
+}
+
+/**
+ * {@link createLiveSubscriber} for any log: the same bounded buffer, heartbeats, flow
+ * control and slow-subscriber cut, with frames built by `options.encode`.
+ */
+export function createFramedLiveSubscriber<Event extends LiveEvent>(
+  options: FramedLiveSubscriberOptions<Event>,
+): LiveSubscriber<Event> {
   const { call, limits } = options;
-  let buffer: LoggedEvent[] = [];
+  let buffer: Event[] = [];
   let bufferStart = 0;
   let bufferedBytes = 0;
   let started = options.startImmediately;
@@ -107,18 +158,14 @@ export function createLiveSubscriber(options: LiveSubscriberOptions): LiveSubscr
 
   function takeNext(): Uint8Array | undefined {
     if (bufferStart >= buffer.length) return undefined;
-    if (options.frames.type === "single") {
-      const event = buffer[bufferStart];
-      if (event === undefined) return undefined;
-      bufferStart += 1;
-      bufferedBytes -= event.payload.byteLength;
-      return encodeSubscribeFrame(event);
+    const { frame, taken } = options.encode(buffer, bufferStart);
+    const end = Math.min(buffer.length, bufferStart + Math.max(1, taken));
+    for (let index = bufferStart; index < end; index += 1) {
+      const event = buffer[index];
+      if (event !== undefined) bufferedBytes -= event.payload.byteLength;
     }
-    const end = Math.min(buffer.length, bufferStart + options.frames.maxBatchSize);
-    const events = buffer.slice(bufferStart, end);
-    for (const event of events) bufferedBytes -= event.payload.byteLength;
     bufferStart = end;
-    return encodeBatchFrame(events);
+    return frame;
   }
 
   function pump(): void {
@@ -145,7 +192,7 @@ export function createLiveSubscriber(options: LiveSubscriberOptions): LiveSubscr
     );
   }
 
-  const subscriber: LiveSubscriber = {
+  const subscriber: LiveSubscriber<Event> = {
     accountId: options.accountId,
     get ended() {
       return ended;
