@@ -59,7 +59,9 @@ describe("generated gRPC service definitions", () => {
     expect(methodPaths).toContain("/photon.whatsapp.v1.MessageService/SubscribeEvents");
     expect(methodPaths).toContain("/photon.whatsapp.v1.MediaService/GetUrl");
     for (const path of methodPaths)
-      expect(path).toMatch(/^\/(photon\.imessage\.v1|photon\.whatsapp\.v1|threadline\.v1)\.\w+\/\w+$/);
+      expect(path).toMatch(
+        /^\/(photon\.imessage\.v1|photon\.whatsapp\.v1|threadline\.v1)\.\w+\/\w+$/,
+      );
   });
 
   it("serve and call a unary method with grpc-js on both sides", async () => {

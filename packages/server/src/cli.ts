@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { format, parseArgs } from "node:util";
 import { setLogger } from "@grpc/grpc-js";
 import { pino } from "pino";
@@ -16,18 +16,25 @@ import { normalizeAddress, normalizeAddressList } from "./domain/address.js";
 import { RpcError } from "./rpc/rpc-error.js";
 import { startServer, type ThreadlineServer } from "./server.js";
 import { openSqliteStore } from "./storage/sqlite-store.js";
+import { runWhatsAppCommand, whatsappUsage } from "./whatsapp-commands.js";
 
 const usage = `Usage:
   threadline-server start [--data ${defaultConfig.dataPath}] [--port ${defaultConfig.port}] [--host ${defaultConfig.host}] [--retention <events>] [--heartbeat-ms <ms>]
   threadline-server accounts add <address...> [--data ${defaultConfig.dataPath}]
   threadline-server accounts list [--data ${defaultConfig.dataPath}]
   threadline-server accounts rotate-token <address> [--data ${defaultConfig.dataPath}]
+${whatsappUsage}
 
   --data          SQLite database file (created when missing by start and accounts add)
   --port          TCP port to listen on (0 picks a free one)
   --host          interface to listen on
   --retention     keep at most this many of the newest events per account
   --heartbeat-ms  heartbeat interval on idle streams, in ms (default ${defaultConfig.heartbeatIntervalMs})
+  --http-port     port of the WhatsApp webhook HTTP server (unset: none; 0 picks a free one)
+  --webhook-max-bytes  largest webhook body, in bytes (default ${defaultConfig.webhookMaxBodyBytes})
+  --tls-cert, --tls-key  PEM certificate chain and key: gRPC serves TLS only
+  --graph-api-url      Graph API base URL (default ${defaultConfig.graphApiUrl})
+  --graph-api-version  Graph API version (default ${defaultConfig.graphApiVersion})
 
   accounts add prints the new account's bearer token once; accounts rotate-token revokes
   an account's tokens and prints a new one; accounts list shows accounts, never tokens.`;
@@ -69,6 +76,12 @@ async function start(args: string[]): Promise<void> {
       host: { type: "string" },
       retention: { type: "string" },
       "heartbeat-ms": { type: "string" },
+      "http-port": { type: "string" },
+      "webhook-max-bytes": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "graph-api-url": { type: "string" },
+      "graph-api-version": { type: "string" },
     },
     allowPositionals: true,
   });
@@ -80,6 +93,22 @@ async function start(args: string[]): Promise<void> {
   const heartbeatIntervalMs = parseInteger("heartbeat-ms", values["heartbeat-ms"], 1);
   if (heartbeatIntervalMs !== undefined && heartbeatIntervalMs > maxTimerMs)
     throw new UsageError(`--heartbeat-ms must be at most ${maxTimerMs}`);
+  const httpPort = parseInteger("http-port", values["http-port"], 0);
+  if (httpPort !== undefined && httpPort > 65535)
+    throw new UsageError("--http-port must be at most 65535");
+  const webhookMaxBodyBytes = parseInteger("webhook-max-bytes", values["webhook-max-bytes"], 1);
+  if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined))
+    throw new UsageError("--tls-cert and --tls-key go together; pass both or neither");
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (values["tls-cert"] !== undefined && values["tls-key"] !== undefined) {
+    try {
+      tls = { cert: readFileSync(values["tls-cert"]), key: readFileSync(values["tls-key"]) };
+    } catch (error) {
+      throw new CommandFailure(
+        `could not read the TLS certificate or key (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  }
   const dataPath = values.data ?? defaultConfig.dataPath;
   const logger = pino({ name: "threadline-server" });
   // grpc-js prints its own error lines (a failed bind, for one) straight to stderr;
@@ -123,6 +152,13 @@ async function start(args: string[]): Promise<void> {
       logger,
       ...(maxEvents === undefined ? {} : { retention: { maxEvents } }),
       ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
+      ...(httpPort === undefined ? {} : { httpPort }),
+      ...(webhookMaxBodyBytes === undefined ? {} : { webhookMaxBodyBytes }),
+      ...(tls === undefined ? {} : { tls }),
+      ...(values["graph-api-url"] === undefined ? {} : { graphApiUrl: values["graph-api-url"] }),
+      ...(values["graph-api-version"] === undefined
+        ? {}
+        : { graphApiVersion: values["graph-api-version"] }),
     });
   } catch (error) {
     if (!isAddressInUse(error)) throw error;
@@ -139,8 +175,12 @@ async function start(args: string[]): Promise<void> {
     server.accounts.count() === 0
       ? `No accounts yet. Create one (the command prints its bearer token):\n  threadline-server accounts add you@example.com --data ${dataPath}\n`
       : "";
+  const webhookLine =
+    server.httpPort === undefined
+      ? ""
+      : `WhatsApp webhooks on http://${host}:${server.httpPort}/webhooks/whatsapp\n`;
   process.stderr.write(
-    `Threadline server listening on ${server.address} (data: ${dataPath})\n${firstRun}`,
+    `Threadline server listening on ${server.address} (data: ${dataPath})\n${webhookLine}${firstRun}`,
   );
 }
 
@@ -273,6 +313,13 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     if (command === "accounts" && rest[0] === "rotate-token") {
       await rotateTokenCommand(rest.slice(1));
+      return 0;
+    }
+    if (command === "whatsapp") {
+      await runWhatsAppCommand(rest, {
+        usage: (message) => new UsageError(message),
+        failure: (message) => new CommandFailure(message),
+      });
       return 0;
     }
     if (command === undefined || command === "help" || command === "--help" || command === "-h") {

@@ -38,6 +38,16 @@ export interface ServerOptions {
   readonly maxSubscribersPerAccount?: number;
   /** A pino logger, or `false` for silence. Default: pino to stdout at level info. */
   readonly logger?: false | Logger;
+  /** Port of the WhatsApp webhook HTTP server (0 picks a free one); unset runs none. */
+  readonly httpPort?: number;
+  /** Largest accepted webhook body in bytes; larger POSTs get 413. Default 1 MiB. */
+  readonly webhookMaxBodyBytes?: number;
+  /** Graph API base URL. Default https://graph.facebook.com. */
+  readonly graphApiUrl?: string;
+  /** Graph API version of every call. Default v23.0. */
+  readonly graphApiVersion?: string;
+  /** PEM certificate chain and private key; when given, gRPC serves TLS only. */
+  readonly tls?: { readonly cert: string | Uint8Array; readonly key: string | Uint8Array };
 }
 
 /** Server configuration after defaults are applied; what services read. */
@@ -53,6 +63,13 @@ export interface ServerConfig {
   readonly maxSubscribersPerAccount: number;
   /** The server's package version, reported by GetServerInfo. */
   readonly version: string;
+  /** WhatsApp webhook HTTP port as configured (undefined: no webhook server). */
+  readonly httpPort: number | undefined;
+  readonly webhookMaxBodyBytes: number;
+  readonly graphApiUrl: string;
+  readonly graphApiVersion: string;
+  /** Whether gRPC serves TLS (the key itself is not kept in the configuration). */
+  readonly tls: boolean;
 }
 
 /** Defaults the CLI and {@link resolveConfig} use. */
@@ -65,6 +82,9 @@ export const defaultConfig = {
   subscriberBuffer: { maxEvents: 10_000, maxBytes: 8 * 1024 * 1024 },
   maxReceiveMessageBytes: 16 * 1024 * 1024,
   maxSubscribersPerAccount: 1000,
+  webhookMaxBodyBytes: 1024 * 1024,
+  graphApiUrl: "https://graph.facebook.com",
+  graphApiVersion: "v23.0",
 } as const;
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
@@ -128,5 +148,22 @@ export function resolveConfig(options: ServerOptions, version: string): ServerCo
       defaultConfig.maxSubscribersPerAccount,
     ),
     version,
+    httpPort: validHttpPort(options.httpPort),
+    webhookMaxBodyBytes: positiveInteger(
+      "webhookMaxBodyBytes",
+      options.webhookMaxBodyBytes,
+      defaultConfig.webhookMaxBodyBytes,
+    ),
+    graphApiUrl: options.graphApiUrl ?? defaultConfig.graphApiUrl,
+    graphApiVersion: options.graphApiVersion ?? defaultConfig.graphApiVersion,
+    tls: options.tls !== undefined,
   };
+}
+
+function validHttpPort(port: number | undefined): number | undefined {
+  if (port === undefined) return undefined;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`httpPort must be an integer from 0 to 65535; received ${String(port)}`);
+  }
+  return port;
 }

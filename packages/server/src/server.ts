@@ -14,12 +14,16 @@ import {
   MessageServiceDefinition,
   PollServiceDefinition,
   ServerInfoServiceDefinition,
+  WhatsAppLogServiceDefinition,
+  WhatsAppMediaServiceDefinition,
+  WhatsAppMessageServiceDefinition,
 } from "@threadline/protocol";
 import { type Logger, pino } from "pino";
 import type { Account } from "./auth/account.js";
 import { countAccounts, getAccount, insertAccount, insertToken } from "./auth/account-directory.js";
 import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.js";
 import { normalizeAddressList } from "./domain/address.js";
+import { startWebhookServer, type WebhookServer } from "./http/webhook-server.js";
 import { createLiveHub, type LiveHub } from "./live/live-hub.js";
 import { createChatArchiveServiceImplementation } from "./rpc/chat-archive-service.js";
 import { createChatServiceImplementation } from "./rpc/chat-service.js";
@@ -33,7 +37,12 @@ import { createServerInfoServiceImplementation } from "./rpc/server-info-service
 import type { ServiceDependencies } from "./rpc/service-dependencies.js";
 import { type CallTracker, createCallTracker, prepareService } from "./rpc/service-registry.js";
 import { createSubscriptionHandlers } from "./rpc/subscriptions.js";
+import { createWhatsAppLogServiceImplementation } from "./rpc/whatsapp-log-service.js";
+import { createWhatsAppMediaServiceImplementation } from "./rpc/whatsapp-media-service.js";
+import { createWhatsAppMessageServiceImplementation } from "./rpc/whatsapp-message-service.js";
 import { openSqliteStore, type SqliteStore } from "./storage/sqlite-store.js";
+import { createGraphApiClient } from "./whatsapp/graph-api-client.js";
+import type { WhatsAppLiveEvent } from "./whatsapp/whatsapp-log.js";
 
 /** A domain service: its definition and the factory that implements it (when it exists). */
 interface DomainService {
@@ -106,6 +115,8 @@ export interface ThreadlineServer {
   readonly accounts: AccountAdmin;
   /** Resolved configuration. */
   readonly config: ServerConfig;
+  /** Port of the WhatsApp webhook HTTP server (the real one with httpPort 0); undefined without one. */
+  readonly httpPort: number | undefined;
   /**
    * Stops accepting calls, ends live streams (UNAVAILABLE, retryable), waits up to
    * `graceMs` (default 5000) for calls in progress, then cancels the rest, commits
@@ -121,6 +132,10 @@ export interface ThreadlineServer {
   readonly hub: LiveHub;
   /** @internal calls in progress. */
   readonly calls: CallTracker;
+  /** @internal the live hub of the WhatsApp number logs. */
+  readonly whatsappHub: LiveHub<WhatsAppLiveEvent>;
+  /** @internal the webhook HTTP server, when `httpPort` was given. */
+  readonly webhooks: WebhookServer | undefined;
 }
 
 const disposeSymbol: typeof Symbol.asyncDispose =
@@ -146,10 +161,15 @@ function createLogger(option: ServerOptions["logger"]): Logger {
   return option ?? pino({ name: "threadline-server" });
 }
 
-function bind(server: Server, host: string, port: number): Promise<number> {
+function bind(
+  server: Server,
+  host: string,
+  port: number,
+  credentials: ServerCredentials,
+): Promise<number> {
   const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(target, ServerCredentials.createInsecure(), (error, boundPort) => {
+    server.bindAsync(target, credentials, (error, boundPort) => {
       if (error) reject(error);
       else resolve(boundPort);
     });
@@ -247,10 +267,38 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     ServerInfoServiceDefinition,
     createServerInfoServiceImplementation({ ...handlerDependencies, chatArchive }),
   );
+  const whatsappHub = createLiveHub<WhatsAppLiveEvent>();
+  const whatsappDependencies = {
+    ...handlerDependencies,
+    whatsappHub,
+    graph: createGraphApiClient({ baseUrl: config.graphApiUrl, version: config.graphApiVersion }),
+  };
+  add(
+    WhatsAppMessageServiceDefinition,
+    createWhatsAppMessageServiceImplementation(whatsappDependencies),
+  );
+  add(
+    WhatsAppMediaServiceDefinition,
+    createWhatsAppMediaServiceImplementation(whatsappDependencies),
+  );
+  add(WhatsAppLogServiceDefinition, createWhatsAppLogServiceImplementation(whatsappDependencies));
+  const credentials =
+    options.tls === undefined
+      ? ServerCredentials.createInsecure()
+      : ServerCredentials.createSsl(
+          null,
+          [
+            {
+              cert_chain: Buffer.from(options.tls.cert),
+              private_key: Buffer.from(options.tls.key),
+            },
+          ],
+          false,
+        );
 
   let port: number;
   try {
-    port = await bind(server, config.host, config.port);
+    port = await bind(server, config.host, config.port, credentials);
   } catch (error) {
     server.forceShutdown();
     await store.close();
@@ -261,7 +309,31 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     );
   }
   const address = config.host.includes(":") ? `[${config.host}]:${port}` : `${config.host}:${port}`;
-  logger.info({ address, dataPath: config.dataPath }, "threadline server listening");
+  let webhooks: WebhookServer | undefined;
+  if (config.httpPort !== undefined) {
+    try {
+      webhooks = await startWebhookServer({
+        host: config.host,
+        port: config.httpPort,
+        store,
+        hub: whatsappHub,
+        logger,
+        maxBodyBytes: config.webhookMaxBodyBytes,
+      });
+    } catch (error) {
+      server.forceShutdown();
+      await store.close();
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `could not listen for webhooks on ${config.host}:${config.httpPort} (${reason}); pick another --http-port`,
+        { cause: error },
+      );
+    }
+  }
+  logger.info(
+    { address, httpPort: webhooks?.port, tls: config.tls, dataPath: config.dataPath },
+    "threadline server listening",
+  );
 
   let closing: Promise<void> | undefined;
   const close = (closeOptions?: { readonly graceMs?: number }): Promise<void> => {
@@ -269,6 +341,16 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
       const graceMs = closeOptions?.graceMs ?? 5000;
       // Stop accepting calls first, so no subscription can register after the hub empties.
       const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      // Webhooks in progress finish their commit (Meta retries whatever gets no 200).
+      const webhooksClosed = webhooks?.close();
+      await whatsappHub.endAll(
+        new RpcError(
+          GrpcStatus.UNAVAILABLE,
+          "UNAVAILABLE",
+          "the server is shutting down; reconnect and fetch missed events from the last cursor",
+          true,
+        ),
+      );
       await hub.endAll(
         new RpcError(
           GrpcStatus.UNAVAILABLE,
@@ -290,6 +372,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
       });
       await Promise.race([drained, timedOut]);
       clearTimeout(timer);
+      await webhooksClosed;
       await store.close();
       logger.info({ address, ...store.stats() }, "threadline server stopped");
     })();
@@ -302,10 +385,13 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     port,
     accounts: createAccountAdmin(store),
     config,
+    httpPort: webhooks?.port,
     close,
     [disposeSymbol]: () => close(),
     store,
     hub,
     calls: tracker,
+    whatsappHub,
+    webhooks,
   };
 }

@@ -53,7 +53,8 @@ export function varintSize(value: number): number {
   return size;
 }
 
-function writeVarint(target: Buffer, offset: number, value: number): number {
+/** Writes `value` as a varint at `offset` and returns the offset after it. */
+export function writeVarint(target: Buffer, offset: number, value: number): number {
   let position = offset;
   let rest = value;
   while (rest >= 0x80) {

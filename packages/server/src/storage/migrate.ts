@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
 import { domainSchema } from "./domain-schema.js";
 import { platformMigrations } from "./platform-schema.js";
+import { whatsappSchema } from "./whatsapp-schema.js";
 
 interface VersionRow {
   readonly version: number;
@@ -21,8 +22,8 @@ function setVersion(db: Database, component: string, version: number): void {
 
 /**
  * Brings the schema up to date in one transaction: the platform migrations (one
- * version per entry) and then the domain schema (one version per statement, so the
- * domain list only ever grows). Throws when the file was written by a newer server.
+ * version per entry), then the domain schema and the WhatsApp schema (one version per
+ * statement each, so those lists only ever grow). Throws when the file was written by a newer server.
  */
 export function migrate(db: Database): void {
   db.exec(
@@ -51,5 +52,17 @@ export function migrate(db: Database): void {
       if (statement !== undefined) db.exec(statement);
     }
     setVersion(db, "domain", domainSchema.length);
+
+    const whatsappVersion = currentVersion(db, "whatsapp");
+    if (whatsappVersion > whatsappSchema.length) {
+      throw new Error(
+        `the database has whatsapp schema version ${whatsappVersion}, newer than this server knows (${whatsappSchema.length}); upgrade @threadline/server`,
+      );
+    }
+    for (let index = whatsappVersion; index < whatsappSchema.length; index += 1) {
+      const statement = whatsappSchema[index];
+      if (statement !== undefined) db.exec(statement);
+    }
+    setVersion(db, "whatsapp", whatsappSchema.length);
   })();
 }

@@ -1,0 +1,94 @@
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { pino } from "pino";
+import { defaultConfig } from "./config.js";
+import { openSqliteStore } from "./storage/sqlite-store.js";
+import {
+  listRegisteredNumbers,
+  registerWhatsAppNumber,
+  removeWhatsAppNumber,
+} from "./whatsapp/number-registry.js";
+
+/** Usage lines of the `whatsapp` commands, for the CLI's help text. */
+export const whatsappUsage = `  threadline-server whatsapp add --phone-number-id <id> --app-secret <secret> --access-token <token> --verify-token <token> [--data ${defaultConfig.dataPath}]
+  threadline-server whatsapp list [--data ${defaultConfig.dataPath}]
+  threadline-server whatsapp remove --phone-number-id <id> [--data ${defaultConfig.dataPath}]`;
+
+/** How the CLI reports a mistake (usage, exit 2) or a failure (exit 1). */
+export interface CommandErrors {
+  readonly usage: (message: string) => Error;
+  readonly failure: (message: string) => Error;
+}
+
+function required(value: string | undefined, flag: string, errors: CommandErrors): string {
+  if (value === undefined || value === "") throw errors.usage(`whatsapp needs --${flag}`);
+  return value;
+}
+
+/**
+ * Runs `whatsapp add|list|remove`. Secrets are taken from the flags and never printed;
+ * `list` shows phone number ids and dates only.
+ */
+export async function runWhatsAppCommand(
+  args: readonly string[],
+  errors: CommandErrors,
+): Promise<void> {
+  const [subcommand, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: {
+      data: { type: "string" },
+      "phone-number-id": { type: "string" },
+      "app-secret": { type: "string" },
+      "access-token": { type: "string" },
+      "verify-token": { type: "string" },
+    },
+    allowPositionals: true,
+  });
+  if (positionals.length > 0) {
+    throw errors.usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  }
+  const dataPath = values.data ?? defaultConfig.dataPath;
+  if (subcommand !== "add" && !existsSync(dataPath)) {
+    throw errors.failure(
+      `there is no database at ${dataPath}; pass the --data file the server was started with`,
+    );
+  }
+  if (subcommand !== "add" && subcommand !== "list" && subcommand !== "remove") {
+    throw errors.usage(
+      `unknown whatsapp command ${JSON.stringify(subcommand ?? "")}; use add, list or remove`,
+    );
+  }
+  const store = openSqliteStore({ path: dataPath, logger: pino({ enabled: false }) });
+  try {
+    if (subcommand === "add") {
+      const registered = await registerWhatsAppNumber(store, {
+        phoneNumberId: required(values["phone-number-id"], "phone-number-id", errors),
+        appSecret: required(values["app-secret"], "app-secret", errors),
+        accessToken: required(values["access-token"], "access-token", errors),
+        verifyToken: required(values["verify-token"], "verify-token", errors),
+      });
+      process.stderr.write(
+        `Registered WhatsApp business number ${registered.phoneNumberId}. Point Meta's webhook at http(s)://<host>:<http-port>/webhooks/whatsapp with the verify token you gave.\n`,
+      );
+      return;
+    }
+    if (subcommand === "list") {
+      const numbers = listRegisteredNumbers(store);
+      for (const number of numbers) {
+        process.stdout.write(
+          `${number.phoneNumberId}\tregistered ${number.createdAt.toISOString()}\n`,
+        );
+      }
+      process.stderr.write(
+        `${numbers.length} WhatsApp business number(s). Secrets are never shown.\n`,
+      );
+      return;
+    }
+    const phoneNumberId = required(values["phone-number-id"], "phone-number-id", errors);
+    await removeWhatsAppNumber(store, phoneNumberId);
+    process.stderr.write(`Removed WhatsApp business number ${phoneNumberId} and its event log.\n`);
+  } finally {
+    await store.close();
+  }
+}
