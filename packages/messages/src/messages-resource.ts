@@ -109,15 +109,28 @@ function requireMessage(
   return messageFromWire(message);
 }
 
-function chatGuid(field: string, value: unknown): string {
-  return parseChatGuid(value, field).guid;
-}
+/** How many distinct valid chat GUIDs a resource remembers (see {@link chatGuidChecker}). */
+const rememberedChatGuids = 1024;
 
-function target(chat: unknown, message: unknown, partIndex: number | undefined) {
-  return {
-    chatGuid: chatGuid("chat", chat),
-    messageGuid: checkMessageGuid("message", message),
-    ...(partIndex !== undefined ? { targetPartIndex: partIndex } : {}),
+/**
+ * Checks chat GUIDs with core's rules and remembers the valid ones: a bot sends to the
+ * same few chats over and over, and normalising the address each time is most of the
+ * client's own work per send. Only valid GUIDs are remembered, so every rejection still
+ * comes from core's check with its message.
+ */
+function chatGuidChecker(): (field: string, value: unknown) => string {
+  const known = new Map<string, string>();
+  return (field, value) => {
+    if (typeof value === "string") {
+      const remembered = known.get(value);
+      if (remembered !== undefined) return remembered;
+    }
+    const guid = parseChatGuid(value, field).guid;
+    if (typeof value === "string") {
+      if (known.size >= rememberedChatGuids) known.clear();
+      known.set(value, guid);
+    }
+    return guid;
   };
 }
 
@@ -131,6 +144,12 @@ function partOf(options: MessagePartOptions | undefined): number | undefined {
  * @internal not covered by semver; use {@link messages}.
  */
 export function createMessagesResource(context: ClientContext): MessagesResource {
+  const chatGuid = chatGuidChecker();
+  const target = (chat: unknown, message: unknown, partIndex: number | undefined) => ({
+    chatGuid: chatGuid("chat", chat),
+    messageGuid: checkMessageGuid("message", message),
+    ...(partIndex !== undefined ? { targetPartIndex: partIndex } : {}),
+  });
   return {
     async sendText(chat, text, options) {
       const guid = chatGuid("chat", chat);
