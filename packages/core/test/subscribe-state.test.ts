@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type SubscriptionState, ValidationError } from "../src/index.js";
+import { type SubscribeOptions, type SubscriptionState, ValidationError } from "../src/index.js";
 import { startFixture, writeMessages } from "./fixture.js";
 
 describe.each([
@@ -46,7 +46,7 @@ describe("events.subscribe({ onState }) checks", () => {
     const notAFunction: unknown = 42;
     expect(() =>
       im.events.subscribe({
-        onState: notAFunction as NonNullable<Parameters<typeof im.events.subscribe>[0]>["onState"],
+        onState: notAFunction as NonNullable<SubscribeOptions["onState"]>,
       }),
     ).toThrow(ValidationError);
   });

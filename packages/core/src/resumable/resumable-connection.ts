@@ -110,6 +110,16 @@ export interface ResumableConnection {
 
 const refillCode = "RESUMABLE_REFILL";
 
+/** Closes a stream without waiting; closing is best effort once a connection is over. */
+function closeQuietly(stream: { close(): void | Promise<void> }): void {
+  try {
+    const closing = stream.close();
+    if (closing instanceof Promise) closing.catch(() => undefined);
+  } catch {
+    // The connection is over either way.
+  }
+}
+
 class ConsumerFailure {
   constructor(readonly error: unknown) {}
 }
@@ -171,14 +181,7 @@ export function createResumableConnection<Frame>(
     const end = (error: unknown) => {
       if (over) return;
       over = true;
-      for (const stream of opened) {
-        try {
-          const closing = stream.close();
-          if (closing instanceof Promise) closing.catch(() => undefined);
-        } catch {
-          // Closing is best effort; the connection is over either way.
-        }
-      }
+      for (const stream of opened) closeQuietly(stream);
       finish(error);
     };
     endCurrent = end;
@@ -192,11 +195,12 @@ export function createResumableConnection<Frame>(
       end(error);
       return finished;
     }
-    opened.push(...plan.live);
     if (over) {
-      end(undefined);
+      // Stopped while the streams were being opened: release them at once.
+      for (const stream of plan.live) closeQuietly(stream);
       return finished;
     }
+    opened.push(...plan.live);
     const current = createHandOff<Frame>({ floor, catchingUp: plan.catchUp !== undefined });
     handOff = current;
 
@@ -332,7 +336,7 @@ export function createResumableConnection<Frame>(
       }
       opened.push(catchUp);
       if (over) {
-        void catchUp.close();
+        closeQuietly(catchUp);
         return finished;
       }
       void pump(
