@@ -63,6 +63,35 @@ describe("README examples, run against a real server", () => {
     expect(second.stdout).toContain("caught up to #2; handled 0 events this run");
   });
 
+  it("recovery-quick-start.ts (the recovery README) handles the backlog and closes in finally", async () => {
+    const { server, env } = await serverWithActivity();
+    await using _server = server;
+    const result = await runExample("recovery-quick-start.ts", directory, env);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")).toEqual([
+      "#1 message.received",
+      "#2 message.received",
+      "checkpoint 2, handled 2, lag 0",
+      "",
+    ]);
+  });
+
+  it("server-start.ts (the server README) starts a server, adds an account and closes", async () => {
+    const result = await runExample("server-start.ts", directory);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^127\.0\.0\.1:\d+ alice@example\.com true\n$/);
+    expect(existsSync(join(directory, "threadline.db"))).toBe(true);
+  });
+
+  it("server-testing.ts (the server README) connects to a test server and closes it in finally", async () => {
+    const result = await runExample("server-testing.ts", directory);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("{ headSequence: 0, oldestRetainedSequence: 0 }\n");
+  });
+
   it("chats.ts creates a chat, sees its background event live, and counts chats", async () => {
     const server = await startTestServer();
     await using _server = server;

@@ -50,11 +50,11 @@ describe("README install.sh: install only the packages you need", () => {
 
   it("names only published packages, or peers a listed package declares", () => {
     const packages = publishedPackages();
-    expect(lines.length).toBe(3);
+    expect(lines.length).toBe(4);
     for (const line of lines) {
       for (const name of line) {
         if (name.startsWith("@threadline/")) {
-          expect(packages.get(name)?.manifest.private, name).toBeUndefined();
+          expect(packages.has(name), `${name} is a published package`).toBe(true);
         } else {
           const declaredBy = line.filter(
             (listed) => packages.get(listed)?.manifest.peerDependencies?.[name] !== undefined,
@@ -79,13 +79,20 @@ describe("README install.sh: install only the packages you need", () => {
   });
 
   it.each([
-    ["recover.ts", 0],
-    ["connect.ts", 0],
-    ["connect.ts", 1],
-    ["chats.ts", 1],
-  ] as const)("%s runs with what install line %i installs, and nothing more", (name, index) => {
-    const line = lines[index] ?? [];
+    ["recover.ts", [0]],
+    ["connect.ts", [0]],
+    ["connect.ts", [1]],
+    ["connect.ts", [2]],
+    ["bot.ts", [0, 1]],
+    ["chats.ts", [2]],
+  ] as const)("%s runs with what install lines %j install, and nothing more", (name, indexes) => {
+    const line = indexes.flatMap((index) => lines[index] ?? []);
     expect(satisfiedBy(line, importsOf(example(name)))).toEqual([]);
+  });
+
+  it("bot.ts needs both of its lines: neither alone has what it imports", () => {
+    expect(satisfiedBy(lines[0] ?? [], importsOf(example("bot.ts")))).not.toEqual([]);
+    expect(satisfiedBy(lines[1] ?? [], importsOf(example("bot.ts")))).not.toEqual([]);
   });
 
   it("the recovery line does not pull in PostgreSQL or Redis clients", () => {
@@ -99,7 +106,7 @@ describe("README install.sh: install only the packages you need", () => {
   });
 
   it("the server line brings the threadline-server CLI that server.sh runs", () => {
-    expect(lines[2]).toEqual(["@threadline/server"]);
+    expect(lines[3]).toEqual(["@threadline/server"]);
     expect(publishedPackages().get("@threadline/server")?.manifest.bin).toHaveProperty(
       "threadline-server",
     );

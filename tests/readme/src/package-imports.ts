@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { dirname, join } from "node:path";
 import { root } from "./readme-blocks.js";
@@ -6,6 +6,7 @@ import { root } from "./readme-blocks.js";
 /** The manifest fields the install check reads. */
 export interface Manifest {
   readonly name: string;
+  readonly version: string;
   readonly private?: boolean;
   readonly dependencies?: Record<string, string>;
   readonly peerDependencies?: Record<string, string>;
@@ -14,15 +15,20 @@ export interface Manifest {
   readonly bin?: Record<string, string>;
 }
 
-const workspacePackages = ["core", "recovery", "chats", "server", "protocol"];
-
-/** The published workspace packages by name, with their folder. */
+/** The published workspace packages by name, with their folder: every non-private `packages/*`. */
 export function publishedPackages(): Map<string, { folder: string; manifest: Manifest }> {
   const result = new Map<string, { folder: string; manifest: Manifest }>();
-  for (const name of workspacePackages) {
-    const folder = `${root}packages/${name}/`;
-    const manifest: Manifest = JSON.parse(readFileSync(`${folder}package.json`, "utf8"));
-    result.set(manifest.name, { folder, manifest });
+  for (const entry of readdirSync(`${root}packages`, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const folder = `${root}packages/${entry.name}/`;
+    let text: string;
+    try {
+      text = readFileSync(`${folder}package.json`, "utf8");
+    } catch {
+      continue; // a folder without a manifest is not a package
+    }
+    const manifest: Manifest = JSON.parse(text);
+    if (manifest.private !== true) result.set(manifest.name, { folder, manifest });
   }
   return result;
 }

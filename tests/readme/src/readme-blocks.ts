@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** The repository root. */
@@ -51,3 +51,15 @@ export function readReadme(): string {
 
 /** Sections written before the tour; their blocks (quick start, layout) are not snippets to run. */
 export const sectionsBeforeTour = new Set(["", "Quick start", "Layout"]);
+
+/** Every package README, by its path from the repository root (`packages/core/README.md`). */
+export function readPackageReadmes(): Map<string, string> {
+  const readmes = new Map<string, string>();
+  for (const entry of readdirSync(`${root}packages`, { withFileTypes: true })) {
+    const path = `packages/${entry.name}/README.md`;
+    if (entry.isDirectory() && existsSync(`${root}${path}`)) {
+      readmes.set(path, readFileSync(`${root}${path}`, "utf8"));
+    }
+  }
+  return readmes;
+}

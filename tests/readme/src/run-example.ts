@@ -15,13 +15,18 @@ export interface ProcessResult {
 export function run(
   command: string,
   args: readonly string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
 ): Promise<ProcessResult> {
   return new Promise((resolve) => {
     execFile(
       command,
       args,
-      { cwd: options.cwd, env: { ...process.env, ...options.env }, timeout: 50_000 },
+      {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env },
+        timeout: options.timeoutMs ?? 50_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
         resolve({ code, stdout, stderr });
@@ -34,7 +39,7 @@ export function run(
 export function runExample(
   name: string,
   cwd: string,
-  env: { THREADLINE_ADDRESS: string; THREADLINE_TOKEN: string },
+  env: { THREADLINE_ADDRESS?: string; THREADLINE_TOKEN?: string } = {},
 ): Promise<ProcessResult> {
   const file = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
   return run(process.execPath, [tsx, file], { cwd, env });

@@ -1,11 +1,29 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { readmeBlocks, readReadme, root, sectionsBeforeTour } from "./readme-blocks.js";
+import {
+  type ReadmeBlock,
+  readmeBlocks,
+  readPackageReadmes,
+  readReadme,
+  root,
+  sectionsBeforeTour,
+} from "./readme-blocks.js";
 import { run } from "./run-example.js";
 
 const examplesDirectory = fileURLToPath(new URL("../examples/", import.meta.url));
 const blocks = readmeBlocks(readReadme());
+
+/** The blocks marked `<!-- example: NAME -->`, with the README they are in. */
+function markedExamples(readme: string, list: readonly ReadmeBlock[]) {
+  return list.flatMap((block) => {
+    const name = /^example:\s*(\S+)$/.exec(block.marker ?? "")?.[1];
+    return name === undefined ? [] : [{ name, readme, block }];
+  });
+}
+const packageExamples = [...readPackageReadmes()].flatMap(([path, text]) =>
+  markedExamples(path, readmeBlocks(text)),
+);
 
 describe("README snippets", () => {
   it("every code block after Layout is marked as an example", () => {
@@ -15,14 +33,21 @@ describe("README snippets", () => {
     expect(unmarked.map((block) => `README.md:${block.line}`)).toEqual([]);
   });
 
-  const examples = blocks.flatMap((block) => {
-    const name = /^example:\s*(\S+)$/.exec(block.marker ?? "")?.[1];
-    return name === undefined ? [] : [{ name, block }];
-  });
+  const examples = markedExamples("README.md", blocks);
 
-  it("marks at least the six tour snippets", () => {
+  it("marks every tour snippet", () => {
     expect(examples.map((example) => example.name).sort()).toEqual(
-      ["chats.ts", "connect.ts", "install.sh", "recover.ts", "release.sh", "server.sh"].sort(),
+      [
+        "bot.ts",
+        "chats.ts",
+        "connect.ts",
+        "install-before-release.sh",
+        "install.sh",
+        "recover.ts",
+        "release.sh",
+        "server.sh",
+        "setup.sh",
+      ].sort(),
     );
   });
 
@@ -30,9 +55,36 @@ describe("README snippets", () => {
     expect(block.text).toBe(readFileSync(`${examplesDirectory}${name}`, "utf8"));
   });
 
-  it("every example file is shown in the README", () => {
+  it.each(packageExamples)(
+    "the $name block of $readme equals tests/readme/examples/$name",
+    ({ name, block }) => {
+      expect(block.text).toBe(readFileSync(`${examplesDirectory}${name}`, "utf8"));
+    },
+  );
+
+  it("the package READMEs' quick starts that close resources are marked examples", () => {
+    expect(packageExamples.map((example) => `${example.readme}: ${example.name}`).sort()).toEqual(
+      expect.arrayContaining([
+        "packages/recovery/README.md: recovery-quick-start.ts",
+        "packages/server/README.md: server-start.ts",
+        "packages/server/README.md: server-testing.ts",
+      ]),
+    );
+  });
+
+  it("no README code block uses `await using` (Node 20 cannot run it as written)", () => {
+    const readmes = new Map([["README.md", readReadme()], ...readPackageReadmes()]);
+    const offenders = [...readmes].flatMap(([path, text]) =>
+      readmeBlocks(text)
+        .filter((block) => /\bawait using\b/.test(block.text))
+        .map((block) => `${path}:${block.line}`),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("every example file is shown in a README", () => {
     expect(readdirSync(examplesDirectory).sort()).toEqual(
-      examples.map((example) => example.name).sort(),
+      [...new Set([...examples, ...packageExamples].map((example) => example.name))].sort(),
     );
   });
 
