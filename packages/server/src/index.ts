@@ -4,6 +4,11 @@
  */
 
 export type { Account } from "./auth/account.js";
+export type {
+  WhatsAppNumberRegistration,
+  WhatsAppNumberSummary,
+} from "./whatsapp/number-registry.js";
+export { signWebhookBody } from "./whatsapp/webhook-signature.js";
 // ---- integration points ----------------------------------------------------------
 // For code that extends the server (custom services, storage back-ends, tooling).
 export type {
@@ -30,7 +35,12 @@ export type {
   SubscriptionHandlers,
 } from "./rpc/service-dependencies.js";
 export type { CallTracker } from "./rpc/service-registry.js";
-export type { AccountAdmin, CreatedAccount, ThreadlineServer } from "./server.js";
+export type {
+  AccountAdmin,
+  CreatedAccount,
+  ThreadlineServer,
+  WhatsAppNumberAdmin,
+} from "./server.js";
 export { startServer } from "./server.js";
 export type { SqliteStore, SqliteStoreOptions } from "./storage/sqlite-store.js";
 export { openSqliteStore, StoreClosedError } from "./storage/sqlite-store.js";

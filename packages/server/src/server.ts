@@ -42,6 +42,13 @@ import { createWhatsAppMediaServiceImplementation } from "./rpc/whatsapp-media-s
 import { createWhatsAppMessageServiceImplementation } from "./rpc/whatsapp-message-service.js";
 import { openSqliteStore, type SqliteStore } from "./storage/sqlite-store.js";
 import { createGraphApiClient } from "./whatsapp/graph-api-client.js";
+import {
+  listRegisteredNumbers,
+  registerWhatsAppNumber,
+  removeWhatsAppNumber,
+  type WhatsAppNumberRegistration,
+  type WhatsAppNumberSummary,
+} from "./whatsapp/number-registry.js";
 import type { WhatsAppLiveEvent } from "./whatsapp/whatsapp-log.js";
 
 /** A domain service: its definition and the factory that implements it (when it exists). */
@@ -106,6 +113,19 @@ export interface AccountAdmin {
   count(): number;
 }
 
+/** WhatsApp business number administration on a running server (what `whatsapp add|list|remove` do). */
+export interface WhatsAppNumberAdmin {
+  /**
+   * Registers a number. Throws RpcError INVALID_ARGUMENT for a malformed value and
+   * ALREADY_EXISTS when the number is registered already.
+   */
+  register(registration: WhatsAppNumberRegistration): Promise<WhatsAppNumberSummary>;
+  /** Every registered number, never with secrets. */
+  list(): WhatsAppNumberSummary[];
+  /** Removes a number and its event log; RpcError NOT_FOUND when it is not registered. */
+  remove(phoneNumberId: string): Promise<void>;
+}
+
 /** A running Threadline server. */
 export interface ThreadlineServer {
   /** `host:port` the server listens on (the real port when started with port 0). */
@@ -113,6 +133,8 @@ export interface ThreadlineServer {
   readonly host: string;
   readonly port: number;
   readonly accounts: AccountAdmin;
+  /** WhatsApp business numbers. */
+  readonly whatsappNumbers: WhatsAppNumberAdmin;
   /** Resolved configuration. */
   readonly config: ServerConfig;
   /** Port of the WhatsApp webhook HTTP server (the real one with httpPort 0); undefined without one. */
@@ -384,6 +406,11 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     host: config.host,
     port,
     accounts: createAccountAdmin(store),
+    whatsappNumbers: {
+      register: (registration) => registerWhatsAppNumber(store, registration),
+      list: () => listRegisteredNumbers(store),
+      remove: (phoneNumberId) => removeWhatsAppNumber(store, phoneNumberId),
+    },
     config,
     httpPort: webhooks?.port,
     close,
