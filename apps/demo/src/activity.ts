@@ -1,11 +1,16 @@
 import { chats } from "@threadline/chats";
 import { createClient, type ThreadlineClient } from "@threadline/core";
-import { conversation, type DemoPoll, type Reaction } from "./conversation-resource.js";
+import { groups } from "@threadline/groups";
+import { messages, type SettableMessageReaction } from "@threadline/messages";
+import { type Poll, polls } from "@threadline/polls";
+import { botMention } from "./bot-reply.js";
 
-/** A client with the two resources the simulated people use. */
+/** A client with the resources the simulated people use. */
 export type ActorClient = ThreadlineClient<{
   chats: typeof chats;
-  conversation: typeof conversation;
+  messages: typeof messages;
+  groups: typeof groups;
+  polls: typeof polls;
 }>;
 
 /** Someone who acts: a simulated person, or the bot's own account replying. */
@@ -32,7 +37,7 @@ export interface ActivityStats {
 
 /** Creates a client for an actor. */
 export function connectActor(address: string, token: string): ActorClient {
-  return createClient({ address, token, resources: { chats, conversation } });
+  return createClient({ address, token, resources: { chats, messages, groups, polls } });
 }
 
 // A 1x1 PNG's leading bytes are enough for the server to recognise the image type.
@@ -57,7 +62,18 @@ const lines = [
 const groupNames = ["Weekend plans", "Saturday crew", "Hiking trip", "Dinner club", "Road trip"];
 const pollTitles = ["Where should we eat?", "Which day works?", "Movie or bowling?"];
 const pollChoices = ["Pizza", "Sushi", "Tacos", "Friday", "Saturday", "Sunday"];
-const reactions: readonly Reaction[] = ["love", "like", "laugh", "emphasize"];
+const questionsForTheBot = [
+  "what's the plan for Saturday?",
+  "remind us at 6",
+  "who is bringing what?",
+  "how's the weather looking?",
+];
+const reactions: readonly SettableMessageReaction["kind"][] = [
+  "love",
+  "like",
+  "laugh",
+  "emphasize",
+];
 const extraMember = "dave@example.com";
 
 function pick<T>(items: readonly T[]): T {
@@ -72,7 +88,7 @@ interface SharedState {
   readonly ownMessages: Map<string, { chat: string; guid: string }[]>;
   /** Recent messages in the group, for reactions from anyone in it. */
   readonly groupMessages: string[];
-  readonly polls: DemoPoll[];
+  readonly polls: Poll[];
   daveIsMember: boolean;
   hasBackground: boolean;
 }
@@ -98,7 +114,11 @@ const actions: readonly ActionKind[] = [
     weight: 30,
     run: async (actor, state) => {
       const chat = pick(actor.chats);
-      const guid = await actor.client.conversation.send(chat, pick(lines));
+      // Now and then someone in the group asks the bot; in a direct chat with the bot,
+      // every message is addressed to it.
+      const asksTheBot = chat === actor.group && !actor.repliesOnly && Math.random() < 0.2;
+      const text = asksTheBot ? `${botMention} ${pick(questionsForTheBot)}` : pick(lines);
+      const { guid } = await actor.client.messages.sendText(chat, text);
       const own = state.ownMessages.get(actor.name) ?? [];
       remember(own, { chat, guid });
       state.ownMessages.set(actor.name, own);
@@ -113,7 +133,7 @@ const actions: readonly ActionKind[] = [
       const own = state.ownMessages.get(actor.name);
       if (own === undefined || own.length === 0) return undefined;
       const target = pick(own);
-      await actor.client.conversation.edit(target.chat, target.guid, `${pick(lines)} (edited)`);
+      await actor.client.messages.edit(target.chat, target.guid, `${pick(lines)} (edited)`);
       return "edit";
     },
   },
@@ -124,10 +144,10 @@ const actions: readonly ActionKind[] = [
       if (actor.group === undefined || state.groupMessages.length === 0) return undefined;
       const target = pick(state.groupMessages);
       const kind = pick(reactions);
-      await actor.client.conversation.react(actor.group, target, kind, true);
+      await actor.client.messages.setReaction(actor.group, target, { kind }, true);
       // Now and then a tapback is taken back again.
       if (Math.random() < 0.25)
-        await actor.client.conversation.react(actor.group, target, kind, false);
+        await actor.client.messages.setReaction(actor.group, target, { kind }, false);
       return "reaction";
     },
   },
@@ -144,7 +164,7 @@ const actions: readonly ActionKind[] = [
     weight: 4,
     run: async (actor) => {
       if (actor.group === undefined) return undefined;
-      await actor.client.conversation.rename(actor.group, pick(groupNames));
+      await actor.client.groups.setDisplayName(actor.group, pick(groupNames));
       return "group rename";
     },
   },
@@ -155,9 +175,9 @@ const actions: readonly ActionKind[] = [
     run: async (actor, state) => {
       if (actor.group === undefined || !actor.managesMembers) return undefined;
       if (state.daveIsMember) {
-        await actor.client.conversation.removeParticipant(actor.group, extraMember);
+        await actor.client.groups.removeParticipants(actor.group, [extraMember]);
       } else {
-        await actor.client.conversation.addParticipant(actor.group, extraMember);
+        await actor.client.groups.addParticipants(actor.group, [extraMember]);
       }
       state.daveIsMember = !state.daveIsMember;
       return "membership change";
@@ -170,10 +190,7 @@ const actions: readonly ActionKind[] = [
       if (actor.group === undefined) return undefined;
       const first = pick(pollChoices);
       const second = pick(pollChoices.filter((choice) => choice !== first));
-      const poll = await actor.client.conversation.createPoll(actor.group, pick(pollTitles), [
-        first,
-        second,
-      ]);
+      const poll = await actor.client.polls.create(actor.group, pick(pollTitles), [first, second]);
       remember(state.polls, poll, 5);
       return "poll";
     },
@@ -186,11 +203,11 @@ const actions: readonly ActionKind[] = [
       const poll = pick(state.polls);
       const roll = Math.random();
       if (roll < 0.15) {
-        await actor.client.conversation.unvote(poll.pollMessageGuid);
+        await actor.client.polls.unvote(poll.pollMessageGuid);
         return "vote";
       }
       if (roll < 0.25) {
-        const updated = await actor.client.conversation.addPollOption(
+        const updated = await actor.client.polls.addOption(
           poll.pollMessageGuid,
           `${pick(pollChoices)} ${Math.floor(Math.random() * 100)}`,
         );
@@ -198,7 +215,8 @@ const actions: readonly ActionKind[] = [
         if (index >= 0) state.polls[index] = updated;
         return "vote";
       }
-      await actor.client.conversation.vote(poll.pollMessageGuid, pick(poll.optionIdentifiers));
+      const choice = pick(poll.options.map((option) => option.optionIdentifier));
+      await actor.client.polls.vote(poll.pollMessageGuid, choice);
       return "vote";
     },
   },

@@ -4,17 +4,19 @@
  * it handles. The demo kills it with SIGKILL and starts it again.
  */
 import { createClient } from "@threadline/core";
+import { messages } from "@threadline/messages";
 import { recover } from "@threadline/recovery";
 import { createSqliteCheckpointStore } from "@threadline/recovery/sqlite";
 import { type BotReport, botConfigVariable, isBotCommand, parseBotConfig } from "./bot-messages.js";
+import { replyFor } from "./bot-reply.js";
 import { createHandledJournal, openBotDatabase } from "./handled-journal.js";
 
 function report(message: BotReport): void {
   process.send?.(message);
 }
 
-// Stands in for real work (a reply, a database write, a call out), so that several
-// handlers are genuinely in flight at once.
+// Stands in for other real work (a database write, a call out) on the events that need
+// no reply, so that several handlers are genuinely in flight at once.
 function work(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
 }
@@ -24,7 +26,11 @@ async function main(): Promise<void> {
   const database = openBotDatabase(config.databasePath);
   const journal = createHandledJournal(database);
   const store = createSqliteCheckpointStore({ database });
-  const im = createClient({ address: config.address, token: config.token });
+  const im = createClient({
+    address: config.address,
+    token: config.token,
+    resources: { messages },
+  });
   const initialCheckpoint = (await store.load(config.checkpointKey)) ?? 0;
   const run = journal.startRun(initialCheckpoint);
   const recovery = await recover({
@@ -35,7 +41,17 @@ async function main(): Promise<void> {
     window: config.window,
     maxUnsavedEvents: config.maxUnsavedEvents,
     handler: async (event) => {
-      await work();
+      const reply = replyFor(event);
+      // The reply is the handler's effect. Its key comes from the event's sequence, so
+      // if a crash makes the bot handle this event again, the server returns the first
+      // reply instead of sending a second one: exactly one reply per message.
+      if (reply === undefined) await work();
+      else {
+        await im.messages.sendText(reply.chat, reply.text, {
+          replyTo: reply.replyTo,
+          clientMessageId: reply.clientMessageId,
+        });
+      }
       await journal.record(event.sequence, event.type);
     },
   });

@@ -21,6 +21,20 @@ const base = {
   maxUnsavedEvents: 1,
   wallTimeMs: 1000,
   logTypes: new Map([1, 2, 3, 4].map((sequence) => [sequence, "message.received"])),
+  replies: { asked: ["A", "B"], replyTargets: ["A", "B"] },
+};
+
+const passing = {
+  ...base,
+  logSequences: [1, 2],
+  head: 2,
+  journal: journal(
+    [
+      [1, 1],
+      [2, 1],
+    ],
+    2,
+  ),
 };
 
 describe("verify", () => {
@@ -136,5 +150,37 @@ describe("verify", () => {
     });
     expect(result.ok).toBe(false);
     expect(formatVerification(result)).toMatch(/log read back has 2 events for head 3/);
+  });
+
+  it("counts the messages that asked and the replies, and passes with one reply each", () => {
+    const result = verify(passing);
+    expect(result).toMatchObject({ ok: true, repliedTwice: 0 });
+    const table = formatVerification(result);
+    expect(table).toMatch(/\| Messages that asked for a reply +\| 2 +\|/);
+    expect(table).toMatch(/\| Replies sent +\| 2 threaded +\| ok +each message that asked/);
+    expect(table).toMatch(/\| Replies sent twice across the crash +\| 0 +\| ok +must be 0/);
+  });
+
+  it("fails when a message got a second reply", () => {
+    const result = verify({
+      ...passing,
+      replies: { asked: ["A", "B"], replyTargets: ["A", "B", "A"] },
+    });
+    expect(result).toMatchObject({ ok: false, repliedTwice: 1 });
+    expect(formatVerification(result)).toMatch(
+      /\| Replies sent twice across the crash +\| 1 +\| FAIL/,
+    );
+  });
+
+  it("fails when a message that asked got no reply", () => {
+    const result = verify({ ...passing, replies: { asked: ["A", "B"], replyTargets: ["A"] } });
+    expect(result.ok).toBe(false);
+    expect(formatVerification(result)).toMatch(/1 messages that asked got no reply/);
+  });
+
+  it("fails when a reply answers a message that did not ask", () => {
+    const result = verify({ ...passing, replies: { asked: ["A"], replyTargets: ["A", "C"] } });
+    expect(result.ok).toBe(false);
+    expect(formatVerification(result)).toMatch(/1 replies answer a message that did not ask/);
   });
 });

@@ -19,6 +19,16 @@ export interface VerificationInput {
   readonly wallTimeMs: number;
   /** How the restarted bot worked off its backlog, when it did. */
   readonly catchUp?: { readonly events: number; readonly milliseconds: number };
+  /** The bot's replies, read back from the same log. */
+  readonly replies: ReplyLog;
+}
+
+/** What the log says about replies: who asked, and what the bot's replies answer. */
+export interface ReplyLog {
+  /** GUIDs of the messages addressed to the bot (each asks for one reply). */
+  readonly asked: readonly string[];
+  /** For each threaded reply the bot sent, the `replyTargetGuid` it answers. */
+  readonly replyTargets: readonly string[];
 }
 
 /** One row of the verification table. */
@@ -36,6 +46,8 @@ export interface Verification {
   /** Events that were in the log but never handled. */
   readonly lost: number;
   readonly handledTwice: number;
+  /** Extra replies to a message that had one already (must be 0). */
+  readonly repliedTwice: number;
 }
 
 /**
@@ -46,7 +58,10 @@ export interface Verification {
  *   drops duplicates, so they only come from a crash: work done after the last
  *   saved checkpoint is done again. That is at most the window (handled above the
  *   in-memory checkpoint) plus the unsaved distance, per crash;
- * - the stored checkpoint must equal the head.
+ * - the stored checkpoint must equal the head;
+ * - replies: every message that asked got a threaded reply, none got two (the reply's
+ *   idempotency key comes from the event's sequence, so handling it again after the
+ *   crash does not send another), and no reply answers a message that did not ask.
  */
 export function verify(input: VerificationInput): Verification {
   const { journal, head } = input;
@@ -70,6 +85,19 @@ export function verify(input: VerificationInput): Verification {
   const bound = input.crashes * (input.window + input.maxUnsavedEvents);
   const seconds = input.wallTimeMs / 1000;
   const restarts = journal.runs.slice(1);
+  const asked = new Set(input.replies.asked);
+  const repliesPerTarget = new Map<string, number>();
+  for (const target of input.replies.replyTargets) {
+    repliesPerTarget.set(target, (repliesPerTarget.get(target) ?? 0) + 1);
+  }
+  let repliedTwice = 0;
+  let stray = 0;
+  for (const [target, count] of repliesPerTarget) {
+    repliedTwice += count - 1;
+    if (!asked.has(target)) stray++;
+  }
+  let unanswered = 0;
+  for (const guid of asked) if (!repliesPerTarget.has(guid)) unanswered++;
   const rows: VerificationRow[] = [
     {
       label: "Events written",
@@ -110,6 +138,28 @@ export function verify(input: VerificationInput): Verification {
             : `bound ${bound} = ${input.crashes} crash x (window ${input.window} + unsaved ${input.maxUnsavedEvents})`,
       },
     },
+    {
+      label: "Messages that asked for a reply",
+      value: String(asked.size),
+    },
+    {
+      label: "Replies sent",
+      value: `${input.replies.replyTargets.length} threaded`,
+      check: {
+        ok: unanswered === 0 && stray === 0,
+        text:
+          unanswered > 0
+            ? `${unanswered} messages that asked got no reply`
+            : stray > 0
+              ? `${stray} replies answer a message that did not ask`
+              : "each message that asked was answered",
+      },
+    },
+    {
+      label: "Replies sent twice across the crash",
+      value: String(repliedTwice),
+      check: { ok: repliedTwice === 0, text: "must be 0 (key from the event's sequence)" },
+    },
     ...restarts.map((run) => ({
       label: `Checkpoint loaded by bot #${run.run}`,
       value: String(run.initialCheckpoint),
@@ -133,7 +183,7 @@ export function verify(input: VerificationInput): Verification {
     },
   ];
   const ok = rows.every((row) => row.check === undefined || row.check.ok);
-  return { rows, ok, lost, handledTwice };
+  return { rows, ok, lost, handledTwice, repliedTwice };
 }
 
 /** Renders the rows as a plain-text table. */

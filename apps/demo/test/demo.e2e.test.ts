@@ -46,7 +46,14 @@ describe("pnpm demo (built)", () => {
     expect(row(result.stdout, "Events lost")).toBe("0");
     expect(Number(row(result.stdout, "Final checkpoint"))).toBe(written);
     expect(row(result.stdout, "Events handled")).toMatch(new RegExp(`runs, ${written} distinct$`));
-    expect(result.stdout).toMatch(/\| Handled twice across the crash \| \d+ +\| ok +bound \d+/);
+    expect(result.stdout).toMatch(/\| Handled twice across the crash +\| \d+ +\| ok +bound \d+/);
+    // The cast's opening messages to the bot are in the log before it starts, so there is
+    // always something to answer; every one is answered once, the crash notwithstanding.
+    const asked = Number(row(result.stdout, "Messages that asked for a reply"));
+    expect(asked).toBeGreaterThanOrEqual(2);
+    expect(row(result.stdout, "Replies sent")).toBe(`${asked} threaded`);
+    expect(row(result.stdout, "Replies sent twice across the crash")).toBe("0");
+    expect(result.stdout).toContain(`replies    the bot answered ${asked} of ${asked} messages`);
     expect(result.stdout).toContain("PASS: every event was handled");
     expect(result.code).toBe(0);
   });
@@ -57,6 +64,9 @@ describe("pnpm demo (built)", () => {
     const written = Number(row(result.stdout, "Events written"));
     expect(row(result.stdout, "Events handled")).toBe(`${written} runs, ${written} distinct`);
     expect(row(result.stdout, "Handled twice across the crash")).toBe("0");
+    const asked = row(result.stdout, "Messages that asked for a reply");
+    expect(row(result.stdout, "Replies sent")).toBe(`${asked} threaded`);
+    expect(row(result.stdout, "Replies sent twice across the crash")).toBe("0");
     expect(result.code).toBe(0);
   });
 
