@@ -56,6 +56,12 @@ export interface RecoveryProgress extends QueueProgress {
   readonly connections: number;
   /** Reconnect attempts so far. */
   readonly reconnects: number;
+  /**
+   * Events dropped as already seen: by the queue, plus those the connection dropped
+   * itself (live events the catch-up also carried, catch-up events re-sent after a
+   * reconnect).
+   */
+  readonly duplicatesDropped: number;
   readonly state: RecoveryState;
 }
 
