@@ -6,7 +6,7 @@ import { chats } from "@threadline/chats";
 import { createClient } from "@threadline/core";
 import { startTestServer } from "@threadline/server/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runExample } from "./run-example.js";
+import { runExample, startExample } from "./run-example.js";
 
 let directory = "";
 beforeEach(async () => {
@@ -75,6 +75,30 @@ describe("README examples, run against a real server", () => {
       "checkpoint 2, handled 2, lag 0",
       "",
     ]);
+  });
+
+  it("core-subscribe.ts (the core README) streams every event, saves the cursor, and resumes after Ctrl-C", async () => {
+    const { server, env } = await serverWithActivity();
+    await using _server = server;
+    const first = await startExample("core-subscribe.ts", directory, env, 2);
+    const ended = await first.interrupt();
+    expect(ended.stderr).toBe("");
+    expect(ended.code).toBe(0);
+    expect(ended.stdout).toBe("#1 message.received\n#2 message.received\n");
+    expect(existsSync(join(directory, "cursor.txt"))).toBe(true);
+
+    // A new message while it is stopped: the next run starts after the saved cursor.
+    const alice = await server.accounts.create(["carol@example.com"]);
+    const im = createClient({ address: server.address, token: alice.token, resources: { chats } });
+    try {
+      await im.chats.create(["bot@example.com"], { message: "Still there?" });
+    } finally {
+      await im.close();
+    }
+    const second = await startExample("core-subscribe.ts", directory, env, 1);
+    const resumed = await second.interrupt();
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe("#3 message.received\n");
   });
 
   it("server-start.ts (the server README) starts a server, adds an account and closes", async () => {

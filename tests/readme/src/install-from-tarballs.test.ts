@@ -68,6 +68,21 @@ function threadlineDependencies(name: string, seen = new Set<string>()): Set<str
 }
 
 const npmFlags = ["--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"];
+
+// A newcomer's shell, not a pnpm script's: `pnpm test` puts npm_config_* and npm_package_*
+// variables into the environment, and npm in the fresh projects would read (and warn about) them.
+const newcomerEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^(npm|pnpm)_/i.test(key)),
+);
+
+/** `run` in the newcomer's environment. */
+function runFresh(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<ProcessResult> {
+  return run(command, args, { ...options, baseEnv: newcomerEnv });
+}
 let directory = "";
 let prebuilds = "";
 const children: ChildProcess[] = [];
@@ -76,7 +91,7 @@ const children: ChildProcess[] = [];
 async function runLine(words: readonly string[], cwd: string): Promise<ProcessResult> {
   const [command = "", ...args] = words;
   const extra = command === "npm" && args[0] === "install" ? npmFlags : [];
-  const result = await run(command, [...args, ...extra], {
+  const result = await runFresh(command, [...args, ...extra], {
     cwd,
     // better-sqlite3 compiles from source when no prebuilt binary is found (about 80 s);
     // its installer looks here first, for the binary the workspace compiled already.
@@ -141,7 +156,7 @@ function spawnIn(cwd: string, words: readonly string[], env: NodeJS.ProcessEnv =
   // Its own process group: a signal reaches npx, tsx and node together, as Ctrl-C does.
   const child = spawn(command, args, {
     cwd,
-    env: { ...process.env, ...env },
+    env: { ...newcomerEnv, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -297,17 +312,17 @@ describe("the newcomer path from an empty folder, against the packed server's CL
     expect(existsSync(join(project, "node_modules", "pg"))).toBe(false);
     copyFileSync(`${examples}recover.ts`, join(project, "recover.ts"));
     const env = { THREADLINE_ADDRESS: serverAddress, THREADLINE_TOKEN: botToken };
-    const first = await run("npx", ["tsx", "recover.ts"], { cwd: project, env });
+    const first = await runFresh("npx", ["tsx", "recover.ts"], { cwd: project, env });
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect(first.stdout).toBe(
       "handling #1 message.received\ncaught up to #1; handled 1 events this run\n",
     );
-    const second = await run("npx", ["tsx", "recover.ts"], { cwd: project, env });
+    const second = await runFresh("npx", ["tsx", "recover.ts"], { cwd: project, env });
     expect(second.stdout).toBe("caught up to #1; handled 0 events this run\n");
 
     // Without THREADLINE_TOKEN the example's placeholder token is refused, and the error says so.
-    const unset = await run("npx", ["tsx", "recover.ts"], {
+    const unset = await runFresh("npx", ["tsx", "recover.ts"], {
       cwd: project,
       env: { THREADLINE_ADDRESS: serverAddress, THREADLINE_TOKEN: undefined },
     });
@@ -379,6 +394,30 @@ describe("the newcomer path from an empty folder, against the packed server's CL
     }
   }, 300_000);
 
+  it("a default `npm init` project runs none of it, which is why setup.sh exists", async () => {
+    expect(serverAddress, "the server test ran first").not.toBe("");
+    const project = join(directory, "default-npm-init");
+    await mkdir(project);
+    await runLine(["npm", "init", "-y"], project);
+    await runLine(["npm", "install", "--save-dev", "tsx"], project);
+    await runLine(["npm", "install", ...(beforeRelease[2] ?? [])], project);
+    copyFileSync(`${examples}connect.ts`, join(project, "connect.ts"));
+    const env = { THREADLINE_ADDRESS: serverAddress, THREADLINE_TOKEN: "unused" };
+    const plainNode = await runFresh("node", ["connect.ts"], { cwd: project, env });
+    expect(plainNode.code).not.toBe(0);
+    expect(plainNode.stderr).toContain("ERR_UNKNOWN_FILE_EXTENSION");
+    const commonJsTsx = await runFresh("npx", ["tsx", "connect.ts"], { cwd: project, env });
+    expect(commonJsTsx.code).not.toBe(0);
+    expect(commonJsTsx.stderr).toMatch(
+      /Top-level await is currently not supported with the "cjs" output format/,
+    );
+    const required = await runFresh("node", ["-e", 'require("@threadline/core")'], {
+      cwd: project,
+    });
+    expect(required.code).not.toBe(0);
+    expect(required.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
+  }, 300_000);
+
   it("install line 2 alone gives core and messages, with nothing of recovery or the server", async () => {
     const project = await newProject("my-messages", false);
     await runLine(["npm", "install", ...(beforeRelease[1] ?? [])], project);
@@ -389,7 +428,7 @@ describe("the newcomer path from an empty folder, against the packed server's CL
       "@threadline/protocol",
     ]);
     expect(existsSync(join(project, "node_modules", "better-sqlite3"))).toBe(false);
-    const loaded = await run(
+    const loaded = await runFresh(
       "node",
       [
         "--input-type=module",
@@ -410,7 +449,7 @@ describe("the newcomer path from an empty folder, against the packed server's CL
     const line = afterRelease.findIndex((words) => words.includes("@threadline/chats"));
     await runLine(["npm", "install", ...(beforeRelease[line] ?? [])], project);
     copyFileSync(`${examples}chats.ts`, join(project, "chats.ts"));
-    const result = await run("npx", ["tsx", "chats.ts"], {
+    const result = await runFresh("npx", ["tsx", "chats.ts"], {
       cwd: project,
       env: { THREADLINE_ADDRESS: serverAddress, THREADLINE_TOKEN: token },
     });
