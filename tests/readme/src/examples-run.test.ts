@@ -101,6 +101,19 @@ describe("README examples, run against a real server", () => {
     expect(resumed.stdout).toBe("#3 message.received\n");
   });
 
+  it("chats-quick-start.ts (the chats README) creates a chat with a first message", async () => {
+    const server = await startTestServer();
+    await using _server = server;
+    const bot = await server.accounts.create(["bot@example.com"]);
+    const result = await runExample("chats-quick-start.ts", directory, {
+      THREADLINE_ADDRESS: server.address,
+      THREADLINE_TOKEN: bot.token,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("any;-;alice@example.com Happy birthday!\n");
+  });
+
   it("server-start.ts (the server README) starts a server, adds an account and closes", async () => {
     const result = await runExample("server-start.ts", directory);
     expect(result.stderr).toBe("");

@@ -65,6 +65,7 @@ describe("README snippets", () => {
   it("the package READMEs' quick starts that close resources are marked examples", () => {
     expect(packageExamples.map((example) => `${example.readme}: ${example.name}`).sort()).toEqual(
       expect.arrayContaining([
+        "packages/chats/README.md: chats-quick-start.ts",
         "packages/core/README.md: core-subscribe.ts",
         "packages/recovery/README.md: recovery-quick-start.ts",
         "packages/server/README.md: server-start.ts",
