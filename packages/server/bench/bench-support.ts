@@ -47,6 +47,8 @@ export function benchEvent(index: number): LogEventInput {
 /** A `threadline-server start` child process. */
 export interface BenchServer {
   readonly address: string;
+  /** The WhatsApp webhook URL, when the server was started with `--http-port`. */
+  readonly webhookUrl: string | undefined;
   readonly child: ChildProcess;
   /** Resident set size of the server process in bytes. */
   rss(): number;
@@ -74,6 +76,7 @@ export function startBenchServer(
       if (match?.[1] !== undefined) {
         resolve({
           address: match[1],
+          webhookUrl: /WhatsApp webhooks on (\S+)/.exec(stderr)?.[1],
           child,
           rss() {
             const status = readFileSync(`/proc/${child.pid}/status`, "utf8");

@@ -6,6 +6,11 @@ import { createBenchAccount, median, openBenchStore, startBenchServer } from "./
 import { measureCatchUp, prepareCatchUpLog } from "./catch-up-throughput.js";
 import { measureIdleSubscribers } from "./idle-subscribers.js";
 import { measureRpcWrites } from "./rpc-write-throughput.js";
+import {
+  measureWebhookIngest,
+  measureWebhookToLive,
+  prepareWhatsAppDatabase,
+} from "./whatsapp-webhooks.js";
 
 // Short by default (the machine is shared); THREADLINE_BENCH_RUNS raises the repetitions.
 const runs = Number(process.env.THREADLINE_BENCH_RUNS ?? 3);
@@ -13,6 +18,8 @@ const appendEvents = Number(process.env.THREADLINE_BENCH_APPEND_EVENTS ?? 60_000
 const catchUpEvents = Number(process.env.THREADLINE_BENCH_CATCH_UP_EVENTS ?? 200_000);
 const rpcMessages = Number(process.env.THREADLINE_BENCH_RPC_MESSAGES ?? 5000);
 const subscribers = Number(process.env.THREADLINE_BENCH_SUBSCRIBERS ?? 1000);
+const webhookPosts = Number(process.env.THREADLINE_BENCH_WEBHOOKS ?? 5000);
+const latencySamples = Number(process.env.THREADLINE_BENCH_LATENCY_SAMPLES ?? 300);
 
 interface Row {
   readonly what: string;
@@ -108,6 +115,40 @@ async function main(): Promise<void> {
       });
     } finally {
       await rpcServer.stop();
+    }
+
+    console.error("WhatsApp webhooks (signed POSTs, server in a separate process)...");
+    const whatsappPath = join(directory, "whatsapp.db");
+    await prepareWhatsAppDatabase(whatsappPath);
+    const whatsappServer = await startBenchServer(whatsappPath, ["--http-port", "0"]);
+    try {
+      await measureWebhookIngest(whatsappServer, "warm-up", 64, 500);
+      const ingest: number[] = [];
+      const latencies: { p50Ms: number; p99Ms: number }[] = [];
+      for (let run = 0; run < runs; run += 1) {
+        ingest.push(await measureWebhookIngest(whatsappServer, `run-${run}`, 64, webhookPosts));
+        latencies.push(await measureWebhookToLive(whatsappServer, `run-${run}`, latencySamples));
+      }
+      rows.push({
+        what: "WhatsApp webhook ingest, 64 concurrent senders (signed POSTs/s, 200 after fsync)",
+        result: format(median(ingest)),
+        target: "report (beside the RPC write row)",
+        runs: ingest.map(format).join(", "),
+      });
+      rows.push({
+        what: "WhatsApp webhook POST -> live subscriber latency p50",
+        result: formatMs(median(latencies.map((latency) => latency.p50Ms))),
+        target: "report",
+        runs: latencies.map((latency) => formatMs(latency.p50Ms)).join(", "),
+      });
+      rows.push({
+        what: "WhatsApp webhook POST -> live subscriber latency p99",
+        result: formatMs(median(latencies.map((latency) => latency.p99Ms))),
+        target: "report",
+        runs: latencies.map((latency) => formatMs(latency.p99Ms)).join(", "),
+      });
+    } finally {
+      await whatsappServer.stop();
     }
 
     console.error(`catch-up (${catchUpEvents} events, server in a separate process)...`);
