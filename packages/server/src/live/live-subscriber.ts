@@ -54,6 +54,8 @@ export interface FramedLiveSubscriberOptions<Event extends LiveEvent>
   readonly accepts: (event: Event) => boolean;
   readonly encode: LiveFrameEncoder<Event>;
   readonly onEnd: (subscriber: LiveSubscriber<Event>) => void;
+  /** How a cut-off client resumes, for the SUBSCRIBER_TOO_SLOW message. */
+  readonly resumeHint?: string;
 }
 
 /** One live stream's bounded outgoing buffer, with heartbeats and flow control. */
@@ -187,7 +189,7 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
     return new RpcError(
       GrpcStatus.RESOURCE_EXHAUSTED,
       "SUBSCRIBER_TOO_SLOW",
-      `the subscriber fell behind: more than ${limits.maxEvents} events or ${limits.maxBytes} bytes were waiting to be sent; catch up from the last handled sequence and subscribe again`,
+      `the subscriber fell behind: more than ${limits.maxEvents} events or ${limits.maxBytes} bytes were waiting to be sent; ${options.resumeHint ?? "catch up from the last handled sequence and subscribe again"}`,
       true,
     );
   }

@@ -74,6 +74,7 @@ export function createWhatsAppLogServiceImplementation(dependencies: WhatsAppSer
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         startImmediately: false,
         onEnd: (ended) => whatsappHub.unregister(ended),
+        resumeHint: "resume after the last sequence you handled and subscribe again",
       });
       whatsappHub.register(subscriber);
       let head: number;

@@ -2,7 +2,6 @@ import { Metadata } from "@grpc/grpc-js";
 import { type photon, WhatsAppMessageServiceDefinition } from "@threadline/protocol";
 import { assertSubscriberCapacity, type LiveHub } from "../live/live-hub.js";
 import { createFramedLiveSubscriber } from "../live/live-subscriber.js";
-import { heartbeatFrame } from "../log/frame-encoding.js";
 import type { GraphApiClient } from "../whatsapp/graph-api-client.js";
 import { graphMessageBody } from "../whatsapp/graph-message-body.js";
 import {
@@ -96,14 +95,16 @@ export function createWhatsAppMessageServiceImplementation(
           call,
           accepts: () => true,
           // A stored Event is already a SubscribeEventsResponse (same field numbers).
-          encode: (buffer, start) => ({
-            frame: buffer[start]?.payload ?? heartbeatFrame,
-            taken: 1,
-          }),
+          encode: (buffer, start) => {
+            const event = buffer[start];
+            if (event === undefined) throw new RangeError("no event to frame");
+            return { frame: event.payload, taken: 1 };
+          },
           limits: config.subscriberBuffer,
           heartbeatIntervalMs: config.heartbeatIntervalMs,
           startImmediately: true,
           onEnd: (ended) => whatsappHub.unregister(ended),
+          resumeHint: "fetch missed events from the last cursor you handled and subscribe again",
         });
         whatsappHub.register(subscriber);
         // Headers go out once the subscription is registered: from here on no event is missed.
