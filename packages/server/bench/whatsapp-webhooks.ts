@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from "node:http";
 import { credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { type photon, WhatsAppMessageServiceDefinition } from "@threadline/protocol";
 import { registerWhatsAppNumber } from "../src/whatsapp/number-registry.js";
@@ -68,14 +69,35 @@ function signedWebhook(run: string, index: number): SignedBody {
   return { id, body, signature: signWebhookBody(body, benchNumber.appSecret) };
 }
 
-async function post(url: string, webhook: SignedBody): Promise<void> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-hub-signature-256": webhook.signature },
-    body: webhook.body,
+// node:http with keep-alive costs the sending side far less CPU per request than fetch,
+// so the figure says more about the server.
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: string, webhook: SignedBody): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: {
+          "content-type": "application/json",
+          "content-length": webhook.body.byteLength,
+          "x-hub-signature-256": webhook.signature,
+        },
+      },
+      (response) => {
+        response.resume();
+        response.once("end", () =>
+          response.statusCode === 200
+            ? resolve()
+            : reject(new Error(`webhook answered ${String(response.statusCode)}`)),
+        );
+      },
+    );
+    request.once("error", reject);
+    request.end(webhook.body);
   });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
 }
 
 /**
