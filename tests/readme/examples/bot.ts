@@ -20,7 +20,8 @@ const recovery = await recover({
     if (event.type !== "message.received" || event.isFromMe) return;
     // A threaded reply. The id derived from the event's sequence makes the server apply it
     // once, even when a crash makes recover() hand this event to the handler again.
-    await im.messages.sendText(event.chatGuid, `You said: ${event.message.content.text}`, {
+    const said = event.message.content.text ?? "something without text";
+    await im.messages.sendText(event.chatGuid, `You said: ${said}`, {
       replyTo: event.message.guid,
       clientMessageId: `echo-bot-${event.sequence}`,
     });
