@@ -204,4 +204,16 @@ describe("im.messages against a real server", () => {
       break;
     }
   });
+
+  it("a chat GUID is normalised the same way on every call, and a bad one is refused every time", async () => {
+    await using fixture = await startMessagesFixture();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const sent = await fixture.alice.messages.sendText("any;-;Bob@Example.COM", `hi ${attempt}`);
+      expect(sent.chatGuids).toEqual([aliceToBob]);
+      await expect(fixture.alice.messages.sendText("any;-;bob@", "hi")).rejects.toBeInstanceOf(
+        ValidationError,
+      );
+    }
+    expect((await fixture.bob.events.getLogInfo()).headSequence).toBe(3);
+  });
 });
