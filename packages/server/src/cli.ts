@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { format, parseArgs } from "node:util";
 import { setLogger } from "@grpc/grpc-js";
 import { pino } from "pino";
@@ -109,7 +110,7 @@ async function start(args: string[]): Promise<void> {
       );
     }
   }
-  const dataPath = values.data ?? defaultConfig.dataPath;
+  const dataPath = checkDataDirectory(values.data ?? defaultConfig.dataPath);
   const logger = pino({ name: "threadline-server" });
   // grpc-js prints its own error lines (a failed bind, for one) straight to stderr;
   // the CLI reports those failures itself, so grpc-js goes to the debug log.
@@ -197,7 +198,7 @@ async function addAccount(args: string[]): Promise<void> {
   }
   const addresses = normalizeAddressList(positionals);
   const store = openSqliteStore({
-    path: values.data ?? defaultConfig.dataPath,
+    path: checkDataDirectory(values.data ?? defaultConfig.dataPath),
     logger: pino({ enabled: false }),
   });
   try {
@@ -214,6 +215,16 @@ async function addAccount(args: string[]): Promise<void> {
   } finally {
     await store.close();
   }
+}
+
+/** Returns `path` when its folder exists (SQLite creates the file, never the folder). */
+function checkDataDirectory(path: string): string {
+  if (!existsSync(dirname(path))) {
+    throw new CommandFailure(
+      `the folder of --data ${path} does not exist; create it first (the server creates only the database file)`,
+    );
+  }
+  return path;
 }
 
 /** Opens an existing database for an accounts command; a missing file is a mistake, not a new server. */

@@ -55,6 +55,21 @@ describe("threadline-server start: a port that is already in use", () => {
   });
 });
 
+describe("threadline-server: a --data file in a folder that does not exist", () => {
+  it.each([
+    ["start", ["start", "--port", "0"]],
+    ["accounts add", ["accounts", "add", "alice@example.com"]],
+  ])("%s prints one line saying so, with no stack trace", async (_name, args) => {
+    const missing = join(directory, "no-such-folder", "threadline.db");
+    const result = await runCli([...args, "--data", missing]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `error: the folder of --data ${missing} does not exist; create it first (the server creates only the database file)\n`,
+    );
+    expect(result.stdout).toBe("");
+  });
+});
+
 describe("threadline-server start --heartbeat-ms", () => {
   it("sets the heartbeat interval the server reports and sends on an idle stream", async () => {
     const added = await runCli(["accounts", "add", "alice@example.com", "--data", dataPath]);
