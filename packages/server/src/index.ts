@@ -5,11 +5,6 @@
  */
 
 export type { Account } from "./auth/account.js";
-export type {
-  WhatsAppNumberRegistration,
-  WhatsAppNumberSummary,
-} from "./whatsapp/number-registry.js";
-export { signWebhookBody } from "./whatsapp/webhook-signature.js";
 // ---- integration points ----------------------------------------------------------
 // For code that extends the server (custom services, storage back-ends, tooling).
 export type {
@@ -46,3 +41,8 @@ export { startServer } from "./server.js";
 export type { SqliteStore, SqliteStoreOptions } from "./storage/sqlite-store.js";
 export { openSqliteStore, StoreClosedError } from "./storage/sqlite-store.js";
 export type { EventDomain, LogEventInput, Store, WriteContext } from "./storage/write-context.js";
+export type {
+  WhatsAppNumberRegistration,
+  WhatsAppNumberSummary,
+} from "./whatsapp/number-registry.js";
+export { signWebhookBody } from "./whatsapp/webhook-signature.js";
