@@ -461,3 +461,58 @@ describe("authentication of photon.whatsapp.v1 calls", () => {
     expect(bare.details).toContain("phone_number_id");
   });
 });
+
+describe("the webhook HTTP server's other routes and limits", () => {
+  it("answers /healthz, 404 for other paths and 405 for other methods", async () => {
+    const origin = new URL(harness.webhookUrl).origin;
+    expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    const elsewhere = await fetch(`${origin}/webhooks/telegram`, { method: "POST", body: "{}" });
+    expect(elsewhere.status).toBe(404);
+    const put = await fetch(harness.webhookUrl, { method: "PUT", body: "{}" });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("GET, POST");
+  });
+
+  it("a configured limit also stops a chunked body without Content-Length", async () => {
+    const small = await startWhatsAppHarness({ webhookMaxBodyBytes: 2048 });
+    try {
+      const payload = Buffer.from(
+        JSON.stringify(
+          webhookBody(businessNumberId, {
+            messages: [
+              {
+                from: "4915112345678",
+                id: "wamid.CHUNKED01",
+                timestamp: "1",
+                type: "text",
+                text: { body: "y".repeat(4096) },
+              },
+            ],
+          }),
+        ),
+      );
+      const chunks = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let offset = 0; offset < payload.byteLength; offset += 512) {
+            controller.enqueue(payload.subarray(offset, offset + 512));
+          }
+          controller.close();
+        },
+      });
+      const response = await fetch(small.webhookUrl, {
+        method: "POST",
+        headers: { "x-hub-signature-256": signWebhookBody(payload, credentials.main.appSecret) },
+        body: chunks,
+        duplex: "half",
+      } as RequestInit);
+      expect(response.status).toBe(413);
+      expect(small.server.webhooks?.stats().rejected.body_too_large).toBe(1);
+      const fitting = await small.postSigned(
+        webhookBody(businessNumberId, { messages: [messageFixtures[0]?.message] }),
+      );
+      expect(fitting.status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+});

@@ -260,8 +260,17 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     };
     response.once("finish", done);
     response.once("close", done);
-    const url = new URL(request.url ?? "/", "http://webhook.invalid");
     const handle = async () => {
+      let url: URL;
+      try {
+        url = new URL(request.url ?? "/", "http://webhook.invalid");
+      } catch {
+        throw new Rejection(
+          404,
+          "not_found",
+          `no route for this request target; webhooks go to ${whatsappWebhookPath}`,
+        );
+      }
       if (url.pathname === "/healthz" && request.method === "GET") {
         respond(response, 200, "ok\n");
         return;
