@@ -124,6 +124,7 @@ export {
 export { errorFromGrpc, toThreadlineError } from "./errors/grpc-error-mapping.js";
 export { describeReceived, invalidArgument } from "./errors/invalid-argument.js";
 export { allowedAddresses } from "./validation/address.js";
+export { checkMessageGuid } from "./validation/message-guid.js";
 export { type EventFrame, eventFromFrame } from "./events/event-mapper.js";
 export { type Chat, chatFromWire } from "./events/chat-from-wire.js";
 export type { RpcCalls, StreamCallOptions, UnaryCallOptions } from "./transport/rpc-calls.js";

@@ -1,7 +1,7 @@
 import { isMessageEffect, MessageEffect } from "@threadline/chats";
-import { invalidArgument } from "@threadline/core";
+import { checkMessageGuid, invalidArgument } from "@threadline/core";
 import { photon } from "@threadline/protocol";
-import { checkMessageGuid } from "./message-guid.js";
+
 import { checkOptionalText } from "./message-text.js";
 
 const Kind = photon.imessage.v1.MessageReactionKind;

@@ -1,5 +1,6 @@
 import {
   type ClientContext,
+  checkMessageGuid,
   invalidArgument,
   type LiveEventStream,
   type Message,
@@ -21,7 +22,7 @@ import {
   checkReaction,
   checkReplyTo,
 } from "./argument-checks.js";
-import { checkMessageGuid } from "./message-guid.js";
+
 import { checkMessageText, checkOptionalText } from "./message-text.js";
 import type {
   EditMessageOptions,
