@@ -466,6 +466,13 @@ describe("the webhook HTTP server's other routes and limits", () => {
   it("answers /healthz, 404 for other paths and 405 for other methods", async () => {
     const origin = new URL(harness.webhookUrl).origin;
     expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${origin}/metrics`)).text();
+    const stats = harness.server.webhooks?.stats();
+    expect(metrics).toContain(`threadline_whatsapp_webhooks_accepted_total ${stats?.accepted}`);
+    expect(metrics).toContain(
+      `threadline_whatsapp_webhooks_rejected_total{reason="bad_signature"} ${stats?.rejected.bad_signature}`,
+    );
+    expect(stats?.rejected.bad_signature).toBeGreaterThan(0);
     const elsewhere = await fetch(`${origin}/webhooks/telegram`, { method: "POST", body: "{}" });
     expect(elsewhere.status).toBe(404);
     const put = await fetch(harness.webhookUrl, { method: "PUT", body: "{}" });

@@ -77,7 +77,7 @@ class Rejection extends Error {
  * - `POST /webhooks/whatsapp` checks the body size (413), `X-Hub-Signature-256` over
  *   the raw bytes against the registered app secrets (401), the JSON (400) and its
  *   numbers (404), appends the events and answers 200 only after the commit is fsync'd;
- * - `GET /healthz` answers 200.
+ * - `GET /healthz` answers 200; `GET /metrics` has the counters (Prometheus text format).
  * Every refusal is counted and logged with its reason, never with a body or a secret.
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
@@ -249,6 +249,28 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
   let inProgress = 0;
   let idle: (() => void) | undefined;
+  /** The counters in the Prometheus text format. */
+  function metricsText(): string {
+    const lines = [
+      "# HELP threadline_whatsapp_webhooks_accepted_total Webhook POSTs answered 200 after their commit.",
+      "# TYPE threadline_whatsapp_webhooks_accepted_total counter",
+      `threadline_whatsapp_webhooks_accepted_total ${accepted}`,
+      "# HELP threadline_whatsapp_webhook_events_appended_total Events appended to number logs by webhooks.",
+      "# TYPE threadline_whatsapp_webhook_events_appended_total counter",
+      `threadline_whatsapp_webhook_events_appended_total ${eventsAppended}`,
+      "# HELP threadline_whatsapp_webhook_duplicates_skipped_total Redelivered messages and statuses that added nothing.",
+      "# TYPE threadline_whatsapp_webhook_duplicates_skipped_total counter",
+      `threadline_whatsapp_webhook_duplicates_skipped_total ${duplicatesSkipped}`,
+      "# HELP threadline_whatsapp_webhooks_rejected_total Webhook calls refused, by reason.",
+      "# TYPE threadline_whatsapp_webhooks_rejected_total counter",
+      ...Object.entries(rejected).map(
+        ([reason, count]) =>
+          `threadline_whatsapp_webhooks_rejected_total{reason="${reason}"} ${count}`,
+      ),
+    ];
+    return `${lines.join("\n")}\n`;
+  }
+
   const server: Server = createServer((request, response) => {
     inProgress += 1;
     let counted = true;
@@ -273,6 +295,10 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       }
       if (url.pathname === "/healthz" && request.method === "GET") {
         respond(response, 200, "ok\n");
+        return;
+      }
+      if (url.pathname === "/metrics" && request.method === "GET") {
+        respond(response, 200, metricsText());
         return;
       }
       if (url.pathname !== whatsappWebhookPath) {
