@@ -46,6 +46,22 @@ describe("README examples, run against a real server", () => {
     ]);
   });
 
+  it("connect.ts without THREADLINE_TOKEN fails naming the call and the likely cause", async () => {
+    const { server, env } = await serverWithActivity();
+    await using _server = server;
+    const result = await runExample("connect.ts", directory, {
+      THREADLINE_ADDRESS: env.THREADLINE_ADDRESS,
+      THREADLINE_TOKEN: undefined,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(
+      "AuthenticationError: events.getLogInfo() was refused: the server did not accept the bearer token.",
+    );
+    expect(result.stderr).toContain("is THREADLINE_TOKEN set?");
+    expect(result.stderr).not.toContain("GetServerInfo");
+  });
+
   it("recover.ts handles the backlog once, and a second run resumes from the SQLite checkpoint", async () => {
     const { server, env } = await serverWithActivity();
     await using _server = server;

@@ -45,7 +45,7 @@ export function run(
 export function runExample(
   name: string,
   cwd: string,
-  env: { THREADLINE_ADDRESS?: string; THREADLINE_TOKEN?: string } = {},
+  env: { THREADLINE_ADDRESS?: string; THREADLINE_TOKEN?: string | undefined } = {},
 ): Promise<ProcessResult> {
   const file = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
   return run(process.execPath, [tsx, file], { cwd, env });
