@@ -81,12 +81,17 @@ export interface EventsResource {
    * then one `catchup.complete` with the head captured at the start.
    * Throws ValidationError before any network call unless `lastHandledSequence` is
    * undefined or a non-negative safe integer. Fails with SequenceNotRetainedError when
-   * the server no longer holds the events right after it.
+   * the server no longer holds the events right after it, with CursorAheadOfHeadError
+   * when it is above the head of the log, and with a retryable ConnectionError
+   * (`STREAM_STALLED`) when no frame arrives for twice the server's heartbeat interval.
    */
   catchUp(lastHandledSequence?: number): TypedEventStream<CatchUpEvent>;
   /**
    * The live stream of one domain, over every chat or one (`filter.chat`; `filter.poll`
    * for polls). `ready` resolves when the server has registered the subscription.
+   * Never resumes by itself: a dead connection (no frame, heartbeats included, for
+   * twice the server's heartbeat interval while you wait) ends it with a retryable
+   * ConnectionError (`STREAM_STALLED`).
    */
   live<Domain extends EventDomain>(
     domain: Domain,
@@ -96,7 +101,9 @@ export interface EventsResource {
    * One resumable stream of every durable event after `cursor`, each delivered once,
    * each with the `cursor` to persist. Reconnects by itself and fills the gap on every
    * connect; ends with the typed error on failures that cannot heal (authentication,
-   * validation, events no longer retained) or when `maxAttempts` is exhausted.
+   * validation, events no longer retained, a cursor ahead of the head) or when
+   * `maxAttempts` is exhausted. A dead connection is noticed within twice the server's
+   * heartbeat interval.
    * Connects on the first read. Throws ValidationError at once for a malformed cursor
    * or reconnect option.
    */
