@@ -130,6 +130,23 @@ describe("README examples, run against a real server", () => {
     expect(result.stdout).toBe("any;-;alice@example.com Happy birthday!\n");
   });
 
+  it.each([
+    ["messages-quick-start.ts", "reply threaded: true\n"],
+    ["groups-quick-start.ts", "Climbing: 3 participants\n"],
+    ["polls-quick-start.ts", 'poll "Where?" with 2 choices\n'],
+  ])("%s (its package README's quick start) runs as written", async (name, output) => {
+    const server = await startTestServer();
+    await using _server = server;
+    const bot = await server.accounts.create(["bot@example.com"]);
+    const result = await runExample(name, directory, {
+      THREADLINE_ADDRESS: server.address,
+      THREADLINE_TOKEN: bot.token,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(output);
+  });
+
   it("server-start.ts (the server README) starts a server, adds an account and closes", async () => {
     const result = await runExample("server-start.ts", directory);
     expect(result.stderr).toBe("");

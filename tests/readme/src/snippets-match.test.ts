@@ -67,6 +67,9 @@ describe("README snippets", () => {
       expect.arrayContaining([
         "packages/chats/README.md: chats-quick-start.ts",
         "packages/core/README.md: core-subscribe.ts",
+        "packages/groups/README.md: groups-quick-start.ts",
+        "packages/messages/README.md: messages-quick-start.ts",
+        "packages/polls/README.md: polls-quick-start.ts",
         "packages/recovery/README.md: recovery-quick-start.ts",
         "packages/server/README.md: server-start.ts",
         "packages/server/README.md: server-testing.ts",
