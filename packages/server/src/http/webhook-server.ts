@@ -3,10 +3,13 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import type { LiveHub } from "../live/live-hub.js";
 import { StoreClosedError } from "../storage/sqlite-store.js";
-import { listWhatsAppNumbers } from "../storage/whatsapp-store.js";
 import type { Store } from "../storage/write-context.js";
 import { WebhookShapeError } from "../whatsapp/json-reader.js";
-import { findRegisteredNumber, isRegisteredVerifyToken } from "../whatsapp/number-registry.js";
+import {
+  findRegisteredNumber,
+  isRegisteredVerifyToken,
+  registeredAppSecrets,
+} from "../whatsapp/number-registry.js";
 import {
   parseWebhookPayload,
   type WebhookEvent,
@@ -161,9 +164,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const signature = request.headers["x-hub-signature-256"];
     const header = typeof signature === "string" ? signature : undefined;
     // Every registered secret is tried (constant-time each) before the body is parsed.
-    const secrets = new Set(
-      store.read((db) => listWhatsAppNumbers(db)).map((row) => row.appSecret),
-    );
+    const secrets = registeredAppSecrets(store);
     let signedWith: string | undefined;
     for (const secret of secrets) {
       if (isValidWebhookSignature(body, header, secret)) signedWith = secret;

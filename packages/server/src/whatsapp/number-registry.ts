@@ -126,6 +126,11 @@ export function findRegisteredNumber(
   return store.read((db) => findWhatsAppNumber(db, phoneNumberId));
 }
 
+/** The distinct app secrets of the registered numbers (webhook signatures are checked against each). */
+export function registeredAppSecrets(store: Store): Set<string> {
+  return new Set(store.read((db) => listWhatsAppNumbers(db)).map((row) => row.appSecret));
+}
+
 /** True when `verifyToken` is the verify token of some registered number (constant-time compares). */
 export function isRegisteredVerifyToken(store: Store, verifyToken: string): boolean {
   let matched = false;
