@@ -21,6 +21,7 @@ import { runWhatsAppCommand, whatsappUsage } from "./whatsapp-commands.js";
 
 const usage = `Usage:
   threadline-server start [--data ${defaultConfig.dataPath}] [--port ${defaultConfig.port}] [--host ${defaultConfig.host}] [--retention <events>] [--heartbeat-ms <ms>]
+      [--http-port <port>] [--tls-cert <pem> --tls-key <pem>] [--graph-api-url <url>] [--graph-api-version <v>]
   threadline-server accounts add <address...> [--data ${defaultConfig.dataPath}]
   threadline-server accounts list [--data ${defaultConfig.dataPath}]
   threadline-server accounts rotate-token <address> [--data ${defaultConfig.dataPath}]
@@ -211,7 +212,9 @@ async function addAccount(args: string[]): Promise<void> {
     );
     process.stdout.write(`${created.token}\n`);
     const total = store.read((db) => countAccounts(db));
-    process.stderr.write(`The server now has ${total} account(s).\n`);
+    process.stderr.write(
+      `The server now has ${total} account(s). A lost token cannot be shown again: threadline-server accounts rotate-token <address> issues a new one.\n`,
+    );
   } finally {
     await store.close();
   }

@@ -55,6 +55,31 @@ describe("threadline-server start: a port that is already in use", () => {
   });
 });
 
+describe("threadline-server --help", () => {
+  it("lists the accounts commands and --heartbeat-ms", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    for (const line of [
+      "threadline-server accounts add <address...>",
+      "threadline-server accounts list",
+      "threadline-server accounts rotate-token <address>",
+      "[--heartbeat-ms <ms>]",
+      "--heartbeat-ms  heartbeat interval on idle streams, in ms (default 15000)",
+    ]) {
+      expect(result.stdout).toContain(line);
+    }
+  });
+
+  it("accounts add points to rotate-token, since the token is shown only once", async () => {
+    const result = await runCli(["accounts", "add", "alice@example.com", "--data", dataPath]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("Its bearer token, shown only once:");
+    expect(result.stderr).toContain(
+      "threadline-server accounts rotate-token <address> issues a new one",
+    );
+  });
+});
+
 describe("threadline-server: a --data file in a folder that does not exist", () => {
   it.each([
     ["start", ["start", "--port", "0"]],
