@@ -49,14 +49,14 @@ export async function runWhatsAppCommand(
     throw errors.usage(`unexpected argument ${JSON.stringify(positionals[0])}`);
   }
   const dataPath = values.data ?? defaultConfig.dataPath;
-  if (subcommand !== "add" && !existsSync(dataPath)) {
-    throw errors.failure(
-      `there is no database at ${dataPath}; pass the --data file the server was started with`,
-    );
-  }
   if (subcommand !== "add" && subcommand !== "list" && subcommand !== "remove") {
     throw errors.usage(
       `unknown whatsapp command ${JSON.stringify(subcommand ?? "")}; use add, list or remove`,
+    );
+  }
+  if (subcommand !== "add" && !existsSync(dataPath)) {
+    throw errors.failure(
+      `there is no database at ${dataPath}; pass the --data file the server was started with`,
     );
   }
   const store = openSqliteStore({ path: dataPath, logger: pino({ enabled: false }) });
