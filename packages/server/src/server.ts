@@ -239,8 +239,9 @@ function createAccountAdmin(store: SqliteStore): AccountAdmin {
 
 /**
  * Opens the database at `options.dataPath` (creating and migrating it), starts the gRPC
- * server and resolves once it listens. Throws `RangeError` for invalid options and the
- * bind error when the address is taken.
+ * server (TLS only when `options.tls` is given) and, with `options.httpPort`, the
+ * WhatsApp webhook HTTP server, and resolves once both listen. Throws `RangeError` for
+ * invalid options and the bind error when an address is taken.
  */
 export async function startServer(options: ServerOptions): Promise<ThreadlineServer> {
   const config = resolveConfig(options, packageVersion());
