@@ -269,7 +269,7 @@ describe("the server rejects the same inputs when a client skips the checks", ()
     },
   );
 
-  it("EditMessage, SetReaction and GetMessage re-check their arguments on the server", async () => {
+  it("EditMessage, UnsendMessage, SetReaction and GetMessage re-check their arguments on the server", async () => {
     await using fixture = await startMessagesFixture();
     const sent = await fixture.alice.messages.sendText(aliceToBob, "hello");
     const raw = createRawClient(fixture.server.address, fixture.tokens.alice);
@@ -289,10 +289,17 @@ describe("the server rejects the same inputs when a client skips the checks", ()
           isSet: true,
         }),
         raw.call(Messages.getMessage, { messageGuid: "has space" }),
+        raw.call(Messages.unsendMessage, { target: { ...target, messageGuid: "has space" } }),
+        raw.call(Messages.unsendMessage, { target: { ...target, targetPartIndex: 1 } }),
+        raw.call(Messages.editMessage, { target: { ...target, chatGuid: "bob" }, newText: "x" }),
       ]);
       expect(outcomes.map((outcome) => (outcome.ok ? "ok" : outcome.code))).toEqual(
-        Array(5).fill(status.INVALID_ARGUMENT),
+        Array(8).fill(status.INVALID_ARGUMENT),
       );
+      // The message is untouched: not edited, not unsent.
+      const after = await fixture.bob.messages.get(sent.guid);
+      expect(after.content.text).toBe("hello");
+      expect(after.dateRetracted).toBeUndefined();
       // Only the original send is in Bob's log.
       expect((await fixture.bob.events.getLogInfo()).headSequence).toBe(1);
     } finally {
