@@ -84,7 +84,10 @@ describe("README install.sh: install only the packages you need", () => {
     ["connect.ts", [1]],
     ["connect.ts", [2]],
     ["bot.ts", [0, 1]],
-    ["chats.ts", [2]],
+    ["chats.ts", [1]],
+    ["messages-quick-start.ts", [1]],
+    ["groups-quick-start.ts", [2]],
+    ["polls-quick-start.ts", [2]],
   ] as const)("%s runs with what install lines %j install, and nothing more", (name, indexes) => {
     const line = indexes.flatMap((index) => lines[index] ?? []);
     expect(satisfiedBy(line, importsOf(example(name)))).toEqual([]);

@@ -418,8 +418,26 @@ describe("the newcomer path from an empty folder, against the packed server's CL
     expect(required.stderr).toContain("ERR_PACKAGE_PATH_NOT_EXPORTED");
   }, 300_000);
 
-  it("install line 2 alone gives core and messages, with nothing of recovery or the server", async () => {
-    const project = await newProject("my-messages", false);
+  /** Copies each example into `project`, runs it with `npx tsx` as its own account, and returns stdout. */
+  async function runExamplesIn(project: string, names: readonly string[]): Promise<string[]> {
+    const outputs: string[] = [];
+    for (const [index, name] of names.entries()) {
+      const token = await addAccount(`${basename(project)}-${index}@example.com`);
+      copyFileSync(`${examples}${name}`, join(project, name));
+      const result = await runFresh("npx", ["tsx", name], {
+        cwd: project,
+        env: { THREADLINE_ADDRESS: serverAddress, THREADLINE_TOKEN: token },
+      });
+      expect(result.stderr, name).toBe("");
+      expect(result.code, name).toBe(0);
+      outputs.push(result.stdout);
+    }
+    return outputs;
+  }
+
+  it("install line 2 alone runs chats.ts and the messages quick start, with nothing of recovery or the server", async () => {
+    expect(serverAddress, "the server test ran first").not.toBe("");
+    const project = await newProject("my-messages", true);
     await runLine(["npm", "install", ...(beforeRelease[1] ?? [])], project);
     expect(installedThreadlinePackages(project).sort()).toEqual([
       "@threadline/chats",
@@ -428,32 +446,27 @@ describe("the newcomer path from an empty folder, against the packed server's CL
       "@threadline/protocol",
     ]);
     expect(existsSync(join(project, "node_modules", "better-sqlite3"))).toBe(false);
-    const loaded = await runFresh(
-      "node",
-      [
-        "--input-type=module",
-        "-e",
-        'const { messages } = await import("@threadline/messages"); console.log(typeof messages);',
-      ],
-      { cwd: project },
-    );
-    expect(loaded.stderr).toBe("");
-    expect(loaded.stdout).toBe("function\n");
+    const [chatsOutput, messagesOutput] = await runExamplesIn(project, [
+      "chats.ts",
+      "messages-quick-start.ts",
+    ]);
+    expect(chatsOutput).toContain("chats: 1\n");
+    expect(messagesOutput).toBe("reply threaded: true\n");
   }, 300_000);
 
-  it("chats.ts runs in a project that has only install line 3", async () => {
+  it("install line 3 alone runs the groups and polls quick starts", async () => {
     expect(serverAddress, "the server test ran first").not.toBe("");
-    const token = await addAccount("chatty@example.com");
-    const project = await newProject("my-chats", true);
-    // The line for chats alone, not the messages line that brings chats along.
-    const line = afterRelease.findIndex((words) => words.includes("@threadline/chats"));
-    await runLine(["npm", "install", ...(beforeRelease[line] ?? [])], project);
-    copyFileSync(`${examples}chats.ts`, join(project, "chats.ts"));
-    const result = await runFresh("npx", ["tsx", "chats.ts"], {
-      cwd: project,
-      env: { THREADLINE_ADDRESS: serverAddress, THREADLINE_TOKEN: token },
-    });
-    expect(result.stderr).toBe("");
-    expect(result.stdout).toContain("chats: 1\n");
+    const project = await newProject("my-groups", true);
+    await runLine(["npm", "install", ...(beforeRelease[2] ?? [])], project);
+    expect(installedThreadlinePackages(project).sort()).toEqual([
+      "@threadline/chats",
+      "@threadline/core",
+      "@threadline/groups",
+      "@threadline/polls",
+      "@threadline/protocol",
+    ]);
+    expect(await runExamplesIn(project, ["groups-quick-start.ts", "polls-quick-start.ts"])).toEqual(
+      ["Climbing: 3 participants\n", 'poll "Where?" with 2 choices\n'],
+    );
   }, 300_000);
 });
