@@ -15,10 +15,32 @@
 import { randomUUID } from "node:crypto";
 import { credentials, Client as GrpcClient, Metadata } from "@grpc/grpc-js";
 import { chats } from "@threadline/chats";
-import { createClient, defaultChannelOptions } from "@threadline/core";
+import { type ClientContext, createClient, defaultChannelOptions } from "@threadline/core";
 import { MessageServiceDefinition, type photon } from "@threadline/protocol";
 import { startSeededServerProcess } from "@threadline/server/testing";
 import { messages } from "../src/index.js";
+
+/**
+ * The resource's own CPU per sendText (argument checks, request building, decoding and
+ * mapping the response), in process: a context whose unary call answers at once with a
+ * response the server sent, so nothing of the network or the transport runs.
+ */
+async function resourceMicros(context: ClientContext, chatGuid: string): Promise<number> {
+  const method = MessageServiceDefinition.sendTextMessage;
+  const answer = method.responseSerialize(
+    await context.unary(method, { chatGuid, text: "bench" }, { mutating: true }),
+  );
+  const answering: ClientContext = {
+    ...context,
+    unary: (called) => Promise.resolve(called.responseDeserialize(answer)),
+  };
+  const resource = messages(answering);
+  const calls = 200_000;
+  for (let index = 0; index < 20_000; index++) await resource.sendText(chatGuid, "bench");
+  const started = performance.now();
+  for (let index = 0; index < calls; index++) await resource.sendText(chatGuid, "bench");
+  return ((performance.now() - started) * 1000) / calls;
+}
 
 const full = process.argv.includes("--full");
 const inFlight = 64;
@@ -182,6 +204,9 @@ async function main(): Promise<void> {
     const paired = (median(ratios) - 1) * 100;
     const sdk = rows.find((row) => row.name === "im.messages.sendText");
     console.log("");
+    console.log(
+      `im.messages.sendText's own work per call (checks, request, decoding and mapping; in process): ${(await resourceMicros(im.context, chat.guid)).toFixed(1)} µs`,
+    );
     if (sdk !== undefined && reference !== undefined) {
       const overhead = ((sdk.medianMs - reference.medianMs) / reference.medianMs) * 100;
       console.log(
