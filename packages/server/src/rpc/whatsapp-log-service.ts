@@ -88,6 +88,10 @@ export function createWhatsAppLogServiceImplementation(dependencies: WhatsAppSer
       call.sendMetadata(new Metadata());
       let sent = after;
       while (sent < head) {
+        if (call.cancelled || call.destroyed || call.writableEnded) {
+          subscriber.detach();
+          return;
+        }
         const page = readWhatsAppEvents(store, number.id, sent, head, backlogPageSize);
         if (page.length === 0) break;
         for (const event of page) {
