@@ -37,6 +37,9 @@ describe("normalizeAddress", () => {
   it.each([
     ["12345", "short code", /looks like a short code/],
     ["123-456", "short code with a dash", /looks like a short code/],
+    ["911", "emergency number", /is an emergency number/],
+    ["1-1-2", "emergency number with separators", /is an emergency number/],
+    ["411", "N11 service code", /is a service number/],
     ["+12345", "too short for any country", /not a valid phone number/],
     ["4155550100", "national number without a country code", /leading "\+"/],
     ["+19005550199", "premium-rate", /premium-rate number, a service number/],

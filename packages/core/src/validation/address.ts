@@ -41,8 +41,55 @@ function normalizeEmail(field: string, input: string): string {
   return email;
 }
 
+// Emergency numbers dialled without a country code somewhere in the world (911 in North
+// America, 112 in Europe and on GSM, 999 in the UK, 000 in Australia, 110/119 in Japan and
+// China, 100-102 in India, 190-193 in Brazil, 111 in New Zealand, ...): the server's list.
+const emergencyNumbers: ReadonlySet<string> = new Set([
+  "000",
+  "100",
+  "101",
+  "102",
+  "108",
+  "110",
+  "111",
+  "112",
+  "113",
+  "117",
+  "118",
+  "119",
+  "120",
+  "122",
+  "190",
+  "191",
+  "192",
+  "193",
+  "911",
+  "995",
+  "997",
+  "999",
+]);
+// North American N11 service codes (211 community services, 411 directory, 511 traffic, ...).
+const serviceCodePattern = /^[2-8]11$/;
+
 function normalizePhone(field: string, input: string): string {
-  if (/^\d{3,8}$/.test(input.replace(/[\s().-]/g, ""))) {
+  const compact = input.replace(/[\s().-]/g, "");
+  if (emergencyNumbers.has(compact)) {
+    throw invalidArgument(
+      field,
+      allowedAddresses,
+      input,
+      "is an emergency number, which cannot take part in a chat",
+    );
+  }
+  if (serviceCodePattern.test(compact)) {
+    throw invalidArgument(
+      field,
+      allowedAddresses,
+      input,
+      "is a service number (an N11 code such as 411 directory assistance), which cannot take part in a chat",
+    );
+  }
+  if (/^\d{3,8}$/.test(compact)) {
     throw invalidArgument(
       field,
       allowedAddresses,

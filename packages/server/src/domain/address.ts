@@ -9,8 +9,9 @@ const maxEmailLength = 254;
 // Deliberately simple: one @, a local part without spaces, a dotted domain of letters,
 // digits and hyphens with an alphabetic top-level label. Exotic RFC 5322 forms (quoted
 // local parts, IP literals) are not reachable over iMessage and are refused.
+// The local part is an RFC 5321 dot-atom: no leading, trailing or doubled dot.
 const emailPattern =
-  /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 // Digits (and common separators) only, without a leading +: what a short code looks like.
 const shortCodePattern = /^[0-9]{3,8}$/;
 // Emergency numbers dialled without a country code somewhere in the world (911 in North
