@@ -1,25 +1,8 @@
-import type { ChatServiceType, Message, SingleServiceAddressInfo } from "@threadline/core";
+import type { Chat, Message } from "@threadline/core";
 import type { MessageEffect } from "./message-effect.js";
 
-/** A direct or group conversation, as the current account sees it. */
-export interface Chat {
-  /** The key every chat-scoped call takes: `any;-;<address>` or `any;+;<group id>`. */
-  readonly guid: string;
-  /** The chat's name; an empty string when it has none. */
-  readonly displayName: string;
-  readonly isGroup: boolean;
-  /** The chat's members as the server lists them, each with the transport that reaches it. */
-  readonly participants: readonly SingleServiceAddressInfo[];
-  /** The transport of the chat; `"unknown"` when the server does not say. */
-  readonly service: ChatServiceType;
-  readonly isArchived: boolean;
-  /** Whether the system filtered this chat (for example as unknown senders). */
-  readonly isFiltered: boolean;
-  /** Unread messages; absent when the server does not know, zero when all are read. */
-  readonly unreadCount?: number;
-  /** The latest message, when the server has one. */
-  readonly lastMessage?: Message;
-}
+/** A direct or group conversation, as the current account sees it (core's one shape). */
+export type { Chat } from "@threadline/core";
 
 /** Options for `chats.create(...)`. */
 export interface CreateChatOptions {

@@ -1,6 +1,7 @@
 import {
   type ChatEvent,
   type ClientContext,
+  chatFromWire,
   type LiveEventStream,
   messageFromWire,
   type ResourceFactory,
@@ -29,7 +30,6 @@ import type {
   CreateChatResult,
 } from "./chat.js";
 import { checkChatGuid } from "./chat-guid-validation.js";
-import { requireChat } from "./chat-mapping.js";
 
 /**
  * `im.chats`: create, read and change chats, and watch their events.
@@ -154,7 +154,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
         },
         settings,
       );
-      const chat = requireChat(response.chat, "CreateChat");
+      const chat = chatFromWire(response.chat, "CreateChat response");
       // Message-typed fields decode as null (never undefined) when absent; accept both.
       const initialMessage: photon.imessage.v1.Message | null | undefined = response.initialMessage;
       return initialMessage !== null && initialMessage !== undefined
@@ -170,7 +170,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
         { chatGuid: guid },
         callSettings(options),
       );
-      return requireChat(response.chat, "GetChat");
+      return chatFromWire(response.chat, "GetChat response");
     },
 
     async count(options) {
