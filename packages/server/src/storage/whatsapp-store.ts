@@ -66,6 +66,13 @@ export function listWhatsAppNumbers(db: Database): WhatsAppNumberRow[] {
     .map(toRow);
 }
 
+/** The distinct app secrets of the registered numbers (read on every webhook, so kept lean). */
+export function listWhatsAppAppSecrets(db: Database): string[] {
+  return cachedStatement<[], string>(db, "SELECT DISTINCT app_secret FROM whatsapp_numbers")
+    .pluck()
+    .all();
+}
+
 /** Deletes a number with its log and head; false when it was not registered. */
 export function deleteWhatsAppNumber(db: Database, phoneNumberId: string): boolean {
   const found = findWhatsAppNumber(db, phoneNumberId);

@@ -4,6 +4,7 @@ import {
   deleteWhatsAppNumber,
   findWhatsAppNumber,
   insertWhatsAppNumber,
+  listWhatsAppAppSecrets,
   listWhatsAppNumbers,
   type WhatsAppNumberRow,
 } from "../storage/whatsapp-store.js";
@@ -128,7 +129,7 @@ export function findRegisteredNumber(
 
 /** The distinct app secrets of the registered numbers (webhook signatures are checked against each). */
 export function registeredAppSecrets(store: Store): Set<string> {
-  return new Set(store.read((db) => listWhatsAppNumbers(db)).map((row) => row.appSecret));
+  return new Set(store.read((db) => listWhatsAppAppSecrets(db)));
 }
 
 /** True when `verifyToken` is the verify token of some registered number (constant-time compares). */
