@@ -182,7 +182,7 @@ export function createMessagesResource(context: ClientContext): MessagesResource
           formatting,
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "messages.sendText()" },
       );
       return requireMessage(response.message, "SendTextMessage");
     },
@@ -204,7 +204,7 @@ export function createMessagesResource(context: ClientContext): MessagesResource
           ...(fallback !== undefined ? { backwardCompatText: fallback } : {}),
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "messages.edit()" },
       );
       return requireMessage(response.message, "EditMessage");
     },
@@ -216,7 +216,7 @@ export function createMessagesResource(context: ClientContext): MessagesResource
       await context.unary(
         MessageServiceDefinition.unsendMessage,
         { target: wireTarget, ...(clientMessageId !== undefined ? { clientMessageId } : {}) },
-        settings,
+        { ...settings, operation: "messages.unsend()" },
       );
     },
 
@@ -234,7 +234,7 @@ export function createMessagesResource(context: ClientContext): MessagesResource
           isSet: set,
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "messages.setReaction()" },
       );
       return requireMessage(response.message, "SetReaction");
     },
@@ -245,7 +245,7 @@ export function createMessagesResource(context: ClientContext): MessagesResource
       const response = await context.unary(
         MessageServiceDefinition.getMessage,
         { messageGuid: guid },
-        settings,
+        { ...settings, operation: "messages.get()" },
       );
       return requireMessage(response.message, "GetMessage");
     },

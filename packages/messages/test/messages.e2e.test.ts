@@ -183,6 +183,11 @@ describe("im.messages against a real server", () => {
     await using fixture = await startMessagesFixture();
     const sent = await fixture.alice.messages.sendText(aliceToBob, "private");
     await expect(fixture.carol.messages.get(sent.guid)).rejects.toBeInstanceOf(NotFoundError);
+    // The error names the call the user made, not the RPC underneath.
+    await expect(fixture.carol.messages.get(sent.guid)).rejects.toThrow(/^messages\.get\(\)/);
+    await expect(fixture.carol.messages.sendText(aliceToBob, "x")).rejects.toThrow(
+      /^messages\.sendText\(\)/,
+    );
     await expect(fixture.alice.messages.get("NO-SUCH-MESSAGE")).rejects.toBeInstanceOf(
       NotFoundError,
     );
