@@ -138,7 +138,12 @@ export {
   reactionFromWire,
   serviceTypeFromWire,
 } from "./events/wire-values.js";
-export { type BackoffPolicy, createBackoffPolicy } from "./reconnect/backoff-policy.js";
+export {
+  type BackoffPolicy,
+  createBackoffPolicy,
+  createDelaySchedule,
+  type DelaySchedule,
+} from "./reconnect/backoff-policy.js";
 export {
   type ConnectionPlan,
   createResumableConnection,

@@ -1,27 +1,35 @@
+import { createDelaySchedule, type DelaySchedule } from "@threadline/core";
 import { invalidArgument } from "./errors.js";
-import { assertNonNegativeNumber, assertPositiveInteger } from "./validation.js";
+import { assertPositiveInteger } from "./validation.js";
 
 /**
- * Exponential backoff: attempt n waits `initialDelayMs * multiplier^(n-1)`, capped
- * at `maxDelayMs`, with full jitter over the upper half so retries of many
- * clients spread out.
+ * Exponential backoff for handler retries and checkpoint saves, on core's one delay
+ * schedule: attempt n waits `initialDelay * multiplier^(n-1)` ms, capped at `maxDelay`,
+ * drawn from `[d/2, d]` (equal jitter) unless `jitter` is false. The names and the
+ * jitter rule are those of the reconnect options.
  */
 export interface BackoffOptions {
-  /** Delay before the first retry. */
-  readonly initialDelayMs?: number;
+  /** Delay before the first retry, in ms. */
+  readonly initialDelay?: number;
   /** Growth factor between retries; at least 1. */
   readonly multiplier?: number;
-  /** Upper bound for a single delay. */
-  readonly maxDelayMs?: number;
+  /** Upper bound for a single delay, in ms. */
+  readonly maxDelay?: number;
   /** Randomise each delay between half and all of its value. Default true. */
   readonly jitter?: boolean;
 }
 
 /** @internal not covered by semver */
 export interface ResolvedBackoff {
-  readonly initialDelayMs: number;
+  readonly schedule: DelaySchedule;
+  readonly jitter: boolean;
+}
+
+/** @internal not covered by semver */
+export interface BackoffDefaults {
+  readonly initialDelay: number;
   readonly multiplier: number;
-  readonly maxDelayMs: number;
+  readonly maxDelay: number;
   readonly jitter: boolean;
 }
 
@@ -29,28 +37,19 @@ export interface ResolvedBackoff {
 export function resolveBackoff(
   field: string,
   options: BackoffOptions | undefined,
-  defaults: ResolvedBackoff,
+  defaults: BackoffDefaults,
 ): ResolvedBackoff {
-  const initialDelayMs = options?.initialDelayMs ?? defaults.initialDelayMs;
-  const multiplier = options?.multiplier ?? defaults.multiplier;
-  const maxDelayMs = options?.maxDelayMs ?? defaults.maxDelayMs;
+  const schedule = createDelaySchedule(options ?? {}, { field, ...defaults });
   const jitter = options?.jitter ?? defaults.jitter;
-  assertNonNegativeNumber(`${field}.initialDelayMs`, initialDelayMs);
-  assertNonNegativeNumber(`${field}.maxDelayMs`, maxDelayMs);
-  if (typeof multiplier !== "number" || !Number.isFinite(multiplier) || multiplier < 1) {
-    throw invalidArgument(`${field}.multiplier`, "a finite number >= 1", multiplier);
-  }
   if (typeof jitter !== "boolean") {
     throw invalidArgument(`${field}.jitter`, "a boolean", jitter);
   }
-  return { initialDelayMs, multiplier, maxDelayMs, jitter };
+  return { schedule, jitter };
 }
 
 /** @internal not covered by semver */
 export function backoffDelay(policy: ResolvedBackoff, attempt: number): number {
-  const exponent = Math.max(0, attempt - 1);
-  const raw = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** exponent);
-  return policy.jitter ? raw / 2 + Math.random() * (raw / 2) : raw;
+  return policy.jitter ? policy.schedule.delay(attempt) : policy.schedule.ceiling(attempt);
 }
 
 /** @internal not covered by semver */

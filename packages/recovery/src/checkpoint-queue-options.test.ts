@@ -32,13 +32,16 @@ describe("resolveCheckpointQueueOptions", () => {
       orderBy: undefined,
       filter: undefined,
       maxAttempts: 3,
-      backoff: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000, jitter: true },
+      backoff: { schedule: { initialDelay: 100, multiplier: 2, maxDelay: 10_000 }, jitter: true },
       onError: "halt",
       deadLetter: undefined,
       flushIntervalMs: 1000,
       maxUnsavedEvents: 10_000,
       storeMaxAttempts: 5,
-      storeBackoff: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 10_000, jitter: true },
+      storeBackoff: {
+        schedule: { initialDelay: 100, multiplier: 2, maxDelay: 10_000 },
+        jitter: true,
+      },
     });
   });
 
@@ -59,14 +62,12 @@ describe("resolveCheckpointQueueOptions", () => {
     expect(resolveCheckpointQueueOptions({ ...base, retry: false }).maxAttempts).toBe(1);
     const settings = resolveCheckpointQueueOptions({
       ...base,
-      retry: { maxAttempts: Number.POSITIVE_INFINITY, initialDelayMs: 5 },
+      retry: { maxAttempts: Number.POSITIVE_INFINITY, initialDelay: 5 },
       storeRetry: { maxAttempts: 2, jitter: false },
     });
     expect(settings.maxAttempts).toBe(Number.POSITIVE_INFINITY);
-    expect(settings.backoff).toEqual({
-      initialDelayMs: 5,
-      multiplier: 2,
-      maxDelayMs: 10_000,
+    expect(settings.backoff).toMatchObject({
+      schedule: { initialDelay: 5, multiplier: 2, maxDelay: 10_000 },
       jitter: true,
     });
     expect(settings.storeMaxAttempts).toBe(2);

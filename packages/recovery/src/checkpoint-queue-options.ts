@@ -1,4 +1,9 @@
-import { type ResolvedBackoff, resolveBackoff, resolveMaxAttempts } from "./backoff.js";
+import {
+  type BackoffDefaults,
+  type ResolvedBackoff,
+  resolveBackoff,
+  resolveMaxAttempts,
+} from "./backoff.js";
 import type {
   CheckpointQueueOptions,
   EventHandler,
@@ -37,10 +42,10 @@ export interface CheckpointQueueSettings<E extends SequencedEvent> {
   readonly storeBackoff: ResolvedBackoff;
 }
 
-const defaultBackoff: ResolvedBackoff = {
-  initialDelayMs: 100,
+const defaultBackoff: BackoffDefaults = {
+  initialDelay: 100,
   multiplier: 2,
-  maxDelayMs: 10_000,
+  maxDelay: 10_000,
   jitter: true,
 };
 

@@ -123,7 +123,7 @@ async function runLifetime(world: World, crashAfter: number | undefined): Promis
     window: plan.window,
     maxUnsavedEvents: plan.maxUnsavedEvents,
     flushIntervalMs: 1,
-    retry: { maxAttempts: 3, initialDelayMs: 0, maxDelayMs: 1, jitter: false },
+    retry: { maxAttempts: 3, initialDelay: 0, maxDelay: 1, jitter: false },
     ...(plan.ordered ? { orderBy: (event: TestEvent) => event.sequence % 3 } : {}),
     deadLetter: async (failure) => {
       await pause(1);
@@ -256,7 +256,7 @@ describe("checkpoint queue properties", () => {
             store: persistent,
             key: "k",
             concurrency,
-            retry: { maxAttempts: 2, initialDelayMs: 0, jitter: false },
+            retry: { maxAttempts: 2, initialDelay: 0, jitter: false },
             handler: async (event) => {
               await pause(latencies[event.sequence - 1] ?? 0);
               if (event.sequence === failed) throw new Error("permanent");

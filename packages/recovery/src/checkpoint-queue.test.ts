@@ -31,7 +31,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
-const noRetryDelay = { initialDelayMs: 0, maxDelayMs: 0, jitter: false } as const;
+const noRetryDelay = { initialDelay: 0, maxDelay: 0, jitter: false } as const;
 
 describe("createCheckpointQueue", () => {
   it("advances the checkpoint only over the contiguous prefix of completed sequences", async () => {

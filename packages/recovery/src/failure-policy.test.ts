@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { resolveBackoff } from "./backoff.js";
 import type { FailureDecision, HandlerFailure } from "./checkpoint-queue-types.js";
 import { HandlerFailedError } from "./errors.js";
 import { type FailureActions, FailurePolicy, type FailurePolicyOptions } from "./failure-policy.js";
@@ -14,7 +15,17 @@ type Action =
   | { readonly kind: "halt"; readonly sequence: number; readonly error: HandlerFailedError }
   | { readonly kind: "abandon"; readonly sequence: number };
 
-const noDelay = { initialDelayMs: 0, multiplier: 1, maxDelayMs: 0, jitter: false } as const;
+/** A fixed delay of `milliseconds` before every retry. */
+function fixedDelay(milliseconds: number) {
+  const fixed = {
+    initialDelay: milliseconds,
+    multiplier: 1,
+    maxDelay: milliseconds,
+    jitter: false,
+  };
+  return resolveBackoff("retry", fixed, fixed);
+}
+const noDelay = fixedDelay(0);
 
 /**
  * A policy whose actions are recorded; `run` plays a handler that fails its first
@@ -206,7 +217,7 @@ describe("FailurePolicy", () => {
   it("a halt during the backoff abandons the event instead of running it again", async () => {
     const policy = recorded({
       maxAttempts: 3,
-      backoff: { initialDelayMs: 20, multiplier: 1, maxDelayMs: 20, jitter: false },
+      backoff: fixedDelay(20),
     });
     const done = policy.run(6, 10);
     policy.cancel(2);

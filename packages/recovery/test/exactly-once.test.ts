@@ -90,7 +90,7 @@ describe("SQLite exactlyOnce", () => {
     const queue = await createCheckpointQueue<Event>({
       store,
       key: "bot",
-      retry: { maxAttempts: 3, initialDelayMs: 0, jitter: false },
+      retry: { maxAttempts: 3, initialDelay: 0, jitter: false },
       handler: store.exactlyOnce<Event>((event, _database, context) => {
         insert.run(event.sequence);
         if (context.attempt < 3) throw new Error("fails after writing");

@@ -85,7 +85,7 @@ describe("@threadline/recovery/otel", () => {
           client,
           store: createMemoryCheckpointStore(),
           key: "bot",
-          retry: { maxAttempts: 2, initialDelayMs: 1 },
+          retry: { maxAttempts: 2, initialDelay: 1 },
           handler: (event: DomainEvent) => {
             if (event.sequence === 2 && !failedOnce) {
               failedOnce = true;

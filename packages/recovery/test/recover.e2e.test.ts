@@ -370,7 +370,7 @@ describe("recover() against a real server", () => {
       },
       key: "bot",
       flushIntervalMs: 1,
-      storeRetry: { maxAttempts: 2, initialDelayMs: 1 },
+      storeRetry: { maxAttempts: 2, initialDelay: 1 },
       reconnect: { initialDelay: 1 },
       handler: () => undefined,
     });
