@@ -161,3 +161,12 @@ export {
 } from "./resumable/stream-watchdog.js";
 export { canHeal } from "./resumable/failure-classification.js";
 export { defaultHeartbeatIntervalMs } from "./client/server-capabilities.js";
+export type { AuthHeadersSource } from "./transport/auth-headers.js";
+export {
+  createTransport,
+  type SourceCallOptions,
+  type StreamConnection,
+  type Transport,
+  type TransportOptions,
+} from "./transport/grpc-transport.js";
+export { createPushSource, type PushSource } from "./stream/push-source.js";

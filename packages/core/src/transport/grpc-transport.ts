@@ -12,8 +12,12 @@ import { checkOptionalDuration, invalidArgument } from "../errors/invalid-argume
 import { ThreadlineError } from "../errors/threadline-error.js";
 import { LiveEventStream } from "../stream/live-event-stream.js";
 import { createPushSource, type PushSource } from "../stream/push-source.js";
-import { authInterceptor } from "./auth-interceptor.js";
-import { callMetadata, metadataFrom, type TokenSource } from "./auth-metadata.js";
+import {
+  type AuthHeadersSource,
+  authHeadersInterceptor,
+  authHeadersResolver,
+} from "./auth-headers.js";
+import { metadataFrom, type TokenSource } from "./auth-metadata.js";
 import { channelCredentials, channelOptionsFor, type TlsOptions } from "./channel-setup.js";
 import { checkIdempotencyKey, idempotencyInterceptor } from "./idempotency-interceptor.js";
 import { retryInterceptor } from "./retry-interceptor.js";
@@ -24,7 +28,10 @@ import { applyInterceptors, type UnaryNext, type UnaryRequest } from "./unary-in
 /** Settings of a {@link Transport}. */
 export interface TransportOptions {
   readonly address: string;
-  readonly token: TokenSource;
+  /** Bearer token (`authorization` metadata); ignored when `authHeaders` is given. */
+  readonly token?: TokenSource;
+  /** Auth metadata other than a bearer token, added to every call instead of it. */
+  readonly authHeaders?: AuthHeadersSource;
   readonly tls?: TlsOptions;
   readonly timeoutMs?: number;
   readonly retry?: RetryOptions | false;
@@ -33,8 +40,6 @@ export interface TransportOptions {
 
 /**
  * The gRPC transport: a unary channel and a separate channel for long-lived streams.
- *
- * @internal not covered by semver
  */
 export interface Transport extends RpcCalls {
   /**
@@ -110,13 +115,18 @@ function encodeRequest<RequestProperties>(
   }
 }
 
-/** @internal not covered by semver */
+/**
+ * Creates core's gRPC transport (two channels, typed errors, retries with one idempotency
+ * key per logical call, deadlines, auth metadata on every call). An integration point
+ * for clients whose auth is not a bearer token (pass `authHeaders`).
+ */
 export function createTransport(options: TransportOptions): Transport {
   if (typeof options.address !== "string" || options.address.trim() === "") {
     throw invalidArgument("address", 'a non-empty "host:port" string', options.address);
   }
   const defaultTimeout = checkOptionalDuration("timeoutMs", options.timeoutMs) ?? defaultTimeoutMs;
   const retryPolicy = createRetryPolicy(options.retry);
+  const authHeaders = authHeadersResolver(options);
   const credentials = channelCredentials(options.tls);
   const unaryClient = new Client(
     options.address,
@@ -198,7 +208,7 @@ export function createTransport(options: TransportOptions): Transport {
     [
       idempotencyInterceptor,
       retryInterceptor(retryPolicy, () => closing !== undefined),
-      authInterceptor(options.token),
+      authHeadersInterceptor(authHeaders),
     ],
     attempt,
   );
@@ -298,58 +308,60 @@ export function createTransport(options: TransportOptions): Transport {
       return { source, ready };
     }
 
-    callMetadata(options.token).then(
-      (metadata) => {
-        if (cancelled) return;
-        try {
-          call = streamClient.makeServerStreamRequest(
-            method.path,
-            passThrough,
-            passThrough,
-            encoded,
-            metadata,
-            {},
-          );
-        } catch (error) {
-          fail(error);
-          return;
-        }
-        const active = call;
-        active.on("metadata", () => {
-          if (!readySettled) resolveReady();
-        });
-        active.on("data", (bytes: Buffer) => {
+    authHeaders()
+      .then(metadataFrom)
+      .then(
+        (metadata) => {
           if (cancelled) return;
-          streamOptions.onFrame?.();
           try {
-            expand(bytes, emit);
+            call = streamClient.makeServerStreamRequest(
+              method.path,
+              passThrough,
+              passThrough,
+              encoded,
+              metadata,
+              {},
+            );
           } catch (error) {
-            const typed = ThreadlineError.is(error)
-              ? error
-              : new ProtocolError(
-                  `${operation} sent a frame this SDK cannot decode: ${error instanceof Error ? error.message : String(error)}`,
-                  { cause: error, context: { operation } },
-                );
-            fail(typed);
-            cancelled = true;
-            active.cancel();
+            fail(error);
+            return;
           }
-        });
-        active.on("error", (error: unknown) => {
-          if (cancelled) return;
-          fail(error);
-        });
-        active.on("end", () => {
-          if (cancelled) return;
-          if (!readySettled) resolveReady();
-          openSources.delete(source);
-          source.end();
-        });
-      },
-      (error: unknown) => {
-        if (!cancelled) fail(error);
-      },
-    );
+          const active = call;
+          active.on("metadata", () => {
+            if (!readySettled) resolveReady();
+          });
+          active.on("data", (bytes: Buffer) => {
+            if (cancelled) return;
+            streamOptions.onFrame?.();
+            try {
+              expand(bytes, emit);
+            } catch (error) {
+              const typed = ThreadlineError.is(error)
+                ? error
+                : new ProtocolError(
+                    `${operation} sent a frame this SDK cannot decode: ${error instanceof Error ? error.message : String(error)}`,
+                    { cause: error, context: { operation } },
+                  );
+              fail(typed);
+              cancelled = true;
+              active.cancel();
+            }
+          });
+          active.on("error", (error: unknown) => {
+            if (cancelled) return;
+            fail(error);
+          });
+          active.on("end", () => {
+            if (cancelled) return;
+            if (!readySettled) resolveReady();
+            openSources.delete(source);
+            source.end();
+          });
+        },
+        (error: unknown) => {
+          if (!cancelled) fail(error);
+        },
+      );
     return { source, ready };
   }
 
