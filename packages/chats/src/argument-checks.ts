@@ -1,5 +1,9 @@
-import { invalidArgument } from "@threadline/core";
-import { isMessageEffect, type MessageEffect, messageEffectNames } from "./message-effect.js";
+import {
+  invalidArgument,
+  isMessageEffect,
+  type MessageEffect,
+  messageEffectNames,
+} from "@threadline/core";
 
 /**
  * Checks that an options argument is absent or a plain object.

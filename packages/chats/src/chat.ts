@@ -1,5 +1,4 @@
-import type { Chat, Message } from "@threadline/core";
-import type { MessageEffect } from "./message-effect.js";
+import type { Chat, Message, MessageEffect } from "@threadline/core";
 
 /** A direct or group conversation, as the current account sees it (core's one shape). */
 export type { Chat } from "@threadline/core";

@@ -15,6 +15,7 @@
 
 /** Every event `subscribeEvents(...)` yields; the same shape catch-up replays. */
 export type { ChatEvent } from "@threadline/core";
+export { isMessageEffect, MessageEffect } from "@threadline/core";
 export type {
   Chat,
   ChatCallOptions,
@@ -25,4 +26,3 @@ export type {
   CreateChatResult,
 } from "./chat.js";
 export { type ChatsResource, chats } from "./chats-resource.js";
-export { isMessageEffect, MessageEffect } from "./message-effect.js";

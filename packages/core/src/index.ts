@@ -87,6 +87,9 @@ export {
 } from "./chat-guid.js";
 export { normalizeAddress } from "./validation/address.js";
 
+// ---- message effects --------------------------------------------------------------
+export { isMessageEffect, MessageEffect, messageEffectNames } from "./message-effect.js";
+
 // ---- errors -----------------------------------------------------------------------
 export {
   AuthenticationError,

@@ -1,14 +1,15 @@
-import { isMessageEffect, MessageEffect } from "@threadline/chats";
-import { checkMessageGuid, invalidArgument } from "@threadline/core";
+import {
+  checkMessageGuid,
+  invalidArgument,
+  isMessageEffect,
+  type MessageEffect,
+  messageEffectNames,
+} from "@threadline/core";
 import { photon } from "@threadline/protocol";
 
 import { checkOptionalText } from "./message-text.js";
 
 const Kind = photon.imessage.v1.MessageReactionKind;
-
-const effectNames = Object.keys(MessageEffect)
-  .map((name) => `MessageEffect.${name}`)
-  .join(", ");
 
 /**
  * Checks that an options argument is absent or a plain object.
@@ -29,7 +30,7 @@ export function checkOptionsObject(field: string, value: unknown): void {
  */
 export function checkEffect(field: string, value: unknown): MessageEffect | undefined {
   if (value === undefined) return undefined;
-  if (!isMessageEffect(value)) throw invalidArgument(field, `one of ${effectNames}`, value);
+  if (!isMessageEffect(value)) throw invalidArgument(field, `one of ${messageEffectNames}`, value);
   return value;
 }
 

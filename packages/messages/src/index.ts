@@ -14,10 +14,10 @@
  * ```
  */
 
-/** The effect names, shared with `@threadline/chats` (one list for both packages). */
-export { isMessageEffect, MessageEffect } from "@threadline/chats";
 /** Every event `subscribeEvents(...)` yields; the same shape catch-up replays. */
 export type { Message, MessageEvent, TextFormat } from "@threadline/core";
+/** The effect names: core's one list, which `@threadline/chats` re-exports too. */
+export { isMessageEffect, MessageEffect } from "@threadline/core";
 export { maxMessageTextLength } from "./message-text.js";
 export type {
   EditMessageOptions,

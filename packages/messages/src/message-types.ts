@@ -1,5 +1,5 @@
-import type { MessageEffect } from "@threadline/chats";
 import type {
+  MessageEffect,
   MessageEvent,
   ResourceCallOptions,
   ResourceWriteOptions,

@@ -1,6 +1,6 @@
 /**
- * Named effects for the opening message of `chats.create(...)`, so callers never type
- * Apple's expressive-send identifiers.
+ * Named effects for a sent message (`messages.sendText`, the opening message of
+ * `chats.create(...)`), so callers never type Apple's expressive-send identifiers.
  *
  * Bubble effects (`slam`, `loud`, `gentle`, `invisibleInk`) animate the bubble itself;
  * screen effects fill the whole conversation.
