@@ -1,23 +1,19 @@
-import { invalidArgument } from "@threadline/core";
-
-const printableWithoutSpaces = /^[\x21-\x7e]{1,128}$/;
+import { checkMessageGuid, invalidArgument } from "@threadline/core";
 
 /**
- * Checks a poll message GUID: 1 to 128 printable ASCII characters without spaces, the
- * shape every message GUID has (the server applies the same rule).
+ * Checks a poll message GUID with core's one message-GUID rule (1 to 128 printable ASCII
+ * characters without spaces, as the server requires).
  *
  * @throws ValidationError naming `field`.
  * @internal not covered by semver
  */
 export function checkPollMessageGuid(field: string, value: unknown): string {
-  if (typeof value !== "string" || !printableWithoutSpaces.test(value)) {
-    throw invalidArgument(
-      field,
-      "a poll message GUID (1 to 128 printable characters without spaces); pass poll.pollMessageGuid from polls.create(), polls.get() or a poll event",
-      value,
-    );
-  }
-  return value;
+  return checkMessageGuid(
+    field,
+    value,
+    "a poll message GUID",
+    "poll.pollMessageGuid from polls.create(), polls.get() or a poll event",
+  );
 }
 
 /**
