@@ -2,6 +2,7 @@ import {
   status as GrpcStatus,
   type handleServerStreamingCall,
   type handleUnaryCall,
+  type Metadata,
   type ServerUnaryCall,
   type ServerWritableStream,
   type ServiceError,
@@ -20,10 +21,13 @@ export interface HandlerDependencies {
   readonly logger: Logger;
 }
 
-/** A unary RPC body: runs with the authenticated account; throw {@link RpcError} to fail. */
-export type UnaryImplementation<Request, Response> = (
+/** Who a call is from, read from its metadata; throws RpcError (UNAUTHENTICATED) otherwise. */
+export type Authenticator<Caller> = (metadata: Metadata, store: Store) => Caller;
+
+/** A unary RPC body: runs with the authenticated caller; throw {@link RpcError} to fail. */
+export type UnaryImplementation<Request, Response, Caller = Account> = (
   request: Request,
-  account: Account,
+  caller: Caller,
   call: ServerUnaryCall<Request, Response>,
 ) => Response | Promise<Response>;
 
@@ -33,9 +37,9 @@ export type UnaryImplementation<Request, Response> = (
  * body that ends the call itself (for example a live stream cut off) may do so; the
  * wrapper then leaves it alone.
  */
-export type ServerStreamImplementation<Request, Response> = (
+export type ServerStreamImplementation<Request, Response, Caller = Account> = (
   request: Request,
-  account: Account,
+  caller: Caller,
   call: ServerWritableStream<Request, Response>,
 ) => Promise<void>;
 
@@ -63,27 +67,28 @@ export function toServiceError(
 }
 
 /**
- * Wraps a unary RPC body: authenticates the caller from `authorization: Bearer
- * <token>` (UNAUTHENTICATED otherwise), rejects an undecodable or oversized request
- * (INVALID_ARGUMENT / RESOURCE_EXHAUSTED PAYLOAD_TOO_LARGE), runs the body, and maps a thrown
- * {@link RpcError} to its status and `error-code` / `x-retryable` trailers; anything
- * else becomes INTERNAL and is logged.
+ * Wraps a unary RPC body: authenticates the caller with `authenticateCaller`
+ * (UNAUTHENTICATED otherwise), rejects an undecodable or oversized request
+ * (INVALID_ARGUMENT / RESOURCE_EXHAUSTED PAYLOAD_TOO_LARGE), runs the body, and maps a
+ * thrown {@link RpcError} to its status and `error-code` / `x-retryable` trailers;
+ * anything else becomes INTERNAL and is logged.
  */
-export function unary<Request, Response>(
+export function authenticatedUnary<Request, Response, Caller>(
   dependencies: HandlerDependencies,
-  implementation: UnaryImplementation<Request, Response>,
+  authenticateCaller: Authenticator<Caller>,
+  implementation: UnaryImplementation<Request, Response, Caller>,
 ): handleUnaryCall<Request, Response> {
   return (call, callback) => {
     const method = call.getPath();
-    let account: Account;
+    let caller: Caller;
     try {
-      account = authenticate(call.metadata, dependencies.store);
+      caller = authenticateCaller(call.metadata, dependencies.store);
     } catch (error) {
       callback(toServiceError(error, dependencies.logger, method));
       return;
     }
     Promise.resolve()
-      .then(() => implementation(acceptRequest(call.request), account, call))
+      .then(() => implementation(acceptRequest(call.request), caller, call))
       .then(
         (response) => callback(null, response),
         (error: unknown) => callback(toServiceError(error, dependencies.logger, method)),
@@ -92,13 +97,14 @@ export function unary<Request, Response>(
 }
 
 /**
- * Wraps a server-streaming RPC body like {@link unary}. When the body resolves the
- * call ends with OK; when it throws, the call ends with the mapped status. A
- * cancelled call is left alone.
+ * Wraps a server-streaming RPC body like {@link authenticatedUnary}. When the body
+ * resolves the call ends with OK; when it throws, the call ends with the mapped status.
+ * A cancelled call is left alone.
  */
-export function serverStream<Request, Response>(
+export function authenticatedServerStream<Request, Response, Caller>(
   dependencies: HandlerDependencies,
-  implementation: ServerStreamImplementation<Request, Response>,
+  authenticateCaller: Authenticator<Caller>,
+  implementation: ServerStreamImplementation<Request, Response, Caller>,
 ): handleServerStreamingCall<Request, Response> {
   return (call) => {
     const method = call.getPath();
@@ -106,17 +112,33 @@ export function serverStream<Request, Response>(
       if (call.cancelled || call.writableEnded) return;
       call.emit("error", toServiceError(error, dependencies.logger, method));
     };
-    let account: Account;
+    let caller: Caller;
     try {
-      account = authenticate(call.metadata, dependencies.store);
+      caller = authenticateCaller(call.metadata, dependencies.store);
     } catch (error) {
       fail(error);
       return;
     }
     Promise.resolve()
-      .then(() => implementation(acceptRequest(call.request), account, call))
+      .then(() => implementation(acceptRequest(call.request), caller, call))
       .then(() => {
         if (!call.cancelled && !call.writableEnded) call.end();
       }, fail);
   };
+}
+
+/** {@link authenticatedUnary} for photon.imessage.v1 and threadline.v1: the caller is the account of `authorization: Bearer <token>`. */
+export function unary<Request, Response>(
+  dependencies: HandlerDependencies,
+  implementation: UnaryImplementation<Request, Response>,
+): handleUnaryCall<Request, Response> {
+  return authenticatedUnary(dependencies, authenticate, implementation);
+}
+
+/** {@link authenticatedServerStream} for bearer-token accounts, like {@link unary}. */
+export function serverStream<Request, Response>(
+  dependencies: HandlerDependencies,
+  implementation: ServerStreamImplementation<Request, Response>,
+): handleServerStreamingCall<Request, Response> {
+  return authenticatedServerStream(dependencies, authenticate, implementation);
 }
