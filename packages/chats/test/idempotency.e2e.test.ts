@@ -1,10 +1,9 @@
 import { type ClientContext, createClient, type UnaryCallOptions } from "@threadline/core";
 import { ChatServiceDefinition, photon } from "@threadline/protocol";
-import { startTestServer } from "@threadline/server/testing";
+import { createRawClient, startTestServer } from "@threadline/server/testing";
 import { describe, expect, it } from "vitest";
 import { chats } from "../src/index.js";
 import { pngBytes } from "./chats-fixture.js";
-import { createRawClient } from "./raw-rpc.js";
 
 interface RecordedCall {
   readonly path: string;

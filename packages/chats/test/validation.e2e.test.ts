@@ -1,10 +1,10 @@
 import { createServer } from "node:net";
 import { ConnectionError, createClient, ValidationError } from "@threadline/core";
 import { ChatServiceDefinition } from "@threadline/protocol";
+import { createRawClient } from "@threadline/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chats, MessageEffect } from "../src/index.js";
 import { bobAddress, pngBytes, startChatsFixture } from "./chats-fixture.js";
-import { createRawClient } from "./raw-rpc.js";
 
 /** A loopback port that nothing listens on: any call that reaches the network fails. */
 async function closedPort(): Promise<number> {

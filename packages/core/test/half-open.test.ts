@@ -1,8 +1,8 @@
 import { MessageServiceDefinition } from "@threadline/protocol";
+import { startFreezableProxy } from "@threadline/server/testing";
 import { describe, expect, it } from "vitest";
 import { ConnectionError, type ThreadlineClient } from "../src/index.js";
 import { startFixture, writeMessages } from "./fixture.js";
-import { startFreezableProxy } from "./tcp-proxy.js";
 
 // Short enough that a stall shows quickly; the watchdog acts after twice this.
 const heartbeatIntervalMs = 300;

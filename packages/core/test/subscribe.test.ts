@@ -1,4 +1,5 @@
 import { MessageServiceDefinition } from "@threadline/protocol";
+import { startFreezableProxy } from "@threadline/server/testing";
 import { describe, expect, it } from "vitest";
 import {
   AuthenticationError,
@@ -9,7 +10,6 @@ import {
   ValidationError,
 } from "../src/index.js";
 import { startFixture, writeMessages } from "./fixture.js";
-import { startFreezableProxy } from "./tcp-proxy.js";
 
 /** Reads events until `count` have arrived, or fails after `timeoutMs` of waiting. */
 async function readEvents(

@@ -2,10 +2,10 @@ import { createServer } from "node:net";
 import { status } from "@grpc/grpc-js";
 import { ConnectionError, createClient, ValidationError } from "@threadline/core";
 import { MessageServiceDefinition as Messages, photon } from "@threadline/protocol";
+import { createRawClient } from "@threadline/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MessageEffect, maxMessageTextLength, messages } from "../src/index.js";
 import { aliceToBob, startMessagesFixture } from "./messages-fixture.js";
-import { createRawClient } from "./raw-rpc.js";
 
 /** A loopback port that nothing listens on: any call that reaches the network fails. */
 async function closedPort(): Promise<number> {

@@ -5,11 +5,14 @@ import {
   type ThreadlineClient,
 } from "@threadline/core";
 import { ChatServiceDefinition, MessageServiceDefinition, photon } from "@threadline/protocol";
-import { startTestServer, type TestServerOptions } from "@threadline/server/testing";
+import {
+  startFreezableProxy,
+  startTestServer,
+  type TestServerOptions,
+} from "@threadline/server/testing";
 import { describe, expect, it } from "vitest";
 import { createMemoryCheckpointStore } from "../src/memory-checkpoint-store.js";
 import { type RecoverOptions, type RecoveryProgress, recover } from "../src/recover.js";
-import { startFreezableProxy } from "./tcp-proxy.js";
 
 const heartbeatIntervalMs = 300;
 

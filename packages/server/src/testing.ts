@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type { RetentionOptions, ServerOptions } from "./config.js";
 import { startServer, type ThreadlineServer } from "./server.js";
 
+export { type FreezableProxy, startFreezableProxy } from "./testing/freezable-proxy.js";
+export { createRawClient, type RawClient, type RawOutcome } from "./testing/raw-rpc-client.js";
 export { type SeedOptions, seedReceivedMessages } from "./testing/seed-received-messages.js";
 export {
   type SeededServerProcess,

@@ -1,6 +1,9 @@
 import { connect, createServer, type Socket } from "node:net";
 
-/** A loopback TCP proxy whose existing connections can be frozen: bytes stop, sockets stay open. */
+/**
+ * A loopback TCP proxy whose existing connections can be frozen: bytes stop, sockets stay
+ * open. For tests of half-open connections (stall watchdogs, heartbeats).
+ */
 export interface FreezableProxy {
   readonly address: string;
   /** Stops forwarding on every connection open now, leaving them half-open; new connections work. */
@@ -10,7 +13,7 @@ export interface FreezableProxy {
   close(): Promise<void>;
 }
 
-/** Starts a proxy on a free port that forwards to `target` ("host:port"). */
+/** Starts a proxy on a free 127.0.0.1 port that forwards to `target` ("host:port"). */
 export async function startFreezableProxy(target: string): Promise<FreezableProxy> {
   const [host = "127.0.0.1", port = "0"] = target.split(":");
   const pairs = new Set<[Socket, Socket]>();

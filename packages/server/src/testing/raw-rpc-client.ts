@@ -12,11 +12,27 @@ export type RawOutcome<Response> =
       readonly retryable: string | undefined;
     };
 
+/** A bare grpc-js client for one account; see {@link createRawClient}. */
+export interface RawClient {
+  /** One unary call with the account's bearer token and any extra `headers`; never throws. */
+  call<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties>(
+    method: GrpcMethodDefinition<
+      RequestDecoded,
+      RequestProperties,
+      ResponseDecoded,
+      ResponseProperties
+    >,
+    request: RequestProperties,
+    headers?: Readonly<Record<string, string>>,
+  ): Promise<RawOutcome<ResponseDecoded>>;
+  close(): void;
+}
+
 /**
  * A bare grpc-js client that skips every SDK-side check, so tests can prove the server
  * re-validates what the SDK already refuses to send.
  */
-export function createRawClient(address: string, token: string) {
+export function createRawClient(address: string, token: string): RawClient {
   const client = new Client(address, credentials.createInsecure());
   return {
     call<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties>(
