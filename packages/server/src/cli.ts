@@ -14,7 +14,7 @@ import {
 } from "./auth/account-directory.js";
 import { defaultConfig } from "./config.js";
 import { normalizeAddress, normalizeAddressList } from "./domain/address.js";
-import { RpcError } from "./rpc/rpc-error.js";
+import { ServerError } from "./errors/server-error.js";
 import { startServer, type ThreadlineServer } from "./server.js";
 import { openSqliteStore } from "./storage/sqlite-store.js";
 import { runWhatsAppCommand, whatsappUsage } from "./whatsapp-commands.js";
@@ -348,7 +348,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     if (
       error instanceof CommandFailure ||
-      error instanceof RpcError ||
+      error instanceof ServerError ||
       (error instanceof Error && error.name === "AddressTakenError")
     ) {
       process.stderr.write(`error: ${error.message}\n`);

@@ -14,16 +14,18 @@ export type {
   SubscriberBufferLimits,
 } from "./config.js";
 export { defaultConfig, resolveConfig } from "./config.js";
+export { invalidArgument, notFound } from "./errors/common-errors.js";
+export type { ErrorCode, ServerErrorOptions } from "./errors/server-error.js";
+export { ServerError } from "./errors/server-error.js";
 export type { LiveHub } from "./live/live-hub.js";
 export type { LoggedEvent } from "./log/logged-event.js";
+export { grpcStatusOf, serviceErrorOf } from "./rpc/error-status.js";
 export type {
   HandlerDependencies,
   ServerStreamImplementation,
   UnaryImplementation,
 } from "./rpc/handlers.js";
 export { serverStream, unary } from "./rpc/handlers.js";
-export type { ErrorCode } from "./rpc/rpc-error.js";
-export { invalidArgument, notFound, RpcError } from "./rpc/rpc-error.js";
 export { serverCapabilities } from "./rpc/server-info-service.js";
 export type {
   ServiceDependencies,

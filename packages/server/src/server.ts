@@ -1,10 +1,5 @@
 import { readFileSync } from "node:fs";
-import {
-  status as GrpcStatus,
-  Server,
-  ServerCredentials,
-  type ServiceDefinition,
-} from "@grpc/grpc-js";
+import { Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
 import {
   ChatArchiveServiceDefinition,
   ChatServiceDefinition,
@@ -23,6 +18,8 @@ import type { Account } from "./auth/account.js";
 import { countAccounts, getAccount, insertAccount, insertToken } from "./auth/account-directory.js";
 import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.js";
 import { normalizeAddressList } from "./domain/address.js";
+import { notFound } from "./errors/common-errors.js";
+import { ServerError } from "./errors/server-error.js";
 import { startWebhookServer, type WebhookServer } from "./http/webhook-server.js";
 import { createLiveHub, type LiveHub } from "./live/live-hub.js";
 import { createChatArchiveServiceImplementation } from "./rpc/chat-archive-service.js";
@@ -32,7 +29,6 @@ import { createEventServiceImplementation } from "./rpc/event-service.js";
 import { createGroupServiceImplementation } from "./rpc/group-service.js";
 import { createMessageServiceImplementation } from "./rpc/message-service.js";
 import { createPollServiceImplementation } from "./rpc/poll-service.js";
-import { notFound, RpcError } from "./rpc/rpc-error.js";
 import { createServerInfoServiceImplementation } from "./rpc/server-info-service.js";
 import type { ServiceDependencies } from "./rpc/service-dependencies.js";
 import { type CallTracker, createCallTracker, prepareService } from "./rpc/service-registry.js";
@@ -101,11 +97,11 @@ export interface AccountAdmin {
   /**
    * Creates an account with one or more addresses (emails are lower-cased, phones
    * become E.164) and issues its first token. Rejects an invalid or duplicate address
-   * (RpcError INVALID_ARGUMENT) and an address that already has an account
-   * (RpcError ALREADY_EXISTS).
+   * (ServerError INVALID_ARGUMENT) and an address that already has an account
+   * (ServerError ALREADY_EXISTS).
    */
   create(addresses: readonly string[]): Promise<CreatedAccount>;
-  /** Issues another token for the account; RpcError NOT_FOUND when there is no such account. */
+  /** Issues another token for the account; ServerError NOT_FOUND when there is no such account. */
   issueToken(accountId: number): Promise<string>;
   /** The account, or undefined. */
   get(accountId: number): Account | undefined;
@@ -116,13 +112,13 @@ export interface AccountAdmin {
 /** WhatsApp business number administration on a running server (what `whatsapp add|list|remove` do). */
 export interface WhatsAppNumberAdmin {
   /**
-   * Registers a number. Throws RpcError INVALID_ARGUMENT for a malformed value and
+   * Registers a number. Throws ServerError INVALID_ARGUMENT for a malformed value and
    * ALREADY_EXISTS when the number is registered already.
    */
   register(registration: WhatsAppNumberRegistration): Promise<WhatsAppNumberSummary>;
   /** Every registered number, never with secrets. */
   list(): WhatsAppNumberSummary[];
-  /** Removes a number and its event log; RpcError NOT_FOUND when it is not registered. */
+  /** Removes a number and its event log; ServerError NOT_FOUND when it is not registered. */
   remove(phoneNumberId: string): Promise<void>;
 }
 
@@ -209,8 +205,7 @@ function createAccountAdmin(store: SqliteStore): AccountAdmin {
         );
         for (const address of normalized) {
           if (taken.get(address) !== undefined) {
-            throw new RpcError(
-              GrpcStatus.ALREADY_EXISTS,
+            throw new ServerError(
               "ALREADY_EXISTS",
               `address ${JSON.stringify(address)} already belongs to an account; each address may belong to one account`,
             );
@@ -367,19 +362,17 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
       // Webhooks in progress finish their commit (Meta retries whatever gets no 200).
       const webhooksClosed = webhooks?.close();
       await whatsappHub.endAll(
-        new RpcError(
-          GrpcStatus.UNAVAILABLE,
+        new ServerError(
           "UNAVAILABLE",
           "the server is shutting down; reconnect and fetch missed events from the last cursor",
-          true,
+          { retryable: true },
         ),
       );
       await hub.endAll(
-        new RpcError(
-          GrpcStatus.UNAVAILABLE,
+        new ServerError(
           "UNAVAILABLE",
           "the server is shutting down; reconnect and resume from the last handled sequence",
-          true,
+          { retryable: true },
         ),
       );
       let timer: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@ import {
   type threadline,
 } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
-import { RpcError } from "../src/index.js";
+import { ServerError } from "../src/index.js";
 import { startTestServer } from "../src/testing.js";
 import { appendMessages } from "./support/append-events.js";
 import { readFrames } from "./support/frame-reader.js";
@@ -35,7 +35,7 @@ describe("accounts", () => {
       () => undefined,
       (error: unknown) => error,
     );
-    expect(taken).toBeInstanceOf(RpcError);
+    expect(taken).toBeInstanceOf(ServerError);
     expect(taken).toMatchObject({ errorCode: "ALREADY_EXISTS" });
     await expect(server.accounts.issueToken(999)).rejects.toMatchObject({ errorCode: "NOT_FOUND" });
     await expect(server.accounts.create(["12345"])).rejects.toMatchObject({

@@ -9,7 +9,8 @@ import {
   normalizeAddressList,
 } from "../src/domain/address.js";
 import { parseChatGuid } from "../src/domain/chat-guid.js";
-import { RpcError } from "../src/rpc/rpc-error.js";
+import { ServerError } from "../src/errors/server-error.js";
+import { grpcStatusOf } from "../src/rpc/error-status.js";
 
 const e164 = /^\+[1-9][0-9]{6,14}$/;
 const mobileNumbers = getCountries()
@@ -17,11 +18,11 @@ const mobileNumbers = getCountries()
   .filter((number): number is NonNullable<typeof number> => number !== undefined)
   .map(String);
 
-function rejection(run: () => unknown): RpcError {
+function rejection(run: () => unknown): ServerError {
   try {
     run();
   } catch (error) {
-    if (error instanceof RpcError) return error;
+    if (error instanceof ServerError) return error;
     throw error;
   }
   throw new Error("expected a rejection");
@@ -72,9 +73,9 @@ describe("normalizeAddress", () => {
           try {
             normalized = normalizeAddress(raw);
           } catch (error) {
-            expect(error).toBeInstanceOf(RpcError);
-            if (!(error instanceof RpcError)) return;
-            expect(error.status).toBe(status.INVALID_ARGUMENT);
+            expect(error).toBeInstanceOf(ServerError);
+            if (!(error instanceof ServerError)) return;
+            expect(grpcStatusOf(error)).toBe(status.INVALID_ARGUMENT);
             expect(error.message).toContain(JSON.stringify(raw));
             expect(error.message).toContain(allowedAddressDescription);
             return;
@@ -111,7 +112,7 @@ describe("normalizeAddress", () => {
     ["  ", "is empty"],
   ])("rejects %j: %s", (raw, fragment) => {
     const error = rejection(() => normalizeAddress(raw));
-    expect(error.status).toBe(status.INVALID_ARGUMENT);
+    expect(grpcStatusOf(error)).toBe(status.INVALID_ARGUMENT);
     expect(error.message).toContain(fragment);
   });
 });
@@ -156,7 +157,7 @@ describe("parseChatGuid", () => {
       fc.property(fc.string(), (raw) => {
         fc.pre(!raw.startsWith("any;-;") && !raw.startsWith("any;+;"));
         const error = rejection(() => parseChatGuid(raw));
-        expect(error.status).toBe(status.INVALID_ARGUMENT);
+        expect(grpcStatusOf(error)).toBe(status.INVALID_ARGUMENT);
         expect(error.message).toContain("any;+;<group id>");
       }),
     );

@@ -2,7 +2,8 @@ import { status } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { detectImageType, maxImageBytes, validateImage } from "../src/domain/image-type.js";
-import { RpcError } from "../src/rpc/rpc-error.js";
+import { ServerError } from "../src/errors/server-error.js";
+import { grpcStatusOf } from "../src/rpc/error-status.js";
 
 const jpeg = [0xff, 0xd8, 0xff];
 const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -62,7 +63,7 @@ describe("validateImage", () => {
       try {
         validateImage(bytes, "data");
       } catch (error) {
-        if (error instanceof RpcError) return error;
+        if (error instanceof ServerError) return error;
       }
       throw new Error("expected a rejection");
     };
@@ -70,7 +71,7 @@ describe("validateImage", () => {
     const oversized = new Uint8Array(maxImageBytes + 1);
     oversized.set(png);
     expect(failure(oversized).errorCode).toBe("PAYLOAD_TOO_LARGE");
-    expect(failure(oversized).status).toBe(status.INVALID_ARGUMENT);
+    expect(grpcStatusOf(failure(oversized))).toBe(status.INVALID_ARGUMENT);
     expect(failure(Uint8Array.from([0x47, 0x49, 0x46])).message).toContain(
       "JPEG, PNG, HEIC or HEIF",
     );

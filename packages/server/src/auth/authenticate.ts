@@ -1,6 +1,6 @@
-import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
+import type { Metadata } from "@grpc/grpc-js";
 import { metadataKeys } from "@threadline/protocol";
-import { RpcError } from "../rpc/rpc-error.js";
+import { ServerError } from "../errors/server-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { Store } from "../storage/write-context.js";
 import type { Account } from "./account.js";
@@ -14,8 +14,8 @@ interface TokenRow {
 
 const bearerPattern = /^Bearer ([A-Za-z0-9_-]{1,512})$/;
 
-function unauthenticated(message: string): RpcError {
-  return new RpcError(GrpcStatus.UNAUTHENTICATED, "UNAUTHENTICATED", message, false);
+function unauthenticated(message: string): ServerError {
+  return new ServerError("UNAUTHENTICATED", message);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
-import { invalidArgument, type RpcError } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
+import type { ServerError } from "../errors/server-error.js";
 
 /** What an address may be; quoted in every rejection so the caller knows what to send. */
 export const allowedAddressDescription =
@@ -46,7 +47,7 @@ const serviceCodePattern = /^[2-8]11$/;
 // Numbers that reach a service rather than a person.
 const serviceNumberTypes = new Set(["PREMIUM_RATE", "SHARED_COST", "UAN", "VOICEMAIL", "PAGER"]);
 
-function reject(raw: string, problem: string): RpcError {
+function reject(raw: string, problem: string): ServerError {
   return invalidArgument(
     `address ${JSON.stringify(raw)} ${problem}; each address must be ${allowedAddressDescription}`,
     { field: "addresses" },

@@ -1,4 +1,4 @@
-import { invalidArgument } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 import { normalizeAddress } from "./address.js";
 
 /** A chat GUID taken apart: a direct chat names the other party, a group its id. */

@@ -1,7 +1,7 @@
 import type { photon } from "@threadline/protocol";
 import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
-import { invalidArgument } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { normalizeAddressList } from "./address.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses } from "../auth/account-directory.js";
-import { notFound } from "../rpc/rpc-error.js";
+import { notFound } from "../errors/common-errors.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import { directChatGuid, groupChatGuid, parseChatGuid } from "./chat-guid.js";
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
+import type { Metadata } from "@grpc/grpc-js";
 import { type GrpcMethodDefinition, metadataKeys } from "@threadline/protocol";
-import { invalidArgument, RpcError } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
+import { ServerError } from "../errors/server-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { Store, WriteContext } from "../storage/write-context.js";
 
@@ -111,12 +112,10 @@ export function idempotentWrite<
     ).get(call.accountId, key);
     if (stored !== undefined) {
       if (stored.fingerprint !== fingerprint) {
-        throw new RpcError(
-          GrpcStatus.INVALID_ARGUMENT,
+        throw new ServerError(
           "IDEMPOTENCY_KEY_REUSED",
           `idempotency key ${JSON.stringify(key)} was already used for a different request; use a new key for each logical write and the same key only to retry it unchanged`,
-          false,
-          { field: "client_message_id" },
+          { trailers: { field: "client_message_id" } },
         );
       }
       return method.responseDeserialize(stored.response);

@@ -1,5 +1,5 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
-import { invalidArgument, RpcError } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
+import { ServerError } from "../errors/server-error.js";
 
 /** The image types a chat background or group icon may have. */
 export type ImageType = "image/jpeg" | "image/png" | "image/heic" | "image/heif";
@@ -57,11 +57,9 @@ export function validateImage(bytes: Uint8Array, field: string): ImageType {
     });
   }
   if (bytes.length > maxImageBytes) {
-    throw new RpcError(
-      GrpcStatus.INVALID_ARGUMENT,
+    throw new ServerError(
       "PAYLOAD_TOO_LARGE",
       `${field} is ${bytes.length} bytes, over the limit of ${maxImageBytes} bytes (10 MiB); send a smaller ${allowedTypes} image`,
-      false,
       { field },
     );
   }

@@ -1,4 +1,4 @@
-import { invalidArgument } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 
 const balloons = "com.apple.messages.effect.CKHappyBirthdayEffect";
 

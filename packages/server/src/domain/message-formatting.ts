@@ -1,5 +1,5 @@
 import type { photon } from "@threadline/protocol";
-import { invalidArgument } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 
 /** The styles a formatting range may carry; `effect` animates its range. */
 export const textFormatTypes = ["bold", "italic", "underline", "strikethrough", "effect"] as const;

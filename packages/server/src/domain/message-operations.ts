@@ -1,8 +1,8 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { photon } from "@threadline/protocol";
 import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
-import { invalidArgument, notFound, RpcError } from "../rpc/rpc-error.js";
+import { invalidArgument, notFound } from "../errors/common-errors.js";
+import { ServerError } from "../errors/server-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { WriteContext } from "../storage/write-context.js";
 import {
@@ -195,8 +195,8 @@ function targetMessage(
   return { message, chat, viewer, partIndex };
 }
 
-function failedPrecondition(message: string): RpcError {
-  return new RpcError(GrpcStatus.FAILED_PRECONDITION, "FAILED_PRECONDITION", message);
+function failedPrecondition(message: string): ServerError {
+  return new ServerError("FAILED_PRECONDITION", message);
 }
 
 // Editing and unsending are the sender's privilege. The caller can see the message, so

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { photon } from "@threadline/protocol";
 import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
-import { invalidArgument, notFound } from "../rpc/rpc-error.js";
+import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { WriteContext } from "../storage/write-context.js";
 import {

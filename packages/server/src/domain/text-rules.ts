@@ -1,4 +1,4 @@
-import { invalidArgument } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 
 /**
  * Checks a required text field: not blank, at most `maxLength` UTF-16 units. Returns

@@ -1,6 +1,5 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
+import { ServerError } from "../errors/server-error.js";
 import type { LoggedEvent } from "../log/logged-event.js";
-import { RpcError } from "../rpc/rpc-error.js";
 import type { LiveEvent, LiveSubscriber } from "./live-subscriber.js";
 
 /**
@@ -15,7 +14,7 @@ export interface LiveHub<Event extends LiveEvent = LoggedEvent> {
   /** Offers committed events to their accounts' subscribers. Call only after the commit. */
   publish(events: readonly Event[]): void;
   /** Ends every subscriber, with `error` (e.g. UNAVAILABLE on shutdown) or OK. */
-  endAll(error?: RpcError): Promise<void>;
+  endAll(error?: ServerError): Promise<void>;
   /** Number of registered subscribers. */
   readonly size: number;
   /** Number of registered subscribers of one account. */
@@ -88,11 +87,9 @@ export function assertSubscriberCapacity<Event extends LiveEvent>(
   limit: number,
 ): void {
   if (hub.countFor(accountId) >= limit) {
-    throw new RpcError(
-      GrpcStatus.RESOURCE_EXHAUSTED,
+    throw new ServerError(
       "RESOURCE_EXHAUSTED",
       `this account already has ${limit} live streams open, the most the server allows; close streams you no longer read before opening more`,
-      false,
     );
   }
 }

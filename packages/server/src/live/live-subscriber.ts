@@ -1,8 +1,7 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { SubscriberBufferLimits } from "../config.js";
+import { ServerError } from "../errors/server-error.js";
 import { encodeBatchFrame, encodeSubscribeFrame, heartbeatFrame } from "../log/frame-encoding.js";
 import type { LoggedEvent } from "../log/logged-event.js";
-import { RpcError } from "../rpc/rpc-error.js";
 import type { FlowControlledCall } from "./wait-for-drain.js";
 
 /** How a subscriber frames the events it sends. */
@@ -46,6 +45,8 @@ export interface LiveSubscriberOptions {
   readonly startImmediately: boolean;
   /** Called once when the subscriber ends, whatever the reason. */
   readonly onEnd: (subscriber: LiveSubscriber) => void;
+  /** Turns the error a subscriber is ended with into what the call's transport emits. */
+  readonly wireError: (error: ServerError) => unknown;
 }
 
 /** Options of {@link createFramedLiveSubscriber}: any log's events, framed by `encode`. */
@@ -69,7 +70,7 @@ export interface LiveSubscriber<Event extends LiveEvent = LoggedEvent> {
    */
   start(skipUpTo: number, firstFrame?: Uint8Array): void;
   /** Ends the stream: OK without an error, else the error's status and trailers. */
-  end(error?: RpcError): void;
+  end(error?: ServerError): void;
   /** Stops and frees the subscriber without touching the call (its owner ends the call). */
   detach(): void;
   /** Resolves when the subscriber has ended for any reason. */
@@ -185,12 +186,11 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
     }
   }
 
-  function tooSlow(): RpcError {
-    return new RpcError(
-      GrpcStatus.RESOURCE_EXHAUSTED,
+  function tooSlow(): ServerError {
+    return new ServerError(
       "SUBSCRIBER_TOO_SLOW",
       `the subscriber fell behind: more than ${limits.maxEvents} events or ${limits.maxBytes} bytes were waiting to be sent; ${options.resumeHint ?? "catch up from the last handled sequence and subscribe again"}`,
-      true,
+      { retryable: true },
     );
   }
 
@@ -240,7 +240,7 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
       cleanUp();
       if (!open) return;
       if (error === undefined) call.end();
-      else call.emit("error", error.toServiceError());
+      else call.emit("error", options.wireError(error));
     },
   };
   return subscriber;

@@ -1,7 +1,6 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { metadataKeys } from "@threadline/protocol";
 import type { Database } from "better-sqlite3";
-import { RpcError } from "../rpc/rpc-error.js";
+import { ServerError } from "../errors/server-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { EncodableEvent } from "./frame-encoding.js";
 import { kindFromCode, type LoggedEvent } from "./logged-event.js";
@@ -59,12 +58,10 @@ export function resolveReadStart(
     throw cursorAheadOfHead(afterSequence, state.headSequence);
   if (afterSequence + 1 < state.retainedFrom && afterSequence < state.headSequence) {
     const oldest = state.retainedFrom;
-    throw new RpcError(
-      GrpcStatus.FAILED_PRECONDITION,
+    throw new ServerError(
       "SEQUENCE_NOT_RETAINED",
       `events after sequence ${afterSequence} are no longer retained; the oldest retained sequence is ${oldest}, so after_sequence must be at least ${oldest - 1} (catch up from there and resynchronise what was lost)`,
-      false,
-      { [metadataKeys.oldestRetainedSequence]: String(oldest) },
+      { trailers: { [metadataKeys.oldestRetainedSequence]: String(oldest) } },
     );
   }
   return afterSequence;
@@ -75,15 +72,15 @@ export function resolveReadStart(
  * log never reached. Replaying nothing would look like "caught up" and the caller would
  * then drop the next events as already handled, so it is refused instead.
  */
-function cursorAheadOfHead(afterSequence: number, headSequence: number): RpcError {
-  return new RpcError(
-    GrpcStatus.FAILED_PRECONDITION,
+function cursorAheadOfHead(afterSequence: number, headSequence: number): ServerError {
+  return new ServerError(
     "CURSOR_AHEAD_OF_HEAD",
     `after_sequence ${afterSequence} is ahead of this log's head ${headSequence}: the cursor or checkpoint was not issued by this log (a data file restored from an older backup, or a checkpoint saved against another server or account); resume from at most ${headSequence}, after checking which events were lost`,
-    false,
     {
-      [metadataKeys.headSequence]: String(headSequence),
-      [metadataKeys.afterSequence]: String(afterSequence),
+      trailers: {
+        [metadataKeys.headSequence]: String(headSequence),
+        [metadataKeys.afterSequence]: String(afterSequence),
+      },
     },
   );
 }

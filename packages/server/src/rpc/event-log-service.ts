@@ -1,5 +1,6 @@
 import { Metadata } from "@grpc/grpc-js";
 import { type EventLogServiceDefinition, threadline } from "@threadline/protocol";
+import { invalidArgument } from "../errors/common-errors.js";
 import { assertSubscriberCapacity, type LiveHub } from "../live/live-hub.js";
 import { createLiveSubscriber } from "../live/live-subscriber.js";
 import { encodeFetchResponse } from "../log/frame-encoding.js";
@@ -10,9 +11,9 @@ import {
   resolveReadStart,
 } from "../log/log-reader.js";
 import { streamLogRange } from "../log/stream-log-range.js";
+import { serviceErrorOf } from "./error-status.js";
 import { type HandlerDependencies, serverStream, unary } from "./handlers.js";
 import { batchSizeFor, validAfterSequence } from "./request-validation.js";
-import { invalidArgument } from "./rpc-error.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
 /** Default and largest page of FetchEvents. */
@@ -75,6 +76,7 @@ export function createEventLogServiceImplementation(dependencies: Dependencies) 
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         startImmediately: false,
         onEnd: (ended) => hub.unregister(ended),
+        wireError: serviceErrorOf,
       });
       hub.register(subscriber);
       try {

@@ -1,19 +1,20 @@
-import {
-  status as GrpcStatus,
-  type handleServerStreamingCall,
-  type handleUnaryCall,
-  type Metadata,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type ServiceError,
+import type {
+  handleServerStreamingCall,
+  handleUnaryCall,
+  Metadata,
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceError,
 } from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import type { Account } from "../auth/account.js";
 import { authenticate } from "../auth/authenticate.js";
+import { shuttingDown } from "../errors/common-errors.js";
+import { ServerError } from "../errors/server-error.js";
 import { StoreClosedError } from "../storage/sqlite-store.js";
 import type { Store } from "../storage/write-context.js";
+import { serviceErrorOf } from "./error-status.js";
 import { acceptRequest } from "./malformed-request.js";
-import { RpcError } from "./rpc-error.js";
 
 /** What the handler wrappers need: the store (for tokens) and a logger for INTERNAL failures. */
 export interface HandlerDependencies {
@@ -21,10 +22,10 @@ export interface HandlerDependencies {
   readonly logger: Logger;
 }
 
-/** Who a call is from, read from its metadata; throws RpcError (UNAUTHENTICATED) otherwise. */
+/** Who a call is from, read from its metadata; throws ServerError (UNAUTHENTICATED) otherwise. */
 export type Authenticator<Caller> = (metadata: Metadata, store: Store) => Caller;
 
-/** A unary RPC body: runs with the authenticated caller; throw {@link RpcError} to fail. */
+/** A unary RPC body: runs with the authenticated caller; throw {@link ServerError} to fail. */
 export type UnaryImplementation<Request, Response, Caller = Account> = (
   request: Request,
   caller: Caller,
@@ -33,7 +34,7 @@ export type UnaryImplementation<Request, Response, Caller = Account> = (
 
 /**
  * A server-streaming RPC body: writes frames to `call` and resolves when it is done
- * writing (the wrapper then ends the call) or throws {@link RpcError} to fail it. A
+ * writing (the wrapper then ends the call) or throws {@link ServerError} to fail it. A
  * body that ends the call itself (for example a live stream cut off) may do so; the
  * wrapper then leaves it alone.
  */
@@ -49,28 +50,19 @@ export function toServiceError(
   logger: Logger,
   method: string,
 ): Partial<ServiceError> {
-  if (error instanceof RpcError) return error.toServiceError();
-  if (error instanceof StoreClosedError) {
-    return new RpcError(
-      GrpcStatus.UNAVAILABLE,
-      "UNAVAILABLE",
-      "the server is shutting down and accepts no more writes; retry against the restarted server",
-      true,
-    ).toServiceError();
-  }
+  if (error instanceof ServerError) return serviceErrorOf(error);
+  if (error instanceof StoreClosedError) return serviceErrorOf(shuttingDown());
   logger.error({ err: error, method }, "unexpected failure in RPC handler");
-  return new RpcError(
-    GrpcStatus.INTERNAL,
-    "INTERNAL",
-    "internal server error; the failure was logged on the server",
-  ).toServiceError();
+  return serviceErrorOf(
+    new ServerError("INTERNAL", "internal server error; the failure was logged on the server"),
+  );
 }
 
 /**
  * Wraps a unary RPC body: authenticates the caller with `authenticateCaller`
  * (UNAUTHENTICATED otherwise), rejects an undecodable or oversized request
  * (INVALID_ARGUMENT / RESOURCE_EXHAUSTED PAYLOAD_TOO_LARGE), runs the body, and maps a
- * thrown {@link RpcError} to its status and `error-code` / `x-retryable` trailers;
+ * thrown {@link ServerError} to its status and `error-code` / `x-retryable` trailers;
  * anything else becomes INTERNAL and is logged.
  */
 export function authenticatedUnary<Request, Response, Caller>(

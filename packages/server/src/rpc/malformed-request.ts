@@ -1,5 +1,5 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
-import { invalidArgument, RpcError } from "./rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
+import { ServerError } from "../errors/server-error.js";
 
 /**
  * Stands in for a request that could not be decoded or was too large. grpc-js would
@@ -7,7 +7,7 @@ import { invalidArgument, RpcError } from "./rpc-error.js";
  * return this instead so that the handler wrappers answer with a typed error.
  */
 export class RejectedRequest {
-  constructor(readonly error: RpcError) {}
+  constructor(readonly error: ServerError) {}
 }
 
 /**
@@ -22,11 +22,9 @@ export function tolerantDeserializer<Request>(
   return (bytes) => {
     if (bytes.byteLength > maxBytes) {
       return new RejectedRequest(
-        new RpcError(
-          GrpcStatus.RESOURCE_EXHAUSTED,
+        new ServerError(
           "PAYLOAD_TOO_LARGE",
           `the request to ${methodPath} is ${bytes.byteLength} bytes; requests may be at most ${maxBytes} bytes`,
-          false,
         ),
       );
     }

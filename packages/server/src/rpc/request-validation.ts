@@ -1,4 +1,4 @@
-import { invalidArgument } from "./rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 
 /**
  * Checks an optional `after_sequence` from a request: unset stays unset, anything

@@ -1,10 +1,7 @@
-import {
-  status as GrpcStatus,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { ServerError } from "../errors/server-error.js";
+import { serviceErrorOf } from "./error-status.js";
 import { tolerantDeserializer } from "./malformed-request.js";
-import { RpcError } from "./rpc-error.js";
 
 /** Tracks the calls in progress, so shutdown and test fixtures can see leaks. */
 export interface CallTracker {
@@ -33,9 +30,8 @@ export function createCallTracker(): MutableCallTracker {
   };
 }
 
-function unimplemented(path: string): RpcError {
-  return new RpcError(
-    GrpcStatus.UNIMPLEMENTED,
+function unimplemented(path: string): ServerError {
+  return new ServerError(
     "UNIMPLEMENTED",
     `this server does not implement ${path}; check GetServerInfo capabilities`,
   );
@@ -75,7 +71,7 @@ export function prepareService(
           ? (given as Handler)
           : (call: unknown) => {
               const stream = call as { emit(event: string, value: unknown): void };
-              stream.emit("error", unimplemented(method.path).toServiceError());
+              stream.emit("error", serviceErrorOf(unimplemented(method.path)));
             };
       preparedImplementation[name] = (call: unknown) => {
         const finish = options.tracker.start(method.path);
@@ -89,7 +85,7 @@ export function prepareService(
         typeof given === "function"
           ? (given as Handler)
           : (_call: unknown, callback: unknown) =>
-              (callback as (error: unknown) => void)(unimplemented(method.path).toServiceError());
+              (callback as (error: unknown) => void)(serviceErrorOf(unimplemented(method.path)));
       preparedImplementation[name] = (call: unknown, callback: unknown) => {
         const finish = options.tracker.start(method.path);
         const respond = callback as (...args: unknown[]) => void;

@@ -2,12 +2,13 @@ import { Metadata, type ServerWritableStream } from "@grpc/grpc-js";
 import type { photon } from "@threadline/protocol";
 import type { Account } from "../auth/account.js";
 import { normalizeChatGuid } from "../domain/chat-guid.js";
+import { invalidArgument } from "../errors/common-errors.js";
 import { assertSubscriberCapacity, type LiveHub } from "../live/live-hub.js";
 import { createLiveSubscriber } from "../live/live-subscriber.js";
 import type { LoggedEvent } from "../log/logged-event.js";
 import type { EventDomain } from "../storage/write-context.js";
+import { serviceErrorOf } from "./error-status.js";
 import { type HandlerDependencies, serverStream } from "./handlers.js";
-import { invalidArgument } from "./rpc-error.js";
 import type { ServiceDependencies, SubscriptionHandlers } from "./service-dependencies.js";
 
 /** What {@link createSubscriptionHandlers} needs. */
@@ -66,6 +67,7 @@ export function createSubscriptionHandlers(
           heartbeatIntervalMs: config.heartbeatIntervalMs,
           startImmediately: true,
           onEnd: (ended) => hub.unregister(ended),
+          wireError: serviceErrorOf,
         });
         hub.register(subscriber);
         call.sendMetadata(new Metadata());

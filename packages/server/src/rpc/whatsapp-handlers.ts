@@ -15,7 +15,7 @@ export type WhatsAppUnaryImplementation<Request, Response> = UnaryImplementation
   WhatsAppNumber
 >;
 
-/** A server-streaming body: resolves when done writing, or throws RpcError to fail the call. */
+/** A server-streaming body: resolves when done writing, or throws ServerError to fail the call. */
 export type WhatsAppStreamImplementation<Request, Response> = ServerStreamImplementation<
   Request,
   Response,

@@ -1,5 +1,6 @@
 import { Metadata } from "@grpc/grpc-js";
 import { threadline, type WhatsAppLogServiceDefinition } from "@threadline/protocol";
+import { invalidArgument } from "../errors/common-errors.js";
 import { assertSubscriberCapacity } from "../live/live-hub.js";
 import { createFramedLiveSubscriber } from "../live/live-subscriber.js";
 import { waitForDrain } from "../live/wait-for-drain.js";
@@ -14,7 +15,7 @@ import {
   type WhatsAppLiveEvent,
   whatsappHead,
 } from "../whatsapp/whatsapp-log.js";
-import { invalidArgument } from "./rpc-error.js";
+import { serviceErrorOf } from "./error-status.js";
 import { whatsappServerStream, whatsappUnary } from "./whatsapp-handlers.js";
 import { type WhatsAppServiceDependencies, whatsappPageLimit } from "./whatsapp-message-service.js";
 
@@ -74,6 +75,7 @@ export function createWhatsAppLogServiceImplementation(dependencies: WhatsAppSer
         heartbeatIntervalMs: config.heartbeatIntervalMs,
         startImmediately: false,
         onEnd: (ended) => whatsappHub.unregister(ended),
+        wireError: serviceErrorOf,
         resumeHint: "resume after the last sequence you handled and subscribe again",
       });
       whatsappHub.register(subscriber);

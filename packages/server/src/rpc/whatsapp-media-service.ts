@@ -1,5 +1,5 @@
 import type { photon, WhatsAppMediaServiceDefinition } from "@threadline/protocol";
-import { invalidArgument } from "./rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 import { whatsappUnary } from "./whatsapp-handlers.js";
 import type { WhatsAppServiceDependencies } from "./whatsapp-message-service.js";
 

@@ -1,5 +1,6 @@
 import { Metadata } from "@grpc/grpc-js";
 import { type photon, WhatsAppMessageServiceDefinition } from "@threadline/protocol";
+import { invalidArgument } from "../errors/common-errors.js";
 import { assertSubscriberCapacity, type LiveHub } from "../live/live-hub.js";
 import { createFramedLiveSubscriber } from "../live/live-subscriber.js";
 import type { GraphApiClient } from "../whatsapp/graph-api-client.js";
@@ -18,8 +19,8 @@ import {
   whatsappFetchLimits,
   whatsappHead,
 } from "../whatsapp/whatsapp-log.js";
+import { serviceErrorOf } from "./error-status.js";
 import type { HandlerDependencies } from "./handlers.js";
-import { invalidArgument } from "./rpc-error.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 import { whatsappServerStream, whatsappUnary } from "./whatsapp-handlers.js";
 
@@ -104,6 +105,7 @@ export function createWhatsAppMessageServiceImplementation(
           heartbeatIntervalMs: config.heartbeatIntervalMs,
           startImmediately: true,
           onEnd: (ended) => whatsappHub.unregister(ended),
+          wireError: serviceErrorOf,
           resumeHint: "fetch missed events from the last cursor you handled and subscribe again",
         });
         whatsappHub.register(subscriber);

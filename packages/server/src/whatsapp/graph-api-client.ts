@@ -1,5 +1,4 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
-import { RpcError } from "../rpc/rpc-error.js";
+import { ServerError } from "../errors/server-error.js";
 import { graphFailure, graphUnreachable, readGraphError } from "./graph-api-error.js";
 import type { WhatsAppNumber } from "./number-registry.js";
 
@@ -45,12 +44,8 @@ function field(body: unknown, key: string): unknown {
     : undefined;
 }
 
-function unexpectedAnswer(operation: string, what: string): RpcError {
-  return new RpcError(
-    GrpcStatus.INTERNAL,
-    "INTERNAL",
-    `the Graph API answered ${operation} without ${what}`,
-  );
+function unexpectedAnswer(operation: string, what: string): ServerError {
+  return new ServerError("INTERNAL", `the Graph API answered ${operation} without ${what}`);
 }
 
 const versionPattern = /^v\d{1,3}\.\d{1,3}$/;

@@ -1,11 +1,14 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
+import { grpcStatusOf } from "../rpc/error-status.js";
 import { graphFailure, readGraphError } from "./graph-api-error.js";
 
 function failure(httpStatus: number, code: number | undefined) {
   const body =
     code === undefined ? {} : { error: { message: "meta says no", code, fbtrace_id: "trace-1" } };
-  return graphFailure(httpStatus, readGraphError(body), "sending a message");
+  const error = graphFailure(httpStatus, readGraphError(body), "sending a message");
+  // The status the client is sent, read through rpc/'s one table.
+  return { ...error, message: error.message, status: grpcStatusOf(error), details: error.trailers };
 }
 
 describe("Graph API errors", () => {

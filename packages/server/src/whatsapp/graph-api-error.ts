@@ -1,5 +1,4 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
-import { RpcError } from "../rpc/rpc-error.js";
+import { type ErrorCode, ServerError } from "../errors/server-error.js";
 
 /** Meta's error object: `{ "error": { message, type, code, error_subcode, error_data, fbtrace_id } }`. */
 export interface GraphError {
@@ -46,7 +45,7 @@ export function readGraphError(body: unknown): GraphError | undefined {
 }
 
 /**
- * The RpcError a Graph API failure becomes: authentication → UNAUTHENTICATED,
+ * The ServerError a Graph API failure becomes: authentication → UNAUTHENTICATED,
  * permission → PERMISSION_DENIED, Meta's rate-limit codes → RESOURCE_EXHAUSTED
  * (retryable), invalid parameters → INVALID_ARGUMENT with Meta's message, 5xx and
  * Meta's temporary codes → UNAVAILABLE (retryable). Meta's code and trace id travel in
@@ -56,7 +55,7 @@ export function graphFailure(
   httpStatus: number,
   error: GraphError | undefined,
   operation: string,
-): RpcError {
+): ServerError {
   const code = error?.code;
   const said =
     error === undefined
@@ -65,16 +64,11 @@ export function graphFailure(
   const trailers: Record<string, string> = {};
   if (code !== undefined) trailers["graph-error-code"] = String(code);
   if (error?.fbtraceId !== undefined) trailers["graph-fbtrace-id"] = error.fbtraceId;
-  const make = (
-    status: GrpcStatus,
-    errorCode: ConstructorParameters<typeof RpcError>[1],
-    message: string,
-    retryable: boolean,
-  ) => new RpcError(status, errorCode, message, retryable, trailers);
+  const make = (errorCode: ErrorCode, message: string, retryable: boolean) =>
+    new ServerError(errorCode, message, { retryable: retryable, trailers: trailers });
 
   if ((code !== undefined && rateLimitCodes.has(code)) || httpStatus === 429) {
     return make(
-      GrpcStatus.RESOURCE_EXHAUSTED,
       "RESOURCE_EXHAUSTED",
       `the Graph API rate-limited ${operation}: ${said}; retry later`,
       true,
@@ -82,46 +76,28 @@ export function graphFailure(
   }
   if ((code !== undefined && authenticationCodes.has(code)) || httpStatus === 401) {
     return make(
-      GrpcStatus.UNAUTHENTICATED,
       "UNAUTHENTICATED",
       `the Graph API refused the number's access token for ${operation}: ${said}`,
       false,
     );
   }
   if ((code !== undefined && permissionCodes.has(code)) || httpStatus === 403) {
-    return make(
-      GrpcStatus.PERMISSION_DENIED,
-      "PERMISSION_DENIED",
-      `the Graph API denied ${operation}: ${said}`,
-      false,
-    );
+    return make("PERMISSION_DENIED", `the Graph API denied ${operation}: ${said}`, false);
   }
   if (httpStatus >= 500 || (code !== undefined && temporaryCodes.has(code))) {
     return make(
-      GrpcStatus.UNAVAILABLE,
       "UNAVAILABLE",
       `the Graph API is unavailable for ${operation}: ${said}; retry later`,
       true,
     );
   }
   if (httpStatus === 404) {
-    return make(
-      GrpcStatus.NOT_FOUND,
-      "NOT_FOUND",
-      `the Graph API found nothing for ${operation}: ${said}`,
-      false,
-    );
+    return make("NOT_FOUND", `the Graph API found nothing for ${operation}: ${said}`, false);
   }
   if (httpStatus >= 400 && httpStatus < 500) {
-    return make(
-      GrpcStatus.INVALID_ARGUMENT,
-      "INVALID_ARGUMENT",
-      `the Graph API rejected ${operation}: ${said}`,
-      false,
-    );
+    return make("INVALID_ARGUMENT", `the Graph API rejected ${operation}: ${said}`, false);
   }
   return make(
-    GrpcStatus.INTERNAL,
     "INTERNAL",
     `the Graph API answered ${operation} with unexpected HTTP ${httpStatus}`,
     false,
@@ -129,12 +105,11 @@ export function graphFailure(
 }
 
 /** UNAVAILABLE (retryable): the Graph API could not be reached at all. */
-export function graphUnreachable(operation: string, cause: unknown): RpcError {
+export function graphUnreachable(operation: string, cause: unknown): ServerError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new RpcError(
-    GrpcStatus.UNAVAILABLE,
+  return new ServerError(
     "UNAVAILABLE",
     `the Graph API could not be reached for ${operation} (${reason}); retry later`,
-    true,
+    { retryable: true },
   );
 }

@@ -1,5 +1,5 @@
 import type { photon } from "@threadline/protocol";
-import { invalidArgument } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 
 type v1 = typeof photon.whatsapp.v1;
 type Json = { [key: string]: unknown };

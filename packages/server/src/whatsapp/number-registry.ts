@@ -1,5 +1,6 @@
-import { status as GrpcStatus, type Metadata } from "@grpc/grpc-js";
-import { invalidArgument, RpcError } from "../rpc/rpc-error.js";
+import type { Metadata } from "@grpc/grpc-js";
+import { invalidArgument } from "../errors/common-errors.js";
+import { ServerError } from "../errors/server-error.js";
 import {
   deleteWhatsAppNumber,
   findWhatsAppNumber,
@@ -76,8 +77,7 @@ export async function registerWhatsAppNumber(
   const verifyToken = checkSecret("verify_token", registration.verifyToken, 256);
   return store.write((context) => {
     if (findWhatsAppNumber(context.db, phoneNumberId) !== undefined) {
-      throw new RpcError(
-        GrpcStatus.ALREADY_EXISTS,
+      throw new ServerError(
         "ALREADY_EXISTS",
         `phone number id ${phoneNumberId} is already registered; remove it first to change its credentials`,
       );
@@ -111,8 +111,7 @@ export async function removeWhatsAppNumber(store: Store, phoneNumberId: string):
   checkPhoneNumberId(phoneNumberId);
   const removed = await store.write((context) => deleteWhatsAppNumber(context.db, phoneNumberId));
   if (!removed) {
-    throw new RpcError(
-      GrpcStatus.NOT_FOUND,
+    throw new ServerError(
       "NOT_FOUND",
       `phone number id ${phoneNumberId} is not registered; \`threadline-server whatsapp list\` shows the registered ones`,
     );
@@ -142,8 +141,8 @@ export function isRegisteredVerifyToken(store: Store, verifyToken: string): bool
   return matched;
 }
 
-function unauthenticated(message: string): RpcError {
-  return new RpcError(GrpcStatus.UNAUTHENTICATED, "UNAUTHENTICATED", message);
+function unauthenticated(message: string): ServerError {
+  return new ServerError("UNAUTHENTICATED", message);
 }
 
 function singleValue(metadata: Metadata, key: string): string {

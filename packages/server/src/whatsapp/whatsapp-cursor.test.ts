@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RpcError } from "../rpc/rpc-error.js";
+import { ServerError } from "../errors/server-error.js";
 import { decodeWhatsAppCursor, encodeWhatsAppCursor } from "./whatsapp-cursor.js";
 
 const numberId = fc.integer({ min: 1, max: 2 ** 40 });
@@ -42,8 +42,8 @@ describe("WhatsApp cursors", () => {
           decodeWhatsAppCursor(text, 1);
           expect.unreachable(`accepted ${JSON.stringify(text)}`);
         } catch (error) {
-          expect(error).toBeInstanceOf(RpcError);
-          expect(error instanceof RpcError && error.errorCode).toBe("INVALID_ARGUMENT");
+          expect(error).toBeInstanceOf(ServerError);
+          expect(error instanceof ServerError && error.errorCode).toBe("INVALID_ARGUMENT");
         }
       }),
     );

@@ -1,4 +1,4 @@
-import { invalidArgument } from "../rpc/rpc-error.js";
+import { invalidArgument } from "../errors/common-errors.js";
 
 // A cursor is base64url("wa1.<number id>.<sequence>"): versioned, scoped to one
 // number's log (its internal id, which a removed and re-added number does not reuse),

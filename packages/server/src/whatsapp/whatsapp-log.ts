@@ -1,8 +1,7 @@
-import { status as GrpcStatus } from "@grpc/grpc-js";
 import { metadataKeys, photon } from "@threadline/protocol";
+import { ServerError } from "../errors/server-error.js";
 import type { LiveHub } from "../live/live-hub.js";
 import type { LiveEvent } from "../live/live-subscriber.js";
-import { RpcError } from "../rpc/rpc-error.js";
 import {
   appendWhatsAppEvents,
   readWhatsAppHead,
@@ -83,14 +82,14 @@ export function assertNotAheadOfHead(
   field: string,
 ): void {
   if (afterSequence <= headSequence) return;
-  throw new RpcError(
-    GrpcStatus.FAILED_PRECONDITION,
+  throw new ServerError(
     "CURSOR_AHEAD_OF_HEAD",
     `${field} points at sequence ${afterSequence}, ahead of this number's log head ${headSequence}: it was not issued by this log (a data file restored from an older backup, or a cursor saved against another server); resume from at most ${headSequence}, after checking which events were lost`,
-    false,
     {
-      [metadataKeys.headSequence]: String(headSequence),
-      [metadataKeys.afterSequence]: String(afterSequence),
+      trailers: {
+        [metadataKeys.headSequence]: String(headSequence),
+        [metadataKeys.afterSequence]: String(afterSequence),
+      },
     },
   );
 }
