@@ -18,6 +18,13 @@ export {
 } from "./recover.js";
 
 export {
+  type RecoverFromOptions,
+  recoverFrom,
+  type ResumableSubscriptionSource,
+  type SubscriptionRecovery,
+} from "./recover-from.js";
+
+export {
   type CheckpointQueue,
   type CheckpointQueueOptions,
   createCheckpointQueue,

@@ -10,6 +10,7 @@ import {
   type StreamConnection,
   type Transport,
   toThreadlineError,
+  UnimplementedError,
 } from "@threadline/core";
 import {
   photon,
@@ -29,6 +30,12 @@ export interface SubscribeOptions {
    * start at the oldest logged event.
    */
   readonly cursor?: string;
+  /**
+   * Resume after this log sequence instead (an event's `sequence`; 0 is the start), as
+   * `@threadline/recovery` does from its checkpoint. Needs the Threadline log RPCs;
+   * not together with `cursor`.
+   */
+  readonly afterSequence?: number;
   /** Reconnect schedule: initialDelay 1000, maxAttempts Infinity, maxDelay 30000, multiplier 2, onReconnect. */
   readonly reconnect?: ReconnectOptions;
 }
@@ -50,14 +57,32 @@ const highWaterMark = 4096;
 /** @internal not covered by semver */
 export function checkSubscribeOptions(options: unknown): {
   cursor: string | undefined;
+  afterSequence: number | undefined;
   reconnect: ReconnectOptions | undefined;
 } {
-  if (options === undefined) return { cursor: undefined, reconnect: undefined };
+  if (options === undefined) {
+    return { cursor: undefined, afterSequence: undefined, reconnect: undefined };
+  }
   if (typeof options !== "object" || options === null) {
     throw invalidArgument("subscribe options", "an object like { cursor?, reconnect? }", options);
   }
   const cursor: unknown = Reflect.get(options, "cursor");
   const reconnect: unknown = Reflect.get(options, "reconnect");
+  const afterSequence: unknown = Reflect.get(options, "afterSequence");
+  if (
+    afterSequence !== undefined &&
+    (typeof afterSequence !== "number" || !Number.isSafeInteger(afterSequence) || afterSequence < 0)
+  ) {
+    throw invalidArgument("afterSequence", "a non-negative safe integer", afterSequence);
+  }
+  if (afterSequence !== undefined && cursor !== undefined) {
+    throw invalidArgument(
+      "afterSequence",
+      "either cursor or afterSequence, not both",
+      afterSequence,
+      "was given together with cursor",
+    );
+  }
   if (reconnect !== undefined && (typeof reconnect !== "object" || reconnect === null)) {
     throw invalidArgument(
       "reconnect",
@@ -67,6 +92,7 @@ export function checkSubscribeOptions(options: unknown): {
   }
   return {
     cursor: cursor === undefined ? undefined : checkCursor("cursor", cursor),
+    afterSequence: afterSequence === 0 ? undefined : afterSequence,
     // Checked field by field by createBackoffPolicy.
     reconnect: reconnect === undefined ? undefined : (reconnect as ReconnectOptions),
   };
@@ -91,7 +117,7 @@ export function createSubscribeSource(
   const policy = createBackoffPolicy(checked.reconnect);
   const onReconnect = checked.reconnect?.onReconnect;
   const { transport } = dependencies;
-  let lastSequence: number | undefined;
+  let lastSequence: number | undefined = checked.afterSequence;
   let lastCursor = checked.cursor ?? "";
 
   const outer = createPushSource<WhatsAppEvent>({ highWaterMark, cancel: () => engine.stop() });
@@ -107,6 +133,11 @@ export function createSubscribeSource(
         return {
           live: [openLogStream(transport, logPosition(lastCursor, after), dependencies)],
         };
+      }
+      if (checked.afterSequence !== undefined && lastCursor === "") {
+        throw new UnimplementedError(
+          "subscribe({ afterSequence }) needs a server with the Threadline log RPCs (threadline.v1.WhatsAppLogService); this server has only photon.whatsapp.v1, so resume with a cursor",
+        );
       }
       return { live: [openFallbackStream(transport, lastCursor, after ?? 0, dependencies)] };
     },
