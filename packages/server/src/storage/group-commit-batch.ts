@@ -147,6 +147,9 @@ export function createBatchRunner(
         if (savepointOpen) statements.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
+        // SQLite ends the whole transaction on some failures (a full disk, an I/O
+        // error): the batch cannot go on, or later writes would commit one by one.
+        if (!db.inTransaction) throw error;
         undoWrite();
         outcomes.push({ ok: false, error });
       }

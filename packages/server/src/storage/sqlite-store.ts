@@ -5,6 +5,7 @@ import type { LoggedEvent } from "../log/logged-event.js";
 import { expireEventsBefore } from "../log/retention.js";
 import { type BatchResult, createBatchRunner } from "./group-commit-batch.js";
 import { migrate } from "./migrate.js";
+import { classifyStorageFailure } from "./storage-failure.js";
 import type { Store, WriteContext } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */
@@ -107,7 +108,8 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         { err: error },
         "group commit failed; every write of the batch was rejected",
       );
-      for (const item of batch) item.reject(error);
+      const failure = classifyStorageFailure(error);
+      for (const item of batch) item.reject(failure);
       if (queue.length > 0) scheduleFlush();
       return;
     }
@@ -118,7 +120,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       const outcome = result.outcomes[index];
       if (item === undefined || outcome === undefined) continue;
       if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(outcome.error);
+      else item.reject(classifyStorageFailure(outcome.error));
     }
     if (result.appended.length > 0 && options.onCommit !== undefined) {
       try {

@@ -1,0 +1,144 @@
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { status } from "@grpc/grpc-js";
+import {
+  ChatServiceDefinition,
+  EventLogServiceDefinition,
+  MessageServiceDefinition,
+  type photon,
+  type threadline,
+} from "@threadline/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../src/testing.js";
+import { createRawClient, rejectionOf, trailer } from "./support/grpc-client.js";
+
+/**
+ * A disk that can be filled and freed. On a machine where we may mount, a 2 MiB tmpfs
+ * filled with a filler file (a real ENOSPC under SQLite's WAL); elsewhere SQLite's
+ * `max_page_count`, which makes the same SQLITE_FULL without a mount.
+ */
+interface SmallDisk {
+  readonly kind: "tmpfs" | "max_page_count";
+  readonly directory: string;
+  fill(server: TestServer): void;
+  free(server: TestServer): void;
+  dispose(): void;
+}
+
+function tryMountTmpfs(directory: string): boolean {
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", directory], { stdio: "pipe" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function openSmallDisk(): SmallDisk {
+  const directory = mkdtempSync(join(tmpdir(), "threadline-full-disk-"));
+  const filler = join(directory, "filler");
+  if (tryMountTmpfs(directory)) {
+    return {
+      kind: "tmpfs",
+      directory,
+      fill() {
+        const fd = openSync(filler, "w");
+        const chunk = Buffer.alloc(4096, 1);
+        try {
+          for (;;) writeSync(fd, chunk);
+        } catch (error) {
+          if (!(error instanceof Error && Reflect.get(error, "code") === "ENOSPC")) throw error;
+        } finally {
+          closeSync(fd);
+        }
+      },
+      free() {
+        rmSync(filler);
+      },
+      dispose() {
+        execFileSync("umount", [directory]);
+        rmSync(directory, { recursive: true, force: true });
+      },
+    };
+  }
+  return {
+    kind: "max_page_count",
+    directory,
+    fill(server) {
+      const database = server.server.store.database;
+      const pages = database.pragma("page_count", { simple: true });
+      database.pragma(`max_page_count = ${Number(pages)}`);
+    },
+    free(server) {
+      server.server.store.database.pragma("max_page_count = 1073741823");
+    },
+    dispose() {
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("a full disk", () => {
+  let disk: SmallDisk;
+  let server: TestServer;
+  beforeAll(async () => {
+    disk = openSmallDisk();
+    // Say which disk this run used; the tmpfs is the real thing.
+    console.info(`full-disk test runs on: ${disk.kind}`);
+    server = await startTestServer({ dataPath: join(disk.directory, "threadline.db") });
+  });
+  afterAll(async () => {
+    await server?.close();
+    disk?.dispose();
+  });
+
+  it("rejects writes with UNAVAILABLE / STORAGE_FULL, retryable, stores nothing of them, and accepts them again once space is freed", async () => {
+    const { token } = await server.accounts.create(["alice@example.com"]);
+    await server.accounts.create(["bob@example.com"]);
+    const chats = createRawClient(server.address, ChatServiceDefinition, token);
+    const messages = createRawClient(server.address, MessageServiceDefinition, token);
+    const log = createRawClient(server.address, EventLogServiceDefinition, token);
+    try {
+      const created = await chats.unary<photon.imessage.v1.CreateChatResponse>("createChat", {
+        addresses: ["bob@example.com"],
+        initialMessage: { text: "before the disk filled" },
+      });
+      const chatGuid = created.chat?.guid ?? "";
+      const head = async () =>
+        Number((await log.unary<threadline.v1.LogInfo>("getLogInfo", {})).headSequence);
+      const headBefore = await head();
+      expect(headBefore).toBeGreaterThan(0);
+
+      disk.fill(server);
+      // Long texts, in parallel, so that one group commit needs many new pages.
+      const texts = Array.from({ length: 8 }, (_, index) => `${index} ${"x".repeat(3000)}`);
+      const failures = await Promise.all(
+        texts.map((text) => rejectionOf(messages.unary("sendTextMessage", { chatGuid, text }))),
+      );
+      for (const failure of failures) {
+        expect(failure.code).toBe(status.UNAVAILABLE);
+        expect(trailer(failure, "error-code")).toBe("STORAGE_FULL");
+        expect(trailer(failure, "x-retryable")).toBe("true");
+        expect(failure.details).toContain("disk is full");
+        expect(failure.details).toContain("once space is freed");
+      }
+      // Nothing half-written: the log's head did not move, and reads still work.
+      expect(await head()).toBe(headBefore);
+
+      disk.free(server);
+      await messages.unary("sendTextMessage", { chatGuid, text: "after space was freed" });
+      const perSend = (await head()) - headBefore;
+      expect(perSend).toBeGreaterThan(0);
+      // The refused writes, retried unchanged, go through now, each exactly once.
+      const headFreed = await head();
+      await Promise.all(texts.map((text) => messages.unary("sendTextMessage", { chatGuid, text })));
+      expect((await head()) - headFreed).toBe(texts.length * perSend);
+    } finally {
+      chats.close();
+      messages.close();
+      log.close();
+    }
+  });
+});
