@@ -76,6 +76,7 @@ export {
   type InteractiveInput,
   type MediaInput,
   type MessageContent,
+  type MessageContentKinds,
   maxCallbackDataLength,
   maxTextLength,
   type SendMessageParams,

@@ -96,19 +96,27 @@ export interface TemplateInput {
   readonly components?: readonly TemplateComponentInput[];
 }
 
-/** The one content kind of a message; exactly one key. */
-export type MessageContent =
-  | { readonly text: string | TextInput }
-  | { readonly image: MediaInput }
-  | { readonly video: MediaInput }
-  | { readonly audio: MediaInput }
-  | { readonly document: MediaInput }
-  | { readonly sticker: Pick<MediaInput, "id" | "link"> }
-  | { readonly location: Location }
-  | { readonly contacts: readonly ContactCard[] }
-  | { readonly reaction: Reaction }
-  | { readonly interactive: InteractiveInput }
-  | { readonly template: TemplateInput };
+/** Every content kind a message can carry, by its key. */
+export interface MessageContentKinds {
+  readonly text: string | TextInput;
+  readonly image: MediaInput;
+  readonly video: MediaInput;
+  readonly audio: MediaInput;
+  readonly document: MediaInput;
+  readonly sticker: Pick<MediaInput, "id" | "link">;
+  readonly location: Location;
+  readonly contacts: readonly ContactCard[];
+  readonly reaction: Reaction;
+  readonly interactive: InteractiveInput;
+  readonly template: TemplateInput;
+}
+
+/** The one content kind of a message: exactly one key of {@link MessageContentKinds}. */
+export type MessageContent = {
+  [Kind in keyof MessageContentKinds]: { readonly [Key in Kind]: MessageContentKinds[Key] } & {
+    readonly [Other in Exclude<keyof MessageContentKinds, Kind>]?: never;
+  };
+}[keyof MessageContentKinds];
 
 /** What `messages.send()` takes: the recipient, threading, and one content kind. */
 export type SendMessageParams = {

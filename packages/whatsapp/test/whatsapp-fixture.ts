@@ -70,7 +70,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 let sent = 0;
 function graphAnswer(method: string, url: string, body: string): unknown {
   if (method === "GET") {
-    const id = url.split("/").at(-1) ?? "";
+    const id = url.split("?")[0]?.split("/").at(-1) ?? "";
     return {
       messaging_product: "whatsapp",
       url: `https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=${id}`,
