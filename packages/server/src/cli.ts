@@ -14,6 +14,7 @@ import {
 } from "./auth/account-directory.js";
 import { defaultConfig } from "./config.js";
 import { normalizeAddress, normalizeAddressList } from "./domain/address.js";
+import { DataFileError } from "./errors/data-file-error.js";
 import { ServerError } from "./errors/server-error.js";
 import { startServer, type ThreadlineServer } from "./server.js";
 import { openSqliteStore } from "./storage/sqlite-store.js";
@@ -349,6 +350,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (
       error instanceof CommandFailure ||
       error instanceof ServerError ||
+      error instanceof DataFileError ||
       (error instanceof Error && error.name === "AddressTakenError")
     ) {
       process.stderr.write(`error: ${error.message}\n`);

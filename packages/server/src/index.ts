@@ -15,6 +15,7 @@ export type {
 } from "./config.js";
 export { defaultConfig, resolveConfig } from "./config.js";
 export { invalidArgument, notFound } from "./errors/common-errors.js";
+export { DataFileError } from "./errors/data-file-error.js";
 export type { ErrorCode, ServerErrorOptions } from "./errors/server-error.js";
 export { ServerError } from "./errors/server-error.js";
 export type { LiveHub } from "./live/live-hub.js";

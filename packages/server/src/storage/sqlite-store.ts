@@ -5,7 +5,7 @@ import type { LoggedEvent } from "../log/logged-event.js";
 import { expireEventsBefore } from "../log/retention.js";
 import { type BatchResult, createBatchRunner } from "./group-commit-batch.js";
 import { migrate } from "./migrate.js";
-import { classifyStorageFailure } from "./storage-failure.js";
+import { classifyStorageFailure, dataFileFailure } from "./storage-failure.js";
 import type { Store, WriteContext } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */
@@ -49,6 +49,31 @@ export class StoreClosedError extends Error {
 }
 
 /**
+ * Opens the file, sets WAL and `synchronous=FULL`, and migrates it; a file that cannot
+ * be opened or written (read-only, a missing directory, not a database) becomes a
+ * {@link DataFileError} naming the file and the cause.
+ */
+function openDataFile(path: string): Database {
+  let db: Database | undefined;
+  try {
+    db = new BetterSqlite3(path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    db.pragma("cache_size = -65536");
+    // Checkpoint every ~40 MiB of WAL instead of ~4 MiB: each checkpoint costs fsyncs
+    // of its own, and fewer, larger ones measurably raise durable append throughput.
+    db.pragma("wal_autocheckpoint = 10000");
+    migrate(db);
+    return db;
+  } catch (error) {
+    if (db?.open) db.close();
+    throw dataFileFailure(path, error);
+  }
+}
+
+/**
  * Opens (and migrates) the SQLite file in WAL mode with `synchronous=FULL`.
  *
  * Writes are group-committed: every write queued while the previous batch was being
@@ -57,16 +82,7 @@ export class StoreClosedError extends Error {
  * then are the promises settled and the appended events published.
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  const db = new BetterSqlite3(options.path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("foreign_keys = ON");
-  db.pragma("busy_timeout = 5000");
-  db.pragma("cache_size = -65536");
-  // Checkpoint every ~40 MiB of WAL instead of ~4 MiB: each checkpoint costs fsyncs
-  // of its own, and fewer, larger ones measurably raise durable append throughput.
-  db.pragma("wal_autocheckpoint = 10000");
-  migrate(db);
+  const db = openDataFile(options.path);
 
   const statements = {
     begin: db.prepare("BEGIN IMMEDIATE"),

@@ -1,3 +1,6 @@
+import { accessSync, constants, existsSync } from "node:fs";
+import { dirname } from "node:path";
+import { DataFileError } from "../errors/data-file-error.js";
 import { ServerError } from "../errors/server-error.js";
 
 /** SQLite result codes that mean the disk (or the file's size limit) has no room left. */
@@ -29,4 +32,51 @@ export function classifyStorageFailure(error: unknown): unknown {
     "the server's disk is full, so this write was not stored (nothing of it was kept); writes resume once space is freed on the server, so retry the same call later",
     { retryable: true, cause: error },
   );
+}
+
+/** The access error for writing the file (or, when it does not exist, its directory). */
+function writeAccessError(path: string): string | undefined {
+  const target = existsSync(path) ? path : dirname(path);
+  if (!existsSync(target)) return undefined;
+  try {
+    accessSync(target, constants.W_OK);
+    return undefined;
+  } catch (error) {
+    const code = error instanceof Error ? Reflect.get(error, "code") : undefined;
+    return typeof code === "string" ? code : "not writable";
+  }
+}
+
+/** Why SQLite could not open or prepare a data file, in words, by its error code. */
+function openFailureReason(path: string, error: unknown): string {
+  const code = sqliteCode(error) ?? "";
+  const said = error instanceof Error ? error.message : String(error);
+  const denied = writeAccessError(path);
+  if (denied !== undefined && !code.startsWith("SQLITE_NOTADB")) {
+    return `it is read-only (${denied}: ${said}); the server writes the file and creates its -wal and -shm files beside it, so make the file and its directory writable or pick another --data`;
+  }
+  if (code.startsWith("SQLITE_READONLY")) {
+    return `it is read-only (${said}); the server needs to write the file and create its -wal and -shm files beside it, so make the file and its directory writable or pick another --data`;
+  }
+  if (code.startsWith("SQLITE_CANTOPEN")) {
+    return `it cannot be opened (${said}); check that its directory exists and is writable, or pick another --data`;
+  }
+  if (code === "SQLITE_NOTADB") {
+    return `it is not a SQLite database (${said}); pick a new file or an existing Threadline data file with --data`;
+  }
+  if (code.startsWith("SQLITE_CORRUPT")) {
+    return `it is damaged (${said}); restore it from a backup or pick another --data`;
+  }
+  if (isStorageFull(error)) {
+    return `the disk is full (${said}); free some space and start again`;
+  }
+  if (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_PERM")) {
+    return `reading or writing it failed (${said}); check the disk and the file's permissions`;
+  }
+  return said;
+}
+
+/** The {@link DataFileError} for a failure while opening or migrating `path`. */
+export function dataFileFailure(path: string, error: unknown): DataFileError {
+  return new DataFileError(path, openFailureReason(path, error), { cause: error });
 }
