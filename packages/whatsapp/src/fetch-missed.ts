@@ -17,7 +17,7 @@ export const maxFetchLimit = 1000;
 /** Options of `events.fetchMissed()`. */
 export interface FetchMissedOptions {
   /** Events strictly after this cursor; omit (or `""`) to start at the oldest logged event. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
   /** Events per page, 1 to {@link maxFetchLimit}; default {@link defaultFetchLimit}. */
   readonly limit?: number;
 }

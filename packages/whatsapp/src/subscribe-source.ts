@@ -27,9 +27,10 @@ import type { WhatsAppEvent } from "./whatsapp-types.js";
 export interface SubscribeOptions {
   /**
    * Resume after this cursor (an event's `cursor`), on the first connect too; omit to
-   * start at the oldest logged event.
+   * start at the oldest logged event. `undefined` counts as omitted, so a saved cursor
+   * that may not exist yet can be passed as is.
    */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
   /**
    * Resume after this log sequence instead (an event's `sequence`; 0 is the start), as
    * `@threadline/recovery` does from its checkpoint. Needs the Threadline log RPCs;
