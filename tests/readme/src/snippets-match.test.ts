@@ -47,6 +47,8 @@ describe("README snippets", () => {
         "release.sh",
         "server.sh",
         "setup.sh",
+        "whatsapp-bot.ts",
+        "whatsapp.sh",
       ].sort(),
     );
   });
