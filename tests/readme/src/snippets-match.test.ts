@@ -75,6 +75,8 @@ describe("README snippets", () => {
         "packages/recovery/README.md: recovery-quick-start.ts",
         "packages/server/README.md: server-start.ts",
         "packages/server/README.md: server-testing.ts",
+        "packages/whatsapp/README.md: whatsapp-bot.ts",
+        "packages/whatsapp/README.md: whatsapp-recover.ts",
       ]),
     );
   });

@@ -249,3 +249,57 @@ describe("README whatsapp-bot.ts, run against a real server", () => {
     }
   });
 });
+
+describe("packages/whatsapp README whatsapp-recover.ts, run against a real server", () => {
+  it("handles each event once with recoverFrom and resumes from the file checkpoint", async () => {
+    const server = await startServer({
+      dataPath: join(directory, "threadline.db"),
+      port: 0,
+      httpPort: 0,
+      logger: false,
+    });
+    try {
+      await server.whatsappNumbers.register({
+        phoneNumberId: number.WHATSAPP_PHONE_NUMBER_ID,
+        appSecret: number.WHATSAPP_APP_SECRET,
+        accessToken: number.WHATSAPP_ACCESS_TOKEN,
+        verifyToken: number.WHATSAPP_VERIFY_TOKEN,
+      });
+      const post = async (ids: readonly string[]) => {
+        const body = webhook({
+          messages: ids.map((id) => ({
+            from: "4915112345678",
+            id,
+            timestamp: "1733054000",
+            type: "text",
+            text: { body: id },
+          })),
+        });
+        const answer = await fetch(`http://127.0.0.1:${server.httpPort}/webhooks/whatsapp`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-hub-signature-256": signWebhookBody(body, number.WHATSAPP_APP_SECRET),
+          },
+          body,
+        });
+        expect(answer.status).toBe(200);
+      };
+      await post(["wamid.RECOVER1", "wamid.RECOVER2"]);
+      const env = { THREADLINE_ADDRESS: server.address, ...number };
+      const first = await startExample("whatsapp-recover.ts", directory, env, 2);
+      const ended = await first.interrupt();
+      expect(ended.stderr).toBe("");
+      expect(ended.code).toBe(0);
+      expect(ended.stdout).toBe("handling #1 message\nhandling #2 message\n");
+
+      await post(["wamid.RECOVER3"]);
+      const second = await startExample("whatsapp-recover.ts", directory, env, 1);
+      const resumed = await second.interrupt();
+      expect(resumed.code).toBe(0);
+      expect(resumed.stdout).toBe("handling #3 message\n");
+    } finally {
+      await server.close({ graceMs: 1000 });
+    }
+  });
+});
