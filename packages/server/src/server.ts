@@ -20,6 +20,7 @@ import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.j
 import { normalizeAddressList } from "./domain/address.js";
 import { notFound } from "./errors/common-errors.js";
 import { ServerError } from "./errors/server-error.js";
+import { createServerMetrics } from "./http/metrics-registry.js";
 import { startWebhookServer, type WebhookServer } from "./http/webhook-server.js";
 import { createLiveHub, type LiveHub } from "./live/live-hub.js";
 import { createChatArchiveServiceImplementation } from "./rpc/chat-archive-service.js";
@@ -27,6 +28,7 @@ import { createChatServiceImplementation } from "./rpc/chat-service.js";
 import { createEventLogServiceImplementation } from "./rpc/event-log-service.js";
 import { createEventServiceImplementation } from "./rpc/event-service.js";
 import { createGroupServiceImplementation } from "./rpc/group-service.js";
+import { addHealthService, type HealthService } from "./rpc/health-service.js";
 import { createMessageServiceImplementation } from "./rpc/message-service.js";
 import { createPollServiceImplementation } from "./rpc/poll-service.js";
 import { createServerInfoServiceImplementation } from "./rpc/server-info-service.js";
@@ -232,6 +234,12 @@ function createAccountAdmin(store: SqliteStore): AccountAdmin {
   };
 }
 
+/** The catch-up streams, for the `threadline_catch_up_streams_open` gauge. */
+const catchUpPaths: ReadonlySet<string> = new Set([
+  EventServiceDefinition.catchUpEvents.path,
+  EventLogServiceDefinition.catchUpEventBatches.path,
+]);
+
 /**
  * Opens the database at `options.dataPath` (creating and migrating it), starts the gRPC
  * server (TLS only when `options.tls` is given) and, with `options.httpPort`, the
@@ -242,13 +250,29 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
   const config = resolveConfig(options, packageVersion());
   const logger = createLogger(options.logger);
   const hub = createLiveHub();
+  const whatsappHub = createLiveHub<WhatsAppLiveEvent>();
+  const tracker = createCallTracker();
+  const metrics = createServerMetrics({
+    liveSubscribers: (kind) => (kind === "account" ? hub : whatsappHub).size,
+    slowSubscriberCuts: (kind) => (kind === "account" ? hub : whatsappHub).slowSubscriberCuts,
+    catchUpStreamsOpen: () => {
+      let open = 0;
+      for (const path of tracker.active.values()) if (catchUpPaths.has(path)) open += 1;
+      return open;
+    },
+  });
+  let health: HealthService | undefined;
   const store = openSqliteStore({
     path: config.dataPath,
     logger,
     retention: config.retention,
-    onCommit: (events) => hub.publish(events),
+    onCommit: (events) => {
+      metrics.countAppends(events.length);
+      hub.publish(events);
+    },
+    onCommitMeasured: (writes, seconds) => metrics.observeCommit(writes, seconds),
+    onAvailabilityChange: (available) => health?.setServing(available),
   });
-  const tracker = createCallTracker();
   const handlerDependencies = { store, logger, config, hub };
   const subscriptions = createSubscriptionHandlers(handlerDependencies);
   const dependencies: ServiceDependencies = { store, subscriptions, logger, config };
@@ -272,6 +296,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     });
     server.addService(prepared.definition, prepared.implementation);
   };
+  health = addHealthService(server);
 
   let chatArchive = false;
   for (const service of domainServices) {
@@ -285,7 +310,6 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     ServerInfoServiceDefinition,
     createServerInfoServiceImplementation({ ...handlerDependencies, chatArchive }),
   );
-  const whatsappHub = createLiveHub<WhatsAppLiveEvent>();
   const whatsappDependencies = {
     ...handlerDependencies,
     whatsappHub,
@@ -337,6 +361,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
         hub: whatsappHub,
         logger,
         maxBodyBytes: config.webhookMaxBodyBytes,
+        metrics,
       });
     } catch (error) {
       server.forceShutdown();
@@ -357,6 +382,9 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
   const close = (closeOptions?: { readonly graceMs?: number }): Promise<void> => {
     closing ??= (async () => {
       const graceMs = closeOptions?.graceMs ?? 5000;
+      // Health watchers hear NOT_SERVING first; their streams then end, so none holds the drain.
+      health?.setServing(false);
+      health?.endWatches();
       // Stop accepting calls first, so no subscription can register after the hub empties.
       const drained = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       // Webhooks in progress finish their commit (Meta retries whatever gets no 200).

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { ServerError } from "../errors/server-error.js";
 import type { LiveHub } from "../live/live-hub.js";
 import { StoreClosedError } from "../storage/sqlite-store.js";
 import type { Store } from "../storage/write-context.js";
@@ -17,6 +18,7 @@ import {
 } from "../whatsapp/webhook-payload.js";
 import { isValidWebhookSignature } from "../whatsapp/webhook-signature.js";
 import { appendWebhookEvents, type WhatsAppLiveEvent } from "../whatsapp/whatsapp-log.js";
+import { createServerMetrics, type ServerMetrics } from "./metrics-registry.js";
 import { BodyTooLargeError, readLimitedBody } from "./read-limited-body.js";
 
 /** The path Meta is configured to call. */
@@ -53,6 +55,8 @@ export interface WebhookServerOptions {
   readonly logger: Logger;
   /** Largest accepted POST body in bytes. */
   readonly maxBodyBytes: number;
+  /** The server's metrics, served at `/metrics`; a registry with only the webhook counters otherwise. */
+  readonly metrics?: ServerMetrics;
 }
 
 /** The running HTTP server of the WhatsApp webhooks. */
@@ -85,6 +89,7 @@ class Rejection extends Error {
  */
 export async function startWebhookServer(options: WebhookServerOptions): Promise<WebhookServer> {
   const { store, hub, logger } = options;
+  const metrics = options.metrics ?? createServerMetrics();
   let accepted = 0;
   let eventsAppended = 0;
   let duplicatesSkipped = 0;
@@ -110,6 +115,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
 
   function reject(request: IncomingMessage, response: ServerResponse, rejection: Rejection): void {
     rejected[rejection.reason] += 1;
+    metrics.countWebhookRejected(rejection.reason);
     logger.warn(
       {
         reason: rejection.reason,
@@ -240,38 +246,20 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
           "the server is shutting down; Meta will retry",
         );
       }
+      if (error instanceof ServerError && error.errorCode === "STORAGE_FULL") {
+        throw new Rejection(503, "store_unavailable", `${error.message}; Meta will retry`);
+      }
       throw error;
     }
     accepted += 1;
     eventsAppended += outcome.appended;
     duplicatesSkipped += outcome.duplicates;
+    metrics.countWebhookAccepted(outcome.appended, outcome.duplicates);
     respond(response, 200, "OK");
   }
 
   let inProgress = 0;
   let idle: (() => void) | undefined;
-  /** The counters in the Prometheus text format. */
-  function metricsText(): string {
-    const lines = [
-      "# HELP threadline_whatsapp_webhooks_accepted_total Webhook POSTs answered 200 after their commit.",
-      "# TYPE threadline_whatsapp_webhooks_accepted_total counter",
-      `threadline_whatsapp_webhooks_accepted_total ${accepted}`,
-      "# HELP threadline_whatsapp_webhook_events_appended_total Events appended to number logs by webhooks.",
-      "# TYPE threadline_whatsapp_webhook_events_appended_total counter",
-      `threadline_whatsapp_webhook_events_appended_total ${eventsAppended}`,
-      "# HELP threadline_whatsapp_webhook_duplicates_skipped_total Redelivered messages and statuses that added nothing.",
-      "# TYPE threadline_whatsapp_webhook_duplicates_skipped_total counter",
-      `threadline_whatsapp_webhook_duplicates_skipped_total ${duplicatesSkipped}`,
-      "# HELP threadline_whatsapp_webhooks_rejected_total Webhook calls refused, by reason.",
-      "# TYPE threadline_whatsapp_webhooks_rejected_total counter",
-      ...Object.entries(rejected).map(
-        ([reason, count]) =>
-          `threadline_whatsapp_webhooks_rejected_total{reason="${reason}"} ${count}`,
-      ),
-    ];
-    return `${lines.join("\n")}\n`;
-  }
-
   const server: Server = createServer((request, response) => {
     inProgress += 1;
     let counted = true;
@@ -299,7 +287,12 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         return;
       }
       if (url.pathname === "/metrics" && request.method === "GET") {
-        respond(response, 200, metricsText());
+        const { contentType, body } = await metrics.scrape();
+        response.writeHead(200, {
+          "content-type": contentType,
+          "content-length": Buffer.byteLength(body),
+        });
+        response.end(body);
         return;
       }
       if (url.pathname !== whatsappWebhookPath) {

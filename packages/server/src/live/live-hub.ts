@@ -19,16 +19,22 @@ export interface LiveHub<Event extends LiveEvent = LoggedEvent> {
   readonly size: number;
   /** Number of registered subscribers of one account. */
   countFor(accountId: number): number;
+  /** Subscribers cut off so far for falling behind (SUBSCRIBER_TOO_SLOW). */
+  readonly slowSubscriberCuts: number;
 }
 
 /** Creates an empty {@link LiveHub}. */
 export function createLiveHub<Event extends LiveEvent = LoggedEvent>(): LiveHub<Event> {
   const byAccount = new Map<number, Set<LiveSubscriber<Event>>>();
   let size = 0;
+  let slowSubscriberCuts = 0;
 
   return {
     get size() {
       return size;
+    },
+    get slowSubscriberCuts() {
+      return slowSubscriberCuts;
     },
     countFor(accountId) {
       return byAccount.get(accountId)?.size ?? 0;
@@ -48,6 +54,7 @@ export function createLiveHub<Event extends LiveEvent = LoggedEvent>(): LiveHub<
       const subscribers = byAccount.get(subscriber.accountId);
       if (subscribers?.delete(subscriber) === true) {
         size -= 1;
+        if (subscriber.cutTooSlow === true) slowSubscriberCuts += 1;
         if (subscribers.size === 0) byAccount.delete(subscriber.accountId);
       }
     },

@@ -77,6 +77,8 @@ export interface LiveSubscriber<Event extends LiveEvent = LoggedEvent> {
   readonly ended: Promise<void>;
   /** Events waiting to be sent (for tests and metrics). */
   readonly bufferedEvents: number;
+  /** True once it was cut off for falling behind (SUBSCRIBER_TOO_SLOW); for metrics. */
+  readonly cutTooSlow?: boolean;
 }
 
 /**
@@ -194,8 +196,12 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
     );
   }
 
+  let cutTooSlow = false;
   const subscriber: LiveSubscriber<Event> = {
     accountId: options.accountId,
+    get cutTooSlow() {
+      return cutTooSlow;
+    },
     get ended() {
       return ended;
     },
@@ -211,6 +217,7 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
           waiting + 1 > limits.maxEvents ||
           bufferedBytes + event.payload.byteLength > limits.maxBytes
         ) {
+          cutTooSlow = true;
           subscriber.end(tooSlow());
           return;
         }

@@ -20,6 +20,14 @@ export interface SqliteStoreOptions {
    * before they are durable.
    */
   readonly onCommit?: (events: readonly LoggedEvent[]) => void;
+  /** Called after each durable commit with its number of writes and its duration (metrics). */
+  readonly onCommitMeasured?: (writes: number, seconds: number) => void;
+  /**
+   * Called when the database stops or starts answering: false when a commit fails for
+   * a reason other than a full disk (an I/O error, a file gone read-only) and on
+   * close; true again after the next commit succeeds. Feeds the health service.
+   */
+  readonly onAvailabilityChange?: (available: boolean) => void;
 }
 
 /** The SQLite {@link Store}: group commit, migrations, retention, orderly close. */
@@ -101,6 +109,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let commits = 0;
   let writesCommitted = 0;
 
+  let available = true;
+  function setAvailable(now: boolean): void {
+    if (now === available) return;
+    available = now;
+    options.onAvailabilityChange?.(now);
+  }
+
   function scheduleFlush(): void {
     if (flushScheduled) return;
     flushScheduled = true;
@@ -113,6 +128,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     queue = [];
     if (batch.length === 0) return;
     let result: BatchResult;
+    const started = performance.now();
     try {
       statements.begin.run();
       result = runBatch(batch.map((item) => item.write));
@@ -125,12 +141,15 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         "group commit failed; every write of the batch was rejected",
       );
       const failure = classifyStorageFailure(error);
+      if (failure === error) setAvailable(false);
       for (const item of batch) item.reject(failure);
       if (queue.length > 0) scheduleFlush();
       return;
     }
     commits += 1;
     writesCommitted += batch.length;
+    setAvailable(true);
+    options.onCommitMeasured?.(batch.length, (performance.now() - started) / 1000);
     for (let index = 0; index < batch.length; index += 1) {
       const item = batch[index];
       const outcome = result.outcomes[index];
@@ -190,6 +209,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         if (expiryTimer !== undefined) clearInterval(expiryTimer);
         while (queue.length > 0) flush();
         db.close();
+        setAvailable(false);
       })();
       return closing;
     },
