@@ -44,7 +44,7 @@ export type ServerStreamImplementation<Request, Response, Caller = Account> = (
   call: ServerWritableStream<Request, Response>,
 ) => Promise<void>;
 
-/** Converts any thrown value to the status a client sees; non-RpcErrors are INTERNAL and logged. */
+/** Converts any thrown value to the status a client sees; anything but a ServerError is INTERNAL and logged. */
 export function toServiceError(
   error: unknown,
   logger: Logger,

@@ -25,7 +25,7 @@ export type WhatsAppStreamImplementation<Request, Response> = ServerStreamImplem
 /**
  * Wraps a unary WhatsApp body like `unary`, but the caller is a business number
  * authenticated by `phone_number_id`, `access_token` and `app_secret` metadata
- * (UNAUTHENTICATED otherwise). Thrown RpcErrors become their status and trailers.
+ * (UNAUTHENTICATED otherwise). Thrown ServerErrors become their status and trailers.
  */
 export function whatsappUnary<Request, Response>(
   dependencies: HandlerDependencies,

@@ -52,7 +52,7 @@ const versionPattern = /^v\d{1,3}\.\d{1,3}$/;
 
 /**
  * A Graph API client that authenticates every request with the number's access token
- * (`Authorization: Bearer`). Failures become typed RpcErrors (see `graphFailure`).
+ * (`Authorization: Bearer`). Failures become typed ServerErrors (see `graphFailure`).
  * Throws RangeError for a malformed base URL or version.
  */
 export function createGraphApiClient(options: GraphApiOptions): GraphApiClient {
