@@ -1,8 +1,8 @@
 import { defineConfig } from "tsup";
 
-// Two entry points: the demo itself and the bot it runs as a separate process.
+// Entry points: the demo itself and the bots it runs as separate processes.
 export default defineConfig({
-  entry: ["src/main.ts", "src/bot-process.ts"],
+  entry: ["src/main.ts", "src/bot-process.ts", "src/whatsapp-bot-process.ts"],
   format: ["esm"],
   sourcemap: true,
   clean: true,

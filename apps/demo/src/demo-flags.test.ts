@@ -48,9 +48,28 @@ describe("parseDemoFlags", () => {
     ],
     [["--address", "127.0.0.1:1"], /needs THREADLINE_TOKEN/],
     [["--fast"], /unknown argument "--fast"; allowed: --events, --crash-at/],
+    [["--channel", "sms"], /--channel must be imessage or whatsapp; received sms/],
+    [["--channel"], /--channel must be imessage or whatsapp; received nothing/],
   ])("rejects %j saying what is allowed", (argv, message) => {
     expect(() => parseDemoFlags(argv, {})).toThrow(UsageError);
     expect(() => parseDemoFlags(argv, {})).toThrow(message);
+  });
+
+  it("--channel whatsapp selects the WhatsApp scene; imessage is the default", () => {
+    expect(parseDemoFlags(["--channel", "whatsapp"], {})).toEqual({
+      events: 2000,
+      crashAt: 800,
+      concurrency: 8,
+      crash: true,
+      channel: "whatsapp",
+    });
+    expect(parseDemoFlags(["--channel=imessage"], {})).not.toHaveProperty("channel");
+  });
+
+  it("--channel whatsapp refuses another server: its scene needs the embedded one", () => {
+    expect(() =>
+      parseDemoFlags(["--channel", "whatsapp"], { THREADLINE_ADDRESS: "10.0.0.2:50051" }),
+    ).toThrow(/--channel whatsapp runs its own embedded server/);
   });
 
   it("allows a crash point past the end when there is no crash", () => {

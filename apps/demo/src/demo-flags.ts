@@ -8,6 +8,8 @@ export interface DemoOptions {
   readonly concurrency: number;
   /** Kill and restart the bot midway (false with `--no-crash`). */
   readonly crash: boolean;
+  /** Which channel's scene to run: the iMessage bot (default) or the WhatsApp one. */
+  readonly channel?: "imessage" | "whatsapp";
   /** A server to use instead of the embedded one, with the bot's token. */
   readonly remote?: { readonly address: string; readonly token: string };
 }
@@ -26,6 +28,8 @@ export const usage = `Usage: pnpm demo [-- options]
   --no-crash        run the bot once, without killing it
   --address H:P     use the server at H:P instead of an embedded one
                     (needs THREADLINE_TOKEN, the bot account's token)
+  --channel C       imessage (default) or whatsapp: webhooks from a simulated Meta,
+                    a WhatsApp bot killed midway, replies through a Graph API stand-in
 
 Environment: THREADLINE_ADDRESS and THREADLINE_TOKEN select another server too.`;
 
@@ -58,6 +62,7 @@ export function parseDemoFlags(
   let crashAt: number | undefined;
   let concurrency: number | undefined;
   let crash = true;
+  let channel: "imessage" | "whatsapp" = "imessage";
   let address = environment.THREADLINE_ADDRESS || undefined;
   const words = argv.flatMap((word) => {
     const equals = word.indexOf("=");
@@ -96,9 +101,19 @@ export function parseDemoFlags(
         address = value;
         break;
       }
+      case "--channel": {
+        const value = words[++index];
+        if (value !== "imessage" && value !== "whatsapp") {
+          throw new UsageError(
+            `--channel must be imessage or whatsapp; received ${value ?? "nothing"}`,
+          );
+        }
+        channel = value;
+        break;
+      }
       default:
         throw new UsageError(
-          `unknown argument ${JSON.stringify(flag)}; allowed: --events, --crash-at, --concurrency, --no-crash, --address, --help`,
+          `unknown argument ${JSON.stringify(flag)}; allowed: --events, --crash-at, --concurrency, --no-crash, --address, --channel, --help`,
         );
     }
   }
@@ -119,7 +134,13 @@ export function parseDemoFlags(
     crashAt: crashPoint,
     concurrency: concurrency ?? defaultConcurrency,
     crash,
+    ...(channel === "whatsapp" ? { channel } : {}),
   };
+  if (channel === "whatsapp" && address !== undefined) {
+    throw new UsageError(
+      "--channel whatsapp runs its own embedded server with a Graph API stand-in; leave out --address and THREADLINE_ADDRESS",
+    );
+  }
   if (address === undefined) return base;
   const token = environment.THREADLINE_TOKEN;
   if (token === undefined || token === "") {

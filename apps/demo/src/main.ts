@@ -4,6 +4,7 @@
  */
 import { parseDemoFlags, UsageError, usage } from "./demo-flags.js";
 import { runDemo } from "./run-demo.js";
+import { runWhatsAppScene } from "./whatsapp-scene.js";
 
 async function main(): Promise<number> {
   let options: ReturnType<typeof parseDemoFlags>;
@@ -20,7 +21,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${usage}\n`);
     return 0;
   }
-  return runDemo(options);
+  return options.channel === "whatsapp" ? runWhatsAppScene(options) : runDemo(options);
 }
 
 main().then(
