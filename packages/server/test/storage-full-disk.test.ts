@@ -1,6 +1,3 @@
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import {
@@ -13,72 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.js";
 import { createRawClient, rejectionOf, trailer } from "./support/grpc-client.js";
-
-/**
- * A disk that can be filled and freed. On a machine where we may mount, a 2 MiB tmpfs
- * filled with a filler file (a real ENOSPC under SQLite's WAL); elsewhere SQLite's
- * `max_page_count`, which makes the same SQLITE_FULL without a mount.
- */
-interface SmallDisk {
-  readonly kind: "tmpfs" | "max_page_count";
-  readonly directory: string;
-  fill(server: TestServer): void;
-  free(server: TestServer): void;
-  dispose(): void;
-}
-
-function tryMountTmpfs(directory: string): boolean {
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", directory], { stdio: "pipe" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function openSmallDisk(): SmallDisk {
-  const directory = mkdtempSync(join(tmpdir(), "threadline-full-disk-"));
-  const filler = join(directory, "filler");
-  if (tryMountTmpfs(directory)) {
-    return {
-      kind: "tmpfs",
-      directory,
-      fill() {
-        const fd = openSync(filler, "w");
-        const chunk = Buffer.alloc(4096, 1);
-        try {
-          for (;;) writeSync(fd, chunk);
-        } catch (error) {
-          if (!(error instanceof Error && Reflect.get(error, "code") === "ENOSPC")) throw error;
-        } finally {
-          closeSync(fd);
-        }
-      },
-      free() {
-        rmSync(filler);
-      },
-      dispose() {
-        execFileSync("umount", [directory]);
-        rmSync(directory, { recursive: true, force: true });
-      },
-    };
-  }
-  return {
-    kind: "max_page_count",
-    directory,
-    fill(server) {
-      const database = server.server.store.database;
-      const pages = database.pragma("page_count", { simple: true });
-      database.pragma(`max_page_count = ${Number(pages)}`);
-    },
-    free(server) {
-      server.server.store.database.pragma("max_page_count = 1073741823");
-    },
-    dispose() {
-      rmSync(directory, { recursive: true, force: true });
-    },
-  };
-}
+import { openSmallDisk, type SmallDisk } from "./support/small-disk.js";
 
 describe("a full disk", () => {
   let disk: SmallDisk;
@@ -111,7 +43,7 @@ describe("a full disk", () => {
       const headBefore = await head();
       expect(headBefore).toBeGreaterThan(0);
 
-      disk.fill(server);
+      disk.fill(server.server.store.database);
       // Long texts, in parallel, so that one group commit needs many new pages.
       const texts = Array.from({ length: 8 }, (_, index) => `${index} ${"x".repeat(3000)}`);
       const failures = await Promise.all(
@@ -127,7 +59,7 @@ describe("a full disk", () => {
       // Nothing half-written: the log's head did not move, and reads still work.
       expect(await head()).toBe(headBefore);
 
-      disk.free(server);
+      disk.free(server.server.store.database);
       await messages.unary("sendTextMessage", { chatGuid, text: "after space was freed" });
       const perSend = (await head()) - headBefore;
       expect(perSend).toBeGreaterThan(0);
