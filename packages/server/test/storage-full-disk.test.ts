@@ -9,8 +9,10 @@ import {
 } from "@threadline/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.js";
+import { businessNumberId, messageFixtures, webhookBody } from "./fixtures/whatsapp-webhooks.js";
 import { createRawClient, rejectionOf, trailer } from "./support/grpc-client.js";
 import { openSmallDisk, type SmallDisk } from "./support/small-disk.js";
+import { startWhatsAppHarness } from "./support/whatsapp-harness.js";
 
 describe("a full disk", () => {
   let disk: SmallDisk;
@@ -71,6 +73,30 @@ describe("a full disk", () => {
       chats.close();
       messages.close();
       log.close();
+    }
+  });
+
+  it("answers a webhook that meets a full disk with 503 (Meta delivers it again), storing nothing, and 200 once space is freed", async () => {
+    const webhookDisk = openSmallDisk();
+    try {
+      await using harness = await startWhatsAppHarness({
+        dataPath: join(webhookDisk.directory, "threadline.db"),
+      });
+      const database = harness.server.store.database;
+      const count = () =>
+        database.prepare<[], { n: number }>("SELECT count(*) AS n FROM whatsapp_log").get()?.n;
+      const before = count();
+      const body = webhookBody(businessNumberId, { messages: [messageFixtures[0]?.message] });
+      webhookDisk.fill(database);
+      const refused = await harness.postSigned(body);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toContain("disk is full");
+      expect(count()).toBe(before);
+      webhookDisk.free(database);
+      expect((await harness.postSigned(body)).status).toBe(200);
+      expect(count()).toBe((before ?? 0) + 1);
+    } finally {
+      webhookDisk.dispose();
     }
   });
 });
