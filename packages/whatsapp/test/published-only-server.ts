@@ -2,7 +2,8 @@
 // threadline.v1.WhatsAppLogService), for the fallback tests. It relays every call byte
 // for byte, metadata included, to a real @threadline/server, and sends a stream's
 // response headers when the upstream server sent them (when it registered the
-// subscription), as a published-protocol server is expected to.
+// subscription), as a published-protocol server is expected to. `onCall` sees each
+// unary call's metadata (to check what every attempt carried).
 import {
   Client,
   credentials,
@@ -44,10 +45,12 @@ export interface PublishedOnlyServer {
 /** Starts the relay on 127.0.0.1 and a free port, in front of `upstreamAddress`. */
 export async function startPublishedOnlyServer(
   upstreamAddress: string,
+  onCall: (path: string, metadata: Metadata) => void = () => undefined,
 ): Promise<PublishedOnlyServer> {
   const upstream = new Client(upstreamAddress, credentials.createInsecure());
   const relayUnary =
     (path: string) => (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+      onCall(path, call.metadata);
       upstream.makeUnaryRequest(
         path,
         identity,

@@ -42,6 +42,8 @@ export interface WhatsAppFixture {
   readonly server: ThreadlineServer;
   readonly address: string;
   readonly graphRequests: GraphRequest[];
+  /** The Graph API stand-in answers the next `count` message sends with a 503. */
+  failNextSends(count: number): void;
   /** A client of the main number (or other credentials), closed at teardown. */
   client(options?: Partial<ClientOptions>): WhatsAppClient;
   /** Posts one signed webhook with these messages (Meta's JSON); resolves after the 200. */
@@ -119,6 +121,7 @@ export async function startWhatsAppFixture(
 ): Promise<WhatsAppFixture> {
   const directory = await mkdtemp(join(tmpdir(), "threadline-whatsapp-client-"));
   const graphRequests: GraphRequest[] = [];
+  let failingSends = 0;
   const graph = createServer((request, response) => {
     readBody(request).then((body) => {
       const method = request.method ?? "";
@@ -130,6 +133,16 @@ export async function startWhatsAppFixture(
         json = undefined;
       }
       graphRequests.push({ method, url, authorization: request.headers.authorization, json });
+      if (method === "POST" && url.endsWith("/messages") && failingSends > 0) {
+        failingSends -= 1;
+        response.writeHead(503, { "content-type": "application/json" });
+        response.end(
+          JSON.stringify({
+            error: { message: "Service temporarily unavailable", type: "OAuthException", code: 2 },
+          }),
+        );
+        return;
+      }
       response.writeHead(200, { "content-type": "application/json" });
       response.end(JSON.stringify(graphAnswer(method, url, body)));
     });
@@ -180,6 +193,9 @@ export async function startWhatsAppFixture(
     },
     address: `127.0.0.1:${port}`,
     graphRequests,
+    failNextSends(count) {
+      failingSends = count;
+    },
     client(overrides = {}) {
       const client = createClient({
         address: `127.0.0.1:${port}`,
