@@ -11,6 +11,7 @@ describe("entry points", () => {
       "createCheckpointQueue",
       "createMemoryCheckpointStore",
       "recover",
+      "recoverFrom",
     ]);
   });
 
