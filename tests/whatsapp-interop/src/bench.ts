@@ -40,10 +40,15 @@ const rootCerts = readFileSync(certificates.caPath);
 
 async function seedWhatsApp(): Promise<void> {
   await server.whatsappNumbers.register(number);
-  for (let posted = 0; posted < events; posted += perWebhook) {
-    const messages = Array.from({ length: Math.min(perWebhook, events - posted) }, (_, index) => ({
+  await postWhatsApp(events, "BENCH");
+}
+
+/** Posts `count` text messages in signed webhooks of up to 1000. */
+async function postWhatsApp(count: number, prefix: string): Promise<void> {
+  for (let posted = 0; posted < count; posted += perWebhook) {
+    const messages = Array.from({ length: Math.min(perWebhook, count - posted) }, (_, index) => ({
       from: "4915112345678",
-      id: `wamid.BENCH${posted + index + 1}`,
+      id: `wamid.${prefix}-${posted + index + 1}`,
       timestamp: "1733060000",
       type: "text",
       text: { body: `benchmark message ${posted + index + 1}` },
@@ -169,6 +174,79 @@ async function seedIMessage(): Promise<() => Promise<number>> {
   };
 }
 
+const liveEvents = Number(process.env.THREADLINE_BENCH_WHATSAPP_LIVE_EVENTS ?? 20_000);
+
+/**
+ * Both clients subscribed live at once; `liveEvents` are posted; resolves with how long
+ * each took from the first post until it had received all of them.
+ */
+async function measureLive(run: number): Promise<{ ours: number; theirs: number }> {
+  const mine = ours.createClient({
+    address: `127.0.0.1:${server.port}`,
+    tls: { rootCerts },
+    ...credentials,
+  });
+  const theirsClient = published.createClient(credentials);
+  try {
+    const head = (await mine.events.fetchMissed({ limit: 1 })).events.length;
+    let after = 0;
+    if (head > 0) {
+      let cursor = "";
+      for (;;) {
+        const page = await mine.events.fetchMissed({ cursor, limit: 1000 });
+        after = page.events.at(-1)?.sequence ?? after;
+        cursor = page.cursor;
+        if (!page.hasMore) break;
+      }
+    }
+    const ourStream = mine.events.subscribe({ afterSequence: after });
+    const ourIterator = ourStream[Symbol.asyncIterator]();
+    const theirStream = theirsClient.events.subscribe();
+    const theirIterator = theirStream[Symbol.asyncIterator]();
+    // Their stream gives no registration signal: post single messages until one arrives.
+    const first = theirIterator.next();
+    let arrived = false;
+    first.then(() => {
+      arrived = true;
+    });
+    let warmups = 0;
+    while (!arrived) {
+      await postWhatsApp(1, `WARM${run}-${warmups}`);
+      warmups += 1;
+      await Promise.race([first, new Promise((resolve) => setTimeout(resolve, 50))]);
+    }
+    for (let index = 0; index < warmups; index++) await ourIterator.next();
+    const firstValue = await first;
+    // Their warm-up events after the first one they saw (they registered mid-warm-up).
+    const firstId =
+      firstValue.done !== true && firstValue.value.type === "message"
+        ? firstValue.value.message.id
+        : "";
+    const firstWarmup = Number(/^wamid\.WARM\d+-(\d+)-/.exec(firstId)?.[1] ?? warmups - 1);
+    const theirWarmups = warmups - 1 - firstWarmup;
+    for (let index = 0; index < theirWarmups; index++) await theirIterator.next();
+    const start = performance.now();
+    const consume = async (iterator: AsyncIterator<unknown>) => {
+      for (let index = 0; index < liveEvents; index++) {
+        const step = await iterator.next();
+        if (step.done === true) throw new Error("a live stream ended");
+      }
+      return performance.now() - start;
+    };
+    const [oursMs, theirsMs] = await Promise.all([
+      consume(ourIterator),
+      consume(theirIterator),
+      postWhatsApp(liveEvents, `LIVE${run}`),
+    ]);
+    await ourStream.close();
+    await theirStream.close();
+    return { ours: oursMs, theirs: theirsMs };
+  } finally {
+    await mine.close();
+    await theirsClient.close();
+  }
+}
+
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
@@ -218,6 +296,30 @@ try {
   console.log(`|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`);
   for (const row of rows) console.log(line(row));
   console.log(`runs: ${runs} each, interleaved`);
+
+  const live = { ours: [] as number[], theirs: [] as number[] };
+  for (let run = 0; run < runs; run++) {
+    const times = await measureLive(run);
+    live.ours.push(times.ours);
+    live.theirs.push(times.theirs);
+  }
+  console.log("");
+  const liveRows = [
+    ["@threadline/whatsapp subscribe()", median(live.ours)],
+    ["@photon-ai/whatsapp-business subscribe()", median(live.theirs)],
+  ] as const;
+  const liveHeader = `Live: ${liveEvents.toLocaleString("en-US")} events posted while both subscribed`;
+  const liveWidth = Math.max(liveHeader.length, ...liveRows.map(([name]) => name.length));
+  console.log(
+    `| ${liveHeader.padEnd(liveWidth)} | Median (first post to last event) | Throughput |`,
+  );
+  console.log(`|${"-".repeat(liveWidth + 2)}|-----------------------------------|------------|`);
+  for (const [name, ms] of liveRows) {
+    console.log(
+      `| ${name.padEnd(liveWidth)} | ${`${Math.round(ms).toLocaleString("en-US")} ms`.padEnd(33)} | ${Math.round((liveEvents / ms) * 1000).toLocaleString("en-US")} events/s |`,
+    );
+  }
+  console.log(`runs: ${runs}, both streams in the same run`);
 } finally {
   await server.close({ graceMs: 1000 });
   rmSync(directory, { recursive: true, force: true });
