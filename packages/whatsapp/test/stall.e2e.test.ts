@@ -1,6 +1,6 @@
+import { type FreezableProxy, startFreezableProxy } from "@threadline/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WhatsAppEvent } from "../src/index.js";
-import { type FreezableProxy, startFreezableProxy } from "./freezable-proxy.js";
 import { startWhatsAppFixture, type WhatsAppFixture } from "./whatsapp-fixture.js";
 
 let fixture: WhatsAppFixture;
