@@ -327,20 +327,20 @@ try {
     ["@photon-ai/whatsapp-business subscribe()", live.theirs],
   ] as const;
   const liveHeader = `Live: ${liveEvents.toLocaleString("en-US")} events posted while both subscribed`;
-  const liveWidth = Math.max(liveHeader.length, ...liveRows.map(([name]) => name.length));
-  console.log(
-    `| ${liveHeader.padEnd(liveWidth)} | Median (first post to last event) | Received per run |`,
+  const liveCells = liveRows.map(([name, results]) => [
+    name,
+    `${Math.round(median(results.map((result) => result.ms))).toLocaleString("en-US")} ms`,
+    `${results.map((result) => result.received).join(", ")} of ${liveEvents}`,
+  ]);
+  const liveHeaders = [liveHeader, "Median (first post to last event)", "Received per run"];
+  const liveWidths = liveHeaders.map((header, column) =>
+    Math.max(header.length, ...liveCells.map((row) => row[column]?.length ?? 0)),
   );
-  console.log(
-    `|${"-".repeat(liveWidth + 2)}|-----------------------------------|------------------|`,
-  );
-  for (const [name, results] of liveRows) {
-    const ms = median(results.map((result) => result.ms));
-    const received = results.map((result) => result.received).join(", ");
-    console.log(
-      `| ${name.padEnd(liveWidth)} | ${`${Math.round(ms).toLocaleString("en-US")} ms`.padEnd(33)} | ${`${received} of ${liveEvents}`.padEnd(16)} |`,
-    );
-  }
+  const liveLine = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(liveWidths[column] ?? 0)).join(" | ")} |`;
+  console.log(liveLine(liveHeaders));
+  console.log(`|${liveWidths.map((width) => "-".repeat(width + 2)).join("|")}|`);
+  for (const row of liveCells) console.log(liveLine(row));
   console.log(`runs: ${runs}, both streams in the same run`);
 } finally {
   await server.close({ graceMs: 1000 });
