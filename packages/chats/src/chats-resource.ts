@@ -152,7 +152,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
             : {}),
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "chats.create()" },
       );
       const chat = chatFromWire(response.chat, "CreateChat response");
       // Message-typed fields decode as null (never undefined) when absent; accept both.
@@ -168,7 +168,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       const response = await context.unary(
         ChatServiceDefinition.getChat,
         { chatGuid: guid },
-        callSettings(options),
+        { ...callSettings(options), operation: "chats.get()" },
       );
       return chatFromWire(response.chat, "GetChat response");
     },
@@ -180,7 +180,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       const response = await context.unary(
         ChatServiceDefinition.getChatCount,
         { includeArchived },
-        callSettings(options),
+        { ...callSettings(options), operation: "chats.count()" },
       );
       return response.count;
     },
@@ -191,7 +191,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.markChatRead,
         { chatGuid: guid },
-        writeSettings(options).settings,
+        { ...writeSettings(options).settings, operation: "chats.markRead()" },
       );
     },
 
@@ -202,7 +202,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.setTyping,
         { chatGuid: guid, isTyping: typing },
-        { ...callSettings(options), mutating: true },
+        { ...callSettings(options), mutating: true, operation: "chats.setTyping()" },
       );
     },
 
@@ -212,7 +212,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.shareContactInfo,
         { chatGuid: guid },
-        writeSettings(options).settings,
+        { ...writeSettings(options).settings, operation: "chats.shareContactInfo()" },
       );
     },
 
@@ -223,7 +223,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.setBackground,
         { chatGuid: guid, data: bytes },
-        writeSettings(options).settings,
+        { ...writeSettings(options).settings, operation: "chats.setBackground()" },
       );
     },
 
@@ -233,7 +233,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       const response = await context.unary(
         ChatServiceDefinition.hasBackground,
         { chatGuid: guid },
-        callSettings(options),
+        { ...callSettings(options), operation: "chats.hasBackground()" },
       );
       return response.backgroundPresent;
     },
@@ -244,7 +244,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.removeBackground,
         { chatGuid: guid },
-        writeSettings(options).settings,
+        { ...writeSettings(options).settings, operation: "chats.removeBackground()" },
       );
     },
 
@@ -256,7 +256,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatArchiveServiceDefinition.archiveChat,
         { chatGuid: guid, ...(clientMessageId !== undefined ? { clientMessageId } : {}) },
-        settings,
+        { ...settings, operation: "chats.archive()" },
       );
     },
 
@@ -268,7 +268,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatArchiveServiceDefinition.unarchiveChat,
         { chatGuid: guid, ...(clientMessageId !== undefined ? { clientMessageId } : {}) },
-        settings,
+        { ...settings, operation: "chats.unarchive()" },
       );
     },
 

@@ -124,6 +124,10 @@ describe("chats.get", () => {
     await expect(fixture.alice.chats.get("any;-;nobody@example.com")).rejects.toBeInstanceOf(
       NotFoundError,
     );
+    // The error names the call the user made, not the RPC behind it.
+    await expect(fixture.alice.chats.get("any;+;nosuchgroup")).rejects.toThrow(
+      /^chats\.get\(\) failed/,
+    );
   });
 
   it("throws NotFoundError for a chat the account is not in, so existence never leaks", async () => {

@@ -123,7 +123,7 @@ export function createGroupsResource(context: ClientContext): GroupsResource {
           displayName: name,
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "groups.setDisplayName()" },
       );
       return chatFromWire(response.chat, "SetDisplayName response");
     },
@@ -139,7 +139,7 @@ export function createGroupsResource(context: ClientContext): GroupsResource {
           addresses: normalised,
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "groups.addParticipants()" },
       );
       return chatFromWire(response.chat, "AddParticipants response");
     },
@@ -155,7 +155,7 @@ export function createGroupsResource(context: ClientContext): GroupsResource {
           addresses: normalised,
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "groups.removeParticipants()" },
       );
       return chatFromWire(response.chat, "RemoveParticipants response");
     },
@@ -166,7 +166,7 @@ export function createGroupsResource(context: ClientContext): GroupsResource {
       await context.unary(
         GroupServiceDefinition.leaveGroup,
         { chatGuid, ...(clientMessageId !== undefined ? { clientMessageId } : {}) },
-        settings,
+        { ...settings, operation: "groups.leave()" },
       );
     },
 
@@ -177,7 +177,7 @@ export function createGroupsResource(context: ClientContext): GroupsResource {
       await context.unary(
         GroupServiceDefinition.setIcon,
         { chatGuid, data: bytes, ...(clientMessageId !== undefined ? { clientMessageId } : {}) },
-        settings,
+        { ...settings, operation: "groups.setIcon()" },
       );
     },
 
@@ -186,7 +186,7 @@ export function createGroupsResource(context: ClientContext): GroupsResource {
       const response = await context.unary(
         GroupServiceDefinition.getIcon,
         { chatGuid },
-        resourceCallSettings("options", options),
+        { ...resourceCallSettings("options", options), operation: "groups.getIcon()" },
       );
       if (response.mimeType === "" || response.data.byteLength === 0) {
         throw new ProtocolError(
@@ -208,7 +208,7 @@ export function createGroupsResource(context: ClientContext): GroupsResource {
       await context.unary(
         GroupServiceDefinition.removeIcon,
         { chatGuid, ...(clientMessageId !== undefined ? { clientMessageId } : {}) },
-        settings,
+        { ...settings, operation: "groups.removeIcon()" },
       );
     },
 

@@ -81,6 +81,10 @@ describe("groups.addParticipants / removeParticipants", () => {
     await expect(fixture.alice.groups.addParticipants(fixture.group, [bobAddress])).rejects.toThrow(
       /already a participant/,
     );
+    // The error names the call the user made, not the RPC behind it.
+    await expect(fixture.alice.groups.addParticipants(fixture.group, [bobAddress])).rejects.toThrow(
+      /^groups\.addParticipants\(\) failed/,
+    );
     await expect(
       fixture.alice.groups.removeParticipants(fixture.group, [daveAddress]),
     ).rejects.toThrow(/not a participant/);

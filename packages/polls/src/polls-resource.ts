@@ -103,7 +103,7 @@ export function createPollsResource(context: ClientContext): PollsResource {
           options: checkedChoices,
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "polls.create()" },
       );
       return pollFromWire(response.poll, "CreatePoll response");
     },
@@ -119,7 +119,7 @@ export function createPollsResource(context: ClientContext): PollsResource {
           optionIdentifier,
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "polls.vote()" },
       );
       return pollFromWire(response.poll, "VotePoll response");
     },
@@ -130,7 +130,7 @@ export function createPollsResource(context: ClientContext): PollsResource {
       const response = await context.unary(
         PollServiceDefinition.unvotePoll,
         { pollMessageGuid, ...(clientMessageId !== undefined ? { clientMessageId } : {}) },
-        settings,
+        { ...settings, operation: "polls.unvote()" },
       );
       return pollFromWire(response.poll, "UnvotePoll response");
     },
@@ -146,7 +146,7 @@ export function createPollsResource(context: ClientContext): PollsResource {
           optionText,
           ...(clientMessageId !== undefined ? { clientMessageId } : {}),
         },
-        settings,
+        { ...settings, operation: "polls.addOption()" },
       );
       return pollFromWire(response.poll, "AddPollOption response");
     },
@@ -156,7 +156,7 @@ export function createPollsResource(context: ClientContext): PollsResource {
       const response = await context.unary(
         PollServiceDefinition.getPoll,
         { pollMessageGuid },
-        resourceCallSettings("options", options),
+        { ...resourceCallSettings("options", options), operation: "polls.get()" },
       );
       return pollFromWire(response.poll, "GetPoll response");
     },

@@ -63,6 +63,10 @@ describe("polls.create", () => {
     await expect(fixture.dave.polls.create(fixture.group, "Q", ["A", "B"])).rejects.toBeInstanceOf(
       NotFoundError,
     );
+    // The error names the call the user made, not the RPC behind it.
+    await expect(fixture.dave.polls.create(fixture.group, "Q", ["A", "B"])).rejects.toThrow(
+      /^polls\.create\(\) failed/,
+    );
   });
 });
 
