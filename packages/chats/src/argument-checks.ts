@@ -55,24 +55,6 @@ export function checkImageBytes(field: string, value: unknown): Uint8Array {
 }
 
 /**
- * An idempotency key: a non-empty string without surrounding whitespace, so two
- * spellings of one key cannot both exist.
- *
- * @internal not covered by semver
- */
-export function checkClientMessageId(field: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || value.trim() === "" || value.trim() !== value) {
-    throw invalidArgument(
-      field,
-      "a non-empty string without leading or trailing whitespace, e.g. a UUID, or omitted",
-      value,
-    );
-  }
-  return value;
-}
-
-/**
  * The opening message text: non-empty, so an empty bubble is never sent.
  *
  * @internal not covered by semver
@@ -123,19 +105,6 @@ export function checkOptionalBoolean(field: string, value: unknown): boolean | u
   if (value === undefined) return undefined;
   if (typeof value !== "boolean") {
     throw invalidArgument(field, "true, false or omitted", value);
-  }
-  return value;
-}
-
-/**
- * An optional AbortSignal; anything else would fail deep inside the transport.
- *
- * @internal not covered by semver
- */
-export function checkSignal(field: string, value: unknown): AbortSignal | undefined {
-  if (value === undefined) return undefined;
-  if (!(value instanceof AbortSignal)) {
-    throw invalidArgument(field, "an AbortSignal (from an AbortController) or omitted", value);
   }
   return value;
 }

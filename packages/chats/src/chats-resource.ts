@@ -5,6 +5,8 @@ import {
   type LiveEventStream,
   messageFromWire,
   type ResourceFactory,
+  resourceCallSettings,
+  resourceWriteSettings,
   type UnknownEvent,
 } from "@threadline/core";
 import { ChatArchiveServiceDefinition, ChatServiceDefinition, photon } from "@threadline/protocol";
@@ -12,13 +14,11 @@ import { normaliseAddresses } from "./address-normalisation.js";
 import { requireArchiveSupport } from "./archive-support.js";
 import {
   checkBoolean,
-  checkClientMessageId,
   checkEffect,
   checkImageBytes,
   checkMessageText,
   checkOptionalBoolean,
   checkOptionsObject,
-  checkSignal,
 } from "./argument-checks.js";
 import type {
   Chat,
@@ -102,28 +102,6 @@ export interface ChatsResource {
   subscribeEvents(filter?: ChatEventFilter): LiveEventStream<ChatEvent | UnknownEvent>;
 }
 
-type CallSettings = { signal?: AbortSignal; timeoutMs?: number };
-
-function callSettings(options: ChatCallOptions | undefined): CallSettings {
-  const signal = checkSignal("options.signal", options?.signal);
-  return {
-    ...(signal !== undefined ? { signal } : {}),
-    ...(options?.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-  };
-}
-
-function writeSettings(options: ChatWriteOptions | undefined) {
-  const clientMessageId = checkClientMessageId("options.clientMessageId", options?.clientMessageId);
-  return {
-    clientMessageId,
-    settings: {
-      ...callSettings(options),
-      mutating: true,
-      ...(clientMessageId !== undefined ? { idempotencyKey: clientMessageId } : {}),
-    },
-  };
-}
-
 /**
  * Builds `im.chats` on a client's {@link ClientContext}.
  *
@@ -136,7 +114,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       const normalised = normaliseAddresses(addresses);
       const message = checkMessageText("options.message", options?.message);
       const effect = checkEffect("options.effect", options?.effect, message !== undefined);
-      const { clientMessageId, settings } = writeSettings(options);
+      const { clientMessageId, settings } = resourceWriteSettings("options", options);
       const response = await context.unary(
         ChatServiceDefinition.createChat,
         {
@@ -168,7 +146,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       const response = await context.unary(
         ChatServiceDefinition.getChat,
         { chatGuid: guid },
-        { ...callSettings(options), operation: "chats.get()" },
+        { ...resourceCallSettings("options", options), operation: "chats.get()" },
       );
       return chatFromWire(response.chat, "GetChat response");
     },
@@ -180,7 +158,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       const response = await context.unary(
         ChatServiceDefinition.getChatCount,
         { includeArchived },
-        { ...callSettings(options), operation: "chats.count()" },
+        { ...resourceCallSettings("options", options), operation: "chats.count()" },
       );
       return response.count;
     },
@@ -191,7 +169,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.markChatRead,
         { chatGuid: guid },
-        { ...writeSettings(options).settings, operation: "chats.markRead()" },
+        { ...resourceWriteSettings("options", options).settings, operation: "chats.markRead()" },
       );
     },
 
@@ -202,7 +180,11 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.setTyping,
         { chatGuid: guid, isTyping: typing },
-        { ...callSettings(options), mutating: true, operation: "chats.setTyping()" },
+        {
+          ...resourceCallSettings("options", options),
+          mutating: true,
+          operation: "chats.setTyping()",
+        },
       );
     },
 
@@ -212,7 +194,10 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.shareContactInfo,
         { chatGuid: guid },
-        { ...writeSettings(options).settings, operation: "chats.shareContactInfo()" },
+        {
+          ...resourceWriteSettings("options", options).settings,
+          operation: "chats.shareContactInfo()",
+        },
       );
     },
 
@@ -223,7 +208,10 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.setBackground,
         { chatGuid: guid, data: bytes },
-        { ...writeSettings(options).settings, operation: "chats.setBackground()" },
+        {
+          ...resourceWriteSettings("options", options).settings,
+          operation: "chats.setBackground()",
+        },
       );
     },
 
@@ -233,7 +221,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       const response = await context.unary(
         ChatServiceDefinition.hasBackground,
         { chatGuid: guid },
-        { ...callSettings(options), operation: "chats.hasBackground()" },
+        { ...resourceCallSettings("options", options), operation: "chats.hasBackground()" },
       );
       return response.backgroundPresent;
     },
@@ -244,14 +232,17 @@ export function createChatsResource(context: ClientContext): ChatsResource {
       await context.unary(
         ChatServiceDefinition.removeBackground,
         { chatGuid: guid },
-        { ...writeSettings(options).settings, operation: "chats.removeBackground()" },
+        {
+          ...resourceWriteSettings("options", options).settings,
+          operation: "chats.removeBackground()",
+        },
       );
     },
 
     async archive(chatGuid, options) {
       const guid = checkChatGuid("chatGuid", chatGuid);
       checkOptionsObject("options", options);
-      const { clientMessageId, settings } = writeSettings(options);
+      const { clientMessageId, settings } = resourceWriteSettings("options", options);
       await requireArchiveSupport(context, "archive");
       await context.unary(
         ChatArchiveServiceDefinition.archiveChat,
@@ -263,7 +254,7 @@ export function createChatsResource(context: ClientContext): ChatsResource {
     async unarchive(chatGuid, options) {
       const guid = checkChatGuid("chatGuid", chatGuid);
       checkOptionsObject("options", options);
-      const { clientMessageId, settings } = writeSettings(options);
+      const { clientMessageId, settings } = resourceWriteSettings("options", options);
       await requireArchiveSupport(context, "unarchive");
       await context.unary(
         ChatArchiveServiceDefinition.unarchiveChat,

@@ -148,6 +148,11 @@ describe("client-side validation happens before any network call", () => {
       /options\.signal must be an AbortSignal/,
     ],
     [
+      "a timeoutMs that is not a positive number",
+      () => im.chats.get(guid, { timeoutMs: -5 }),
+      /options\.timeoutMs must be a positive finite number of milliseconds/,
+    ],
+    [
       "options that are not an object",
       () => im.chats.get(guid, "fast" as never),
       /options must be an object/,
