@@ -1,40 +1,17 @@
-import { type ClientContext, createClient, type UnaryCallOptions } from "@threadline/core";
+import { createClient } from "@threadline/core";
+import { recordingContext } from "@threadline/core/testing";
 import { ChatServiceDefinition, photon } from "@threadline/protocol";
 import { createRawClient, startTestServer } from "@threadline/server/testing";
 import { describe, expect, it } from "vitest";
 import { chats } from "../src/index.js";
 import { pngBytes } from "./chats-fixture.js";
 
-interface RecordedCall {
-  readonly path: string;
-  readonly request: unknown;
-  readonly options: UnaryCallOptions | undefined;
-}
-
-/**
- * The client's real context with every unary call recorded on its way through: the
- * calls still reach the real server, the test just sees what the resource asked for.
- */
-function recording(context: ClientContext) {
-  const calls: RecordedCall[] = [];
-  const recorded: ClientContext = {
-    unary(method, request, options) {
-      calls.push({ path: method.path, request, options });
-      return context.unary(method, request, options);
-    },
-    stream: (method, request, map, options) => context.stream(method, request, map, options),
-    serverCapabilities: () => context.serverCapabilities(),
-    events: context.events,
-  };
-  return { calls, context: recorded };
-}
-
 async function startIdempotencyFixture() {
   const server = await startTestServer();
   const alice = await server.accounts.create(["alice@example.com"]);
   await server.accounts.create(["bob@example.com"]);
   const im = createClient({ address: server.address, token: alice.token });
-  const { calls, context } = recording(im.context);
+  const { calls, context } = recordingContext(im.context);
   return {
     server,
     token: alice.token,

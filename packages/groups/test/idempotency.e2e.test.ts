@@ -1,12 +1,13 @@
+import { recordingContext } from "@threadline/core/testing";
 import { GroupServiceDefinition } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
 import { groups } from "../src/index.js";
-import { daveAddress, pngBytes, recording, startGroupsFixture } from "./groups-fixture.js";
+import { daveAddress, pngBytes, startGroupsFixture } from "./groups-fixture.js";
 
 describe("idempotency keys on group writes", () => {
   it("every write is sent as mutating (one key reused by the SDK's retries); getIcon is not", async () => {
     await using fixture = await startGroupsFixture();
-    const { calls, context } = recording(fixture.alice.context);
+    const { calls, context } = recordingContext(fixture.alice.context);
     const im = groups(context);
     await im.setDisplayName(fixture.group, "Weekend");
     await im.addParticipants(fixture.group, [daveAddress]);
@@ -33,7 +34,7 @@ describe("idempotency keys on group writes", () => {
 
   it("a clientMessageId is both the x-idempotency-key and the request's client_message_id", async () => {
     await using fixture = await startGroupsFixture();
-    const { calls, context } = recording(fixture.alice.context);
+    const { calls, context } = recordingContext(fixture.alice.context);
     const im = groups(context);
     await im.setDisplayName(fixture.group, "Weekend", { clientMessageId: "job-1" });
     await im.addParticipants(fixture.group, [daveAddress], { clientMessageId: "job-2" });

@@ -1,15 +1,16 @@
 import { ValidationError } from "@threadline/core";
+import { recordingContext } from "@threadline/core/testing";
 import { GroupServiceDefinition } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
 import { groups } from "../src/index.js";
-import { pngBytes, recording, startGroupsFixture } from "./groups-fixture.js";
+import { pngBytes, startGroupsFixture } from "./groups-fixture.js";
 
 type Fixture = Awaited<ReturnType<typeof startGroupsFixture>>;
 type Groups = ReturnType<typeof groups>;
 
 /** A resource on a recording context, so a test can prove a rejection sent nothing. */
 function recordedGroups(fixture: Fixture) {
-  const { calls, streams, context } = recording(fixture.alice.context);
+  const { calls, streams, context } = recordingContext(fixture.alice.context);
   return { calls, streams, groups: groups(context) };
 }
 

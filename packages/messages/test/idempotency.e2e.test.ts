@@ -1,40 +1,15 @@
-import {
-  type ClientContext,
-  ConflictError,
-  createClient,
-  type UnaryCallOptions,
-} from "@threadline/core";
+import { ConflictError, createClient } from "@threadline/core";
+import { recordingContext } from "@threadline/core/testing";
 import { describe, expect, it } from "vitest";
 import { messages } from "../src/index.js";
 import { aliceToBob, startMessagesFixture } from "./messages-fixture.js";
-
-interface RecordedCall {
-  readonly path: string;
-  readonly request: unknown;
-  readonly options: UnaryCallOptions | undefined;
-}
-
-/** The client's real context with every unary call recorded on its way to the real server. */
-function recording(context: ClientContext) {
-  const calls: RecordedCall[] = [];
-  const recorded: ClientContext = {
-    unary(method, request, options) {
-      calls.push({ path: method.path, request, options });
-      return context.unary(method, request, options);
-    },
-    stream: (method, request, map, options) => context.stream(method, request, map, options),
-    serverCapabilities: () => context.serverCapabilities(),
-    events: context.events,
-  };
-  return { calls, context: recorded };
-}
 
 describe("idempotency keys on message writes", () => {
   it("every write is mutating (the SDK's retries reuse one key); get is not", async () => {
     await using fixture = await startMessagesFixture();
     const im = createClient({ address: fixture.server.address, token: fixture.tokens.alice });
     try {
-      const { calls, context } = recording(im.context);
+      const { calls, context } = recordingContext(im.context);
       const resource = messages(context);
       const sent = await resource.sendText(aliceToBob, "hello");
       await resource.edit(aliceToBob, sent.guid, "hello!");
@@ -59,7 +34,7 @@ describe("idempotency keys on message writes", () => {
     await using fixture = await startMessagesFixture();
     const im = createClient({ address: fixture.server.address, token: fixture.tokens.alice });
     try {
-      const { calls, context } = recording(im.context);
+      const { calls, context } = recordingContext(im.context);
       const resource = messages(context);
       const first = await resource.sendText(aliceToBob, "once", { clientMessageId: "job-17" });
       const again = await resource.sendText(aliceToBob, "once", { clientMessageId: "job-17" });

@@ -1,12 +1,13 @@
+import { recordingContext } from "@threadline/core/testing";
 import { PollServiceDefinition } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
 import { polls } from "../src/index.js";
-import { recording, startPollsFixture } from "./polls-fixture.js";
+import { startPollsFixture } from "./polls-fixture.js";
 
 describe("idempotency keys on poll writes", () => {
   it("every write is sent as mutating (one key reused by the SDK's retries); get is not", async () => {
     await using fixture = await startPollsFixture();
-    const { calls, context } = recording(fixture.alice.context);
+    const { calls, context } = recordingContext(fixture.alice.context);
     const im = polls(context);
     const poll = await im.create(fixture.group, "Where?", ["Pizza", "Sushi"]);
     const first = poll.options[0]?.optionIdentifier ?? "";
@@ -25,7 +26,7 @@ describe("idempotency keys on poll writes", () => {
 
   it("a clientMessageId is both the x-idempotency-key and the request's client_message_id", async () => {
     await using fixture = await startPollsFixture();
-    const { calls, context } = recording(fixture.alice.context);
+    const { calls, context } = recordingContext(fixture.alice.context);
     const im = polls(context);
     const poll = await im.create(fixture.group, "Where?", ["Pizza", "Sushi"], {
       clientMessageId: "job-1",

@@ -1,10 +1,6 @@
 import { chats } from "@threadline/chats";
-import {
-  type ClientContext,
-  createClient,
-  type LiveFilter,
-  type UnaryCallOptions,
-} from "@threadline/core";
+import { createClient } from "@threadline/core";
+
 import { startTestServer } from "@threadline/server/testing";
 import { polls } from "../src/index.js";
 
@@ -12,39 +8,6 @@ export const aliceAddress = "alice@example.com";
 export const bobAddress = "bob@example.com";
 export const carolAddress = "carol@example.com";
 export const daveAddress = "dave@example.com";
-
-/** One RPC a resource asked the client to make. */
-export interface RecordedCall {
-  readonly path: string;
-  readonly request: unknown;
-  readonly options: UnaryCallOptions | undefined;
-}
-
-/**
- * The client's real context with every unary call and live stream recorded on its way
- * through: calls still reach the real server; the test sees what the resource asked for
- * (and, for a rejection, that it asked for nothing).
- */
-export function recording(context: ClientContext) {
-  const calls: RecordedCall[] = [];
-  const streams: Array<{ domain: string; filter: LiveFilter | undefined }> = [];
-  const recorded: ClientContext = {
-    unary(method, request, options) {
-      calls.push({ path: method.path, request, options });
-      return context.unary(method, request, options);
-    },
-    stream: (method, request, map, options) => context.stream(method, request, map, options),
-    serverCapabilities: () => context.serverCapabilities(),
-    events: {
-      ...context.events,
-      live(domain, filter) {
-        streams.push({ domain, filter });
-        return context.events.live(domain, filter);
-      },
-    },
-  };
-  return { calls, streams, context: recorded };
-}
 
 /**
  * A real server on port 0 with Alice, Bob, Carol and the outsider Dave, a client with

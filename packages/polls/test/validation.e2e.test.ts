@@ -1,8 +1,9 @@
 import { ValidationError } from "@threadline/core";
+import { recordingContext } from "@threadline/core/testing";
 import { PollServiceDefinition } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
 import { polls } from "../src/index.js";
-import { recording, startPollsFixture } from "./polls-fixture.js";
+import { startPollsFixture } from "./polls-fixture.js";
 
 type Fixture = Awaited<ReturnType<typeof startPollsFixture>>;
 type Polls = ReturnType<typeof polls>;
@@ -114,7 +115,7 @@ const rejections: ReadonlyArray<readonly [string, (im: Polls) => Promise<unknown
 describe("client-side validation happens before any network call", () => {
   it("the recorder sees a valid call, so an empty record below means nothing was sent", async () => {
     await using fixture = await startPollsFixture();
-    const recorded = recording(fixture.alice.context);
+    const recorded = recordingContext(fixture.alice.context);
     await polls(recorded.context).create(fixture.group, "Q", ["A", "B"]);
     expect(recorded.calls.map((call) => call.path)).toEqual([
       "/photon.imessage.v1.PollService/CreatePoll",
@@ -125,7 +126,7 @@ describe("client-side validation happens before any network call", () => {
     "%s is a ValidationError that says what is allowed, and no RPC goes out",
     async (_name, call, message) => {
       await using fixture = await startPollsFixture();
-      const recorded = recording(fixture.alice.context);
+      const recorded = recordingContext(fixture.alice.context);
       const attempt = call(polls(recorded.context));
       await expect(attempt).rejects.toBeInstanceOf(ValidationError);
       await expect(attempt).rejects.toThrow(message);
@@ -136,7 +137,7 @@ describe("client-side validation happens before any network call", () => {
 
   it("subscribeEvents rejects a malformed filter synchronously, opening no stream", async () => {
     await using fixture = await startPollsFixture();
-    const recorded = recording(fixture.alice.context);
+    const recorded = recordingContext(fixture.alice.context);
     const im = polls(recorded.context);
     expect(() => im.subscribeEvents({ pollMessage: "a b" })).toThrow(
       /filter\.pollMessage must be a poll message GUID/,
