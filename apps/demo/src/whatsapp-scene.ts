@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { signWebhookBody, startServer } from "@threadline/server";
+import { whatsappWebhookPayload } from "@threadline/server/testing";
 import { createClient } from "@threadline/whatsapp";
 import type { DemoOptions } from "./demo-flags.js";
 
@@ -91,28 +92,12 @@ const eventsPerRound = 8;
 
 function webhook(value: Record<string, unknown>): Buffer {
   return Buffer.from(
-    JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "318273645501928",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: {
-                  display_phone_number: "15550100200",
-                  phone_number_id: number.phoneNumberId,
-                },
-                contacts: [{ profile: { name: "Kim Customer" }, wa_id: customer }],
-                ...value,
-              },
-            },
-          ],
-        },
-      ],
-    }),
+    JSON.stringify(
+      whatsappWebhookPayload(number.phoneNumberId, {
+        contacts: [{ profile: { name: "Kim Customer" }, wa_id: customer }],
+        ...value,
+      }),
+    ),
   );
 }
 

@@ -1,6 +1,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { type photon, WhatsAppMessageServiceDefinition } from "@threadline/protocol";
+import { whatsappWebhookPayload } from "../src/testing/whatsapp-webhook-payload.js";
 import { registerWhatsAppNumber } from "../src/whatsapp/number-registry.js";
 import { signWebhookBody } from "../src/whatsapp/webhook-signature.js";
 import { type BenchServer, openBenchStore, percentile } from "./bench-support.js";
@@ -33,38 +34,22 @@ interface SignedBody {
 function signedWebhook(run: string, index: number): SignedBody {
   const id = `wamid.BENCH-${run}-${index}`;
   const body = Buffer.from(
-    JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "318273645501928",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: {
-                  display_phone_number: "15550100200",
-                  phone_number_id: benchNumber.phoneNumberId,
-                },
-                contacts: [{ profile: { name: "Bench Customer" }, wa_id: "4915112345678" }],
-                messages: [
-                  {
-                    from: "4915112345678",
-                    id,
-                    timestamp: "1733055000",
-                    type: "text",
-                    text: {
-                      body: `benchmark message ${index}, long enough to look like a chat line`,
-                    },
-                  },
-                ],
-              },
+    JSON.stringify(
+      whatsappWebhookPayload(benchNumber.phoneNumberId, {
+        contacts: [{ profile: { name: "Bench Customer" }, wa_id: "4915112345678" }],
+        messages: [
+          {
+            from: "4915112345678",
+            id,
+            timestamp: "1733055000",
+            type: "text",
+            text: {
+              body: `benchmark message ${index}, long enough to look like a chat line`,
             },
-          ],
-        },
-      ],
-    }),
+          },
+        ],
+      }),
+    ),
   );
   return { id, body, signature: signWebhookBody(body, benchNumber.appSecret) };
 }

@@ -11,6 +11,7 @@ export {
   type SeededServerProcess,
   startSeededServerProcess,
 } from "./testing/start-seeded-server-process.js";
+export { whatsappWebhookPayload } from "./testing/whatsapp-webhook-payload.js";
 
 /** Options of {@link startTestServer}. */
 export interface TestServerOptions {

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signWebhookBody, startServer, type ThreadlineServer } from "@threadline/server";
+import { whatsappWebhookPayload } from "@threadline/server/testing";
 import { type ClientOptions, createClient, type WhatsAppClient } from "../src/index.js";
 
 /** The business numbers every fixture registers. */
@@ -93,27 +94,8 @@ function graphAnswer(method: string, url: string, body: string): unknown {
   };
 }
 
-/** Webhook JSON carrying `value` for `phoneNumberId`. */
-export function webhook(phoneNumberId: string, value: Record<string, unknown>): unknown {
-  return {
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "318273645501928",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: { display_phone_number: "15550100200", phone_number_id: phoneNumberId },
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+/** Webhook JSON carrying `value` for `phoneNumberId` (the server's testing helper). */
+export const webhook = whatsappWebhookPayload;
 
 /** Starts a fixture; `heartbeatIntervalMs` is the server's (and the clients'). */
 export async function startWhatsAppFixture(

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { signWebhookBody, startServer } from "@threadline/server";
+import { whatsappWebhookPayload } from "@threadline/server/testing";
 import { createClient } from "@threadline/whatsapp";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { root } from "./readme-blocks.js";
@@ -78,27 +79,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 
 function webhook(value: Record<string, unknown>): Buffer {
   return Buffer.from(
-    JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "318273645501928",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: {
-                  display_phone_number: "15550100200",
-                  phone_number_id: number.WHATSAPP_PHONE_NUMBER_ID,
-                },
-                ...value,
-              },
-            },
-          ],
-        },
-      ],
-    }),
+    JSON.stringify(whatsappWebhookPayload(number.WHATSAPP_PHONE_NUMBER_ID, { ...value })),
   );
 }
 

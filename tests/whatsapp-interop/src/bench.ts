@@ -24,7 +24,7 @@ const number = {
 };
 
 const { signWebhookBody, startServer } = await import("@threadline/server");
-const { seedReceivedMessages } = await import("@threadline/server/testing");
+const { seedReceivedMessages, whatsappWebhookPayload } = await import("@threadline/server/testing");
 const server = await startServer({
   dataPath: join(directory, "threadline.db"),
   port: 0,
@@ -54,28 +54,12 @@ async function postWhatsApp(count: number, prefix: string): Promise<void> {
       text: { body: `benchmark message ${posted + index + 1}` },
     }));
     const body = Buffer.from(
-      JSON.stringify({
-        object: "whatsapp_business_account",
-        entry: [
-          {
-            id: "318273645501928",
-            changes: [
-              {
-                field: "messages",
-                value: {
-                  messaging_product: "whatsapp",
-                  metadata: {
-                    display_phone_number: "15550100200",
-                    phone_number_id: number.phoneNumberId,
-                  },
-                  contacts: [{ profile: { name: "Kim Customer" }, wa_id: "4915112345678" }],
-                  messages,
-                },
-              },
-            ],
-          },
-        ],
-      }),
+      JSON.stringify(
+        whatsappWebhookPayload(number.phoneNumberId, {
+          contacts: [{ profile: { name: "Kim Customer" }, wa_id: "4915112345678" }],
+          messages,
+        }),
+      ),
     );
     const answer = await fetch(`http://127.0.0.1:${server.httpPort}/webhooks/whatsapp`, {
       method: "POST",

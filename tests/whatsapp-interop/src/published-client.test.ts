@@ -71,6 +71,7 @@ const graphUrl = `http://127.0.0.1:${(graph.address() as AddressInfo).port}`;
 
 // ---- our server, TLS only -------------------------------------------------------------
 const { signWebhookBody, startServer } = await import("@threadline/server");
+const { whatsappWebhookPayload } = await import("@threadline/server/testing");
 const server = await startServer({
   dataPath: join(directory, "threadline.db"),
   port: 0,
@@ -104,36 +105,20 @@ async function postMessage(text: string): Promise<string> {
   posted += 1;
   const id = `wamid.INTEROP${posted}`;
   const body = Buffer.from(
-    JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "318273645501928",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: {
-                  display_phone_number: "15550100200",
-                  phone_number_id: number.phoneNumberId,
-                },
-                contacts: [{ profile: { name: "Kim Customer" }, wa_id: "4915112345678" }],
-                messages: [
-                  {
-                    from: "4915112345678",
-                    id,
-                    timestamp: "1733054000",
-                    type: "text",
-                    text: { body: text },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      ],
-    }),
+    JSON.stringify(
+      whatsappWebhookPayload(number.phoneNumberId, {
+        contacts: [{ profile: { name: "Kim Customer" }, wa_id: "4915112345678" }],
+        messages: [
+          {
+            from: "4915112345678",
+            id,
+            timestamp: "1733054000",
+            type: "text",
+            text: { body: text },
+          },
+        ],
+      }),
+    ),
   );
   const response = await fetch(`http://127.0.0.1:${server.httpPort}/webhooks/whatsapp`, {
     method: "POST",

@@ -21,6 +21,7 @@ const number = {
 const customer = "4915112345678";
 
 const { signWebhookBody, startServer } = await import("@threadline/server");
+const { whatsappWebhookPayload } = await import("@threadline/server/testing");
 const server = await startServer({
   dataPath: join(directory, "threadline.db"),
   port: 0,
@@ -55,27 +56,7 @@ afterAll(async () => {
 
 async function post(value: Record<string, unknown>): Promise<void> {
   const body = Buffer.from(
-    JSON.stringify({
-      object: "whatsapp_business_account",
-      entry: [
-        {
-          id: "318273645501928",
-          changes: [
-            {
-              field: "messages",
-              value: {
-                messaging_product: "whatsapp",
-                metadata: {
-                  display_phone_number: "15550100200",
-                  phone_number_id: number.phoneNumberId,
-                },
-                ...value,
-              },
-            },
-          ],
-        },
-      ],
-    }),
+    JSON.stringify(whatsappWebhookPayload(number.phoneNumberId, { ...value })),
   );
   const response = await fetch(`http://127.0.0.1:${server.httpPort}/webhooks/whatsapp`, {
     method: "POST",
