@@ -75,6 +75,22 @@ describe("wire compatibility with photon.imessage.v1 as published in @photon-ai/
     },
   );
 
+  it("covers the AddressService requests, responses and address types", () => {
+    const names = new Set(ourPhotonTypes.map((type) => type.name));
+    for (const name of [
+      "GetAddressInfoRequest",
+      "GetAddressInfoResponse",
+      "GetFocusStatusRequest",
+      "GetFocusStatusResponse",
+      "GetIMessageAvailabilityRequest",
+      "GetIMessageAvailabilityResponse",
+      "MultiServiceAddressInfo",
+      "SingleServiceAddressInfo",
+    ]) {
+      expect(names, `${name} is defined`).toContain(name);
+    }
+  });
+
   it("every enum has the published values", () => {
     const enums = (ours.lookup("photon.imessage.v1") as protobuf.Namespace).nestedArray.filter(
       (nested): nested is protobuf.Enum => "values" in nested && !("fieldsArray" in nested),
@@ -88,6 +104,7 @@ describe("wire compatibility with photon.imessage.v1 as published in @photon-ai/
   it("every implemented service method has the published path, types and streaming flags", () => {
     const ourServices = services(ours.lookup("photon.imessage.v1") as protobuf.Namespace);
     expect(ourServices.map((s) => s.name).sort()).toEqual([
+      "AddressService",
       "ChatService",
       "EventService",
       "GroupService",

@@ -11,6 +11,522 @@ export namespace photon {
         /** Namespace v1. */
         namespace v1 {
 
+            /**
+             * Properties of a GetAddressInfoRequest.
+             * @deprecated Use photon.imessage.v1.GetAddressInfoRequest.$Properties instead.
+             */
+            interface IGetAddressInfoRequest extends photon.imessage.v1.GetAddressInfoRequest.$Properties {
+            }
+
+            /** Represents a GetAddressInfoRequest. */
+            class GetAddressInfoRequest {
+
+                /**
+                 * Constructs a new GetAddressInfoRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetAddressInfoRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetAddressInfoRequest address. */
+                address: string;
+
+                /**
+                 * Creates a new GetAddressInfoRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetAddressInfoRequest instance
+                 */
+                static create(properties: photon.imessage.v1.GetAddressInfoRequest.$Shape): photon.imessage.v1.GetAddressInfoRequest & photon.imessage.v1.GetAddressInfoRequest.$Shape;
+                static create(properties?: photon.imessage.v1.GetAddressInfoRequest.$Properties): photon.imessage.v1.GetAddressInfoRequest;
+
+                /**
+                 * Encodes the specified GetAddressInfoRequest message. Does not implicitly {@link photon.imessage.v1.GetAddressInfoRequest.verify|verify} messages.
+                 * @param message GetAddressInfoRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetAddressInfoRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetAddressInfoRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetAddressInfoRequest & photon.imessage.v1.GetAddressInfoRequest.$Shape} GetAddressInfoRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetAddressInfoRequest & photon.imessage.v1.GetAddressInfoRequest.$Shape;
+
+                /**
+                 * Creates a GetAddressInfoRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetAddressInfoRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetAddressInfoRequest;
+
+                /**
+                 * Creates a plain object from a GetAddressInfoRequest message. Also converts values to other types if specified.
+                 * @param message GetAddressInfoRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetAddressInfoRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetAddressInfoRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetAddressInfoRequest {
+
+                /** Properties of a GetAddressInfoRequest. */
+                interface $Properties {
+
+                    /** GetAddressInfoRequest address */
+                    address?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetAddressInfoRequest. */
+                type $Shape = photon.imessage.v1.GetAddressInfoRequest.$Properties;
+            }
+
+            /**
+             * Properties of a GetAddressInfoResponse.
+             * @deprecated Use photon.imessage.v1.GetAddressInfoResponse.$Properties instead.
+             */
+            interface IGetAddressInfoResponse extends photon.imessage.v1.GetAddressInfoResponse.$Properties {
+            }
+
+            /** Represents a GetAddressInfoResponse. */
+            class GetAddressInfoResponse {
+
+                /**
+                 * Constructs a new GetAddressInfoResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetAddressInfoResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetAddressInfoResponse info. */
+                info: photon.imessage.v1.MultiServiceAddressInfo;
+
+                /**
+                 * Creates a new GetAddressInfoResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetAddressInfoResponse instance
+                 */
+                static create(properties: photon.imessage.v1.GetAddressInfoResponse.$Shape): photon.imessage.v1.GetAddressInfoResponse & photon.imessage.v1.GetAddressInfoResponse.$Shape;
+                static create(properties?: photon.imessage.v1.GetAddressInfoResponse.$Properties): photon.imessage.v1.GetAddressInfoResponse;
+
+                /**
+                 * Encodes the specified GetAddressInfoResponse message. Does not implicitly {@link photon.imessage.v1.GetAddressInfoResponse.verify|verify} messages.
+                 * @param message GetAddressInfoResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetAddressInfoResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetAddressInfoResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetAddressInfoResponse & photon.imessage.v1.GetAddressInfoResponse.$Shape} GetAddressInfoResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetAddressInfoResponse & photon.imessage.v1.GetAddressInfoResponse.$Shape;
+
+                /**
+                 * Creates a GetAddressInfoResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetAddressInfoResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetAddressInfoResponse;
+
+                /**
+                 * Creates a plain object from a GetAddressInfoResponse message. Also converts values to other types if specified.
+                 * @param message GetAddressInfoResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetAddressInfoResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetAddressInfoResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetAddressInfoResponse {
+
+                /** Properties of a GetAddressInfoResponse. */
+                interface $Properties {
+
+                    /** GetAddressInfoResponse info */
+                    info?: photon.imessage.v1.MultiServiceAddressInfo.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetAddressInfoResponse. */
+                type $Shape = photon.imessage.v1.GetAddressInfoResponse.$Properties;
+            }
+
+            /**
+             * Properties of a GetFocusStatusRequest.
+             * @deprecated Use photon.imessage.v1.GetFocusStatusRequest.$Properties instead.
+             */
+            interface IGetFocusStatusRequest extends photon.imessage.v1.GetFocusStatusRequest.$Properties {
+            }
+
+            /** Represents a GetFocusStatusRequest. */
+            class GetFocusStatusRequest {
+
+                /**
+                 * Constructs a new GetFocusStatusRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetFocusStatusRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetFocusStatusRequest address. */
+                address: string;
+
+                /**
+                 * Creates a new GetFocusStatusRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetFocusStatusRequest instance
+                 */
+                static create(properties: photon.imessage.v1.GetFocusStatusRequest.$Shape): photon.imessage.v1.GetFocusStatusRequest & photon.imessage.v1.GetFocusStatusRequest.$Shape;
+                static create(properties?: photon.imessage.v1.GetFocusStatusRequest.$Properties): photon.imessage.v1.GetFocusStatusRequest;
+
+                /**
+                 * Encodes the specified GetFocusStatusRequest message. Does not implicitly {@link photon.imessage.v1.GetFocusStatusRequest.verify|verify} messages.
+                 * @param message GetFocusStatusRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetFocusStatusRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetFocusStatusRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetFocusStatusRequest & photon.imessage.v1.GetFocusStatusRequest.$Shape} GetFocusStatusRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetFocusStatusRequest & photon.imessage.v1.GetFocusStatusRequest.$Shape;
+
+                /**
+                 * Creates a GetFocusStatusRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetFocusStatusRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetFocusStatusRequest;
+
+                /**
+                 * Creates a plain object from a GetFocusStatusRequest message. Also converts values to other types if specified.
+                 * @param message GetFocusStatusRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetFocusStatusRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetFocusStatusRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetFocusStatusRequest {
+
+                /** Properties of a GetFocusStatusRequest. */
+                interface $Properties {
+
+                    /** GetFocusStatusRequest address */
+                    address?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetFocusStatusRequest. */
+                type $Shape = photon.imessage.v1.GetFocusStatusRequest.$Properties;
+            }
+
+            /**
+             * Properties of a GetFocusStatusResponse.
+             * @deprecated Use photon.imessage.v1.GetFocusStatusResponse.$Properties instead.
+             */
+            interface IGetFocusStatusResponse extends photon.imessage.v1.GetFocusStatusResponse.$Properties {
+            }
+
+            /** Represents a GetFocusStatusResponse. */
+            class GetFocusStatusResponse {
+
+                /**
+                 * Constructs a new GetFocusStatusResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetFocusStatusResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetFocusStatusResponse isSilencedByFocus. */
+                isSilencedByFocus: boolean;
+
+                /**
+                 * Creates a new GetFocusStatusResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetFocusStatusResponse instance
+                 */
+                static create(properties: photon.imessage.v1.GetFocusStatusResponse.$Shape): photon.imessage.v1.GetFocusStatusResponse & photon.imessage.v1.GetFocusStatusResponse.$Shape;
+                static create(properties?: photon.imessage.v1.GetFocusStatusResponse.$Properties): photon.imessage.v1.GetFocusStatusResponse;
+
+                /**
+                 * Encodes the specified GetFocusStatusResponse message. Does not implicitly {@link photon.imessage.v1.GetFocusStatusResponse.verify|verify} messages.
+                 * @param message GetFocusStatusResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetFocusStatusResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetFocusStatusResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetFocusStatusResponse & photon.imessage.v1.GetFocusStatusResponse.$Shape} GetFocusStatusResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetFocusStatusResponse & photon.imessage.v1.GetFocusStatusResponse.$Shape;
+
+                /**
+                 * Creates a GetFocusStatusResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetFocusStatusResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetFocusStatusResponse;
+
+                /**
+                 * Creates a plain object from a GetFocusStatusResponse message. Also converts values to other types if specified.
+                 * @param message GetFocusStatusResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetFocusStatusResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetFocusStatusResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetFocusStatusResponse {
+
+                /** Properties of a GetFocusStatusResponse. */
+                interface $Properties {
+
+                    /** GetFocusStatusResponse isSilencedByFocus */
+                    isSilencedByFocus?: boolean;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetFocusStatusResponse. */
+                type $Shape = photon.imessage.v1.GetFocusStatusResponse.$Properties;
+            }
+
+            /**
+             * Properties of a GetIMessageAvailabilityRequest.
+             * @deprecated Use photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties instead.
+             */
+            interface IGetIMessageAvailabilityRequest extends photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties {
+            }
+
+            /** Represents a GetIMessageAvailabilityRequest. */
+            class GetIMessageAvailabilityRequest {
+
+                /**
+                 * Constructs a new GetIMessageAvailabilityRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetIMessageAvailabilityRequest address. */
+                address: string;
+
+                /**
+                 * Creates a new GetIMessageAvailabilityRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetIMessageAvailabilityRequest instance
+                 */
+                static create(properties: photon.imessage.v1.GetIMessageAvailabilityRequest.$Shape): photon.imessage.v1.GetIMessageAvailabilityRequest & photon.imessage.v1.GetIMessageAvailabilityRequest.$Shape;
+                static create(properties?: photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties): photon.imessage.v1.GetIMessageAvailabilityRequest;
+
+                /**
+                 * Encodes the specified GetIMessageAvailabilityRequest message. Does not implicitly {@link photon.imessage.v1.GetIMessageAvailabilityRequest.verify|verify} messages.
+                 * @param message GetIMessageAvailabilityRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetIMessageAvailabilityRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetIMessageAvailabilityRequest & photon.imessage.v1.GetIMessageAvailabilityRequest.$Shape} GetIMessageAvailabilityRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetIMessageAvailabilityRequest & photon.imessage.v1.GetIMessageAvailabilityRequest.$Shape;
+
+                /**
+                 * Creates a GetIMessageAvailabilityRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetIMessageAvailabilityRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetIMessageAvailabilityRequest;
+
+                /**
+                 * Creates a plain object from a GetIMessageAvailabilityRequest message. Also converts values to other types if specified.
+                 * @param message GetIMessageAvailabilityRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetIMessageAvailabilityRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetIMessageAvailabilityRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetIMessageAvailabilityRequest {
+
+                /** Properties of a GetIMessageAvailabilityRequest. */
+                interface $Properties {
+
+                    /** GetIMessageAvailabilityRequest address */
+                    address?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetIMessageAvailabilityRequest. */
+                type $Shape = photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties;
+            }
+
+            /**
+             * Properties of a GetIMessageAvailabilityResponse.
+             * @deprecated Use photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties instead.
+             */
+            interface IGetIMessageAvailabilityResponse extends photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties {
+            }
+
+            /** Represents a GetIMessageAvailabilityResponse. */
+            class GetIMessageAvailabilityResponse {
+
+                /**
+                 * Constructs a new GetIMessageAvailabilityResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetIMessageAvailabilityResponse isAvailable. */
+                isAvailable: boolean;
+
+                /**
+                 * Creates a new GetIMessageAvailabilityResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetIMessageAvailabilityResponse instance
+                 */
+                static create(properties: photon.imessage.v1.GetIMessageAvailabilityResponse.$Shape): photon.imessage.v1.GetIMessageAvailabilityResponse & photon.imessage.v1.GetIMessageAvailabilityResponse.$Shape;
+                static create(properties?: photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties): photon.imessage.v1.GetIMessageAvailabilityResponse;
+
+                /**
+                 * Encodes the specified GetIMessageAvailabilityResponse message. Does not implicitly {@link photon.imessage.v1.GetIMessageAvailabilityResponse.verify|verify} messages.
+                 * @param message GetIMessageAvailabilityResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetIMessageAvailabilityResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetIMessageAvailabilityResponse & photon.imessage.v1.GetIMessageAvailabilityResponse.$Shape} GetIMessageAvailabilityResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetIMessageAvailabilityResponse & photon.imessage.v1.GetIMessageAvailabilityResponse.$Shape;
+
+                /**
+                 * Creates a GetIMessageAvailabilityResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetIMessageAvailabilityResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetIMessageAvailabilityResponse;
+
+                /**
+                 * Creates a plain object from a GetIMessageAvailabilityResponse message. Also converts values to other types if specified.
+                 * @param message GetIMessageAvailabilityResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetIMessageAvailabilityResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetIMessageAvailabilityResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetIMessageAvailabilityResponse {
+
+                /** Properties of a GetIMessageAvailabilityResponse. */
+                interface $Properties {
+
+                    /** GetIMessageAvailabilityResponse isAvailable */
+                    isAvailable?: boolean;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetIMessageAvailabilityResponse. */
+                type $Shape = photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties;
+            }
+
             /** ChatServiceType enum. */
             enum ChatServiceType {
 
@@ -4293,6 +4809,98 @@ export namespace photon {
 
                 /** Shape of a Message. */
                 type $Shape = photon.imessage.v1.Message.$Properties;
+            }
+
+            /**
+             * Properties of an EmbeddedMedia.
+             * @deprecated Use photon.imessage.v1.EmbeddedMedia.$Properties instead.
+             */
+            interface IEmbeddedMedia extends photon.imessage.v1.EmbeddedMedia.$Properties {
+            }
+
+            /** Represents an EmbeddedMedia. */
+            class EmbeddedMedia {
+
+                /**
+                 * Constructs a new EmbeddedMedia.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.EmbeddedMedia.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** EmbeddedMedia data. */
+                data: Uint8Array;
+
+                /** EmbeddedMedia mimeType. */
+                mimeType: string;
+
+                /**
+                 * Creates a new EmbeddedMedia instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns EmbeddedMedia instance
+                 */
+                static create(properties: photon.imessage.v1.EmbeddedMedia.$Shape): photon.imessage.v1.EmbeddedMedia & photon.imessage.v1.EmbeddedMedia.$Shape;
+                static create(properties?: photon.imessage.v1.EmbeddedMedia.$Properties): photon.imessage.v1.EmbeddedMedia;
+
+                /**
+                 * Encodes the specified EmbeddedMedia message. Does not implicitly {@link photon.imessage.v1.EmbeddedMedia.verify|verify} messages.
+                 * @param message EmbeddedMedia message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.EmbeddedMedia.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an EmbeddedMedia message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.EmbeddedMedia & photon.imessage.v1.EmbeddedMedia.$Shape} EmbeddedMedia
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.EmbeddedMedia & photon.imessage.v1.EmbeddedMedia.$Shape;
+
+                /**
+                 * Creates an EmbeddedMedia message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns EmbeddedMedia
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.EmbeddedMedia;
+
+                /**
+                 * Creates a plain object from an EmbeddedMedia message. Also converts values to other types if specified.
+                 * @param message EmbeddedMedia
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.EmbeddedMedia, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this EmbeddedMedia to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace EmbeddedMedia {
+
+                /** Properties of an EmbeddedMedia. */
+                interface $Properties {
+
+                    /** EmbeddedMedia data */
+                    data?: Uint8Array;
+
+                    /** EmbeddedMedia mimeType */
+                    mimeType?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an EmbeddedMedia. */
+                type $Shape = photon.imessage.v1.EmbeddedMedia.$Properties;
             }
 
             /**
@@ -9298,6 +9906,1210 @@ export namespace photon {
                 } & (
                   ({ payload?: undefined; messageChanged?: null; heartbeat?: null }|{ payload?: "messageChanged"; messageChanged: photon.imessage.v1.MessageChangeEvent.$Shape; heartbeat?: null }|{ payload?: "heartbeat"; messageChanged?: null; heartbeat: photon.imessage.v1.Heartbeat.$Shape })
                 );
+            }
+
+            /**
+             * Properties of a ListRecentMessagesRequest.
+             * @deprecated Use photon.imessage.v1.ListRecentMessagesRequest.$Properties instead.
+             */
+            interface IListRecentMessagesRequest extends photon.imessage.v1.ListRecentMessagesRequest.$Properties {
+            }
+
+            /** Represents a ListRecentMessagesRequest. */
+            class ListRecentMessagesRequest {
+
+                /**
+                 * Constructs a new ListRecentMessagesRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.ListRecentMessagesRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ListRecentMessagesRequest pageSize. */
+                pageSize: (number|null);
+
+                /** ListRecentMessagesRequest pageToken. */
+                pageToken: (string|null);
+
+                /** ListRecentMessagesRequest isFromMe. */
+                isFromMe: (boolean|null);
+
+                /** ListRecentMessagesRequest isRead. */
+                isRead: (boolean|null);
+
+                /** ListRecentMessagesRequest before. */
+                before: (google.protobuf.Timestamp|null);
+
+                /** ListRecentMessagesRequest after. */
+                after: (google.protobuf.Timestamp|null);
+
+                /**
+                 * Creates a new ListRecentMessagesRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ListRecentMessagesRequest instance
+                 */
+                static create(properties: photon.imessage.v1.ListRecentMessagesRequest.$Shape): photon.imessage.v1.ListRecentMessagesRequest & photon.imessage.v1.ListRecentMessagesRequest.$Shape;
+                static create(properties?: photon.imessage.v1.ListRecentMessagesRequest.$Properties): photon.imessage.v1.ListRecentMessagesRequest;
+
+                /**
+                 * Encodes the specified ListRecentMessagesRequest message. Does not implicitly {@link photon.imessage.v1.ListRecentMessagesRequest.verify|verify} messages.
+                 * @param message ListRecentMessagesRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.ListRecentMessagesRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ListRecentMessagesRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListRecentMessagesRequest & photon.imessage.v1.ListRecentMessagesRequest.$Shape} ListRecentMessagesRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.ListRecentMessagesRequest & photon.imessage.v1.ListRecentMessagesRequest.$Shape;
+
+                /**
+                 * Creates a ListRecentMessagesRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ListRecentMessagesRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.ListRecentMessagesRequest;
+
+                /**
+                 * Creates a plain object from a ListRecentMessagesRequest message. Also converts values to other types if specified.
+                 * @param message ListRecentMessagesRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.ListRecentMessagesRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ListRecentMessagesRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ListRecentMessagesRequest {
+
+                /** Properties of a ListRecentMessagesRequest. */
+                interface $Properties {
+
+                    /** ListRecentMessagesRequest pageSize */
+                    pageSize?: (number|null);
+
+                    /** ListRecentMessagesRequest pageToken */
+                    pageToken?: (string|null);
+
+                    /** ListRecentMessagesRequest isFromMe */
+                    isFromMe?: (boolean|null);
+
+                    /** ListRecentMessagesRequest isRead */
+                    isRead?: (boolean|null);
+
+                    /** ListRecentMessagesRequest before */
+                    before?: (google.protobuf.Timestamp.$Properties|null);
+
+                    /** ListRecentMessagesRequest after */
+                    after?: (google.protobuf.Timestamp.$Properties|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ListRecentMessagesRequest. */
+                type $Shape = photon.imessage.v1.ListRecentMessagesRequest.$Properties;
+            }
+
+            /**
+             * Properties of a ListRecentMessagesResponse.
+             * @deprecated Use photon.imessage.v1.ListRecentMessagesResponse.$Properties instead.
+             */
+            interface IListRecentMessagesResponse extends photon.imessage.v1.ListRecentMessagesResponse.$Properties {
+            }
+
+            /** Represents a ListRecentMessagesResponse. */
+            class ListRecentMessagesResponse {
+
+                /**
+                 * Constructs a new ListRecentMessagesResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.ListRecentMessagesResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ListRecentMessagesResponse messages. */
+                messages: photon.imessage.v1.Message[];
+
+                /** ListRecentMessagesResponse nextPageToken. */
+                nextPageToken: (string|null);
+
+                /**
+                 * Creates a new ListRecentMessagesResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ListRecentMessagesResponse instance
+                 */
+                static create(properties: photon.imessage.v1.ListRecentMessagesResponse.$Shape): photon.imessage.v1.ListRecentMessagesResponse & photon.imessage.v1.ListRecentMessagesResponse.$Shape;
+                static create(properties?: photon.imessage.v1.ListRecentMessagesResponse.$Properties): photon.imessage.v1.ListRecentMessagesResponse;
+
+                /**
+                 * Encodes the specified ListRecentMessagesResponse message. Does not implicitly {@link photon.imessage.v1.ListRecentMessagesResponse.verify|verify} messages.
+                 * @param message ListRecentMessagesResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.ListRecentMessagesResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ListRecentMessagesResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListRecentMessagesResponse & photon.imessage.v1.ListRecentMessagesResponse.$Shape} ListRecentMessagesResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.ListRecentMessagesResponse & photon.imessage.v1.ListRecentMessagesResponse.$Shape;
+
+                /**
+                 * Creates a ListRecentMessagesResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ListRecentMessagesResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.ListRecentMessagesResponse;
+
+                /**
+                 * Creates a plain object from a ListRecentMessagesResponse message. Also converts values to other types if specified.
+                 * @param message ListRecentMessagesResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.ListRecentMessagesResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ListRecentMessagesResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ListRecentMessagesResponse {
+
+                /** Properties of a ListRecentMessagesResponse. */
+                interface $Properties {
+
+                    /** ListRecentMessagesResponse messages */
+                    messages?: photon.imessage.v1.Message.$Properties[];
+
+                    /** ListRecentMessagesResponse nextPageToken */
+                    nextPageToken?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ListRecentMessagesResponse. */
+                type $Shape = photon.imessage.v1.ListRecentMessagesResponse.$Properties;
+            }
+
+            /**
+             * Properties of a ListChatMessagesRequest.
+             * @deprecated Use photon.imessage.v1.ListChatMessagesRequest.$Properties instead.
+             */
+            interface IListChatMessagesRequest extends photon.imessage.v1.ListChatMessagesRequest.$Properties {
+            }
+
+            /** Represents a ListChatMessagesRequest. */
+            class ListChatMessagesRequest {
+
+                /**
+                 * Constructs a new ListChatMessagesRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.ListChatMessagesRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ListChatMessagesRequest chatGuid. */
+                chatGuid: string;
+
+                /** ListChatMessagesRequest pageSize. */
+                pageSize: (number|null);
+
+                /** ListChatMessagesRequest pageToken. */
+                pageToken: (string|null);
+
+                /** ListChatMessagesRequest isFromMe. */
+                isFromMe: (boolean|null);
+
+                /** ListChatMessagesRequest isRead. */
+                isRead: (boolean|null);
+
+                /** ListChatMessagesRequest before. */
+                before: (google.protobuf.Timestamp|null);
+
+                /** ListChatMessagesRequest after. */
+                after: (google.protobuf.Timestamp|null);
+
+                /**
+                 * Creates a new ListChatMessagesRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ListChatMessagesRequest instance
+                 */
+                static create(properties: photon.imessage.v1.ListChatMessagesRequest.$Shape): photon.imessage.v1.ListChatMessagesRequest & photon.imessage.v1.ListChatMessagesRequest.$Shape;
+                static create(properties?: photon.imessage.v1.ListChatMessagesRequest.$Properties): photon.imessage.v1.ListChatMessagesRequest;
+
+                /**
+                 * Encodes the specified ListChatMessagesRequest message. Does not implicitly {@link photon.imessage.v1.ListChatMessagesRequest.verify|verify} messages.
+                 * @param message ListChatMessagesRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.ListChatMessagesRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ListChatMessagesRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListChatMessagesRequest & photon.imessage.v1.ListChatMessagesRequest.$Shape} ListChatMessagesRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.ListChatMessagesRequest & photon.imessage.v1.ListChatMessagesRequest.$Shape;
+
+                /**
+                 * Creates a ListChatMessagesRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ListChatMessagesRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.ListChatMessagesRequest;
+
+                /**
+                 * Creates a plain object from a ListChatMessagesRequest message. Also converts values to other types if specified.
+                 * @param message ListChatMessagesRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.ListChatMessagesRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ListChatMessagesRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ListChatMessagesRequest {
+
+                /** Properties of a ListChatMessagesRequest. */
+                interface $Properties {
+
+                    /** ListChatMessagesRequest chatGuid */
+                    chatGuid?: string;
+
+                    /** ListChatMessagesRequest pageSize */
+                    pageSize?: (number|null);
+
+                    /** ListChatMessagesRequest pageToken */
+                    pageToken?: (string|null);
+
+                    /** ListChatMessagesRequest isFromMe */
+                    isFromMe?: (boolean|null);
+
+                    /** ListChatMessagesRequest isRead */
+                    isRead?: (boolean|null);
+
+                    /** ListChatMessagesRequest before */
+                    before?: (google.protobuf.Timestamp.$Properties|null);
+
+                    /** ListChatMessagesRequest after */
+                    after?: (google.protobuf.Timestamp.$Properties|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ListChatMessagesRequest. */
+                type $Shape = photon.imessage.v1.ListChatMessagesRequest.$Properties;
+            }
+
+            /**
+             * Properties of a ListChatMessagesResponse.
+             * @deprecated Use photon.imessage.v1.ListChatMessagesResponse.$Properties instead.
+             */
+            interface IListChatMessagesResponse extends photon.imessage.v1.ListChatMessagesResponse.$Properties {
+            }
+
+            /** Represents a ListChatMessagesResponse. */
+            class ListChatMessagesResponse {
+
+                /**
+                 * Constructs a new ListChatMessagesResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.ListChatMessagesResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ListChatMessagesResponse messages. */
+                messages: photon.imessage.v1.Message[];
+
+                /** ListChatMessagesResponse nextPageToken. */
+                nextPageToken: (string|null);
+
+                /**
+                 * Creates a new ListChatMessagesResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ListChatMessagesResponse instance
+                 */
+                static create(properties: photon.imessage.v1.ListChatMessagesResponse.$Shape): photon.imessage.v1.ListChatMessagesResponse & photon.imessage.v1.ListChatMessagesResponse.$Shape;
+                static create(properties?: photon.imessage.v1.ListChatMessagesResponse.$Properties): photon.imessage.v1.ListChatMessagesResponse;
+
+                /**
+                 * Encodes the specified ListChatMessagesResponse message. Does not implicitly {@link photon.imessage.v1.ListChatMessagesResponse.verify|verify} messages.
+                 * @param message ListChatMessagesResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.ListChatMessagesResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ListChatMessagesResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListChatMessagesResponse & photon.imessage.v1.ListChatMessagesResponse.$Shape} ListChatMessagesResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.ListChatMessagesResponse & photon.imessage.v1.ListChatMessagesResponse.$Shape;
+
+                /**
+                 * Creates a ListChatMessagesResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ListChatMessagesResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.ListChatMessagesResponse;
+
+                /**
+                 * Creates a plain object from a ListChatMessagesResponse message. Also converts values to other types if specified.
+                 * @param message ListChatMessagesResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.ListChatMessagesResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ListChatMessagesResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ListChatMessagesResponse {
+
+                /** Properties of a ListChatMessagesResponse. */
+                interface $Properties {
+
+                    /** ListChatMessagesResponse messages */
+                    messages?: photon.imessage.v1.Message.$Properties[];
+
+                    /** ListChatMessagesResponse nextPageToken */
+                    nextPageToken?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ListChatMessagesResponse. */
+                type $Shape = photon.imessage.v1.ListChatMessagesResponse.$Properties;
+            }
+
+            /**
+             * Properties of a PlaceStickerRequest.
+             * @deprecated Use photon.imessage.v1.PlaceStickerRequest.$Properties instead.
+             */
+            interface IPlaceStickerRequest extends photon.imessage.v1.PlaceStickerRequest.$Properties {
+            }
+
+            /** Represents a PlaceStickerRequest. */
+            class PlaceStickerRequest {
+
+                /**
+                 * Constructs a new PlaceStickerRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.PlaceStickerRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** PlaceStickerRequest target. */
+                target: photon.imessage.v1.MessageTarget;
+
+                /** PlaceStickerRequest sticker. */
+                sticker: photon.imessage.v1.AttachmentRef;
+
+                /** PlaceStickerRequest placement. */
+                placement: photon.imessage.v1.StickerPlacement;
+
+                /** PlaceStickerRequest clientMessageId. */
+                clientMessageId: (string|null);
+
+                /**
+                 * Creates a new PlaceStickerRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns PlaceStickerRequest instance
+                 */
+                static create(properties: photon.imessage.v1.PlaceStickerRequest.$Shape): photon.imessage.v1.PlaceStickerRequest & photon.imessage.v1.PlaceStickerRequest.$Shape;
+                static create(properties?: photon.imessage.v1.PlaceStickerRequest.$Properties): photon.imessage.v1.PlaceStickerRequest;
+
+                /**
+                 * Encodes the specified PlaceStickerRequest message. Does not implicitly {@link photon.imessage.v1.PlaceStickerRequest.verify|verify} messages.
+                 * @param message PlaceStickerRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.PlaceStickerRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a PlaceStickerRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.PlaceStickerRequest & photon.imessage.v1.PlaceStickerRequest.$Shape} PlaceStickerRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.PlaceStickerRequest & photon.imessage.v1.PlaceStickerRequest.$Shape;
+
+                /**
+                 * Creates a PlaceStickerRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns PlaceStickerRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.PlaceStickerRequest;
+
+                /**
+                 * Creates a plain object from a PlaceStickerRequest message. Also converts values to other types if specified.
+                 * @param message PlaceStickerRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.PlaceStickerRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this PlaceStickerRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace PlaceStickerRequest {
+
+                /** Properties of a PlaceStickerRequest. */
+                interface $Properties {
+
+                    /** PlaceStickerRequest target */
+                    target?: photon.imessage.v1.MessageTarget.$Properties;
+
+                    /** PlaceStickerRequest sticker */
+                    sticker?: photon.imessage.v1.AttachmentRef.$Properties;
+
+                    /** PlaceStickerRequest placement */
+                    placement?: photon.imessage.v1.StickerPlacement.$Properties;
+
+                    /** PlaceStickerRequest clientMessageId */
+                    clientMessageId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a PlaceStickerRequest. */
+                type $Shape = {
+                  target?: photon.imessage.v1.MessageTarget.$Shape;
+                  sticker?: photon.imessage.v1.AttachmentRef.$Shape;
+                  placement?: photon.imessage.v1.StickerPlacement.$Shape;
+                  clientMessageId?: string|null;
+                  $unknowns?: Uint8Array[];
+                };
+            }
+
+            /**
+             * Properties of a NotifySilencedMessageRequest.
+             * @deprecated Use photon.imessage.v1.NotifySilencedMessageRequest.$Properties instead.
+             */
+            interface INotifySilencedMessageRequest extends photon.imessage.v1.NotifySilencedMessageRequest.$Properties {
+            }
+
+            /** Represents a NotifySilencedMessageRequest. */
+            class NotifySilencedMessageRequest {
+
+                /**
+                 * Constructs a new NotifySilencedMessageRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.NotifySilencedMessageRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** NotifySilencedMessageRequest chatGuid. */
+                chatGuid: string;
+
+                /** NotifySilencedMessageRequest messageGuid. */
+                messageGuid: string;
+
+                /** NotifySilencedMessageRequest clientMessageId. */
+                clientMessageId: (string|null);
+
+                /**
+                 * Creates a new NotifySilencedMessageRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns NotifySilencedMessageRequest instance
+                 */
+                static create(properties: photon.imessage.v1.NotifySilencedMessageRequest.$Shape): photon.imessage.v1.NotifySilencedMessageRequest & photon.imessage.v1.NotifySilencedMessageRequest.$Shape;
+                static create(properties?: photon.imessage.v1.NotifySilencedMessageRequest.$Properties): photon.imessage.v1.NotifySilencedMessageRequest;
+
+                /**
+                 * Encodes the specified NotifySilencedMessageRequest message. Does not implicitly {@link photon.imessage.v1.NotifySilencedMessageRequest.verify|verify} messages.
+                 * @param message NotifySilencedMessageRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.NotifySilencedMessageRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a NotifySilencedMessageRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.NotifySilencedMessageRequest & photon.imessage.v1.NotifySilencedMessageRequest.$Shape} NotifySilencedMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.NotifySilencedMessageRequest & photon.imessage.v1.NotifySilencedMessageRequest.$Shape;
+
+                /**
+                 * Creates a NotifySilencedMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns NotifySilencedMessageRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.NotifySilencedMessageRequest;
+
+                /**
+                 * Creates a plain object from a NotifySilencedMessageRequest message. Also converts values to other types if specified.
+                 * @param message NotifySilencedMessageRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.NotifySilencedMessageRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this NotifySilencedMessageRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace NotifySilencedMessageRequest {
+
+                /** Properties of a NotifySilencedMessageRequest. */
+                interface $Properties {
+
+                    /** NotifySilencedMessageRequest chatGuid */
+                    chatGuid?: string;
+
+                    /** NotifySilencedMessageRequest messageGuid */
+                    messageGuid?: string;
+
+                    /** NotifySilencedMessageRequest clientMessageId */
+                    clientMessageId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a NotifySilencedMessageRequest. */
+                type $Shape = photon.imessage.v1.NotifySilencedMessageRequest.$Properties;
+            }
+
+            /**
+             * Properties of a GetEmbeddedMediaRequest.
+             * @deprecated Use photon.imessage.v1.GetEmbeddedMediaRequest.$Properties instead.
+             */
+            interface IGetEmbeddedMediaRequest extends photon.imessage.v1.GetEmbeddedMediaRequest.$Properties {
+            }
+
+            /** Represents a GetEmbeddedMediaRequest. */
+            class GetEmbeddedMediaRequest {
+
+                /**
+                 * Constructs a new GetEmbeddedMediaRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetEmbeddedMediaRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetEmbeddedMediaRequest chatGuid. */
+                chatGuid: string;
+
+                /** GetEmbeddedMediaRequest messageGuid. */
+                messageGuid: string;
+
+                /**
+                 * Creates a new GetEmbeddedMediaRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetEmbeddedMediaRequest instance
+                 */
+                static create(properties: photon.imessage.v1.GetEmbeddedMediaRequest.$Shape): photon.imessage.v1.GetEmbeddedMediaRequest & photon.imessage.v1.GetEmbeddedMediaRequest.$Shape;
+                static create(properties?: photon.imessage.v1.GetEmbeddedMediaRequest.$Properties): photon.imessage.v1.GetEmbeddedMediaRequest;
+
+                /**
+                 * Encodes the specified GetEmbeddedMediaRequest message. Does not implicitly {@link photon.imessage.v1.GetEmbeddedMediaRequest.verify|verify} messages.
+                 * @param message GetEmbeddedMediaRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetEmbeddedMediaRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetEmbeddedMediaRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetEmbeddedMediaRequest & photon.imessage.v1.GetEmbeddedMediaRequest.$Shape} GetEmbeddedMediaRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetEmbeddedMediaRequest & photon.imessage.v1.GetEmbeddedMediaRequest.$Shape;
+
+                /**
+                 * Creates a GetEmbeddedMediaRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetEmbeddedMediaRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetEmbeddedMediaRequest;
+
+                /**
+                 * Creates a plain object from a GetEmbeddedMediaRequest message. Also converts values to other types if specified.
+                 * @param message GetEmbeddedMediaRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetEmbeddedMediaRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetEmbeddedMediaRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetEmbeddedMediaRequest {
+
+                /** Properties of a GetEmbeddedMediaRequest. */
+                interface $Properties {
+
+                    /** GetEmbeddedMediaRequest chatGuid */
+                    chatGuid?: string;
+
+                    /** GetEmbeddedMediaRequest messageGuid */
+                    messageGuid?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetEmbeddedMediaRequest. */
+                type $Shape = photon.imessage.v1.GetEmbeddedMediaRequest.$Properties;
+            }
+
+            /**
+             * Properties of a GetEmbeddedMediaResponse.
+             * @deprecated Use photon.imessage.v1.GetEmbeddedMediaResponse.$Properties instead.
+             */
+            interface IGetEmbeddedMediaResponse extends photon.imessage.v1.GetEmbeddedMediaResponse.$Properties {
+            }
+
+            /** Represents a GetEmbeddedMediaResponse. */
+            class GetEmbeddedMediaResponse {
+
+                /**
+                 * Constructs a new GetEmbeddedMediaResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetEmbeddedMediaResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetEmbeddedMediaResponse media. */
+                media: photon.imessage.v1.EmbeddedMedia;
+
+                /**
+                 * Creates a new GetEmbeddedMediaResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetEmbeddedMediaResponse instance
+                 */
+                static create(properties: photon.imessage.v1.GetEmbeddedMediaResponse.$Shape): photon.imessage.v1.GetEmbeddedMediaResponse & photon.imessage.v1.GetEmbeddedMediaResponse.$Shape;
+                static create(properties?: photon.imessage.v1.GetEmbeddedMediaResponse.$Properties): photon.imessage.v1.GetEmbeddedMediaResponse;
+
+                /**
+                 * Encodes the specified GetEmbeddedMediaResponse message. Does not implicitly {@link photon.imessage.v1.GetEmbeddedMediaResponse.verify|verify} messages.
+                 * @param message GetEmbeddedMediaResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetEmbeddedMediaResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetEmbeddedMediaResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetEmbeddedMediaResponse & photon.imessage.v1.GetEmbeddedMediaResponse.$Shape} GetEmbeddedMediaResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetEmbeddedMediaResponse & photon.imessage.v1.GetEmbeddedMediaResponse.$Shape;
+
+                /**
+                 * Creates a GetEmbeddedMediaResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetEmbeddedMediaResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetEmbeddedMediaResponse;
+
+                /**
+                 * Creates a plain object from a GetEmbeddedMediaResponse message. Also converts values to other types if specified.
+                 * @param message GetEmbeddedMediaResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetEmbeddedMediaResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetEmbeddedMediaResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetEmbeddedMediaResponse {
+
+                /** Properties of a GetEmbeddedMediaResponse. */
+                interface $Properties {
+
+                    /** GetEmbeddedMediaResponse media */
+                    media?: photon.imessage.v1.EmbeddedMedia.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetEmbeddedMediaResponse. */
+                type $Shape = photon.imessage.v1.GetEmbeddedMediaResponse.$Properties;
+            }
+
+            /**
+             * Properties of a MiniAppLayout.
+             * @deprecated Use photon.imessage.v1.MiniAppLayout.$Properties instead.
+             */
+            interface IMiniAppLayout extends photon.imessage.v1.MiniAppLayout.$Properties {
+            }
+
+            /** Represents a MiniAppLayout. */
+            class MiniAppLayout {
+
+                /**
+                 * Constructs a new MiniAppLayout.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.MiniAppLayout.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** MiniAppLayout imageTitle. */
+                imageTitle: (string|null);
+
+                /** MiniAppLayout imageSubtitle. */
+                imageSubtitle: (string|null);
+
+                /** MiniAppLayout subcaption. */
+                subcaption: (string|null);
+
+                /** MiniAppLayout image. */
+                image: (Uint8Array|null);
+
+                /** MiniAppLayout caption. */
+                caption: (string|null);
+
+                /** MiniAppLayout trailingCaption. */
+                trailingCaption: (string|null);
+
+                /** MiniAppLayout trailingSubcaption. */
+                trailingSubcaption: (string|null);
+
+                /** MiniAppLayout summary. */
+                summary: (string|null);
+
+                /**
+                 * Creates a new MiniAppLayout instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns MiniAppLayout instance
+                 */
+                static create(properties: photon.imessage.v1.MiniAppLayout.$Shape): photon.imessage.v1.MiniAppLayout & photon.imessage.v1.MiniAppLayout.$Shape;
+                static create(properties?: photon.imessage.v1.MiniAppLayout.$Properties): photon.imessage.v1.MiniAppLayout;
+
+                /**
+                 * Encodes the specified MiniAppLayout message. Does not implicitly {@link photon.imessage.v1.MiniAppLayout.verify|verify} messages.
+                 * @param message MiniAppLayout message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.MiniAppLayout.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a MiniAppLayout message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.MiniAppLayout & photon.imessage.v1.MiniAppLayout.$Shape} MiniAppLayout
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.MiniAppLayout & photon.imessage.v1.MiniAppLayout.$Shape;
+
+                /**
+                 * Creates a MiniAppLayout message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns MiniAppLayout
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.MiniAppLayout;
+
+                /**
+                 * Creates a plain object from a MiniAppLayout message. Also converts values to other types if specified.
+                 * @param message MiniAppLayout
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.MiniAppLayout, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this MiniAppLayout to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace MiniAppLayout {
+
+                /** Properties of a MiniAppLayout. */
+                interface $Properties {
+
+                    /** MiniAppLayout imageTitle */
+                    imageTitle?: (string|null);
+
+                    /** MiniAppLayout imageSubtitle */
+                    imageSubtitle?: (string|null);
+
+                    /** MiniAppLayout subcaption */
+                    subcaption?: (string|null);
+
+                    /** MiniAppLayout image */
+                    image?: (Uint8Array|null);
+
+                    /** MiniAppLayout caption */
+                    caption?: (string|null);
+
+                    /** MiniAppLayout trailingCaption */
+                    trailingCaption?: (string|null);
+
+                    /** MiniAppLayout trailingSubcaption */
+                    trailingSubcaption?: (string|null);
+
+                    /** MiniAppLayout summary */
+                    summary?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a MiniAppLayout. */
+                type $Shape = photon.imessage.v1.MiniAppLayout.$Properties;
+            }
+
+            /**
+             * Properties of a SendCustomizedMiniAppMessageRequest.
+             * @deprecated Use photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties instead.
+             */
+            interface ISendCustomizedMiniAppMessageRequest extends photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties {
+            }
+
+            /** Represents a SendCustomizedMiniAppMessageRequest. */
+            class SendCustomizedMiniAppMessageRequest {
+
+                /**
+                 * Constructs a new SendCustomizedMiniAppMessageRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SendCustomizedMiniAppMessageRequest chatGuid. */
+                chatGuid: string;
+
+                /** SendCustomizedMiniAppMessageRequest teamId. */
+                teamId: string;
+
+                /** SendCustomizedMiniAppMessageRequest extensionBundleId. */
+                extensionBundleId: string;
+
+                /** SendCustomizedMiniAppMessageRequest appName. */
+                appName: string;
+
+                /** SendCustomizedMiniAppMessageRequest url. */
+                url: string;
+
+                /** SendCustomizedMiniAppMessageRequest layout. */
+                layout: photon.imessage.v1.MiniAppLayout;
+
+                /** SendCustomizedMiniAppMessageRequest appStoreId. */
+                appStoreId: (number|null);
+
+                /** SendCustomizedMiniAppMessageRequest live. */
+                live: (boolean|null);
+
+                /** SendCustomizedMiniAppMessageRequest clientMessageId. */
+                clientMessageId: (string|null);
+
+                /**
+                 * Creates a new SendCustomizedMiniAppMessageRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SendCustomizedMiniAppMessageRequest instance
+                 */
+                static create(properties: photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Shape): photon.imessage.v1.SendCustomizedMiniAppMessageRequest & photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Shape;
+                static create(properties?: photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties): photon.imessage.v1.SendCustomizedMiniAppMessageRequest;
+
+                /**
+                 * Encodes the specified SendCustomizedMiniAppMessageRequest message. Does not implicitly {@link photon.imessage.v1.SendCustomizedMiniAppMessageRequest.verify|verify} messages.
+                 * @param message SendCustomizedMiniAppMessageRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SendCustomizedMiniAppMessageRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SendCustomizedMiniAppMessageRequest & photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Shape} SendCustomizedMiniAppMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.SendCustomizedMiniAppMessageRequest & photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Shape;
+
+                /**
+                 * Creates a SendCustomizedMiniAppMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SendCustomizedMiniAppMessageRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.SendCustomizedMiniAppMessageRequest;
+
+                /**
+                 * Creates a plain object from a SendCustomizedMiniAppMessageRequest message. Also converts values to other types if specified.
+                 * @param message SendCustomizedMiniAppMessageRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.SendCustomizedMiniAppMessageRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SendCustomizedMiniAppMessageRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SendCustomizedMiniAppMessageRequest {
+
+                /** Properties of a SendCustomizedMiniAppMessageRequest. */
+                interface $Properties {
+
+                    /** SendCustomizedMiniAppMessageRequest chatGuid */
+                    chatGuid?: string;
+
+                    /** SendCustomizedMiniAppMessageRequest teamId */
+                    teamId?: string;
+
+                    /** SendCustomizedMiniAppMessageRequest extensionBundleId */
+                    extensionBundleId?: string;
+
+                    /** SendCustomizedMiniAppMessageRequest appName */
+                    appName?: string;
+
+                    /** SendCustomizedMiniAppMessageRequest url */
+                    url?: string;
+
+                    /** SendCustomizedMiniAppMessageRequest layout */
+                    layout?: photon.imessage.v1.MiniAppLayout.$Properties;
+
+                    /** SendCustomizedMiniAppMessageRequest appStoreId */
+                    appStoreId?: (number|null);
+
+                    /** SendCustomizedMiniAppMessageRequest live */
+                    live?: (boolean|null);
+
+                    /** SendCustomizedMiniAppMessageRequest clientMessageId */
+                    clientMessageId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SendCustomizedMiniAppMessageRequest. */
+                type $Shape = photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties;
+            }
+
+            /**
+             * Properties of an UpdateCustomizedMiniAppMessageRequest.
+             * @deprecated Use photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties instead.
+             */
+            interface IUpdateCustomizedMiniAppMessageRequest extends photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties {
+            }
+
+            /** Represents an UpdateCustomizedMiniAppMessageRequest. */
+            class UpdateCustomizedMiniAppMessageRequest {
+
+                /**
+                 * Constructs a new UpdateCustomizedMiniAppMessageRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** UpdateCustomizedMiniAppMessageRequest session. */
+                session: photon.imessage.v1.MiniAppCardSession;
+
+                /** UpdateCustomizedMiniAppMessageRequest teamId. */
+                teamId: string;
+
+                /** UpdateCustomizedMiniAppMessageRequest extensionBundleId. */
+                extensionBundleId: string;
+
+                /** UpdateCustomizedMiniAppMessageRequest appName. */
+                appName: string;
+
+                /** UpdateCustomizedMiniAppMessageRequest url. */
+                url: string;
+
+                /** UpdateCustomizedMiniAppMessageRequest layout. */
+                layout: photon.imessage.v1.MiniAppLayout;
+
+                /** UpdateCustomizedMiniAppMessageRequest appStoreId. */
+                appStoreId: (number|null);
+
+                /** UpdateCustomizedMiniAppMessageRequest live. */
+                live: (boolean|null);
+
+                /** UpdateCustomizedMiniAppMessageRequest clientMessageId. */
+                clientMessageId: (string|null);
+
+                /**
+                 * Creates a new UpdateCustomizedMiniAppMessageRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns UpdateCustomizedMiniAppMessageRequest instance
+                 */
+                static create(properties: photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Shape): photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest & photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Shape;
+                static create(properties?: photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties): photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest;
+
+                /**
+                 * Encodes the specified UpdateCustomizedMiniAppMessageRequest message. Does not implicitly {@link photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.verify|verify} messages.
+                 * @param message UpdateCustomizedMiniAppMessageRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an UpdateCustomizedMiniAppMessageRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest & photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Shape} UpdateCustomizedMiniAppMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest & photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Shape;
+
+                /**
+                 * Creates an UpdateCustomizedMiniAppMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns UpdateCustomizedMiniAppMessageRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest;
+
+                /**
+                 * Creates a plain object from an UpdateCustomizedMiniAppMessageRequest message. Also converts values to other types if specified.
+                 * @param message UpdateCustomizedMiniAppMessageRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this UpdateCustomizedMiniAppMessageRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace UpdateCustomizedMiniAppMessageRequest {
+
+                /** Properties of an UpdateCustomizedMiniAppMessageRequest. */
+                interface $Properties {
+
+                    /** UpdateCustomizedMiniAppMessageRequest session */
+                    session?: photon.imessage.v1.MiniAppCardSession.$Properties;
+
+                    /** UpdateCustomizedMiniAppMessageRequest teamId */
+                    teamId?: string;
+
+                    /** UpdateCustomizedMiniAppMessageRequest extensionBundleId */
+                    extensionBundleId?: string;
+
+                    /** UpdateCustomizedMiniAppMessageRequest appName */
+                    appName?: string;
+
+                    /** UpdateCustomizedMiniAppMessageRequest url */
+                    url?: string;
+
+                    /** UpdateCustomizedMiniAppMessageRequest layout */
+                    layout?: photon.imessage.v1.MiniAppLayout.$Properties;
+
+                    /** UpdateCustomizedMiniAppMessageRequest appStoreId */
+                    appStoreId?: (number|null);
+
+                    /** UpdateCustomizedMiniAppMessageRequest live */
+                    live?: (boolean|null);
+
+                    /** UpdateCustomizedMiniAppMessageRequest clientMessageId */
+                    clientMessageId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an UpdateCustomizedMiniAppMessageRequest. */
+                type $Shape = photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties;
             }
 
             /**
@@ -17817,6 +19629,258 @@ export namespace threadline {
 
             /** Shape of a LogInfo. */
             type $Shape = threadline.v1.LogInfo.$Properties;
+        }
+
+        /**
+         * Properties of a SetFocusStatusRequest.
+         * @deprecated Use threadline.v1.SetFocusStatusRequest.$Properties instead.
+         */
+        interface ISetFocusStatusRequest extends threadline.v1.SetFocusStatusRequest.$Properties {
+        }
+
+        /** Represents a SetFocusStatusRequest. */
+        class SetFocusStatusRequest {
+
+            /**
+             * Constructs a new SetFocusStatusRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.SetFocusStatusRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** SetFocusStatusRequest isSilencedByFocus. */
+            isSilencedByFocus: boolean;
+
+            /**
+             * Creates a new SetFocusStatusRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns SetFocusStatusRequest instance
+             */
+            static create(properties: threadline.v1.SetFocusStatusRequest.$Shape): threadline.v1.SetFocusStatusRequest & threadline.v1.SetFocusStatusRequest.$Shape;
+            static create(properties?: threadline.v1.SetFocusStatusRequest.$Properties): threadline.v1.SetFocusStatusRequest;
+
+            /**
+             * Encodes the specified SetFocusStatusRequest message. Does not implicitly {@link threadline.v1.SetFocusStatusRequest.verify|verify} messages.
+             * @param message SetFocusStatusRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.SetFocusStatusRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a SetFocusStatusRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.SetFocusStatusRequest & threadline.v1.SetFocusStatusRequest.$Shape} SetFocusStatusRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.SetFocusStatusRequest & threadline.v1.SetFocusStatusRequest.$Shape;
+
+            /**
+             * Creates a SetFocusStatusRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns SetFocusStatusRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.SetFocusStatusRequest;
+
+            /**
+             * Creates a plain object from a SetFocusStatusRequest message. Also converts values to other types if specified.
+             * @param message SetFocusStatusRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.SetFocusStatusRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this SetFocusStatusRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace SetFocusStatusRequest {
+
+            /** Properties of a SetFocusStatusRequest. */
+            interface $Properties {
+
+                /** SetFocusStatusRequest isSilencedByFocus */
+                isSilencedByFocus?: boolean;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a SetFocusStatusRequest. */
+            type $Shape = threadline.v1.SetFocusStatusRequest.$Properties;
+        }
+
+        /**
+         * Properties of a GetOwnFocusStatusRequest.
+         * @deprecated Use threadline.v1.GetOwnFocusStatusRequest.$Properties instead.
+         */
+        interface IGetOwnFocusStatusRequest extends threadline.v1.GetOwnFocusStatusRequest.$Properties {
+        }
+
+        /** Represents a GetOwnFocusStatusRequest. */
+        class GetOwnFocusStatusRequest {
+
+            /**
+             * Constructs a new GetOwnFocusStatusRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.GetOwnFocusStatusRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new GetOwnFocusStatusRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GetOwnFocusStatusRequest instance
+             */
+            static create(properties: threadline.v1.GetOwnFocusStatusRequest.$Shape): threadline.v1.GetOwnFocusStatusRequest & threadline.v1.GetOwnFocusStatusRequest.$Shape;
+            static create(properties?: threadline.v1.GetOwnFocusStatusRequest.$Properties): threadline.v1.GetOwnFocusStatusRequest;
+
+            /**
+             * Encodes the specified GetOwnFocusStatusRequest message. Does not implicitly {@link threadline.v1.GetOwnFocusStatusRequest.verify|verify} messages.
+             * @param message GetOwnFocusStatusRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.GetOwnFocusStatusRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GetOwnFocusStatusRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.GetOwnFocusStatusRequest & threadline.v1.GetOwnFocusStatusRequest.$Shape} GetOwnFocusStatusRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.GetOwnFocusStatusRequest & threadline.v1.GetOwnFocusStatusRequest.$Shape;
+
+            /**
+             * Creates a GetOwnFocusStatusRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns GetOwnFocusStatusRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.GetOwnFocusStatusRequest;
+
+            /**
+             * Creates a plain object from a GetOwnFocusStatusRequest message. Also converts values to other types if specified.
+             * @param message GetOwnFocusStatusRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.GetOwnFocusStatusRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this GetOwnFocusStatusRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace GetOwnFocusStatusRequest {
+
+            /** Properties of a GetOwnFocusStatusRequest. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GetOwnFocusStatusRequest. */
+            type $Shape = threadline.v1.GetOwnFocusStatusRequest.$Properties;
+        }
+
+        /**
+         * Properties of a FocusStatus.
+         * @deprecated Use threadline.v1.FocusStatus.$Properties instead.
+         */
+        interface IFocusStatus extends threadline.v1.FocusStatus.$Properties {
+        }
+
+        /** Represents a FocusStatus. */
+        class FocusStatus {
+
+            /**
+             * Constructs a new FocusStatus.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.FocusStatus.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FocusStatus isSilencedByFocus. */
+            isSilencedByFocus: boolean;
+
+            /**
+             * Creates a new FocusStatus instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FocusStatus instance
+             */
+            static create(properties: threadline.v1.FocusStatus.$Shape): threadline.v1.FocusStatus & threadline.v1.FocusStatus.$Shape;
+            static create(properties?: threadline.v1.FocusStatus.$Properties): threadline.v1.FocusStatus;
+
+            /**
+             * Encodes the specified FocusStatus message. Does not implicitly {@link threadline.v1.FocusStatus.verify|verify} messages.
+             * @param message FocusStatus message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.FocusStatus.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FocusStatus message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.FocusStatus & threadline.v1.FocusStatus.$Shape} FocusStatus
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.FocusStatus & threadline.v1.FocusStatus.$Shape;
+
+            /**
+             * Creates a FocusStatus message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FocusStatus
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.FocusStatus;
+
+            /**
+             * Creates a plain object from a FocusStatus message. Also converts values to other types if specified.
+             * @param message FocusStatus
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.FocusStatus, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FocusStatus to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace FocusStatus {
+
+            /** Properties of a FocusStatus. */
+            interface $Properties {
+
+                /** FocusStatus isSilencedByFocus */
+                isSilencedByFocus?: boolean;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FocusStatus. */
+            type $Shape = threadline.v1.FocusStatus.$Properties;
         }
 
         /**

@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Array = $util.global.Array, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $Boolean = $util.global.Boolean, $BigInt = $util.global.BigInt, $isFinite = $util.global.isFinite;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $String = $util.global.String, $Boolean = $util.global.Boolean, $Array = $util.global.Array, $Number = $util.global.Number, $parseInt = $util.global.parseInt, $BigInt = $util.global.BigInt, $isFinite = $util.global.isFinite;
 
 // 64-bit integers travel as plain numbers. Values outside Number.MAX_SAFE_INTEGER are
 // rejected instead of being rounded.
@@ -58,6 +58,1271 @@ export const photon = $root.photon = (() => {
              * @namespace
              */
             const v1 = {};
+
+            v1.GetAddressInfoRequest = (function() {
+
+                /**
+                 * Properties of a GetAddressInfoRequest.
+                 * @typedef {Object} photon.imessage.v1.GetAddressInfoRequest.$Properties
+                 * @property {string} [address] GetAddressInfoRequest address
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetAddressInfoRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetAddressInfoRequest
+                 * @augments photon.imessage.v1.GetAddressInfoRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.GetAddressInfoRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetAddressInfoRequest.
+                 * @typedef {photon.imessage.v1.GetAddressInfoRequest.$Properties} photon.imessage.v1.GetAddressInfoRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetAddressInfoRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetAddressInfoRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetAddressInfoRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetAddressInfoRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetAddressInfoRequest address.
+                 * @member {string} address
+                 * @memberof photon.imessage.v1.GetAddressInfoRequest
+                 * @instance
+                 */
+                GetAddressInfoRequest.prototype.address = "";
+
+                /**
+                 * Creates a new GetAddressInfoRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetAddressInfoRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetAddressInfoRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetAddressInfoRequest} GetAddressInfoRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetAddressInfoRequest.$Shape): photon.imessage.v1.GetAddressInfoRequest & photon.imessage.v1.GetAddressInfoRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.GetAddressInfoRequest.$Properties): photon.imessage.v1.GetAddressInfoRequest;
+                 * }}
+                 */
+                GetAddressInfoRequest.create = function(properties) {
+                    return new GetAddressInfoRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified GetAddressInfoRequest message. Does not implicitly {@link photon.imessage.v1.GetAddressInfoRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetAddressInfoRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetAddressInfoRequest.$Properties} message GetAddressInfoRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetAddressInfoRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.address);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetAddressInfoRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetAddressInfoRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetAddressInfoRequest & photon.imessage.v1.GetAddressInfoRequest.$Shape} GetAddressInfoRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetAddressInfoRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetAddressInfoRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.address = value;
+                                else
+                                    delete message.address;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetAddressInfoRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetAddressInfoRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetAddressInfoRequest} GetAddressInfoRequest
+                 */
+                GetAddressInfoRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetAddressInfoRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetAddressInfoRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetAddressInfoRequest();
+                    if (object.address != null)
+                        if (typeof object.address !== "string" || object.address.length)
+                            message.address = $String(object.address);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetAddressInfoRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetAddressInfoRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetAddressInfoRequest} message GetAddressInfoRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetAddressInfoRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.address = "";
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        object.address = message.address;
+                    return object;
+                };
+
+                /**
+                 * Converts this GetAddressInfoRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetAddressInfoRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetAddressInfoRequest.prototype.toJSON = function() {
+                    return GetAddressInfoRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetAddressInfoRequest;
+            })();
+
+            v1.GetAddressInfoResponse = (function() {
+
+                /**
+                 * Properties of a GetAddressInfoResponse.
+                 * @typedef {Object} photon.imessage.v1.GetAddressInfoResponse.$Properties
+                 * @property {photon.imessage.v1.MultiServiceAddressInfo.$Properties} [info] GetAddressInfoResponse info
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetAddressInfoResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetAddressInfoResponse
+                 * @augments photon.imessage.v1.GetAddressInfoResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.GetAddressInfoResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetAddressInfoResponse.
+                 * @typedef {photon.imessage.v1.GetAddressInfoResponse.$Properties} photon.imessage.v1.GetAddressInfoResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetAddressInfoResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetAddressInfoResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetAddressInfoResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetAddressInfoResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetAddressInfoResponse info.
+                 * @member {photon.imessage.v1.MultiServiceAddressInfo} info
+                 * @memberof photon.imessage.v1.GetAddressInfoResponse
+                 * @instance
+                 */
+                GetAddressInfoResponse.prototype.info = null;
+
+                /**
+                 * Creates a new GetAddressInfoResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetAddressInfoResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetAddressInfoResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetAddressInfoResponse} GetAddressInfoResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetAddressInfoResponse.$Shape): photon.imessage.v1.GetAddressInfoResponse & photon.imessage.v1.GetAddressInfoResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.GetAddressInfoResponse.$Properties): photon.imessage.v1.GetAddressInfoResponse;
+                 * }}
+                 */
+                GetAddressInfoResponse.create = function(properties) {
+                    return new GetAddressInfoResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified GetAddressInfoResponse message. Does not implicitly {@link photon.imessage.v1.GetAddressInfoResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetAddressInfoResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetAddressInfoResponse.$Properties} message GetAddressInfoResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetAddressInfoResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.info != null && $Object.hasOwnProperty.call(message, "info"))
+                        $root.photon.imessage.v1.MultiServiceAddressInfo.encode(message.info, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetAddressInfoResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetAddressInfoResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetAddressInfoResponse & photon.imessage.v1.GetAddressInfoResponse.$Shape} GetAddressInfoResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetAddressInfoResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetAddressInfoResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.info = $root.photon.imessage.v1.MultiServiceAddressInfo.decode(reader, reader.size(), $undefined, _depth + 1, message.info);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetAddressInfoResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetAddressInfoResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetAddressInfoResponse} GetAddressInfoResponse
+                 */
+                GetAddressInfoResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetAddressInfoResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetAddressInfoResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetAddressInfoResponse();
+                    if (object.info != null) {
+                        if (!$util.isObject(object.info))
+                            throw $TypeError(".photon.imessage.v1.GetAddressInfoResponse.info: object expected");
+                        message.info = $root.photon.imessage.v1.MultiServiceAddressInfo.fromObject(object.info, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetAddressInfoResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetAddressInfoResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetAddressInfoResponse} message GetAddressInfoResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetAddressInfoResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.info = null;
+                    if (message.info != null && $Object.hasOwnProperty.call(message, "info"))
+                        object.info = $root.photon.imessage.v1.MultiServiceAddressInfo.toObject(message.info, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this GetAddressInfoResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetAddressInfoResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetAddressInfoResponse.prototype.toJSON = function() {
+                    return GetAddressInfoResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetAddressInfoResponse;
+            })();
+
+            v1.GetFocusStatusRequest = (function() {
+
+                /**
+                 * Properties of a GetFocusStatusRequest.
+                 * @typedef {Object} photon.imessage.v1.GetFocusStatusRequest.$Properties
+                 * @property {string} [address] GetFocusStatusRequest address
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetFocusStatusRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetFocusStatusRequest
+                 * @augments photon.imessage.v1.GetFocusStatusRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.GetFocusStatusRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetFocusStatusRequest.
+                 * @typedef {photon.imessage.v1.GetFocusStatusRequest.$Properties} photon.imessage.v1.GetFocusStatusRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetFocusStatusRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetFocusStatusRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetFocusStatusRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetFocusStatusRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetFocusStatusRequest address.
+                 * @member {string} address
+                 * @memberof photon.imessage.v1.GetFocusStatusRequest
+                 * @instance
+                 */
+                GetFocusStatusRequest.prototype.address = "";
+
+                /**
+                 * Creates a new GetFocusStatusRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetFocusStatusRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetFocusStatusRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetFocusStatusRequest} GetFocusStatusRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetFocusStatusRequest.$Shape): photon.imessage.v1.GetFocusStatusRequest & photon.imessage.v1.GetFocusStatusRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.GetFocusStatusRequest.$Properties): photon.imessage.v1.GetFocusStatusRequest;
+                 * }}
+                 */
+                GetFocusStatusRequest.create = function(properties) {
+                    return new GetFocusStatusRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified GetFocusStatusRequest message. Does not implicitly {@link photon.imessage.v1.GetFocusStatusRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetFocusStatusRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetFocusStatusRequest.$Properties} message GetFocusStatusRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetFocusStatusRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.address);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetFocusStatusRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetFocusStatusRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetFocusStatusRequest & photon.imessage.v1.GetFocusStatusRequest.$Shape} GetFocusStatusRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetFocusStatusRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetFocusStatusRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.address = value;
+                                else
+                                    delete message.address;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetFocusStatusRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetFocusStatusRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetFocusStatusRequest} GetFocusStatusRequest
+                 */
+                GetFocusStatusRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetFocusStatusRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetFocusStatusRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetFocusStatusRequest();
+                    if (object.address != null)
+                        if (typeof object.address !== "string" || object.address.length)
+                            message.address = $String(object.address);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetFocusStatusRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetFocusStatusRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetFocusStatusRequest} message GetFocusStatusRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetFocusStatusRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.address = "";
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        object.address = message.address;
+                    return object;
+                };
+
+                /**
+                 * Converts this GetFocusStatusRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetFocusStatusRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetFocusStatusRequest.prototype.toJSON = function() {
+                    return GetFocusStatusRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetFocusStatusRequest;
+            })();
+
+            v1.GetFocusStatusResponse = (function() {
+
+                /**
+                 * Properties of a GetFocusStatusResponse.
+                 * @typedef {Object} photon.imessage.v1.GetFocusStatusResponse.$Properties
+                 * @property {boolean} [isSilencedByFocus] GetFocusStatusResponse isSilencedByFocus
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetFocusStatusResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetFocusStatusResponse
+                 * @augments photon.imessage.v1.GetFocusStatusResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.GetFocusStatusResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetFocusStatusResponse.
+                 * @typedef {photon.imessage.v1.GetFocusStatusResponse.$Properties} photon.imessage.v1.GetFocusStatusResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetFocusStatusResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetFocusStatusResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetFocusStatusResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetFocusStatusResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetFocusStatusResponse isSilencedByFocus.
+                 * @member {boolean} isSilencedByFocus
+                 * @memberof photon.imessage.v1.GetFocusStatusResponse
+                 * @instance
+                 */
+                GetFocusStatusResponse.prototype.isSilencedByFocus = false;
+
+                /**
+                 * Creates a new GetFocusStatusResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetFocusStatusResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetFocusStatusResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetFocusStatusResponse} GetFocusStatusResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetFocusStatusResponse.$Shape): photon.imessage.v1.GetFocusStatusResponse & photon.imessage.v1.GetFocusStatusResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.GetFocusStatusResponse.$Properties): photon.imessage.v1.GetFocusStatusResponse;
+                 * }}
+                 */
+                GetFocusStatusResponse.create = function(properties) {
+                    return new GetFocusStatusResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified GetFocusStatusResponse message. Does not implicitly {@link photon.imessage.v1.GetFocusStatusResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetFocusStatusResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetFocusStatusResponse.$Properties} message GetFocusStatusResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetFocusStatusResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.isSilencedByFocus != null && $Object.hasOwnProperty.call(message, "isSilencedByFocus") && message.isSilencedByFocus !== false)
+                        writer.uint32(/* id 1, wireType 0 =*/8).bool(message.isSilencedByFocus);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetFocusStatusResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetFocusStatusResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetFocusStatusResponse & photon.imessage.v1.GetFocusStatusResponse.$Shape} GetFocusStatusResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetFocusStatusResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetFocusStatusResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.isSilencedByFocus = value;
+                                else
+                                    delete message.isSilencedByFocus;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetFocusStatusResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetFocusStatusResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetFocusStatusResponse} GetFocusStatusResponse
+                 */
+                GetFocusStatusResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetFocusStatusResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetFocusStatusResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetFocusStatusResponse();
+                    if (object.isSilencedByFocus != null)
+                        if (object.isSilencedByFocus)
+                            message.isSilencedByFocus = $Boolean(object.isSilencedByFocus);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetFocusStatusResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetFocusStatusResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetFocusStatusResponse} message GetFocusStatusResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetFocusStatusResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.isSilencedByFocus = false;
+                    if (message.isSilencedByFocus != null && $Object.hasOwnProperty.call(message, "isSilencedByFocus"))
+                        object.isSilencedByFocus = message.isSilencedByFocus;
+                    return object;
+                };
+
+                /**
+                 * Converts this GetFocusStatusResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetFocusStatusResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetFocusStatusResponse.prototype.toJSON = function() {
+                    return GetFocusStatusResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetFocusStatusResponse;
+            })();
+
+            v1.GetIMessageAvailabilityRequest = (function() {
+
+                /**
+                 * Properties of a GetIMessageAvailabilityRequest.
+                 * @typedef {Object} photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties
+                 * @property {string} [address] GetIMessageAvailabilityRequest address
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetIMessageAvailabilityRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetIMessageAvailabilityRequest
+                 * @augments photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetIMessageAvailabilityRequest.
+                 * @typedef {photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties} photon.imessage.v1.GetIMessageAvailabilityRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetIMessageAvailabilityRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetIMessageAvailabilityRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetIMessageAvailabilityRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetIMessageAvailabilityRequest address.
+                 * @member {string} address
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityRequest
+                 * @instance
+                 */
+                GetIMessageAvailabilityRequest.prototype.address = "";
+
+                /**
+                 * Creates a new GetIMessageAvailabilityRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetIMessageAvailabilityRequest} GetIMessageAvailabilityRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetIMessageAvailabilityRequest.$Shape): photon.imessage.v1.GetIMessageAvailabilityRequest & photon.imessage.v1.GetIMessageAvailabilityRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties): photon.imessage.v1.GetIMessageAvailabilityRequest;
+                 * }}
+                 */
+                GetIMessageAvailabilityRequest.create = function(properties) {
+                    return new GetIMessageAvailabilityRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified GetIMessageAvailabilityRequest message. Does not implicitly {@link photon.imessage.v1.GetIMessageAvailabilityRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetIMessageAvailabilityRequest.$Properties} message GetIMessageAvailabilityRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetIMessageAvailabilityRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.address);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetIMessageAvailabilityRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetIMessageAvailabilityRequest & photon.imessage.v1.GetIMessageAvailabilityRequest.$Shape} GetIMessageAvailabilityRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetIMessageAvailabilityRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetIMessageAvailabilityRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.address = value;
+                                else
+                                    delete message.address;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetIMessageAvailabilityRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetIMessageAvailabilityRequest} GetIMessageAvailabilityRequest
+                 */
+                GetIMessageAvailabilityRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetIMessageAvailabilityRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetIMessageAvailabilityRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetIMessageAvailabilityRequest();
+                    if (object.address != null)
+                        if (typeof object.address !== "string" || object.address.length)
+                            message.address = $String(object.address);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetIMessageAvailabilityRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetIMessageAvailabilityRequest} message GetIMessageAvailabilityRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetIMessageAvailabilityRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.address = "";
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        object.address = message.address;
+                    return object;
+                };
+
+                /**
+                 * Converts this GetIMessageAvailabilityRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetIMessageAvailabilityRequest.prototype.toJSON = function() {
+                    return GetIMessageAvailabilityRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetIMessageAvailabilityRequest;
+            })();
+
+            v1.GetIMessageAvailabilityResponse = (function() {
+
+                /**
+                 * Properties of a GetIMessageAvailabilityResponse.
+                 * @typedef {Object} photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties
+                 * @property {boolean} [isAvailable] GetIMessageAvailabilityResponse isAvailable
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetIMessageAvailabilityResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetIMessageAvailabilityResponse
+                 * @augments photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetIMessageAvailabilityResponse.
+                 * @typedef {photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties} photon.imessage.v1.GetIMessageAvailabilityResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetIMessageAvailabilityResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetIMessageAvailabilityResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetIMessageAvailabilityResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetIMessageAvailabilityResponse isAvailable.
+                 * @member {boolean} isAvailable
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityResponse
+                 * @instance
+                 */
+                GetIMessageAvailabilityResponse.prototype.isAvailable = false;
+
+                /**
+                 * Creates a new GetIMessageAvailabilityResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetIMessageAvailabilityResponse} GetIMessageAvailabilityResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetIMessageAvailabilityResponse.$Shape): photon.imessage.v1.GetIMessageAvailabilityResponse & photon.imessage.v1.GetIMessageAvailabilityResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties): photon.imessage.v1.GetIMessageAvailabilityResponse;
+                 * }}
+                 */
+                GetIMessageAvailabilityResponse.create = function(properties) {
+                    return new GetIMessageAvailabilityResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified GetIMessageAvailabilityResponse message. Does not implicitly {@link photon.imessage.v1.GetIMessageAvailabilityResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties} message GetIMessageAvailabilityResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetIMessageAvailabilityResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.isAvailable != null && $Object.hasOwnProperty.call(message, "isAvailable") && message.isAvailable !== false)
+                        writer.uint32(/* id 1, wireType 0 =*/8).bool(message.isAvailable);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetIMessageAvailabilityResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetIMessageAvailabilityResponse & photon.imessage.v1.GetIMessageAvailabilityResponse.$Shape} GetIMessageAvailabilityResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetIMessageAvailabilityResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetIMessageAvailabilityResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.isAvailable = value;
+                                else
+                                    delete message.isAvailable;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetIMessageAvailabilityResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetIMessageAvailabilityResponse} GetIMessageAvailabilityResponse
+                 */
+                GetIMessageAvailabilityResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetIMessageAvailabilityResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetIMessageAvailabilityResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetIMessageAvailabilityResponse();
+                    if (object.isAvailable != null)
+                        if (object.isAvailable)
+                            message.isAvailable = $Boolean(object.isAvailable);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetIMessageAvailabilityResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetIMessageAvailabilityResponse} message GetIMessageAvailabilityResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetIMessageAvailabilityResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.isAvailable = false;
+                    if (message.isAvailable != null && $Object.hasOwnProperty.call(message, "isAvailable"))
+                        object.isAvailable = message.isAvailable;
+                    return object;
+                };
+
+                /**
+                 * Converts this GetIMessageAvailabilityResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetIMessageAvailabilityResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetIMessageAvailabilityResponse.prototype.toJSON = function() {
+                    return GetIMessageAvailabilityResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetIMessageAvailabilityResponse;
+            })();
 
             /**
              * ChatServiceType enum.
@@ -12433,6 +13698,253 @@ export const photon = $root.photon = (() => {
                 };
 
                 return Message;
+            })();
+
+            v1.EmbeddedMedia = (function() {
+
+                /**
+                 * Properties of an EmbeddedMedia.
+                 * @typedef {Object} photon.imessage.v1.EmbeddedMedia.$Properties
+                 * @property {Uint8Array} [data] EmbeddedMedia data
+                 * @property {string} [mimeType] EmbeddedMedia mimeType
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of an EmbeddedMedia.
+                 * @memberof photon.imessage.v1
+                 * @interface IEmbeddedMedia
+                 * @augments photon.imessage.v1.EmbeddedMedia.$Properties
+                 * @deprecated Use photon.imessage.v1.EmbeddedMedia.$Properties instead.
+                 */
+
+                /**
+                 * Shape of an EmbeddedMedia.
+                 * @typedef {photon.imessage.v1.EmbeddedMedia.$Properties} photon.imessage.v1.EmbeddedMedia.$Shape
+                 */
+
+                /**
+                 * Constructs a new EmbeddedMedia.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents an EmbeddedMedia.
+                 * @constructor
+                 * @param {photon.imessage.v1.EmbeddedMedia.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const EmbeddedMedia = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * EmbeddedMedia data.
+                 * @member {Uint8Array} data
+                 * @memberof photon.imessage.v1.EmbeddedMedia
+                 * @instance
+                 */
+                EmbeddedMedia.prototype.data = $util.newBuffer([]);
+
+                /**
+                 * EmbeddedMedia mimeType.
+                 * @member {string} mimeType
+                 * @memberof photon.imessage.v1.EmbeddedMedia
+                 * @instance
+                 */
+                EmbeddedMedia.prototype.mimeType = "";
+
+                /**
+                 * Creates a new EmbeddedMedia instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.EmbeddedMedia
+                 * @static
+                 * @param {photon.imessage.v1.EmbeddedMedia.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.EmbeddedMedia} EmbeddedMedia instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.EmbeddedMedia.$Shape): photon.imessage.v1.EmbeddedMedia & photon.imessage.v1.EmbeddedMedia.$Shape;
+                 *   (properties?: photon.imessage.v1.EmbeddedMedia.$Properties): photon.imessage.v1.EmbeddedMedia;
+                 * }}
+                 */
+                EmbeddedMedia.create = function(properties) {
+                    return new EmbeddedMedia(properties);
+                };
+
+                /**
+                 * Encodes the specified EmbeddedMedia message. Does not implicitly {@link photon.imessage.v1.EmbeddedMedia.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.EmbeddedMedia
+                 * @static
+                 * @param {photon.imessage.v1.EmbeddedMedia.$Properties} message EmbeddedMedia message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                EmbeddedMedia.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.data != null && $Object.hasOwnProperty.call(message, "data") && message.data.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.data);
+                    if (message.mimeType != null && $Object.hasOwnProperty.call(message, "mimeType") && message.mimeType !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.mimeType);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes an EmbeddedMedia message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.EmbeddedMedia
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.EmbeddedMedia & photon.imessage.v1.EmbeddedMedia.$Shape} EmbeddedMedia
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                EmbeddedMedia.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.EmbeddedMedia();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.data = value;
+                                else
+                                    delete message.data;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.mimeType = value;
+                                else
+                                    delete message.mimeType;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates an EmbeddedMedia message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.EmbeddedMedia
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.EmbeddedMedia} EmbeddedMedia
+                 */
+                EmbeddedMedia.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.EmbeddedMedia)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.EmbeddedMedia: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.EmbeddedMedia();
+                    if (object.data != null)
+                        if (object.data.length)
+                            if (typeof object.data === "string")
+                                $util.base64.decode(object.data, message.data = $util.newBuffer($util.base64.length(object.data)), 0);
+                            else if (object.data.length >= 0)
+                                message.data = object.data;
+                    if (object.mimeType != null)
+                        if (typeof object.mimeType !== "string" || object.mimeType.length)
+                            message.mimeType = $String(object.mimeType);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from an EmbeddedMedia message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.EmbeddedMedia
+                 * @static
+                 * @param {photon.imessage.v1.EmbeddedMedia} message EmbeddedMedia
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                EmbeddedMedia.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if (options.bytes === $String)
+                            object.data = "";
+                        else {
+                            object.data = [];
+                            if (options.bytes !== $Array)
+                                object.data = $util.newBuffer(object.data);
+                        }
+                        object.mimeType = "";
+                    }
+                    if (message.data != null && $Object.hasOwnProperty.call(message, "data"))
+                        object.data = options.bytes === $String ? $util.base64.encode(message.data, 0, message.data.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.data) : message.data;
+                    if (message.mimeType != null && $Object.hasOwnProperty.call(message, "mimeType"))
+                        object.mimeType = message.mimeType;
+                    return object;
+                };
+
+                /**
+                 * Converts this EmbeddedMedia to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.EmbeddedMedia
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                EmbeddedMedia.prototype.toJSON = function() {
+                    return EmbeddedMedia.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return EmbeddedMedia;
             })();
 
             v1.MessageReceived = (function() {
@@ -25899,6 +27411,3569 @@ export const photon = $root.photon = (() => {
                 };
 
                 return SubscribeMessageEventsResponse;
+            })();
+
+            v1.ListRecentMessagesRequest = (function() {
+
+                /**
+                 * Properties of a ListRecentMessagesRequest.
+                 * @typedef {Object} photon.imessage.v1.ListRecentMessagesRequest.$Properties
+                 * @property {number|null} [pageSize] ListRecentMessagesRequest pageSize
+                 * @property {string|null} [pageToken] ListRecentMessagesRequest pageToken
+                 * @property {boolean|null} [isFromMe] ListRecentMessagesRequest isFromMe
+                 * @property {boolean|null} [isRead] ListRecentMessagesRequest isRead
+                 * @property {google.protobuf.Timestamp.$Properties|null} [before] ListRecentMessagesRequest before
+                 * @property {google.protobuf.Timestamp.$Properties|null} [after] ListRecentMessagesRequest after
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ListRecentMessagesRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IListRecentMessagesRequest
+                 * @augments photon.imessage.v1.ListRecentMessagesRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.ListRecentMessagesRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ListRecentMessagesRequest.
+                 * @typedef {photon.imessage.v1.ListRecentMessagesRequest.$Properties} photon.imessage.v1.ListRecentMessagesRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new ListRecentMessagesRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a ListRecentMessagesRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.ListRecentMessagesRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ListRecentMessagesRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ListRecentMessagesRequest pageSize.
+                 * @member {number|null} pageSize
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @instance
+                 */
+                ListRecentMessagesRequest.prototype.pageSize = null;
+
+                /**
+                 * ListRecentMessagesRequest pageToken.
+                 * @member {string|null} pageToken
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @instance
+                 */
+                ListRecentMessagesRequest.prototype.pageToken = null;
+
+                /**
+                 * ListRecentMessagesRequest isFromMe.
+                 * @member {boolean|null} isFromMe
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @instance
+                 */
+                ListRecentMessagesRequest.prototype.isFromMe = null;
+
+                /**
+                 * ListRecentMessagesRequest isRead.
+                 * @member {boolean|null} isRead
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @instance
+                 */
+                ListRecentMessagesRequest.prototype.isRead = null;
+
+                /**
+                 * ListRecentMessagesRequest before.
+                 * @member {google.protobuf.Timestamp|null} before
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @instance
+                 */
+                ListRecentMessagesRequest.prototype.before = null;
+
+                /**
+                 * ListRecentMessagesRequest after.
+                 * @member {google.protobuf.Timestamp|null} after
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @instance
+                 */
+                ListRecentMessagesRequest.prototype.after = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListRecentMessagesRequest.prototype, "_pageSize", {
+                    get: $util.oneOfGetter($oneOfFields = ["pageSize"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListRecentMessagesRequest.prototype, "_pageToken", {
+                    get: $util.oneOfGetter($oneOfFields = ["pageToken"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListRecentMessagesRequest.prototype, "_isFromMe", {
+                    get: $util.oneOfGetter($oneOfFields = ["isFromMe"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListRecentMessagesRequest.prototype, "_isRead", {
+                    get: $util.oneOfGetter($oneOfFields = ["isRead"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListRecentMessagesRequest.prototype, "_before", {
+                    get: $util.oneOfGetter($oneOfFields = ["before"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListRecentMessagesRequest.prototype, "_after", {
+                    get: $util.oneOfGetter($oneOfFields = ["after"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new ListRecentMessagesRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListRecentMessagesRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.ListRecentMessagesRequest} ListRecentMessagesRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.ListRecentMessagesRequest.$Shape): photon.imessage.v1.ListRecentMessagesRequest & photon.imessage.v1.ListRecentMessagesRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.ListRecentMessagesRequest.$Properties): photon.imessage.v1.ListRecentMessagesRequest;
+                 * }}
+                 */
+                ListRecentMessagesRequest.create = function(properties) {
+                    return new ListRecentMessagesRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified ListRecentMessagesRequest message. Does not implicitly {@link photon.imessage.v1.ListRecentMessagesRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListRecentMessagesRequest.$Properties} message ListRecentMessagesRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ListRecentMessagesRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.pageSize != null && $Object.hasOwnProperty.call(message, "pageSize"))
+                        writer.uint32(/* id 1, wireType 0 =*/8).int32(message.pageSize);
+                    if (message.pageToken != null && $Object.hasOwnProperty.call(message, "pageToken"))
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.pageToken);
+                    if (message.isFromMe != null && $Object.hasOwnProperty.call(message, "isFromMe"))
+                        writer.uint32(/* id 3, wireType 0 =*/24).bool(message.isFromMe);
+                    if (message.isRead != null && $Object.hasOwnProperty.call(message, "isRead"))
+                        writer.uint32(/* id 4, wireType 0 =*/32).bool(message.isRead);
+                    if (message.before != null && $Object.hasOwnProperty.call(message, "before"))
+                        $root.google.protobuf.Timestamp.encode(message.before, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                    if (message.after != null && $Object.hasOwnProperty.call(message, "after"))
+                        $root.google.protobuf.Timestamp.encode(message.after, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a ListRecentMessagesRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListRecentMessagesRequest & photon.imessage.v1.ListRecentMessagesRequest.$Shape} ListRecentMessagesRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ListRecentMessagesRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.ListRecentMessagesRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                message.pageSize = reader.int32();
+                                message._pageSize = "pageSize";
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.pageToken = reader.stringVerify();
+                                message._pageToken = "pageToken";
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                message.isFromMe = reader.bool();
+                                message._isFromMe = "isFromMe";
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 0)
+                                    break;
+                                message.isRead = reader.bool();
+                                message._isRead = "isRead";
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                message.before = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.before);
+                                message._before = "before";
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.after = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.after);
+                                message._after = "after";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a ListRecentMessagesRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.ListRecentMessagesRequest} ListRecentMessagesRequest
+                 */
+                ListRecentMessagesRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.ListRecentMessagesRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.ListRecentMessagesRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.ListRecentMessagesRequest();
+                    if (object.pageSize != null)
+                        message.pageSize = object.pageSize | 0;
+                    if (object.pageToken != null)
+                        message.pageToken = $String(object.pageToken);
+                    if (object.isFromMe != null)
+                        message.isFromMe = $Boolean(object.isFromMe);
+                    if (object.isRead != null)
+                        message.isRead = $Boolean(object.isRead);
+                    if (object.before != null) {
+                        if (!$util.isObject(object.before))
+                            throw $TypeError(".photon.imessage.v1.ListRecentMessagesRequest.before: object expected");
+                        message.before = $root.google.protobuf.Timestamp.fromObject(object.before, _depth + 1);
+                    }
+                    if (object.after != null) {
+                        if (!$util.isObject(object.after))
+                            throw $TypeError(".photon.imessage.v1.ListRecentMessagesRequest.after: object expected");
+                        message.after = $root.google.protobuf.Timestamp.fromObject(object.after, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ListRecentMessagesRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListRecentMessagesRequest} message ListRecentMessagesRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ListRecentMessagesRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (message.pageSize != null && $Object.hasOwnProperty.call(message, "pageSize"))
+                        object.pageSize = message.pageSize;
+                    if (message.pageToken != null && $Object.hasOwnProperty.call(message, "pageToken"))
+                        object.pageToken = message.pageToken;
+                    if (message.isFromMe != null && $Object.hasOwnProperty.call(message, "isFromMe"))
+                        object.isFromMe = message.isFromMe;
+                    if (message.isRead != null && $Object.hasOwnProperty.call(message, "isRead"))
+                        object.isRead = message.isRead;
+                    if (message.before != null && $Object.hasOwnProperty.call(message, "before"))
+                        object.before = $root.google.protobuf.Timestamp.toObject(message.before, options, _depth + 1);
+                    if (message.after != null && $Object.hasOwnProperty.call(message, "after"))
+                        object.after = $root.google.protobuf.Timestamp.toObject(message.after, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this ListRecentMessagesRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.ListRecentMessagesRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ListRecentMessagesRequest.prototype.toJSON = function() {
+                    return ListRecentMessagesRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return ListRecentMessagesRequest;
+            })();
+
+            v1.ListRecentMessagesResponse = (function() {
+
+                /**
+                 * Properties of a ListRecentMessagesResponse.
+                 * @typedef {Object} photon.imessage.v1.ListRecentMessagesResponse.$Properties
+                 * @property {Array.<photon.imessage.v1.Message.$Properties>} [messages] ListRecentMessagesResponse messages
+                 * @property {string|null} [nextPageToken] ListRecentMessagesResponse nextPageToken
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ListRecentMessagesResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IListRecentMessagesResponse
+                 * @augments photon.imessage.v1.ListRecentMessagesResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.ListRecentMessagesResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ListRecentMessagesResponse.
+                 * @typedef {photon.imessage.v1.ListRecentMessagesResponse.$Properties} photon.imessage.v1.ListRecentMessagesResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new ListRecentMessagesResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a ListRecentMessagesResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.ListRecentMessagesResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ListRecentMessagesResponse = function (properties) {
+                    this.messages = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ListRecentMessagesResponse messages.
+                 * @member {Array.<photon.imessage.v1.Message>} messages
+                 * @memberof photon.imessage.v1.ListRecentMessagesResponse
+                 * @instance
+                 */
+                ListRecentMessagesResponse.prototype.messages = $util.emptyArray;
+
+                /**
+                 * ListRecentMessagesResponse nextPageToken.
+                 * @member {string|null} nextPageToken
+                 * @memberof photon.imessage.v1.ListRecentMessagesResponse
+                 * @instance
+                 */
+                ListRecentMessagesResponse.prototype.nextPageToken = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListRecentMessagesResponse.prototype, "_nextPageToken", {
+                    get: $util.oneOfGetter($oneOfFields = ["nextPageToken"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new ListRecentMessagesResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.ListRecentMessagesResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListRecentMessagesResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.ListRecentMessagesResponse} ListRecentMessagesResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.ListRecentMessagesResponse.$Shape): photon.imessage.v1.ListRecentMessagesResponse & photon.imessage.v1.ListRecentMessagesResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.ListRecentMessagesResponse.$Properties): photon.imessage.v1.ListRecentMessagesResponse;
+                 * }}
+                 */
+                ListRecentMessagesResponse.create = function(properties) {
+                    return new ListRecentMessagesResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified ListRecentMessagesResponse message. Does not implicitly {@link photon.imessage.v1.ListRecentMessagesResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.ListRecentMessagesResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListRecentMessagesResponse.$Properties} message ListRecentMessagesResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ListRecentMessagesResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.messages != null && message.messages.length)
+                        for (let i = 0; i < message.messages.length; ++i)
+                            $root.photon.imessage.v1.Message.encode(message.messages[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken"))
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.nextPageToken);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a ListRecentMessagesResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.ListRecentMessagesResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListRecentMessagesResponse & photon.imessage.v1.ListRecentMessagesResponse.$Shape} ListRecentMessagesResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ListRecentMessagesResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.ListRecentMessagesResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.messages && message.messages.length))
+                                    message.messages = [];
+                                message.messages.push($root.photon.imessage.v1.Message.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.nextPageToken = reader.stringVerify();
+                                message._nextPageToken = "nextPageToken";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a ListRecentMessagesResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.ListRecentMessagesResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.ListRecentMessagesResponse} ListRecentMessagesResponse
+                 */
+                ListRecentMessagesResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.ListRecentMessagesResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.ListRecentMessagesResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.ListRecentMessagesResponse();
+                    if (object.messages) {
+                        if (!$Array.isArray(object.messages))
+                            throw $TypeError(".photon.imessage.v1.ListRecentMessagesResponse.messages: array expected");
+                        message.messages = $Array(object.messages.length);
+                        for (let i = 0; i < object.messages.length; ++i) {
+                            if (!$util.isObject(object.messages[i]))
+                                throw $TypeError(".photon.imessage.v1.ListRecentMessagesResponse.messages: object expected");
+                            message.messages[i] = $root.photon.imessage.v1.Message.fromObject(object.messages[i], _depth + 1);
+                        }
+                    }
+                    if (object.nextPageToken != null)
+                        message.nextPageToken = $String(object.nextPageToken);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ListRecentMessagesResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.ListRecentMessagesResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListRecentMessagesResponse} message ListRecentMessagesResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ListRecentMessagesResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.messages = [];
+                    if (message.messages && message.messages.length) {
+                        object.messages = $Array(message.messages.length);
+                        for (let j = 0; j < message.messages.length; ++j)
+                            object.messages[j] = $root.photon.imessage.v1.Message.toObject(message.messages[j], options, _depth + 1);
+                    }
+                    if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken"))
+                        object.nextPageToken = message.nextPageToken;
+                    return object;
+                };
+
+                /**
+                 * Converts this ListRecentMessagesResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.ListRecentMessagesResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ListRecentMessagesResponse.prototype.toJSON = function() {
+                    return ListRecentMessagesResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return ListRecentMessagesResponse;
+            })();
+
+            v1.ListChatMessagesRequest = (function() {
+
+                /**
+                 * Properties of a ListChatMessagesRequest.
+                 * @typedef {Object} photon.imessage.v1.ListChatMessagesRequest.$Properties
+                 * @property {string} [chatGuid] ListChatMessagesRequest chatGuid
+                 * @property {number|null} [pageSize] ListChatMessagesRequest pageSize
+                 * @property {string|null} [pageToken] ListChatMessagesRequest pageToken
+                 * @property {boolean|null} [isFromMe] ListChatMessagesRequest isFromMe
+                 * @property {boolean|null} [isRead] ListChatMessagesRequest isRead
+                 * @property {google.protobuf.Timestamp.$Properties|null} [before] ListChatMessagesRequest before
+                 * @property {google.protobuf.Timestamp.$Properties|null} [after] ListChatMessagesRequest after
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ListChatMessagesRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IListChatMessagesRequest
+                 * @augments photon.imessage.v1.ListChatMessagesRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.ListChatMessagesRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ListChatMessagesRequest.
+                 * @typedef {photon.imessage.v1.ListChatMessagesRequest.$Properties} photon.imessage.v1.ListChatMessagesRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new ListChatMessagesRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a ListChatMessagesRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.ListChatMessagesRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ListChatMessagesRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ListChatMessagesRequest chatGuid.
+                 * @member {string} chatGuid
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @instance
+                 */
+                ListChatMessagesRequest.prototype.chatGuid = "";
+
+                /**
+                 * ListChatMessagesRequest pageSize.
+                 * @member {number|null} pageSize
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @instance
+                 */
+                ListChatMessagesRequest.prototype.pageSize = null;
+
+                /**
+                 * ListChatMessagesRequest pageToken.
+                 * @member {string|null} pageToken
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @instance
+                 */
+                ListChatMessagesRequest.prototype.pageToken = null;
+
+                /**
+                 * ListChatMessagesRequest isFromMe.
+                 * @member {boolean|null} isFromMe
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @instance
+                 */
+                ListChatMessagesRequest.prototype.isFromMe = null;
+
+                /**
+                 * ListChatMessagesRequest isRead.
+                 * @member {boolean|null} isRead
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @instance
+                 */
+                ListChatMessagesRequest.prototype.isRead = null;
+
+                /**
+                 * ListChatMessagesRequest before.
+                 * @member {google.protobuf.Timestamp|null} before
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @instance
+                 */
+                ListChatMessagesRequest.prototype.before = null;
+
+                /**
+                 * ListChatMessagesRequest after.
+                 * @member {google.protobuf.Timestamp|null} after
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @instance
+                 */
+                ListChatMessagesRequest.prototype.after = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListChatMessagesRequest.prototype, "_pageSize", {
+                    get: $util.oneOfGetter($oneOfFields = ["pageSize"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListChatMessagesRequest.prototype, "_pageToken", {
+                    get: $util.oneOfGetter($oneOfFields = ["pageToken"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListChatMessagesRequest.prototype, "_isFromMe", {
+                    get: $util.oneOfGetter($oneOfFields = ["isFromMe"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListChatMessagesRequest.prototype, "_isRead", {
+                    get: $util.oneOfGetter($oneOfFields = ["isRead"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListChatMessagesRequest.prototype, "_before", {
+                    get: $util.oneOfGetter($oneOfFields = ["before"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListChatMessagesRequest.prototype, "_after", {
+                    get: $util.oneOfGetter($oneOfFields = ["after"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new ListChatMessagesRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListChatMessagesRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.ListChatMessagesRequest} ListChatMessagesRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.ListChatMessagesRequest.$Shape): photon.imessage.v1.ListChatMessagesRequest & photon.imessage.v1.ListChatMessagesRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.ListChatMessagesRequest.$Properties): photon.imessage.v1.ListChatMessagesRequest;
+                 * }}
+                 */
+                ListChatMessagesRequest.create = function(properties) {
+                    return new ListChatMessagesRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified ListChatMessagesRequest message. Does not implicitly {@link photon.imessage.v1.ListChatMessagesRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListChatMessagesRequest.$Properties} message ListChatMessagesRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ListChatMessagesRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid") && message.chatGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.chatGuid);
+                    if (message.pageSize != null && $Object.hasOwnProperty.call(message, "pageSize"))
+                        writer.uint32(/* id 2, wireType 0 =*/16).int32(message.pageSize);
+                    if (message.pageToken != null && $Object.hasOwnProperty.call(message, "pageToken"))
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.pageToken);
+                    if (message.isFromMe != null && $Object.hasOwnProperty.call(message, "isFromMe"))
+                        writer.uint32(/* id 4, wireType 0 =*/32).bool(message.isFromMe);
+                    if (message.isRead != null && $Object.hasOwnProperty.call(message, "isRead"))
+                        writer.uint32(/* id 5, wireType 0 =*/40).bool(message.isRead);
+                    if (message.before != null && $Object.hasOwnProperty.call(message, "before"))
+                        $root.google.protobuf.Timestamp.encode(message.before, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                    if (message.after != null && $Object.hasOwnProperty.call(message, "after"))
+                        $root.google.protobuf.Timestamp.encode(message.after, writer.uint32(/* id 7, wireType 2 =*/58).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a ListChatMessagesRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListChatMessagesRequest & photon.imessage.v1.ListChatMessagesRequest.$Shape} ListChatMessagesRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ListChatMessagesRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.ListChatMessagesRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.chatGuid = value;
+                                else
+                                    delete message.chatGuid;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                message.pageSize = reader.int32();
+                                message._pageSize = "pageSize";
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.pageToken = reader.stringVerify();
+                                message._pageToken = "pageToken";
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 0)
+                                    break;
+                                message.isFromMe = reader.bool();
+                                message._isFromMe = "isFromMe";
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                message.isRead = reader.bool();
+                                message._isRead = "isRead";
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.before = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.before);
+                                message._before = "before";
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                message.after = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.after);
+                                message._after = "after";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a ListChatMessagesRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.ListChatMessagesRequest} ListChatMessagesRequest
+                 */
+                ListChatMessagesRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.ListChatMessagesRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.ListChatMessagesRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.ListChatMessagesRequest();
+                    if (object.chatGuid != null)
+                        if (typeof object.chatGuid !== "string" || object.chatGuid.length)
+                            message.chatGuid = $String(object.chatGuid);
+                    if (object.pageSize != null)
+                        message.pageSize = object.pageSize | 0;
+                    if (object.pageToken != null)
+                        message.pageToken = $String(object.pageToken);
+                    if (object.isFromMe != null)
+                        message.isFromMe = $Boolean(object.isFromMe);
+                    if (object.isRead != null)
+                        message.isRead = $Boolean(object.isRead);
+                    if (object.before != null) {
+                        if (!$util.isObject(object.before))
+                            throw $TypeError(".photon.imessage.v1.ListChatMessagesRequest.before: object expected");
+                        message.before = $root.google.protobuf.Timestamp.fromObject(object.before, _depth + 1);
+                    }
+                    if (object.after != null) {
+                        if (!$util.isObject(object.after))
+                            throw $TypeError(".photon.imessage.v1.ListChatMessagesRequest.after: object expected");
+                        message.after = $root.google.protobuf.Timestamp.fromObject(object.after, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ListChatMessagesRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListChatMessagesRequest} message ListChatMessagesRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ListChatMessagesRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.chatGuid = "";
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid"))
+                        object.chatGuid = message.chatGuid;
+                    if (message.pageSize != null && $Object.hasOwnProperty.call(message, "pageSize"))
+                        object.pageSize = message.pageSize;
+                    if (message.pageToken != null && $Object.hasOwnProperty.call(message, "pageToken"))
+                        object.pageToken = message.pageToken;
+                    if (message.isFromMe != null && $Object.hasOwnProperty.call(message, "isFromMe"))
+                        object.isFromMe = message.isFromMe;
+                    if (message.isRead != null && $Object.hasOwnProperty.call(message, "isRead"))
+                        object.isRead = message.isRead;
+                    if (message.before != null && $Object.hasOwnProperty.call(message, "before"))
+                        object.before = $root.google.protobuf.Timestamp.toObject(message.before, options, _depth + 1);
+                    if (message.after != null && $Object.hasOwnProperty.call(message, "after"))
+                        object.after = $root.google.protobuf.Timestamp.toObject(message.after, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this ListChatMessagesRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.ListChatMessagesRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ListChatMessagesRequest.prototype.toJSON = function() {
+                    return ListChatMessagesRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return ListChatMessagesRequest;
+            })();
+
+            v1.ListChatMessagesResponse = (function() {
+
+                /**
+                 * Properties of a ListChatMessagesResponse.
+                 * @typedef {Object} photon.imessage.v1.ListChatMessagesResponse.$Properties
+                 * @property {Array.<photon.imessage.v1.Message.$Properties>} [messages] ListChatMessagesResponse messages
+                 * @property {string|null} [nextPageToken] ListChatMessagesResponse nextPageToken
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ListChatMessagesResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IListChatMessagesResponse
+                 * @augments photon.imessage.v1.ListChatMessagesResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.ListChatMessagesResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ListChatMessagesResponse.
+                 * @typedef {photon.imessage.v1.ListChatMessagesResponse.$Properties} photon.imessage.v1.ListChatMessagesResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new ListChatMessagesResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a ListChatMessagesResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.ListChatMessagesResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ListChatMessagesResponse = function (properties) {
+                    this.messages = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ListChatMessagesResponse messages.
+                 * @member {Array.<photon.imessage.v1.Message>} messages
+                 * @memberof photon.imessage.v1.ListChatMessagesResponse
+                 * @instance
+                 */
+                ListChatMessagesResponse.prototype.messages = $util.emptyArray;
+
+                /**
+                 * ListChatMessagesResponse nextPageToken.
+                 * @member {string|null} nextPageToken
+                 * @memberof photon.imessage.v1.ListChatMessagesResponse
+                 * @instance
+                 */
+                ListChatMessagesResponse.prototype.nextPageToken = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(ListChatMessagesResponse.prototype, "_nextPageToken", {
+                    get: $util.oneOfGetter($oneOfFields = ["nextPageToken"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new ListChatMessagesResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.ListChatMessagesResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListChatMessagesResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.ListChatMessagesResponse} ListChatMessagesResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.ListChatMessagesResponse.$Shape): photon.imessage.v1.ListChatMessagesResponse & photon.imessage.v1.ListChatMessagesResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.ListChatMessagesResponse.$Properties): photon.imessage.v1.ListChatMessagesResponse;
+                 * }}
+                 */
+                ListChatMessagesResponse.create = function(properties) {
+                    return new ListChatMessagesResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified ListChatMessagesResponse message. Does not implicitly {@link photon.imessage.v1.ListChatMessagesResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.ListChatMessagesResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListChatMessagesResponse.$Properties} message ListChatMessagesResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ListChatMessagesResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.messages != null && message.messages.length)
+                        for (let i = 0; i < message.messages.length; ++i)
+                            $root.photon.imessage.v1.Message.encode(message.messages[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken"))
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.nextPageToken);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a ListChatMessagesResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.ListChatMessagesResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListChatMessagesResponse & photon.imessage.v1.ListChatMessagesResponse.$Shape} ListChatMessagesResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ListChatMessagesResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.ListChatMessagesResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.messages && message.messages.length))
+                                    message.messages = [];
+                                message.messages.push($root.photon.imessage.v1.Message.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.nextPageToken = reader.stringVerify();
+                                message._nextPageToken = "nextPageToken";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a ListChatMessagesResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.ListChatMessagesResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.ListChatMessagesResponse} ListChatMessagesResponse
+                 */
+                ListChatMessagesResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.ListChatMessagesResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.ListChatMessagesResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.ListChatMessagesResponse();
+                    if (object.messages) {
+                        if (!$Array.isArray(object.messages))
+                            throw $TypeError(".photon.imessage.v1.ListChatMessagesResponse.messages: array expected");
+                        message.messages = $Array(object.messages.length);
+                        for (let i = 0; i < object.messages.length; ++i) {
+                            if (!$util.isObject(object.messages[i]))
+                                throw $TypeError(".photon.imessage.v1.ListChatMessagesResponse.messages: object expected");
+                            message.messages[i] = $root.photon.imessage.v1.Message.fromObject(object.messages[i], _depth + 1);
+                        }
+                    }
+                    if (object.nextPageToken != null)
+                        message.nextPageToken = $String(object.nextPageToken);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ListChatMessagesResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.ListChatMessagesResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListChatMessagesResponse} message ListChatMessagesResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ListChatMessagesResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.messages = [];
+                    if (message.messages && message.messages.length) {
+                        object.messages = $Array(message.messages.length);
+                        for (let j = 0; j < message.messages.length; ++j)
+                            object.messages[j] = $root.photon.imessage.v1.Message.toObject(message.messages[j], options, _depth + 1);
+                    }
+                    if (message.nextPageToken != null && $Object.hasOwnProperty.call(message, "nextPageToken"))
+                        object.nextPageToken = message.nextPageToken;
+                    return object;
+                };
+
+                /**
+                 * Converts this ListChatMessagesResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.ListChatMessagesResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ListChatMessagesResponse.prototype.toJSON = function() {
+                    return ListChatMessagesResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return ListChatMessagesResponse;
+            })();
+
+            v1.PlaceStickerRequest = (function() {
+
+                /**
+                 * Properties of a PlaceStickerRequest.
+                 * @typedef {Object} photon.imessage.v1.PlaceStickerRequest.$Properties
+                 * @property {photon.imessage.v1.MessageTarget.$Properties} [target] PlaceStickerRequest target
+                 * @property {photon.imessage.v1.AttachmentRef.$Properties} [sticker] PlaceStickerRequest sticker
+                 * @property {photon.imessage.v1.StickerPlacement.$Properties} [placement] PlaceStickerRequest placement
+                 * @property {string|null} [clientMessageId] PlaceStickerRequest clientMessageId
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a PlaceStickerRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IPlaceStickerRequest
+                 * @augments photon.imessage.v1.PlaceStickerRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.PlaceStickerRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a PlaceStickerRequest.
+                 * @typedef {{
+                 *   target?: photon.imessage.v1.MessageTarget.$Shape;
+                 *   sticker?: photon.imessage.v1.AttachmentRef.$Shape;
+                 *   placement?: photon.imessage.v1.StickerPlacement.$Shape;
+                 *   clientMessageId?: string|null;
+                 *   $unknowns?: Array.<Uint8Array>;
+                 * }} photon.imessage.v1.PlaceStickerRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new PlaceStickerRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a PlaceStickerRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.PlaceStickerRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const PlaceStickerRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * PlaceStickerRequest target.
+                 * @member {photon.imessage.v1.MessageTarget} target
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @instance
+                 */
+                PlaceStickerRequest.prototype.target = null;
+
+                /**
+                 * PlaceStickerRequest sticker.
+                 * @member {photon.imessage.v1.AttachmentRef} sticker
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @instance
+                 */
+                PlaceStickerRequest.prototype.sticker = null;
+
+                /**
+                 * PlaceStickerRequest placement.
+                 * @member {photon.imessage.v1.StickerPlacement} placement
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @instance
+                 */
+                PlaceStickerRequest.prototype.placement = null;
+
+                /**
+                 * PlaceStickerRequest clientMessageId.
+                 * @member {string|null} clientMessageId
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @instance
+                 */
+                PlaceStickerRequest.prototype.clientMessageId = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(PlaceStickerRequest.prototype, "_clientMessageId", {
+                    get: $util.oneOfGetter($oneOfFields = ["clientMessageId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new PlaceStickerRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @static
+                 * @param {photon.imessage.v1.PlaceStickerRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.PlaceStickerRequest} PlaceStickerRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.PlaceStickerRequest.$Shape): photon.imessage.v1.PlaceStickerRequest & photon.imessage.v1.PlaceStickerRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.PlaceStickerRequest.$Properties): photon.imessage.v1.PlaceStickerRequest;
+                 * }}
+                 */
+                PlaceStickerRequest.create = function(properties) {
+                    return new PlaceStickerRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified PlaceStickerRequest message. Does not implicitly {@link photon.imessage.v1.PlaceStickerRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @static
+                 * @param {photon.imessage.v1.PlaceStickerRequest.$Properties} message PlaceStickerRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                PlaceStickerRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.target != null && $Object.hasOwnProperty.call(message, "target"))
+                        $root.photon.imessage.v1.MessageTarget.encode(message.target, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.sticker != null && $Object.hasOwnProperty.call(message, "sticker"))
+                        $root.photon.imessage.v1.AttachmentRef.encode(message.sticker, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.placement != null && $Object.hasOwnProperty.call(message, "placement"))
+                        $root.photon.imessage.v1.StickerPlacement.encode(message.placement, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        writer.uint32(/* id 100, wireType 2 =*/802).string(message.clientMessageId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a PlaceStickerRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.PlaceStickerRequest & photon.imessage.v1.PlaceStickerRequest.$Shape} PlaceStickerRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                PlaceStickerRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.PlaceStickerRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.target = $root.photon.imessage.v1.MessageTarget.decode(reader, reader.size(), $undefined, _depth + 1, message.target);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.sticker = $root.photon.imessage.v1.AttachmentRef.decode(reader, reader.size(), $undefined, _depth + 1, message.sticker);
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.placement = $root.photon.imessage.v1.StickerPlacement.decode(reader, reader.size(), $undefined, _depth + 1, message.placement);
+                                continue;
+                            }
+                        case 100: {
+                                if (wireType !== 2)
+                                    break;
+                                message.clientMessageId = reader.stringVerify();
+                                message._clientMessageId = "clientMessageId";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a PlaceStickerRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.PlaceStickerRequest} PlaceStickerRequest
+                 */
+                PlaceStickerRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.PlaceStickerRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.PlaceStickerRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.PlaceStickerRequest();
+                    if (object.target != null) {
+                        if (!$util.isObject(object.target))
+                            throw $TypeError(".photon.imessage.v1.PlaceStickerRequest.target: object expected");
+                        message.target = $root.photon.imessage.v1.MessageTarget.fromObject(object.target, _depth + 1);
+                    }
+                    if (object.sticker != null) {
+                        if (!$util.isObject(object.sticker))
+                            throw $TypeError(".photon.imessage.v1.PlaceStickerRequest.sticker: object expected");
+                        message.sticker = $root.photon.imessage.v1.AttachmentRef.fromObject(object.sticker, _depth + 1);
+                    }
+                    if (object.placement != null) {
+                        if (!$util.isObject(object.placement))
+                            throw $TypeError(".photon.imessage.v1.PlaceStickerRequest.placement: object expected");
+                        message.placement = $root.photon.imessage.v1.StickerPlacement.fromObject(object.placement, _depth + 1);
+                    }
+                    if (object.clientMessageId != null)
+                        message.clientMessageId = $String(object.clientMessageId);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a PlaceStickerRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @static
+                 * @param {photon.imessage.v1.PlaceStickerRequest} message PlaceStickerRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                PlaceStickerRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.target = null;
+                        object.sticker = null;
+                        object.placement = null;
+                    }
+                    if (message.target != null && $Object.hasOwnProperty.call(message, "target"))
+                        object.target = $root.photon.imessage.v1.MessageTarget.toObject(message.target, options, _depth + 1);
+                    if (message.sticker != null && $Object.hasOwnProperty.call(message, "sticker"))
+                        object.sticker = $root.photon.imessage.v1.AttachmentRef.toObject(message.sticker, options, _depth + 1);
+                    if (message.placement != null && $Object.hasOwnProperty.call(message, "placement"))
+                        object.placement = $root.photon.imessage.v1.StickerPlacement.toObject(message.placement, options, _depth + 1);
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        object.clientMessageId = message.clientMessageId;
+                    return object;
+                };
+
+                /**
+                 * Converts this PlaceStickerRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.PlaceStickerRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                PlaceStickerRequest.prototype.toJSON = function() {
+                    return PlaceStickerRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return PlaceStickerRequest;
+            })();
+
+            v1.NotifySilencedMessageRequest = (function() {
+
+                /**
+                 * Properties of a NotifySilencedMessageRequest.
+                 * @typedef {Object} photon.imessage.v1.NotifySilencedMessageRequest.$Properties
+                 * @property {string} [chatGuid] NotifySilencedMessageRequest chatGuid
+                 * @property {string} [messageGuid] NotifySilencedMessageRequest messageGuid
+                 * @property {string|null} [clientMessageId] NotifySilencedMessageRequest clientMessageId
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a NotifySilencedMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface INotifySilencedMessageRequest
+                 * @augments photon.imessage.v1.NotifySilencedMessageRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.NotifySilencedMessageRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a NotifySilencedMessageRequest.
+                 * @typedef {photon.imessage.v1.NotifySilencedMessageRequest.$Properties} photon.imessage.v1.NotifySilencedMessageRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new NotifySilencedMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a NotifySilencedMessageRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.NotifySilencedMessageRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const NotifySilencedMessageRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * NotifySilencedMessageRequest chatGuid.
+                 * @member {string} chatGuid
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @instance
+                 */
+                NotifySilencedMessageRequest.prototype.chatGuid = "";
+
+                /**
+                 * NotifySilencedMessageRequest messageGuid.
+                 * @member {string} messageGuid
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @instance
+                 */
+                NotifySilencedMessageRequest.prototype.messageGuid = "";
+
+                /**
+                 * NotifySilencedMessageRequest clientMessageId.
+                 * @member {string|null} clientMessageId
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @instance
+                 */
+                NotifySilencedMessageRequest.prototype.clientMessageId = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(NotifySilencedMessageRequest.prototype, "_clientMessageId", {
+                    get: $util.oneOfGetter($oneOfFields = ["clientMessageId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new NotifySilencedMessageRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.NotifySilencedMessageRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.NotifySilencedMessageRequest} NotifySilencedMessageRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.NotifySilencedMessageRequest.$Shape): photon.imessage.v1.NotifySilencedMessageRequest & photon.imessage.v1.NotifySilencedMessageRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.NotifySilencedMessageRequest.$Properties): photon.imessage.v1.NotifySilencedMessageRequest;
+                 * }}
+                 */
+                NotifySilencedMessageRequest.create = function(properties) {
+                    return new NotifySilencedMessageRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified NotifySilencedMessageRequest message. Does not implicitly {@link photon.imessage.v1.NotifySilencedMessageRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.NotifySilencedMessageRequest.$Properties} message NotifySilencedMessageRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                NotifySilencedMessageRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid") && message.chatGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.chatGuid);
+                    if (message.messageGuid != null && $Object.hasOwnProperty.call(message, "messageGuid") && message.messageGuid !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.messageGuid);
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        writer.uint32(/* id 100, wireType 2 =*/802).string(message.clientMessageId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a NotifySilencedMessageRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.NotifySilencedMessageRequest & photon.imessage.v1.NotifySilencedMessageRequest.$Shape} NotifySilencedMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                NotifySilencedMessageRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.NotifySilencedMessageRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.chatGuid = value;
+                                else
+                                    delete message.chatGuid;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.messageGuid = value;
+                                else
+                                    delete message.messageGuid;
+                                continue;
+                            }
+                        case 100: {
+                                if (wireType !== 2)
+                                    break;
+                                message.clientMessageId = reader.stringVerify();
+                                message._clientMessageId = "clientMessageId";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a NotifySilencedMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.NotifySilencedMessageRequest} NotifySilencedMessageRequest
+                 */
+                NotifySilencedMessageRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.NotifySilencedMessageRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.NotifySilencedMessageRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.NotifySilencedMessageRequest();
+                    if (object.chatGuid != null)
+                        if (typeof object.chatGuid !== "string" || object.chatGuid.length)
+                            message.chatGuid = $String(object.chatGuid);
+                    if (object.messageGuid != null)
+                        if (typeof object.messageGuid !== "string" || object.messageGuid.length)
+                            message.messageGuid = $String(object.messageGuid);
+                    if (object.clientMessageId != null)
+                        message.clientMessageId = $String(object.clientMessageId);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a NotifySilencedMessageRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.NotifySilencedMessageRequest} message NotifySilencedMessageRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                NotifySilencedMessageRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.chatGuid = "";
+                        object.messageGuid = "";
+                    }
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid"))
+                        object.chatGuid = message.chatGuid;
+                    if (message.messageGuid != null && $Object.hasOwnProperty.call(message, "messageGuid"))
+                        object.messageGuid = message.messageGuid;
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        object.clientMessageId = message.clientMessageId;
+                    return object;
+                };
+
+                /**
+                 * Converts this NotifySilencedMessageRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.NotifySilencedMessageRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                NotifySilencedMessageRequest.prototype.toJSON = function() {
+                    return NotifySilencedMessageRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return NotifySilencedMessageRequest;
+            })();
+
+            v1.GetEmbeddedMediaRequest = (function() {
+
+                /**
+                 * Properties of a GetEmbeddedMediaRequest.
+                 * @typedef {Object} photon.imessage.v1.GetEmbeddedMediaRequest.$Properties
+                 * @property {string} [chatGuid] GetEmbeddedMediaRequest chatGuid
+                 * @property {string} [messageGuid] GetEmbeddedMediaRequest messageGuid
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetEmbeddedMediaRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetEmbeddedMediaRequest
+                 * @augments photon.imessage.v1.GetEmbeddedMediaRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.GetEmbeddedMediaRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetEmbeddedMediaRequest.
+                 * @typedef {photon.imessage.v1.GetEmbeddedMediaRequest.$Properties} photon.imessage.v1.GetEmbeddedMediaRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetEmbeddedMediaRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetEmbeddedMediaRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetEmbeddedMediaRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetEmbeddedMediaRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetEmbeddedMediaRequest chatGuid.
+                 * @member {string} chatGuid
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaRequest
+                 * @instance
+                 */
+                GetEmbeddedMediaRequest.prototype.chatGuid = "";
+
+                /**
+                 * GetEmbeddedMediaRequest messageGuid.
+                 * @member {string} messageGuid
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaRequest
+                 * @instance
+                 */
+                GetEmbeddedMediaRequest.prototype.messageGuid = "";
+
+                /**
+                 * Creates a new GetEmbeddedMediaRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetEmbeddedMediaRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetEmbeddedMediaRequest} GetEmbeddedMediaRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetEmbeddedMediaRequest.$Shape): photon.imessage.v1.GetEmbeddedMediaRequest & photon.imessage.v1.GetEmbeddedMediaRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.GetEmbeddedMediaRequest.$Properties): photon.imessage.v1.GetEmbeddedMediaRequest;
+                 * }}
+                 */
+                GetEmbeddedMediaRequest.create = function(properties) {
+                    return new GetEmbeddedMediaRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified GetEmbeddedMediaRequest message. Does not implicitly {@link photon.imessage.v1.GetEmbeddedMediaRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetEmbeddedMediaRequest.$Properties} message GetEmbeddedMediaRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetEmbeddedMediaRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid") && message.chatGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.chatGuid);
+                    if (message.messageGuid != null && $Object.hasOwnProperty.call(message, "messageGuid") && message.messageGuid !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.messageGuid);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetEmbeddedMediaRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetEmbeddedMediaRequest & photon.imessage.v1.GetEmbeddedMediaRequest.$Shape} GetEmbeddedMediaRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetEmbeddedMediaRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetEmbeddedMediaRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.chatGuid = value;
+                                else
+                                    delete message.chatGuid;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.messageGuid = value;
+                                else
+                                    delete message.messageGuid;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetEmbeddedMediaRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetEmbeddedMediaRequest} GetEmbeddedMediaRequest
+                 */
+                GetEmbeddedMediaRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetEmbeddedMediaRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetEmbeddedMediaRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetEmbeddedMediaRequest();
+                    if (object.chatGuid != null)
+                        if (typeof object.chatGuid !== "string" || object.chatGuid.length)
+                            message.chatGuid = $String(object.chatGuid);
+                    if (object.messageGuid != null)
+                        if (typeof object.messageGuid !== "string" || object.messageGuid.length)
+                            message.messageGuid = $String(object.messageGuid);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetEmbeddedMediaRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetEmbeddedMediaRequest} message GetEmbeddedMediaRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetEmbeddedMediaRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.chatGuid = "";
+                        object.messageGuid = "";
+                    }
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid"))
+                        object.chatGuid = message.chatGuid;
+                    if (message.messageGuid != null && $Object.hasOwnProperty.call(message, "messageGuid"))
+                        object.messageGuid = message.messageGuid;
+                    return object;
+                };
+
+                /**
+                 * Converts this GetEmbeddedMediaRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetEmbeddedMediaRequest.prototype.toJSON = function() {
+                    return GetEmbeddedMediaRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetEmbeddedMediaRequest;
+            })();
+
+            v1.GetEmbeddedMediaResponse = (function() {
+
+                /**
+                 * Properties of a GetEmbeddedMediaResponse.
+                 * @typedef {Object} photon.imessage.v1.GetEmbeddedMediaResponse.$Properties
+                 * @property {photon.imessage.v1.EmbeddedMedia.$Properties} [media] GetEmbeddedMediaResponse media
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetEmbeddedMediaResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetEmbeddedMediaResponse
+                 * @augments photon.imessage.v1.GetEmbeddedMediaResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.GetEmbeddedMediaResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetEmbeddedMediaResponse.
+                 * @typedef {photon.imessage.v1.GetEmbeddedMediaResponse.$Properties} photon.imessage.v1.GetEmbeddedMediaResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetEmbeddedMediaResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetEmbeddedMediaResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetEmbeddedMediaResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetEmbeddedMediaResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetEmbeddedMediaResponse media.
+                 * @member {photon.imessage.v1.EmbeddedMedia} media
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaResponse
+                 * @instance
+                 */
+                GetEmbeddedMediaResponse.prototype.media = null;
+
+                /**
+                 * Creates a new GetEmbeddedMediaResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetEmbeddedMediaResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetEmbeddedMediaResponse} GetEmbeddedMediaResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetEmbeddedMediaResponse.$Shape): photon.imessage.v1.GetEmbeddedMediaResponse & photon.imessage.v1.GetEmbeddedMediaResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.GetEmbeddedMediaResponse.$Properties): photon.imessage.v1.GetEmbeddedMediaResponse;
+                 * }}
+                 */
+                GetEmbeddedMediaResponse.create = function(properties) {
+                    return new GetEmbeddedMediaResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified GetEmbeddedMediaResponse message. Does not implicitly {@link photon.imessage.v1.GetEmbeddedMediaResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetEmbeddedMediaResponse.$Properties} message GetEmbeddedMediaResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetEmbeddedMediaResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.media != null && $Object.hasOwnProperty.call(message, "media"))
+                        $root.photon.imessage.v1.EmbeddedMedia.encode(message.media, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetEmbeddedMediaResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetEmbeddedMediaResponse & photon.imessage.v1.GetEmbeddedMediaResponse.$Shape} GetEmbeddedMediaResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetEmbeddedMediaResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetEmbeddedMediaResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.media = $root.photon.imessage.v1.EmbeddedMedia.decode(reader, reader.size(), $undefined, _depth + 1, message.media);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetEmbeddedMediaResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetEmbeddedMediaResponse} GetEmbeddedMediaResponse
+                 */
+                GetEmbeddedMediaResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetEmbeddedMediaResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetEmbeddedMediaResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetEmbeddedMediaResponse();
+                    if (object.media != null) {
+                        if (!$util.isObject(object.media))
+                            throw $TypeError(".photon.imessage.v1.GetEmbeddedMediaResponse.media: object expected");
+                        message.media = $root.photon.imessage.v1.EmbeddedMedia.fromObject(object.media, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetEmbeddedMediaResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetEmbeddedMediaResponse} message GetEmbeddedMediaResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetEmbeddedMediaResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.media = null;
+                    if (message.media != null && $Object.hasOwnProperty.call(message, "media"))
+                        object.media = $root.photon.imessage.v1.EmbeddedMedia.toObject(message.media, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this GetEmbeddedMediaResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetEmbeddedMediaResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetEmbeddedMediaResponse.prototype.toJSON = function() {
+                    return GetEmbeddedMediaResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetEmbeddedMediaResponse;
+            })();
+
+            v1.MiniAppLayout = (function() {
+
+                /**
+                 * Properties of a MiniAppLayout.
+                 * @typedef {Object} photon.imessage.v1.MiniAppLayout.$Properties
+                 * @property {string|null} [imageTitle] MiniAppLayout imageTitle
+                 * @property {string|null} [imageSubtitle] MiniAppLayout imageSubtitle
+                 * @property {string|null} [subcaption] MiniAppLayout subcaption
+                 * @property {Uint8Array|null} [image] MiniAppLayout image
+                 * @property {string|null} [caption] MiniAppLayout caption
+                 * @property {string|null} [trailingCaption] MiniAppLayout trailingCaption
+                 * @property {string|null} [trailingSubcaption] MiniAppLayout trailingSubcaption
+                 * @property {string|null} [summary] MiniAppLayout summary
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a MiniAppLayout.
+                 * @memberof photon.imessage.v1
+                 * @interface IMiniAppLayout
+                 * @augments photon.imessage.v1.MiniAppLayout.$Properties
+                 * @deprecated Use photon.imessage.v1.MiniAppLayout.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a MiniAppLayout.
+                 * @typedef {photon.imessage.v1.MiniAppLayout.$Properties} photon.imessage.v1.MiniAppLayout.$Shape
+                 */
+
+                /**
+                 * Constructs a new MiniAppLayout.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a MiniAppLayout.
+                 * @constructor
+                 * @param {photon.imessage.v1.MiniAppLayout.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const MiniAppLayout = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * MiniAppLayout imageTitle.
+                 * @member {string|null} imageTitle
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 */
+                MiniAppLayout.prototype.imageTitle = null;
+
+                /**
+                 * MiniAppLayout imageSubtitle.
+                 * @member {string|null} imageSubtitle
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 */
+                MiniAppLayout.prototype.imageSubtitle = null;
+
+                /**
+                 * MiniAppLayout subcaption.
+                 * @member {string|null} subcaption
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 */
+                MiniAppLayout.prototype.subcaption = null;
+
+                /**
+                 * MiniAppLayout image.
+                 * @member {Uint8Array|null} image
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 */
+                MiniAppLayout.prototype.image = null;
+
+                /**
+                 * MiniAppLayout caption.
+                 * @member {string|null} caption
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 */
+                MiniAppLayout.prototype.caption = null;
+
+                /**
+                 * MiniAppLayout trailingCaption.
+                 * @member {string|null} trailingCaption
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 */
+                MiniAppLayout.prototype.trailingCaption = null;
+
+                /**
+                 * MiniAppLayout trailingSubcaption.
+                 * @member {string|null} trailingSubcaption
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 */
+                MiniAppLayout.prototype.trailingSubcaption = null;
+
+                /**
+                 * MiniAppLayout summary.
+                 * @member {string|null} summary
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 */
+                MiniAppLayout.prototype.summary = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(MiniAppLayout.prototype, "_imageTitle", {
+                    get: $util.oneOfGetter($oneOfFields = ["imageTitle"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(MiniAppLayout.prototype, "_imageSubtitle", {
+                    get: $util.oneOfGetter($oneOfFields = ["imageSubtitle"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(MiniAppLayout.prototype, "_subcaption", {
+                    get: $util.oneOfGetter($oneOfFields = ["subcaption"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(MiniAppLayout.prototype, "_image", {
+                    get: $util.oneOfGetter($oneOfFields = ["image"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(MiniAppLayout.prototype, "_caption", {
+                    get: $util.oneOfGetter($oneOfFields = ["caption"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(MiniAppLayout.prototype, "_trailingCaption", {
+                    get: $util.oneOfGetter($oneOfFields = ["trailingCaption"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(MiniAppLayout.prototype, "_trailingSubcaption", {
+                    get: $util.oneOfGetter($oneOfFields = ["trailingSubcaption"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(MiniAppLayout.prototype, "_summary", {
+                    get: $util.oneOfGetter($oneOfFields = ["summary"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new MiniAppLayout instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @static
+                 * @param {photon.imessage.v1.MiniAppLayout.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.MiniAppLayout} MiniAppLayout instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.MiniAppLayout.$Shape): photon.imessage.v1.MiniAppLayout & photon.imessage.v1.MiniAppLayout.$Shape;
+                 *   (properties?: photon.imessage.v1.MiniAppLayout.$Properties): photon.imessage.v1.MiniAppLayout;
+                 * }}
+                 */
+                MiniAppLayout.create = function(properties) {
+                    return new MiniAppLayout(properties);
+                };
+
+                /**
+                 * Encodes the specified MiniAppLayout message. Does not implicitly {@link photon.imessage.v1.MiniAppLayout.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @static
+                 * @param {photon.imessage.v1.MiniAppLayout.$Properties} message MiniAppLayout message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                MiniAppLayout.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.imageTitle != null && $Object.hasOwnProperty.call(message, "imageTitle"))
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.imageTitle);
+                    if (message.imageSubtitle != null && $Object.hasOwnProperty.call(message, "imageSubtitle"))
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.imageSubtitle);
+                    if (message.subcaption != null && $Object.hasOwnProperty.call(message, "subcaption"))
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.subcaption);
+                    if (message.image != null && $Object.hasOwnProperty.call(message, "image"))
+                        writer.uint32(/* id 4, wireType 2 =*/34).bytes(message.image);
+                    if (message.caption != null && $Object.hasOwnProperty.call(message, "caption"))
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.caption);
+                    if (message.trailingCaption != null && $Object.hasOwnProperty.call(message, "trailingCaption"))
+                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.trailingCaption);
+                    if (message.trailingSubcaption != null && $Object.hasOwnProperty.call(message, "trailingSubcaption"))
+                        writer.uint32(/* id 7, wireType 2 =*/58).string(message.trailingSubcaption);
+                    if (message.summary != null && $Object.hasOwnProperty.call(message, "summary"))
+                        writer.uint32(/* id 8, wireType 2 =*/66).string(message.summary);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a MiniAppLayout message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.MiniAppLayout & photon.imessage.v1.MiniAppLayout.$Shape} MiniAppLayout
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                MiniAppLayout.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.MiniAppLayout();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.imageTitle = reader.stringVerify();
+                                message._imageTitle = "imageTitle";
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.imageSubtitle = reader.stringVerify();
+                                message._imageSubtitle = "imageSubtitle";
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.subcaption = reader.stringVerify();
+                                message._subcaption = "subcaption";
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                message.image = reader.bytes();
+                                message._image = "image";
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                message.caption = reader.stringVerify();
+                                message._caption = "caption";
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.trailingCaption = reader.stringVerify();
+                                message._trailingCaption = "trailingCaption";
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                message.trailingSubcaption = reader.stringVerify();
+                                message._trailingSubcaption = "trailingSubcaption";
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 2)
+                                    break;
+                                message.summary = reader.stringVerify();
+                                message._summary = "summary";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a MiniAppLayout message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.MiniAppLayout} MiniAppLayout
+                 */
+                MiniAppLayout.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.MiniAppLayout)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.MiniAppLayout: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.MiniAppLayout();
+                    if (object.imageTitle != null)
+                        message.imageTitle = $String(object.imageTitle);
+                    if (object.imageSubtitle != null)
+                        message.imageSubtitle = $String(object.imageSubtitle);
+                    if (object.subcaption != null)
+                        message.subcaption = $String(object.subcaption);
+                    if (object.image != null)
+                        if (typeof object.image === "string")
+                            $util.base64.decode(object.image, message.image = $util.newBuffer($util.base64.length(object.image)), 0);
+                        else if (object.image.length >= 0)
+                            message.image = object.image;
+                    if (object.caption != null)
+                        message.caption = $String(object.caption);
+                    if (object.trailingCaption != null)
+                        message.trailingCaption = $String(object.trailingCaption);
+                    if (object.trailingSubcaption != null)
+                        message.trailingSubcaption = $String(object.trailingSubcaption);
+                    if (object.summary != null)
+                        message.summary = $String(object.summary);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a MiniAppLayout message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @static
+                 * @param {photon.imessage.v1.MiniAppLayout} message MiniAppLayout
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                MiniAppLayout.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (message.imageTitle != null && $Object.hasOwnProperty.call(message, "imageTitle"))
+                        object.imageTitle = message.imageTitle;
+                    if (message.imageSubtitle != null && $Object.hasOwnProperty.call(message, "imageSubtitle"))
+                        object.imageSubtitle = message.imageSubtitle;
+                    if (message.subcaption != null && $Object.hasOwnProperty.call(message, "subcaption"))
+                        object.subcaption = message.subcaption;
+                    if (message.image != null && $Object.hasOwnProperty.call(message, "image"))
+                        object.image = options.bytes === $String ? $util.base64.encode(message.image, 0, message.image.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.image) : message.image;
+                    if (message.caption != null && $Object.hasOwnProperty.call(message, "caption"))
+                        object.caption = message.caption;
+                    if (message.trailingCaption != null && $Object.hasOwnProperty.call(message, "trailingCaption"))
+                        object.trailingCaption = message.trailingCaption;
+                    if (message.trailingSubcaption != null && $Object.hasOwnProperty.call(message, "trailingSubcaption"))
+                        object.trailingSubcaption = message.trailingSubcaption;
+                    if (message.summary != null && $Object.hasOwnProperty.call(message, "summary"))
+                        object.summary = message.summary;
+                    return object;
+                };
+
+                /**
+                 * Converts this MiniAppLayout to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.MiniAppLayout
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                MiniAppLayout.prototype.toJSON = function() {
+                    return MiniAppLayout.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return MiniAppLayout;
+            })();
+
+            v1.SendCustomizedMiniAppMessageRequest = (function() {
+
+                /**
+                 * Properties of a SendCustomizedMiniAppMessageRequest.
+                 * @typedef {Object} photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties
+                 * @property {string} [chatGuid] SendCustomizedMiniAppMessageRequest chatGuid
+                 * @property {string} [teamId] SendCustomizedMiniAppMessageRequest teamId
+                 * @property {string} [extensionBundleId] SendCustomizedMiniAppMessageRequest extensionBundleId
+                 * @property {string} [appName] SendCustomizedMiniAppMessageRequest appName
+                 * @property {string} [url] SendCustomizedMiniAppMessageRequest url
+                 * @property {photon.imessage.v1.MiniAppLayout.$Properties} [layout] SendCustomizedMiniAppMessageRequest layout
+                 * @property {number|null} [appStoreId] SendCustomizedMiniAppMessageRequest appStoreId
+                 * @property {boolean|null} [live] SendCustomizedMiniAppMessageRequest live
+                 * @property {string|null} [clientMessageId] SendCustomizedMiniAppMessageRequest clientMessageId
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SendCustomizedMiniAppMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface ISendCustomizedMiniAppMessageRequest
+                 * @augments photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SendCustomizedMiniAppMessageRequest.
+                 * @typedef {photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties} photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new SendCustomizedMiniAppMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a SendCustomizedMiniAppMessageRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SendCustomizedMiniAppMessageRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest chatGuid.
+                 * @member {string} chatGuid
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.chatGuid = "";
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest teamId.
+                 * @member {string} teamId
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.teamId = "";
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest extensionBundleId.
+                 * @member {string} extensionBundleId
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.extensionBundleId = "";
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest appName.
+                 * @member {string} appName
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.appName = "";
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest url.
+                 * @member {string} url
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.url = "";
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest layout.
+                 * @member {photon.imessage.v1.MiniAppLayout} layout
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.layout = null;
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest appStoreId.
+                 * @member {number|null} appStoreId
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.appStoreId = null;
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest live.
+                 * @member {boolean|null} live
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.live = null;
+
+                /**
+                 * SendCustomizedMiniAppMessageRequest clientMessageId.
+                 * @member {string|null} clientMessageId
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.clientMessageId = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendCustomizedMiniAppMessageRequest.prototype, "_appStoreId", {
+                    get: $util.oneOfGetter($oneOfFields = ["appStoreId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendCustomizedMiniAppMessageRequest.prototype, "_live", {
+                    get: $util.oneOfGetter($oneOfFields = ["live"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendCustomizedMiniAppMessageRequest.prototype, "_clientMessageId", {
+                    get: $util.oneOfGetter($oneOfFields = ["clientMessageId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new SendCustomizedMiniAppMessageRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.SendCustomizedMiniAppMessageRequest} SendCustomizedMiniAppMessageRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Shape): photon.imessage.v1.SendCustomizedMiniAppMessageRequest & photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties): photon.imessage.v1.SendCustomizedMiniAppMessageRequest;
+                 * }}
+                 */
+                SendCustomizedMiniAppMessageRequest.create = function(properties) {
+                    return new SendCustomizedMiniAppMessageRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified SendCustomizedMiniAppMessageRequest message. Does not implicitly {@link photon.imessage.v1.SendCustomizedMiniAppMessageRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Properties} message SendCustomizedMiniAppMessageRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SendCustomizedMiniAppMessageRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid") && message.chatGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.chatGuid);
+                    if (message.teamId != null && $Object.hasOwnProperty.call(message, "teamId") && message.teamId !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.teamId);
+                    if (message.extensionBundleId != null && $Object.hasOwnProperty.call(message, "extensionBundleId") && message.extensionBundleId !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.extensionBundleId);
+                    if (message.appName != null && $Object.hasOwnProperty.call(message, "appName") && message.appName !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.appName);
+                    if (message.url != null && $Object.hasOwnProperty.call(message, "url") && message.url !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.url);
+                    if (message.layout != null && $Object.hasOwnProperty.call(message, "layout"))
+                        $root.photon.imessage.v1.MiniAppLayout.encode(message.layout, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                    if (message.appStoreId != null && $Object.hasOwnProperty.call(message, "appStoreId"))
+                        writer.uint32(/* id 7, wireType 0 =*/56).int64($checkInt64(message.appStoreId));
+                    if (message.live != null && $Object.hasOwnProperty.call(message, "live"))
+                        writer.uint32(/* id 8, wireType 0 =*/64).bool(message.live);
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        writer.uint32(/* id 100, wireType 2 =*/802).string(message.clientMessageId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SendCustomizedMiniAppMessageRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SendCustomizedMiniAppMessageRequest & photon.imessage.v1.SendCustomizedMiniAppMessageRequest.$Shape} SendCustomizedMiniAppMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SendCustomizedMiniAppMessageRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.SendCustomizedMiniAppMessageRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.chatGuid = value;
+                                else
+                                    delete message.chatGuid;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.teamId = value;
+                                else
+                                    delete message.teamId;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.extensionBundleId = value;
+                                else
+                                    delete message.extensionBundleId;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.appName = value;
+                                else
+                                    delete message.appName;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.url = value;
+                                else
+                                    delete message.url;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.layout = $root.photon.imessage.v1.MiniAppLayout.decode(reader, reader.size(), $undefined, _depth + 1, message.layout);
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 0)
+                                    break;
+                                message.appStoreId = $readInt64(reader);
+                                message._appStoreId = "appStoreId";
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 0)
+                                    break;
+                                message.live = reader.bool();
+                                message._live = "live";
+                                continue;
+                            }
+                        case 100: {
+                                if (wireType !== 2)
+                                    break;
+                                message.clientMessageId = reader.stringVerify();
+                                message._clientMessageId = "clientMessageId";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a SendCustomizedMiniAppMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.SendCustomizedMiniAppMessageRequest} SendCustomizedMiniAppMessageRequest
+                 */
+                SendCustomizedMiniAppMessageRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.SendCustomizedMiniAppMessageRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.SendCustomizedMiniAppMessageRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.SendCustomizedMiniAppMessageRequest();
+                    if (object.chatGuid != null)
+                        if (typeof object.chatGuid !== "string" || object.chatGuid.length)
+                            message.chatGuid = $String(object.chatGuid);
+                    if (object.teamId != null)
+                        if (typeof object.teamId !== "string" || object.teamId.length)
+                            message.teamId = $String(object.teamId);
+                    if (object.extensionBundleId != null)
+                        if (typeof object.extensionBundleId !== "string" || object.extensionBundleId.length)
+                            message.extensionBundleId = $String(object.extensionBundleId);
+                    if (object.appName != null)
+                        if (typeof object.appName !== "string" || object.appName.length)
+                            message.appName = $String(object.appName);
+                    if (object.url != null)
+                        if (typeof object.url !== "string" || object.url.length)
+                            message.url = $String(object.url);
+                    if (object.layout != null) {
+                        if (!$util.isObject(object.layout))
+                            throw $TypeError(".photon.imessage.v1.SendCustomizedMiniAppMessageRequest.layout: object expected");
+                        message.layout = $root.photon.imessage.v1.MiniAppLayout.fromObject(object.layout, _depth + 1);
+                    }
+                    if (object.appStoreId != null)
+                        if ($util.Long)
+                            message.appStoreId = $util.Long.fromValue(object.appStoreId, false);
+                        else if (typeof object.appStoreId === "string")
+                            message.appStoreId = $parseInt(object.appStoreId, 10);
+                        else if (typeof object.appStoreId === "number")
+                            message.appStoreId = object.appStoreId;
+                        else if (typeof object.appStoreId === "object")
+                            message.appStoreId = new $util.LongBits(object.appStoreId.low >>> 0, object.appStoreId.high >>> 0).toNumber();
+                    if (object.live != null)
+                        message.live = $Boolean(object.live);
+                    if (object.clientMessageId != null)
+                        message.clientMessageId = $String(object.clientMessageId);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a SendCustomizedMiniAppMessageRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendCustomizedMiniAppMessageRequest} message SendCustomizedMiniAppMessageRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                SendCustomizedMiniAppMessageRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.chatGuid = "";
+                        object.teamId = "";
+                        object.extensionBundleId = "";
+                        object.appName = "";
+                        object.url = "";
+                        object.layout = null;
+                    }
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid"))
+                        object.chatGuid = message.chatGuid;
+                    if (message.teamId != null && $Object.hasOwnProperty.call(message, "teamId"))
+                        object.teamId = message.teamId;
+                    if (message.extensionBundleId != null && $Object.hasOwnProperty.call(message, "extensionBundleId"))
+                        object.extensionBundleId = message.extensionBundleId;
+                    if (message.appName != null && $Object.hasOwnProperty.call(message, "appName"))
+                        object.appName = message.appName;
+                    if (message.url != null && $Object.hasOwnProperty.call(message, "url"))
+                        object.url = message.url;
+                    if (message.layout != null && $Object.hasOwnProperty.call(message, "layout"))
+                        object.layout = $root.photon.imessage.v1.MiniAppLayout.toObject(message.layout, options, _depth + 1);
+                    if (message.appStoreId != null && $Object.hasOwnProperty.call(message, "appStoreId"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.appStoreId = typeof message.appStoreId === "number" ? $BigInt(message.appStoreId) : $util.Long.fromBits(message.appStoreId.low >>> 0, message.appStoreId.high >>> 0, false).toBigInt();
+                        else if (typeof message.appStoreId === "number")
+                            object.appStoreId = options.longs === $String ? $String(message.appStoreId) : message.appStoreId;
+                        else
+                            object.appStoreId = options.longs === $String ? $util.Long.prototype.toString.call(message.appStoreId) : options.longs === $Number ? new $util.LongBits(message.appStoreId.low >>> 0, message.appStoreId.high >>> 0).toNumber() : message.appStoreId;
+                    if (message.live != null && $Object.hasOwnProperty.call(message, "live"))
+                        object.live = message.live;
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        object.clientMessageId = message.clientMessageId;
+                    return object;
+                };
+
+                /**
+                 * Converts this SendCustomizedMiniAppMessageRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.SendCustomizedMiniAppMessageRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                SendCustomizedMiniAppMessageRequest.prototype.toJSON = function() {
+                    return SendCustomizedMiniAppMessageRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return SendCustomizedMiniAppMessageRequest;
+            })();
+
+            v1.UpdateCustomizedMiniAppMessageRequest = (function() {
+
+                /**
+                 * Properties of an UpdateCustomizedMiniAppMessageRequest.
+                 * @typedef {Object} photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties
+                 * @property {photon.imessage.v1.MiniAppCardSession.$Properties} [session] UpdateCustomizedMiniAppMessageRequest session
+                 * @property {string} [teamId] UpdateCustomizedMiniAppMessageRequest teamId
+                 * @property {string} [extensionBundleId] UpdateCustomizedMiniAppMessageRequest extensionBundleId
+                 * @property {string} [appName] UpdateCustomizedMiniAppMessageRequest appName
+                 * @property {string} [url] UpdateCustomizedMiniAppMessageRequest url
+                 * @property {photon.imessage.v1.MiniAppLayout.$Properties} [layout] UpdateCustomizedMiniAppMessageRequest layout
+                 * @property {number|null} [appStoreId] UpdateCustomizedMiniAppMessageRequest appStoreId
+                 * @property {boolean|null} [live] UpdateCustomizedMiniAppMessageRequest live
+                 * @property {string|null} [clientMessageId] UpdateCustomizedMiniAppMessageRequest clientMessageId
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of an UpdateCustomizedMiniAppMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IUpdateCustomizedMiniAppMessageRequest
+                 * @augments photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of an UpdateCustomizedMiniAppMessageRequest.
+                 * @typedef {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties} photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new UpdateCustomizedMiniAppMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents an UpdateCustomizedMiniAppMessageRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const UpdateCustomizedMiniAppMessageRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest session.
+                 * @member {photon.imessage.v1.MiniAppCardSession} session
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.session = null;
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest teamId.
+                 * @member {string} teamId
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.teamId = "";
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest extensionBundleId.
+                 * @member {string} extensionBundleId
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.extensionBundleId = "";
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest appName.
+                 * @member {string} appName
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.appName = "";
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest url.
+                 * @member {string} url
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.url = "";
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest layout.
+                 * @member {photon.imessage.v1.MiniAppLayout} layout
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.layout = null;
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest appStoreId.
+                 * @member {number|null} appStoreId
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.appStoreId = null;
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest live.
+                 * @member {boolean|null} live
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.live = null;
+
+                /**
+                 * UpdateCustomizedMiniAppMessageRequest clientMessageId.
+                 * @member {string|null} clientMessageId
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.clientMessageId = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(UpdateCustomizedMiniAppMessageRequest.prototype, "_appStoreId", {
+                    get: $util.oneOfGetter($oneOfFields = ["appStoreId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(UpdateCustomizedMiniAppMessageRequest.prototype, "_live", {
+                    get: $util.oneOfGetter($oneOfFields = ["live"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(UpdateCustomizedMiniAppMessageRequest.prototype, "_clientMessageId", {
+                    get: $util.oneOfGetter($oneOfFields = ["clientMessageId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new UpdateCustomizedMiniAppMessageRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest} UpdateCustomizedMiniAppMessageRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Shape): photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest & photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties): photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest;
+                 * }}
+                 */
+                UpdateCustomizedMiniAppMessageRequest.create = function(properties) {
+                    return new UpdateCustomizedMiniAppMessageRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified UpdateCustomizedMiniAppMessageRequest message. Does not implicitly {@link photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties} message UpdateCustomizedMiniAppMessageRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                UpdateCustomizedMiniAppMessageRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.session != null && $Object.hasOwnProperty.call(message, "session"))
+                        $root.photon.imessage.v1.MiniAppCardSession.encode(message.session, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.teamId != null && $Object.hasOwnProperty.call(message, "teamId") && message.teamId !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.teamId);
+                    if (message.extensionBundleId != null && $Object.hasOwnProperty.call(message, "extensionBundleId") && message.extensionBundleId !== "")
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.extensionBundleId);
+                    if (message.appName != null && $Object.hasOwnProperty.call(message, "appName") && message.appName !== "")
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.appName);
+                    if (message.url != null && $Object.hasOwnProperty.call(message, "url") && message.url !== "")
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.url);
+                    if (message.layout != null && $Object.hasOwnProperty.call(message, "layout"))
+                        $root.photon.imessage.v1.MiniAppLayout.encode(message.layout, writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                    if (message.appStoreId != null && $Object.hasOwnProperty.call(message, "appStoreId"))
+                        writer.uint32(/* id 7, wireType 0 =*/56).int64($checkInt64(message.appStoreId));
+                    if (message.live != null && $Object.hasOwnProperty.call(message, "live"))
+                        writer.uint32(/* id 8, wireType 0 =*/64).bool(message.live);
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        writer.uint32(/* id 100, wireType 2 =*/802).string(message.clientMessageId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes an UpdateCustomizedMiniAppMessageRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest & photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Shape} UpdateCustomizedMiniAppMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                UpdateCustomizedMiniAppMessageRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.session = $root.photon.imessage.v1.MiniAppCardSession.decode(reader, reader.size(), $undefined, _depth + 1, message.session);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.teamId = value;
+                                else
+                                    delete message.teamId;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.extensionBundleId = value;
+                                else
+                                    delete message.extensionBundleId;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.appName = value;
+                                else
+                                    delete message.appName;
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.url = value;
+                                else
+                                    delete message.url;
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.layout = $root.photon.imessage.v1.MiniAppLayout.decode(reader, reader.size(), $undefined, _depth + 1, message.layout);
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 0)
+                                    break;
+                                message.appStoreId = $readInt64(reader);
+                                message._appStoreId = "appStoreId";
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 0)
+                                    break;
+                                message.live = reader.bool();
+                                message._live = "live";
+                                continue;
+                            }
+                        case 100: {
+                                if (wireType !== 2)
+                                    break;
+                                message.clientMessageId = reader.stringVerify();
+                                message._clientMessageId = "clientMessageId";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates an UpdateCustomizedMiniAppMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest} UpdateCustomizedMiniAppMessageRequest
+                 */
+                UpdateCustomizedMiniAppMessageRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest();
+                    if (object.session != null) {
+                        if (!$util.isObject(object.session))
+                            throw $TypeError(".photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.session: object expected");
+                        message.session = $root.photon.imessage.v1.MiniAppCardSession.fromObject(object.session, _depth + 1);
+                    }
+                    if (object.teamId != null)
+                        if (typeof object.teamId !== "string" || object.teamId.length)
+                            message.teamId = $String(object.teamId);
+                    if (object.extensionBundleId != null)
+                        if (typeof object.extensionBundleId !== "string" || object.extensionBundleId.length)
+                            message.extensionBundleId = $String(object.extensionBundleId);
+                    if (object.appName != null)
+                        if (typeof object.appName !== "string" || object.appName.length)
+                            message.appName = $String(object.appName);
+                    if (object.url != null)
+                        if (typeof object.url !== "string" || object.url.length)
+                            message.url = $String(object.url);
+                    if (object.layout != null) {
+                        if (!$util.isObject(object.layout))
+                            throw $TypeError(".photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.layout: object expected");
+                        message.layout = $root.photon.imessage.v1.MiniAppLayout.fromObject(object.layout, _depth + 1);
+                    }
+                    if (object.appStoreId != null)
+                        if ($util.Long)
+                            message.appStoreId = $util.Long.fromValue(object.appStoreId, false);
+                        else if (typeof object.appStoreId === "string")
+                            message.appStoreId = $parseInt(object.appStoreId, 10);
+                        else if (typeof object.appStoreId === "number")
+                            message.appStoreId = object.appStoreId;
+                        else if (typeof object.appStoreId === "object")
+                            message.appStoreId = new $util.LongBits(object.appStoreId.low >>> 0, object.appStoreId.high >>> 0).toNumber();
+                    if (object.live != null)
+                        message.live = $Boolean(object.live);
+                    if (object.clientMessageId != null)
+                        message.clientMessageId = $String(object.clientMessageId);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from an UpdateCustomizedMiniAppMessageRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest} message UpdateCustomizedMiniAppMessageRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                UpdateCustomizedMiniAppMessageRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.session = null;
+                        object.teamId = "";
+                        object.extensionBundleId = "";
+                        object.appName = "";
+                        object.url = "";
+                        object.layout = null;
+                    }
+                    if (message.session != null && $Object.hasOwnProperty.call(message, "session"))
+                        object.session = $root.photon.imessage.v1.MiniAppCardSession.toObject(message.session, options, _depth + 1);
+                    if (message.teamId != null && $Object.hasOwnProperty.call(message, "teamId"))
+                        object.teamId = message.teamId;
+                    if (message.extensionBundleId != null && $Object.hasOwnProperty.call(message, "extensionBundleId"))
+                        object.extensionBundleId = message.extensionBundleId;
+                    if (message.appName != null && $Object.hasOwnProperty.call(message, "appName"))
+                        object.appName = message.appName;
+                    if (message.url != null && $Object.hasOwnProperty.call(message, "url"))
+                        object.url = message.url;
+                    if (message.layout != null && $Object.hasOwnProperty.call(message, "layout"))
+                        object.layout = $root.photon.imessage.v1.MiniAppLayout.toObject(message.layout, options, _depth + 1);
+                    if (message.appStoreId != null && $Object.hasOwnProperty.call(message, "appStoreId"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.appStoreId = typeof message.appStoreId === "number" ? $BigInt(message.appStoreId) : $util.Long.fromBits(message.appStoreId.low >>> 0, message.appStoreId.high >>> 0, false).toBigInt();
+                        else if (typeof message.appStoreId === "number")
+                            object.appStoreId = options.longs === $String ? $String(message.appStoreId) : message.appStoreId;
+                        else
+                            object.appStoreId = options.longs === $String ? $util.Long.prototype.toString.call(message.appStoreId) : options.longs === $Number ? new $util.LongBits(message.appStoreId.low >>> 0, message.appStoreId.high >>> 0).toNumber() : message.appStoreId;
+                    if (message.live != null && $Object.hasOwnProperty.call(message, "live"))
+                        object.live = message.live;
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        object.clientMessageId = message.clientMessageId;
+                    return object;
+                };
+
+                /**
+                 * Converts this UpdateCustomizedMiniAppMessageRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                UpdateCustomizedMiniAppMessageRequest.prototype.toJSON = function() {
+                    return UpdateCustomizedMiniAppMessageRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return UpdateCustomizedMiniAppMessageRequest;
             })();
 
             v1.CreatePollRequest = (function() {
@@ -49457,6 +54532,601 @@ export const threadline = $root.threadline = (() => {
             };
 
             return LogInfo;
+        })();
+
+        v1.SetFocusStatusRequest = (function() {
+
+            /**
+             * Properties of a SetFocusStatusRequest.
+             * @typedef {Object} threadline.v1.SetFocusStatusRequest.$Properties
+             * @property {boolean} [isSilencedByFocus] SetFocusStatusRequest isSilencedByFocus
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a SetFocusStatusRequest.
+             * @memberof threadline.v1
+             * @interface ISetFocusStatusRequest
+             * @augments threadline.v1.SetFocusStatusRequest.$Properties
+             * @deprecated Use threadline.v1.SetFocusStatusRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a SetFocusStatusRequest.
+             * @typedef {threadline.v1.SetFocusStatusRequest.$Properties} threadline.v1.SetFocusStatusRequest.$Shape
+             */
+
+            /**
+             * Constructs a new SetFocusStatusRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents a SetFocusStatusRequest.
+             * @constructor
+             * @param {threadline.v1.SetFocusStatusRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const SetFocusStatusRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * SetFocusStatusRequest isSilencedByFocus.
+             * @member {boolean} isSilencedByFocus
+             * @memberof threadline.v1.SetFocusStatusRequest
+             * @instance
+             */
+            SetFocusStatusRequest.prototype.isSilencedByFocus = false;
+
+            /**
+             * Creates a new SetFocusStatusRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.SetFocusStatusRequest
+             * @static
+             * @param {threadline.v1.SetFocusStatusRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.SetFocusStatusRequest} SetFocusStatusRequest instance
+             * @type {{
+             *   (properties: threadline.v1.SetFocusStatusRequest.$Shape): threadline.v1.SetFocusStatusRequest & threadline.v1.SetFocusStatusRequest.$Shape;
+             *   (properties?: threadline.v1.SetFocusStatusRequest.$Properties): threadline.v1.SetFocusStatusRequest;
+             * }}
+             */
+            SetFocusStatusRequest.create = function(properties) {
+                return new SetFocusStatusRequest(properties);
+            };
+
+            /**
+             * Encodes the specified SetFocusStatusRequest message. Does not implicitly {@link threadline.v1.SetFocusStatusRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.SetFocusStatusRequest
+             * @static
+             * @param {threadline.v1.SetFocusStatusRequest.$Properties} message SetFocusStatusRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            SetFocusStatusRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.isSilencedByFocus != null && $Object.hasOwnProperty.call(message, "isSilencedByFocus") && message.isSilencedByFocus !== false)
+                    writer.uint32(/* id 1, wireType 0 =*/8).bool(message.isSilencedByFocus);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a SetFocusStatusRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.SetFocusStatusRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.SetFocusStatusRequest & threadline.v1.SetFocusStatusRequest.$Shape} SetFocusStatusRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            SetFocusStatusRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.SetFocusStatusRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.isSilencedByFocus = value;
+                            else
+                                delete message.isSilencedByFocus;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a SetFocusStatusRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.SetFocusStatusRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.SetFocusStatusRequest} SetFocusStatusRequest
+             */
+            SetFocusStatusRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.SetFocusStatusRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.SetFocusStatusRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.SetFocusStatusRequest();
+                if (object.isSilencedByFocus != null)
+                    if (object.isSilencedByFocus)
+                        message.isSilencedByFocus = $Boolean(object.isSilencedByFocus);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a SetFocusStatusRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.SetFocusStatusRequest
+             * @static
+             * @param {threadline.v1.SetFocusStatusRequest} message SetFocusStatusRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            SetFocusStatusRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.isSilencedByFocus = false;
+                if (message.isSilencedByFocus != null && $Object.hasOwnProperty.call(message, "isSilencedByFocus"))
+                    object.isSilencedByFocus = message.isSilencedByFocus;
+                return object;
+            };
+
+            /**
+             * Converts this SetFocusStatusRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.SetFocusStatusRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            SetFocusStatusRequest.prototype.toJSON = function() {
+                return SetFocusStatusRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return SetFocusStatusRequest;
+        })();
+
+        v1.GetOwnFocusStatusRequest = (function() {
+
+            /**
+             * Properties of a GetOwnFocusStatusRequest.
+             * @typedef {Object} threadline.v1.GetOwnFocusStatusRequest.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GetOwnFocusStatusRequest.
+             * @memberof threadline.v1
+             * @interface IGetOwnFocusStatusRequest
+             * @augments threadline.v1.GetOwnFocusStatusRequest.$Properties
+             * @deprecated Use threadline.v1.GetOwnFocusStatusRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a GetOwnFocusStatusRequest.
+             * @typedef {threadline.v1.GetOwnFocusStatusRequest.$Properties} threadline.v1.GetOwnFocusStatusRequest.$Shape
+             */
+
+            /**
+             * Constructs a new GetOwnFocusStatusRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents a GetOwnFocusStatusRequest.
+             * @constructor
+             * @param {threadline.v1.GetOwnFocusStatusRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GetOwnFocusStatusRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new GetOwnFocusStatusRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.GetOwnFocusStatusRequest
+             * @static
+             * @param {threadline.v1.GetOwnFocusStatusRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.GetOwnFocusStatusRequest} GetOwnFocusStatusRequest instance
+             * @type {{
+             *   (properties: threadline.v1.GetOwnFocusStatusRequest.$Shape): threadline.v1.GetOwnFocusStatusRequest & threadline.v1.GetOwnFocusStatusRequest.$Shape;
+             *   (properties?: threadline.v1.GetOwnFocusStatusRequest.$Properties): threadline.v1.GetOwnFocusStatusRequest;
+             * }}
+             */
+            GetOwnFocusStatusRequest.create = function(properties) {
+                return new GetOwnFocusStatusRequest(properties);
+            };
+
+            /**
+             * Encodes the specified GetOwnFocusStatusRequest message. Does not implicitly {@link threadline.v1.GetOwnFocusStatusRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.GetOwnFocusStatusRequest
+             * @static
+             * @param {threadline.v1.GetOwnFocusStatusRequest.$Properties} message GetOwnFocusStatusRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GetOwnFocusStatusRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GetOwnFocusStatusRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.GetOwnFocusStatusRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.GetOwnFocusStatusRequest & threadline.v1.GetOwnFocusStatusRequest.$Shape} GetOwnFocusStatusRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GetOwnFocusStatusRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.GetOwnFocusStatusRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a GetOwnFocusStatusRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.GetOwnFocusStatusRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.GetOwnFocusStatusRequest} GetOwnFocusStatusRequest
+             */
+            GetOwnFocusStatusRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.GetOwnFocusStatusRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.GetOwnFocusStatusRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                return new $root.threadline.v1.GetOwnFocusStatusRequest();
+            };
+
+            /**
+             * Creates a plain object from a GetOwnFocusStatusRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.GetOwnFocusStatusRequest
+             * @static
+             * @param {threadline.v1.GetOwnFocusStatusRequest} message GetOwnFocusStatusRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            GetOwnFocusStatusRequest.toObject = function () {
+                return {};
+            };
+
+            /**
+             * Converts this GetOwnFocusStatusRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.GetOwnFocusStatusRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            GetOwnFocusStatusRequest.prototype.toJSON = function() {
+                return GetOwnFocusStatusRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return GetOwnFocusStatusRequest;
+        })();
+
+        v1.FocusStatus = (function() {
+
+            /**
+             * Properties of a FocusStatus.
+             * @typedef {Object} threadline.v1.FocusStatus.$Properties
+             * @property {boolean} [isSilencedByFocus] FocusStatus isSilencedByFocus
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FocusStatus.
+             * @memberof threadline.v1
+             * @interface IFocusStatus
+             * @augments threadline.v1.FocusStatus.$Properties
+             * @deprecated Use threadline.v1.FocusStatus.$Properties instead.
+             */
+
+            /**
+             * Shape of a FocusStatus.
+             * @typedef {threadline.v1.FocusStatus.$Properties} threadline.v1.FocusStatus.$Shape
+             */
+
+            /**
+             * Constructs a new FocusStatus.
+             * @memberof threadline.v1
+             * @classdesc Represents a FocusStatus.
+             * @constructor
+             * @param {threadline.v1.FocusStatus.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FocusStatus = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FocusStatus isSilencedByFocus.
+             * @member {boolean} isSilencedByFocus
+             * @memberof threadline.v1.FocusStatus
+             * @instance
+             */
+            FocusStatus.prototype.isSilencedByFocus = false;
+
+            /**
+             * Creates a new FocusStatus instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.FocusStatus
+             * @static
+             * @param {threadline.v1.FocusStatus.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.FocusStatus} FocusStatus instance
+             * @type {{
+             *   (properties: threadline.v1.FocusStatus.$Shape): threadline.v1.FocusStatus & threadline.v1.FocusStatus.$Shape;
+             *   (properties?: threadline.v1.FocusStatus.$Properties): threadline.v1.FocusStatus;
+             * }}
+             */
+            FocusStatus.create = function(properties) {
+                return new FocusStatus(properties);
+            };
+
+            /**
+             * Encodes the specified FocusStatus message. Does not implicitly {@link threadline.v1.FocusStatus.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.FocusStatus
+             * @static
+             * @param {threadline.v1.FocusStatus.$Properties} message FocusStatus message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FocusStatus.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.isSilencedByFocus != null && $Object.hasOwnProperty.call(message, "isSilencedByFocus") && message.isSilencedByFocus !== false)
+                    writer.uint32(/* id 1, wireType 0 =*/8).bool(message.isSilencedByFocus);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a FocusStatus message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.FocusStatus
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.FocusStatus & threadline.v1.FocusStatus.$Shape} FocusStatus
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FocusStatus.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.FocusStatus();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.isSilencedByFocus = value;
+                            else
+                                delete message.isSilencedByFocus;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a FocusStatus message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.FocusStatus
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.FocusStatus} FocusStatus
+             */
+            FocusStatus.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.FocusStatus)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.FocusStatus: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.FocusStatus();
+                if (object.isSilencedByFocus != null)
+                    if (object.isSilencedByFocus)
+                        message.isSilencedByFocus = $Boolean(object.isSilencedByFocus);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FocusStatus message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.FocusStatus
+             * @static
+             * @param {threadline.v1.FocusStatus} message FocusStatus
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FocusStatus.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.isSilencedByFocus = false;
+                if (message.isSilencedByFocus != null && $Object.hasOwnProperty.call(message, "isSilencedByFocus"))
+                    object.isSilencedByFocus = message.isSilencedByFocus;
+                return object;
+            };
+
+            /**
+             * Converts this FocusStatus to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.FocusStatus
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FocusStatus.prototype.toJSON = function() {
+                return FocusStatus.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return FocusStatus;
         })();
 
         v1.GetServerInfoRequest = (function() {

@@ -9,6 +9,18 @@ void photon;
 void threadline;
 
 /**
+ * Lookups about one address. Every request names the address as an email
+ * (name@example.com) or an international E.164 phone number (+14155550100);
+ * surrounding spaces are ignored and emails are compared in lower case. An
+ * empty or malformed address is INVALID_ARGUMENT.
+ */
+export const AddressServiceDefinition = {
+  getAddressInfo: method("/photon.imessage.v1.AddressService/GetAddressInfo", "GetAddressInfo", false, false, photon.imessage.v1.GetAddressInfoRequest, photon.imessage.v1.GetAddressInfoResponse),
+  getFocusStatus: method("/photon.imessage.v1.AddressService/GetFocusStatus", "GetFocusStatus", false, false, photon.imessage.v1.GetFocusStatusRequest, photon.imessage.v1.GetFocusStatusResponse),
+  getIMessageAvailability: method("/photon.imessage.v1.AddressService/GetIMessageAvailability", "GetIMessageAvailability", false, false, photon.imessage.v1.GetIMessageAvailabilityRequest, photon.imessage.v1.GetIMessageAvailabilityResponse),
+} as const;
+
+/**
  * Reading and changing chats, and the live stream of chat changes.
  */
 export const ChatServiceDefinition = {
@@ -59,6 +71,13 @@ export const MessageServiceDefinition = {
   setReaction: method("/photon.imessage.v1.MessageService/SetReaction", "SetReaction", false, false, photon.imessage.v1.SetReactionRequest, photon.imessage.v1.MessageResponse),
   getMessage: method("/photon.imessage.v1.MessageService/GetMessage", "GetMessage", false, false, photon.imessage.v1.GetMessageRequest, photon.imessage.v1.GetMessageResponse),
   subscribeMessageEvents: method("/photon.imessage.v1.MessageService/SubscribeMessageEvents", "SubscribeMessageEvents", false, true, photon.imessage.v1.SubscribeMessageEventsRequest, photon.imessage.v1.SubscribeMessageEventsResponse),
+  listRecentMessages: method("/photon.imessage.v1.MessageService/ListRecentMessages", "ListRecentMessages", false, false, photon.imessage.v1.ListRecentMessagesRequest, photon.imessage.v1.ListRecentMessagesResponse),
+  listChatMessages: method("/photon.imessage.v1.MessageService/ListChatMessages", "ListChatMessages", false, false, photon.imessage.v1.ListChatMessagesRequest, photon.imessage.v1.ListChatMessagesResponse),
+  placeSticker: method("/photon.imessage.v1.MessageService/PlaceSticker", "PlaceSticker", false, false, photon.imessage.v1.PlaceStickerRequest, photon.imessage.v1.MessageResponse),
+  notifySilencedMessage: method("/photon.imessage.v1.MessageService/NotifySilencedMessage", "NotifySilencedMessage", false, false, photon.imessage.v1.NotifySilencedMessageRequest, google.protobuf.Empty),
+  getEmbeddedMedia: method("/photon.imessage.v1.MessageService/GetEmbeddedMedia", "GetEmbeddedMedia", false, false, photon.imessage.v1.GetEmbeddedMediaRequest, photon.imessage.v1.GetEmbeddedMediaResponse),
+  sendCustomizedMiniAppMessage: method("/photon.imessage.v1.MessageService/SendCustomizedMiniAppMessage", "SendCustomizedMiniAppMessage", false, false, photon.imessage.v1.SendCustomizedMiniAppMessageRequest, photon.imessage.v1.MessageResponse),
+  updateCustomizedMiniAppMessage: method("/photon.imessage.v1.MessageService/UpdateCustomizedMiniAppMessage", "UpdateCustomizedMiniAppMessage", false, false, photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest, photon.imessage.v1.MessageResponse),
 } as const;
 
 /**
@@ -113,6 +132,17 @@ export const EventLogServiceDefinition = {
 } as const;
 
 /**
+ * The caller's own Focus status, which photon.imessage.v1
+ * AddressService.GetFocusStatus reports for every address of the caller's
+ * account. The published protocol can read a Focus status but has no call
+ * that sets one. Capability "threadline.focus_status".
+ */
+export const FocusStatusServiceDefinition = {
+  setFocusStatus: method("/threadline.v1.FocusStatusService/SetFocusStatus", "SetFocusStatus", false, false, threadline.v1.SetFocusStatusRequest, threadline.v1.FocusStatus),
+  getOwnFocusStatus: method("/threadline.v1.FocusStatusService/GetOwnFocusStatus", "GetOwnFocusStatus", false, false, threadline.v1.GetOwnFocusStatusRequest, threadline.v1.FocusStatus),
+} as const;
+
+/**
  * What a Threadline server supports. A server that does not answer this
  * (UNIMPLEMENTED) is treated as a plain photon.imessage.v1 server.
  */
@@ -132,6 +162,9 @@ export const WhatsAppLogServiceDefinition = {
 
 /** Every gRPC method path this protocol defines. */
 export const methodPaths = [
+  "/photon.imessage.v1.AddressService/GetAddressInfo",
+  "/photon.imessage.v1.AddressService/GetFocusStatus",
+  "/photon.imessage.v1.AddressService/GetIMessageAvailability",
   "/photon.imessage.v1.ChatService/CreateChat",
   "/photon.imessage.v1.ChatService/MarkChatRead",
   "/photon.imessage.v1.ChatService/SetBackground",
@@ -157,6 +190,13 @@ export const methodPaths = [
   "/photon.imessage.v1.MessageService/SetReaction",
   "/photon.imessage.v1.MessageService/GetMessage",
   "/photon.imessage.v1.MessageService/SubscribeMessageEvents",
+  "/photon.imessage.v1.MessageService/ListRecentMessages",
+  "/photon.imessage.v1.MessageService/ListChatMessages",
+  "/photon.imessage.v1.MessageService/PlaceSticker",
+  "/photon.imessage.v1.MessageService/NotifySilencedMessage",
+  "/photon.imessage.v1.MessageService/GetEmbeddedMedia",
+  "/photon.imessage.v1.MessageService/SendCustomizedMiniAppMessage",
+  "/photon.imessage.v1.MessageService/UpdateCustomizedMiniAppMessage",
   "/photon.imessage.v1.PollService/CreatePoll",
   "/photon.imessage.v1.PollService/VotePoll",
   "/photon.imessage.v1.PollService/UnvotePoll",
@@ -176,6 +216,8 @@ export const methodPaths = [
   "/threadline.v1.EventLogService/SubscribeEvents",
   "/threadline.v1.EventLogService/FetchEvents",
   "/threadline.v1.EventLogService/GetLogInfo",
+  "/threadline.v1.FocusStatusService/SetFocusStatus",
+  "/threadline.v1.FocusStatusService/GetOwnFocusStatus",
   "/threadline.v1.ServerInfoService/GetServerInfo",
   "/threadline.v1.WhatsAppLogService/SubscribeWhatsAppEvents",
   "/threadline.v1.WhatsAppLogService/FetchWhatsAppEvents"
