@@ -23,7 +23,11 @@ export interface RecoverOptions
   extends Omit<CheckpointQueueOptions<DomainEvent>, "orderBy" | "filter"> {
   /** A Threadline client (anything with `events`), e.g. from `createClient`. */
   readonly client: { readonly events: EventsResource };
-  /** Live domains to follow. Default all four: message, chat, group, poll. */
+  /**
+   * The domains whose events reach the handler. Default all four: message, chat, group,
+   * poll. Events of the other domains are still received and count as complete, like
+   * those `filter` skips, because the checkpoint only moves over every sequence.
+   */
   readonly domains?: readonly EventDomain[];
   /** Run one chat's events one at a time in sequence order, e.g. `event => event.chatGuid`. */
   readonly orderBy?: (event: DomainEvent) => string | number | undefined;
@@ -169,14 +173,38 @@ export async function recover(options: RecoverOptions): Promise<Recovery> {
     progressIntervalMs: _progressIntervalMs,
     ...queueOptions
   } = options;
-  const queue = await createCheckpointQueue<DomainEvent>(queueOptions);
-  const recovery = new RecoverySession(options.client.events, domains, policy, queue, {
+  const filter = handledFilter(domains, options.filter);
+  const queue = await createCheckpointQueue<DomainEvent>(
+    filter === undefined ? queueOptions : { ...queueOptions, filter },
+  );
+  const recovery = new RecoverySession(options.client.events, policy, queue, {
     onReconnect: options.reconnect?.onReconnect,
     onProgress: options.onProgress,
     progressIntervalMs,
   });
   recovery.start();
   return recovery;
+}
+
+/** The event's domain, from its type; an unknown change names its envelope, if any. */
+function domainOf(event: DomainEvent): EventDomain | undefined {
+  if (event.type === "unknown") return event.domain;
+  const domain = event.type.slice(0, event.type.indexOf("."));
+  return allDomains.find((known) => known === domain);
+}
+
+/** What the queue hands to the handler: events of the chosen domains that pass `filter`. */
+function handledFilter(
+  domains: readonly EventDomain[],
+  filter: ((event: DomainEvent) => boolean) | undefined,
+): ((event: DomainEvent) => boolean) | undefined {
+  if (domains.length === allDomains.length) return filter;
+  const chosen = new Set(domains);
+  return (event) => {
+    const domain = domainOf(event);
+    if (domain === undefined || !chosen.has(domain)) return false;
+    return filter === undefined || filter(event);
+  };
 }
 
 interface SessionHooks {
@@ -223,7 +251,6 @@ class RecoverySession implements Recovery {
 
   constructor(
     private readonly events: EventsResource,
-    private readonly domains: readonly EventDomain[],
     policy: BackoffPolicy,
     private readonly queue: CheckpointQueue<DomainEvent>,
     private readonly hooks: SessionHooks,
@@ -253,7 +280,8 @@ class RecoverySession implements Recovery {
       // deduplicated by the engine (already delivered) and by the queue.
       cursor: () => this.queue.checkpoint,
       connect: () => ({
-        live: this.domains.map((domain) => resumable(this.events.live(domain))),
+        // Every domain, whatever `domains` says: the checkpoint needs every sequence.
+        live: allDomains.map((domain) => resumable(this.events.live(domain))),
         catchUp: (cursor) => {
           void this.refreshHead();
           return resumable(this.events.catchUp(cursor));

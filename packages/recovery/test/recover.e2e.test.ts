@@ -33,6 +33,11 @@ afterAll(() => {
   rmSync(directory, { recursive: true, force: true });
 });
 
+/** The PNG signature and an IHDR chunk header: enough for the server's image check. */
+const pngBytes = Uint8Array.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+]);
+
 interface World {
   readonly server: TestServer;
   readonly token: string;
@@ -377,6 +382,47 @@ describe("recover() against a real server", () => {
     await expect(recovery.done).rejects.toBeInstanceOf(CheckpointStoreError);
     await expect(recovery.close()).rejects.toBeInstanceOf(CheckpointStoreError);
     expect(recovery.progress().connections).toBe(1);
+  });
+
+  it("domains chooses what reaches the handler; events of the other domains still move the checkpoint", async () => {
+    await using world = await startWorld();
+    await write(world, "before 1");
+    await write(world, "before 2");
+    const chatGuid = world.chatGuid ?? "";
+    const setBackground = () =>
+      world.writer.context.unary(
+        ChatServiceDefinition.setBackground,
+        { chatGuid, data: pngBytes },
+        { mutating: true },
+      );
+    await setBackground();
+    const backlog = await head(world);
+
+    const seen: DomainEvent[] = [];
+    const store = createMemoryCheckpointStore();
+    await using recovery = await recover({
+      client: world.client,
+      store,
+      key: "chat-only",
+      domains: ["chat"],
+      handler: (event) => {
+        seen.push(event);
+      },
+    });
+    expect(await recovery.caughtUp).toBe(backlog);
+    // Live: two message events around one chat event.
+    await write(world, "live 1");
+    await setBackground();
+    await write(world, "live 2");
+    const end = await head(world);
+    await expect.poll(() => recovery.progress().checkpoint).toBe(end);
+    expect(seen.map((event) => event.type)).toEqual([
+      "chat.backgroundChanged",
+      "chat.backgroundChanged",
+    ]);
+    expect(recovery.progress().skipped).toBe(end - 2);
+    await recovery.close();
+    expect(await store.load("chat-only")).toBe(end);
   });
 
   it("rejects bad options before any network call", async () => {
