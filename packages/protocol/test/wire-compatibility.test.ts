@@ -108,6 +108,7 @@ describe("wire compatibility with photon.imessage.v1 as published in @photon-ai/
       "ChatService",
       "EventService",
       "GroupService",
+      "LocationService",
       "MessageService",
       "PollService",
     ]);

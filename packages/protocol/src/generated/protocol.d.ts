@@ -739,6 +739,657 @@ export namespace photon {
                 type $Shape = photon.imessage.v1.MultiServiceAddressInfo.$Properties;
             }
 
+            /**
+             * Properties of a GetAttachmentInfoRequest.
+             * @deprecated Use photon.imessage.v1.GetAttachmentInfoRequest.$Properties instead.
+             */
+            interface IGetAttachmentInfoRequest extends photon.imessage.v1.GetAttachmentInfoRequest.$Properties {
+            }
+
+            /** Represents a GetAttachmentInfoRequest. */
+            class GetAttachmentInfoRequest {
+
+                /**
+                 * Constructs a new GetAttachmentInfoRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetAttachmentInfoRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetAttachmentInfoRequest attachmentGuid. */
+                attachmentGuid: string;
+
+                /**
+                 * Creates a new GetAttachmentInfoRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetAttachmentInfoRequest instance
+                 */
+                static create(properties: photon.imessage.v1.GetAttachmentInfoRequest.$Shape): photon.imessage.v1.GetAttachmentInfoRequest & photon.imessage.v1.GetAttachmentInfoRequest.$Shape;
+                static create(properties?: photon.imessage.v1.GetAttachmentInfoRequest.$Properties): photon.imessage.v1.GetAttachmentInfoRequest;
+
+                /**
+                 * Encodes the specified GetAttachmentInfoRequest message. Does not implicitly {@link photon.imessage.v1.GetAttachmentInfoRequest.verify|verify} messages.
+                 * @param message GetAttachmentInfoRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetAttachmentInfoRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetAttachmentInfoRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetAttachmentInfoRequest & photon.imessage.v1.GetAttachmentInfoRequest.$Shape} GetAttachmentInfoRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetAttachmentInfoRequest & photon.imessage.v1.GetAttachmentInfoRequest.$Shape;
+
+                /**
+                 * Creates a GetAttachmentInfoRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetAttachmentInfoRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetAttachmentInfoRequest;
+
+                /**
+                 * Creates a plain object from a GetAttachmentInfoRequest message. Also converts values to other types if specified.
+                 * @param message GetAttachmentInfoRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetAttachmentInfoRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetAttachmentInfoRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetAttachmentInfoRequest {
+
+                /** Properties of a GetAttachmentInfoRequest. */
+                interface $Properties {
+
+                    /** GetAttachmentInfoRequest attachmentGuid */
+                    attachmentGuid?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetAttachmentInfoRequest. */
+                type $Shape = photon.imessage.v1.GetAttachmentInfoRequest.$Properties;
+            }
+
+            /**
+             * Properties of a GetAttachmentInfoResponse.
+             * @deprecated Use photon.imessage.v1.GetAttachmentInfoResponse.$Properties instead.
+             */
+            interface IGetAttachmentInfoResponse extends photon.imessage.v1.GetAttachmentInfoResponse.$Properties {
+            }
+
+            /** Represents a GetAttachmentInfoResponse. */
+            class GetAttachmentInfoResponse {
+
+                /**
+                 * Constructs a new GetAttachmentInfoResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetAttachmentInfoResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetAttachmentInfoResponse attachment. */
+                attachment: photon.imessage.v1.AttachmentInfo;
+
+                /**
+                 * Creates a new GetAttachmentInfoResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetAttachmentInfoResponse instance
+                 */
+                static create(properties: photon.imessage.v1.GetAttachmentInfoResponse.$Shape): photon.imessage.v1.GetAttachmentInfoResponse & photon.imessage.v1.GetAttachmentInfoResponse.$Shape;
+                static create(properties?: photon.imessage.v1.GetAttachmentInfoResponse.$Properties): photon.imessage.v1.GetAttachmentInfoResponse;
+
+                /**
+                 * Encodes the specified GetAttachmentInfoResponse message. Does not implicitly {@link photon.imessage.v1.GetAttachmentInfoResponse.verify|verify} messages.
+                 * @param message GetAttachmentInfoResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetAttachmentInfoResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetAttachmentInfoResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetAttachmentInfoResponse & photon.imessage.v1.GetAttachmentInfoResponse.$Shape} GetAttachmentInfoResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetAttachmentInfoResponse & photon.imessage.v1.GetAttachmentInfoResponse.$Shape;
+
+                /**
+                 * Creates a GetAttachmentInfoResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetAttachmentInfoResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetAttachmentInfoResponse;
+
+                /**
+                 * Creates a plain object from a GetAttachmentInfoResponse message. Also converts values to other types if specified.
+                 * @param message GetAttachmentInfoResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetAttachmentInfoResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetAttachmentInfoResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetAttachmentInfoResponse {
+
+                /** Properties of a GetAttachmentInfoResponse. */
+                interface $Properties {
+
+                    /** GetAttachmentInfoResponse attachment */
+                    attachment?: photon.imessage.v1.AttachmentInfo.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetAttachmentInfoResponse. */
+                type $Shape = photon.imessage.v1.GetAttachmentInfoResponse.$Properties;
+            }
+
+            /**
+             * Properties of an UploadAttachmentRequest.
+             * @deprecated Use photon.imessage.v1.UploadAttachmentRequest.$Properties instead.
+             */
+            interface IUploadAttachmentRequest extends photon.imessage.v1.UploadAttachmentRequest.$Properties {
+            }
+
+            /** Represents an UploadAttachmentRequest. */
+            class UploadAttachmentRequest {
+
+                /**
+                 * Constructs a new UploadAttachmentRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.UploadAttachmentRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** UploadAttachmentRequest fileName. */
+                fileName: string;
+
+                /** UploadAttachmentRequest data. */
+                data: Uint8Array;
+
+                /** UploadAttachmentRequest companion. */
+                companion: (photon.imessage.v1.Companion|null);
+
+                /**
+                 * Creates a new UploadAttachmentRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns UploadAttachmentRequest instance
+                 */
+                static create(properties: photon.imessage.v1.UploadAttachmentRequest.$Shape): photon.imessage.v1.UploadAttachmentRequest & photon.imessage.v1.UploadAttachmentRequest.$Shape;
+                static create(properties?: photon.imessage.v1.UploadAttachmentRequest.$Properties): photon.imessage.v1.UploadAttachmentRequest;
+
+                /**
+                 * Encodes the specified UploadAttachmentRequest message. Does not implicitly {@link photon.imessage.v1.UploadAttachmentRequest.verify|verify} messages.
+                 * @param message UploadAttachmentRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.UploadAttachmentRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an UploadAttachmentRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.UploadAttachmentRequest & photon.imessage.v1.UploadAttachmentRequest.$Shape} UploadAttachmentRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.UploadAttachmentRequest & photon.imessage.v1.UploadAttachmentRequest.$Shape;
+
+                /**
+                 * Creates an UploadAttachmentRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns UploadAttachmentRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.UploadAttachmentRequest;
+
+                /**
+                 * Creates a plain object from an UploadAttachmentRequest message. Also converts values to other types if specified.
+                 * @param message UploadAttachmentRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.UploadAttachmentRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this UploadAttachmentRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace UploadAttachmentRequest {
+
+                /** Properties of an UploadAttachmentRequest. */
+                interface $Properties {
+
+                    /** UploadAttachmentRequest fileName */
+                    fileName?: string;
+
+                    /** UploadAttachmentRequest data */
+                    data?: Uint8Array;
+
+                    /** UploadAttachmentRequest companion */
+                    companion?: (photon.imessage.v1.Companion.$Properties|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an UploadAttachmentRequest. */
+                type $Shape = photon.imessage.v1.UploadAttachmentRequest.$Properties;
+            }
+
+            /**
+             * Properties of an UploadAttachmentResponse.
+             * @deprecated Use photon.imessage.v1.UploadAttachmentResponse.$Properties instead.
+             */
+            interface IUploadAttachmentResponse extends photon.imessage.v1.UploadAttachmentResponse.$Properties {
+            }
+
+            /** Represents an UploadAttachmentResponse. */
+            class UploadAttachmentResponse {
+
+                /**
+                 * Constructs a new UploadAttachmentResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.UploadAttachmentResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** UploadAttachmentResponse attachment. */
+                attachment: photon.imessage.v1.AttachmentInfo;
+
+                /** UploadAttachmentResponse companion. */
+                companion: (photon.imessage.v1.CompanionInfo|null);
+
+                /**
+                 * Creates a new UploadAttachmentResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns UploadAttachmentResponse instance
+                 */
+                static create(properties: photon.imessage.v1.UploadAttachmentResponse.$Shape): photon.imessage.v1.UploadAttachmentResponse & photon.imessage.v1.UploadAttachmentResponse.$Shape;
+                static create(properties?: photon.imessage.v1.UploadAttachmentResponse.$Properties): photon.imessage.v1.UploadAttachmentResponse;
+
+                /**
+                 * Encodes the specified UploadAttachmentResponse message. Does not implicitly {@link photon.imessage.v1.UploadAttachmentResponse.verify|verify} messages.
+                 * @param message UploadAttachmentResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.UploadAttachmentResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes an UploadAttachmentResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.UploadAttachmentResponse & photon.imessage.v1.UploadAttachmentResponse.$Shape} UploadAttachmentResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.UploadAttachmentResponse & photon.imessage.v1.UploadAttachmentResponse.$Shape;
+
+                /**
+                 * Creates an UploadAttachmentResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns UploadAttachmentResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.UploadAttachmentResponse;
+
+                /**
+                 * Creates a plain object from an UploadAttachmentResponse message. Also converts values to other types if specified.
+                 * @param message UploadAttachmentResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.UploadAttachmentResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this UploadAttachmentResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace UploadAttachmentResponse {
+
+                /** Properties of an UploadAttachmentResponse. */
+                interface $Properties {
+
+                    /** UploadAttachmentResponse attachment */
+                    attachment?: photon.imessage.v1.AttachmentInfo.$Properties;
+
+                    /** UploadAttachmentResponse companion */
+                    companion?: (photon.imessage.v1.CompanionInfo.$Properties|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of an UploadAttachmentResponse. */
+                type $Shape = photon.imessage.v1.UploadAttachmentResponse.$Properties;
+            }
+
+            /**
+             * Properties of a DownloadAttachmentRequest.
+             * @deprecated Use photon.imessage.v1.DownloadAttachmentRequest.$Properties instead.
+             */
+            interface IDownloadAttachmentRequest extends photon.imessage.v1.DownloadAttachmentRequest.$Properties {
+            }
+
+            /** Represents a DownloadAttachmentRequest. */
+            class DownloadAttachmentRequest {
+
+                /**
+                 * Constructs a new DownloadAttachmentRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.DownloadAttachmentRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** DownloadAttachmentRequest attachmentGuid. */
+                attachmentGuid: string;
+
+                /**
+                 * Creates a new DownloadAttachmentRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns DownloadAttachmentRequest instance
+                 */
+                static create(properties: photon.imessage.v1.DownloadAttachmentRequest.$Shape): photon.imessage.v1.DownloadAttachmentRequest & photon.imessage.v1.DownloadAttachmentRequest.$Shape;
+                static create(properties?: photon.imessage.v1.DownloadAttachmentRequest.$Properties): photon.imessage.v1.DownloadAttachmentRequest;
+
+                /**
+                 * Encodes the specified DownloadAttachmentRequest message. Does not implicitly {@link photon.imessage.v1.DownloadAttachmentRequest.verify|verify} messages.
+                 * @param message DownloadAttachmentRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.DownloadAttachmentRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a DownloadAttachmentRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.DownloadAttachmentRequest & photon.imessage.v1.DownloadAttachmentRequest.$Shape} DownloadAttachmentRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.DownloadAttachmentRequest & photon.imessage.v1.DownloadAttachmentRequest.$Shape;
+
+                /**
+                 * Creates a DownloadAttachmentRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns DownloadAttachmentRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.DownloadAttachmentRequest;
+
+                /**
+                 * Creates a plain object from a DownloadAttachmentRequest message. Also converts values to other types if specified.
+                 * @param message DownloadAttachmentRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.DownloadAttachmentRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this DownloadAttachmentRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace DownloadAttachmentRequest {
+
+                /** Properties of a DownloadAttachmentRequest. */
+                interface $Properties {
+
+                    /** DownloadAttachmentRequest attachmentGuid */
+                    attachmentGuid?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a DownloadAttachmentRequest. */
+                type $Shape = photon.imessage.v1.DownloadAttachmentRequest.$Properties;
+            }
+
+            /**
+             * Properties of a DownloadHeader.
+             * @deprecated Use photon.imessage.v1.DownloadHeader.$Properties instead.
+             */
+            interface IDownloadHeader extends photon.imessage.v1.DownloadHeader.$Properties {
+            }
+
+            /** Represents a DownloadHeader. */
+            class DownloadHeader {
+
+                /**
+                 * Constructs a new DownloadHeader.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.DownloadHeader.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** DownloadHeader attachment. */
+                attachment: photon.imessage.v1.AttachmentInfo;
+
+                /** DownloadHeader companion. */
+                companion: (photon.imessage.v1.CompanionInfo|null);
+
+                /**
+                 * Creates a new DownloadHeader instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns DownloadHeader instance
+                 */
+                static create(properties: photon.imessage.v1.DownloadHeader.$Shape): photon.imessage.v1.DownloadHeader & photon.imessage.v1.DownloadHeader.$Shape;
+                static create(properties?: photon.imessage.v1.DownloadHeader.$Properties): photon.imessage.v1.DownloadHeader;
+
+                /**
+                 * Encodes the specified DownloadHeader message. Does not implicitly {@link photon.imessage.v1.DownloadHeader.verify|verify} messages.
+                 * @param message DownloadHeader message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.DownloadHeader.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a DownloadHeader message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.DownloadHeader & photon.imessage.v1.DownloadHeader.$Shape} DownloadHeader
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.DownloadHeader & photon.imessage.v1.DownloadHeader.$Shape;
+
+                /**
+                 * Creates a DownloadHeader message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns DownloadHeader
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.DownloadHeader;
+
+                /**
+                 * Creates a plain object from a DownloadHeader message. Also converts values to other types if specified.
+                 * @param message DownloadHeader
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.DownloadHeader, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this DownloadHeader to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace DownloadHeader {
+
+                /** Properties of a DownloadHeader. */
+                interface $Properties {
+
+                    /** DownloadHeader attachment */
+                    attachment?: photon.imessage.v1.AttachmentInfo.$Properties;
+
+                    /** DownloadHeader companion */
+                    companion?: (photon.imessage.v1.CompanionInfo.$Properties|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a DownloadHeader. */
+                type $Shape = photon.imessage.v1.DownloadHeader.$Properties;
+            }
+
+            /**
+             * Properties of a DownloadAttachmentResponse.
+             * @deprecated Use photon.imessage.v1.DownloadAttachmentResponse.$Properties instead.
+             */
+            interface IDownloadAttachmentResponse extends photon.imessage.v1.DownloadAttachmentResponse.$Properties {
+            }
+
+            /** Represents a DownloadAttachmentResponse. */
+            class DownloadAttachmentResponse {
+
+                /**
+                 * Constructs a new DownloadAttachmentResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.DownloadAttachmentResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** DownloadAttachmentResponse header. */
+                header: (photon.imessage.v1.DownloadHeader|null);
+
+                /** DownloadAttachmentResponse primaryChunk. */
+                primaryChunk: (Uint8Array|null);
+
+                /** DownloadAttachmentResponse companionChunk. */
+                companionChunk: (Uint8Array|null);
+
+                /** DownloadAttachmentResponse payload. */
+                payload?: ("header"|"primaryChunk"|"companionChunk");
+
+                /**
+                 * Creates a new DownloadAttachmentResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns DownloadAttachmentResponse instance
+                 */
+                static create(properties: photon.imessage.v1.DownloadAttachmentResponse.$Shape): photon.imessage.v1.DownloadAttachmentResponse & photon.imessage.v1.DownloadAttachmentResponse.$Shape;
+                static create(properties?: photon.imessage.v1.DownloadAttachmentResponse.$Properties): photon.imessage.v1.DownloadAttachmentResponse;
+
+                /**
+                 * Encodes the specified DownloadAttachmentResponse message. Does not implicitly {@link photon.imessage.v1.DownloadAttachmentResponse.verify|verify} messages.
+                 * @param message DownloadAttachmentResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.DownloadAttachmentResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a DownloadAttachmentResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.DownloadAttachmentResponse & photon.imessage.v1.DownloadAttachmentResponse.$Shape} DownloadAttachmentResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.DownloadAttachmentResponse & photon.imessage.v1.DownloadAttachmentResponse.$Shape;
+
+                /**
+                 * Creates a DownloadAttachmentResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns DownloadAttachmentResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.DownloadAttachmentResponse;
+
+                /**
+                 * Creates a plain object from a DownloadAttachmentResponse message. Also converts values to other types if specified.
+                 * @param message DownloadAttachmentResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.DownloadAttachmentResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this DownloadAttachmentResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace DownloadAttachmentResponse {
+
+                /** Properties of a DownloadAttachmentResponse. */
+                interface $Properties {
+
+                    /** DownloadAttachmentResponse header */
+                    header?: (photon.imessage.v1.DownloadHeader.$Properties|null);
+
+                    /** DownloadAttachmentResponse primaryChunk */
+                    primaryChunk?: (Uint8Array|null);
+
+                    /** DownloadAttachmentResponse companionChunk */
+                    companionChunk?: (Uint8Array|null);
+
+                    /** DownloadAttachmentResponse payload */
+                    payload?: ("header"|"primaryChunk"|"companionChunk");
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Narrowed shape of a DownloadAttachmentResponse. */
+                type $Shape = {
+                  header?: photon.imessage.v1.DownloadHeader.$Shape|null;
+                  primaryChunk?: Uint8Array|null;
+                  companionChunk?: Uint8Array|null;
+                  $unknowns?: Uint8Array[];
+                } & (
+                  ({ payload?: undefined; header?: null; primaryChunk?: null; companionChunk?: null }|{ payload?: "header"; header: photon.imessage.v1.DownloadHeader.$Shape; primaryChunk?: null; companionChunk?: null }|{ payload?: "primaryChunk"; header?: null; primaryChunk: Uint8Array; companionChunk?: null }|{ payload?: "companionChunk"; header?: null; primaryChunk?: null; companionChunk: Uint8Array })
+                );
+            }
+
             /** TransferState enum. */
             enum TransferState {
 
@@ -915,6 +1566,202 @@ export namespace photon {
 
                 /** Shape of an AttachmentInfo. */
                 type $Shape = photon.imessage.v1.AttachmentInfo.$Properties;
+            }
+
+            /**
+             * Properties of a CompanionInfo.
+             * @deprecated Use photon.imessage.v1.CompanionInfo.$Properties instead.
+             */
+            interface ICompanionInfo extends photon.imessage.v1.CompanionInfo.$Properties {
+            }
+
+            /** Represents a CompanionInfo. */
+            class CompanionInfo {
+
+                /**
+                 * Constructs a new CompanionInfo.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.CompanionInfo.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** CompanionInfo fileName. */
+                fileName: string;
+
+                /** CompanionInfo mimeType. */
+                mimeType: string;
+
+                /** CompanionInfo totalBytes. */
+                totalBytes: number;
+
+                /** CompanionInfo kind. */
+                kind: photon.imessage.v1.CompanionKind;
+
+                /**
+                 * Creates a new CompanionInfo instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns CompanionInfo instance
+                 */
+                static create(properties: photon.imessage.v1.CompanionInfo.$Shape): photon.imessage.v1.CompanionInfo & photon.imessage.v1.CompanionInfo.$Shape;
+                static create(properties?: photon.imessage.v1.CompanionInfo.$Properties): photon.imessage.v1.CompanionInfo;
+
+                /**
+                 * Encodes the specified CompanionInfo message. Does not implicitly {@link photon.imessage.v1.CompanionInfo.verify|verify} messages.
+                 * @param message CompanionInfo message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.CompanionInfo.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a CompanionInfo message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.CompanionInfo & photon.imessage.v1.CompanionInfo.$Shape} CompanionInfo
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.CompanionInfo & photon.imessage.v1.CompanionInfo.$Shape;
+
+                /**
+                 * Creates a CompanionInfo message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns CompanionInfo
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.CompanionInfo;
+
+                /**
+                 * Creates a plain object from a CompanionInfo message. Also converts values to other types if specified.
+                 * @param message CompanionInfo
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.CompanionInfo, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this CompanionInfo to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace CompanionInfo {
+
+                /** Properties of a CompanionInfo. */
+                interface $Properties {
+
+                    /** CompanionInfo fileName */
+                    fileName?: string;
+
+                    /** CompanionInfo mimeType */
+                    mimeType?: string;
+
+                    /** CompanionInfo totalBytes */
+                    totalBytes?: number;
+
+                    /** CompanionInfo kind */
+                    kind?: photon.imessage.v1.CompanionKind;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a CompanionInfo. */
+                type $Shape = photon.imessage.v1.CompanionInfo.$Properties;
+            }
+
+            /**
+             * Properties of a Companion.
+             * @deprecated Use photon.imessage.v1.Companion.$Properties instead.
+             */
+            interface ICompanion extends photon.imessage.v1.Companion.$Properties {
+            }
+
+            /** Represents a Companion. */
+            class Companion {
+
+                /**
+                 * Constructs a new Companion.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.Companion.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** Companion data. */
+                data: Uint8Array;
+
+                /** Companion kind. */
+                kind: photon.imessage.v1.CompanionKind;
+
+                /**
+                 * Creates a new Companion instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns Companion instance
+                 */
+                static create(properties: photon.imessage.v1.Companion.$Shape): photon.imessage.v1.Companion & photon.imessage.v1.Companion.$Shape;
+                static create(properties?: photon.imessage.v1.Companion.$Properties): photon.imessage.v1.Companion;
+
+                /**
+                 * Encodes the specified Companion message. Does not implicitly {@link photon.imessage.v1.Companion.verify|verify} messages.
+                 * @param message Companion message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.Companion.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a Companion message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.Companion & photon.imessage.v1.Companion.$Shape} Companion
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.Companion & photon.imessage.v1.Companion.$Shape;
+
+                /**
+                 * Creates a Companion message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns Companion
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.Companion;
+
+                /**
+                 * Creates a plain object from a Companion message. Also converts values to other types if specified.
+                 * @param message Companion
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.Companion, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this Companion to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace Companion {
+
+                /** Properties of a Companion. */
+                interface $Properties {
+
+                    /** Companion data */
+                    data?: Uint8Array;
+
+                    /** Companion kind */
+                    kind?: photon.imessage.v1.CompanionKind;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a Companion. */
+                type $Shape = photon.imessage.v1.Companion.$Properties;
             }
 
             /**
@@ -8812,6 +9659,990 @@ export namespace photon {
             }
 
             /**
+             * Properties of a ListSharedFriendLocationsRequest.
+             * @deprecated Use photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties instead.
+             */
+            interface IListSharedFriendLocationsRequest extends photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties {
+            }
+
+            /** Represents a ListSharedFriendLocationsRequest. */
+            class ListSharedFriendLocationsRequest {
+
+                /**
+                 * Constructs a new ListSharedFriendLocationsRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /**
+                 * Creates a new ListSharedFriendLocationsRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ListSharedFriendLocationsRequest instance
+                 */
+                static create(properties: photon.imessage.v1.ListSharedFriendLocationsRequest.$Shape): photon.imessage.v1.ListSharedFriendLocationsRequest & photon.imessage.v1.ListSharedFriendLocationsRequest.$Shape;
+                static create(properties?: photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties): photon.imessage.v1.ListSharedFriendLocationsRequest;
+
+                /**
+                 * Encodes the specified ListSharedFriendLocationsRequest message. Does not implicitly {@link photon.imessage.v1.ListSharedFriendLocationsRequest.verify|verify} messages.
+                 * @param message ListSharedFriendLocationsRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ListSharedFriendLocationsRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListSharedFriendLocationsRequest & photon.imessage.v1.ListSharedFriendLocationsRequest.$Shape} ListSharedFriendLocationsRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.ListSharedFriendLocationsRequest & photon.imessage.v1.ListSharedFriendLocationsRequest.$Shape;
+
+                /**
+                 * Creates a ListSharedFriendLocationsRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ListSharedFriendLocationsRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.ListSharedFriendLocationsRequest;
+
+                /**
+                 * Creates a plain object from a ListSharedFriendLocationsRequest message. Also converts values to other types if specified.
+                 * @param message ListSharedFriendLocationsRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.ListSharedFriendLocationsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ListSharedFriendLocationsRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ListSharedFriendLocationsRequest {
+
+                /** Properties of a ListSharedFriendLocationsRequest. */
+                interface $Properties {
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ListSharedFriendLocationsRequest. */
+                type $Shape = photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties;
+            }
+
+            /**
+             * Properties of a ListSharedFriendLocationsResponse.
+             * @deprecated Use photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties instead.
+             */
+            interface IListSharedFriendLocationsResponse extends photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties {
+            }
+
+            /** Represents a ListSharedFriendLocationsResponse. */
+            class ListSharedFriendLocationsResponse {
+
+                /**
+                 * Constructs a new ListSharedFriendLocationsResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** ListSharedFriendLocationsResponse locations. */
+                locations: photon.imessage.v1.SharedFriendLocation[];
+
+                /**
+                 * Creates a new ListSharedFriendLocationsResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns ListSharedFriendLocationsResponse instance
+                 */
+                static create(properties: photon.imessage.v1.ListSharedFriendLocationsResponse.$Shape): photon.imessage.v1.ListSharedFriendLocationsResponse & photon.imessage.v1.ListSharedFriendLocationsResponse.$Shape;
+                static create(properties?: photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties): photon.imessage.v1.ListSharedFriendLocationsResponse;
+
+                /**
+                 * Encodes the specified ListSharedFriendLocationsResponse message. Does not implicitly {@link photon.imessage.v1.ListSharedFriendLocationsResponse.verify|verify} messages.
+                 * @param message ListSharedFriendLocationsResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a ListSharedFriendLocationsResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListSharedFriendLocationsResponse & photon.imessage.v1.ListSharedFriendLocationsResponse.$Shape} ListSharedFriendLocationsResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.ListSharedFriendLocationsResponse & photon.imessage.v1.ListSharedFriendLocationsResponse.$Shape;
+
+                /**
+                 * Creates a ListSharedFriendLocationsResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns ListSharedFriendLocationsResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.ListSharedFriendLocationsResponse;
+
+                /**
+                 * Creates a plain object from a ListSharedFriendLocationsResponse message. Also converts values to other types if specified.
+                 * @param message ListSharedFriendLocationsResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.ListSharedFriendLocationsResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this ListSharedFriendLocationsResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace ListSharedFriendLocationsResponse {
+
+                /** Properties of a ListSharedFriendLocationsResponse. */
+                interface $Properties {
+
+                    /** ListSharedFriendLocationsResponse locations */
+                    locations?: photon.imessage.v1.SharedFriendLocation.$Properties[];
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a ListSharedFriendLocationsResponse. */
+                type $Shape = photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties;
+            }
+
+            /**
+             * Properties of a GetSharedFriendLocationRequest.
+             * @deprecated Use photon.imessage.v1.GetSharedFriendLocationRequest.$Properties instead.
+             */
+            interface IGetSharedFriendLocationRequest extends photon.imessage.v1.GetSharedFriendLocationRequest.$Properties {
+            }
+
+            /** Represents a GetSharedFriendLocationRequest. */
+            class GetSharedFriendLocationRequest {
+
+                /**
+                 * Constructs a new GetSharedFriendLocationRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetSharedFriendLocationRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetSharedFriendLocationRequest address. */
+                address: string;
+
+                /**
+                 * Creates a new GetSharedFriendLocationRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetSharedFriendLocationRequest instance
+                 */
+                static create(properties: photon.imessage.v1.GetSharedFriendLocationRequest.$Shape): photon.imessage.v1.GetSharedFriendLocationRequest & photon.imessage.v1.GetSharedFriendLocationRequest.$Shape;
+                static create(properties?: photon.imessage.v1.GetSharedFriendLocationRequest.$Properties): photon.imessage.v1.GetSharedFriendLocationRequest;
+
+                /**
+                 * Encodes the specified GetSharedFriendLocationRequest message. Does not implicitly {@link photon.imessage.v1.GetSharedFriendLocationRequest.verify|verify} messages.
+                 * @param message GetSharedFriendLocationRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetSharedFriendLocationRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetSharedFriendLocationRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetSharedFriendLocationRequest & photon.imessage.v1.GetSharedFriendLocationRequest.$Shape} GetSharedFriendLocationRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetSharedFriendLocationRequest & photon.imessage.v1.GetSharedFriendLocationRequest.$Shape;
+
+                /**
+                 * Creates a GetSharedFriendLocationRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetSharedFriendLocationRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetSharedFriendLocationRequest;
+
+                /**
+                 * Creates a plain object from a GetSharedFriendLocationRequest message. Also converts values to other types if specified.
+                 * @param message GetSharedFriendLocationRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetSharedFriendLocationRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetSharedFriendLocationRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetSharedFriendLocationRequest {
+
+                /** Properties of a GetSharedFriendLocationRequest. */
+                interface $Properties {
+
+                    /** GetSharedFriendLocationRequest address */
+                    address?: string;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetSharedFriendLocationRequest. */
+                type $Shape = photon.imessage.v1.GetSharedFriendLocationRequest.$Properties;
+            }
+
+            /**
+             * Properties of a GetSharedFriendLocationResponse.
+             * @deprecated Use photon.imessage.v1.GetSharedFriendLocationResponse.$Properties instead.
+             */
+            interface IGetSharedFriendLocationResponse extends photon.imessage.v1.GetSharedFriendLocationResponse.$Properties {
+            }
+
+            /** Represents a GetSharedFriendLocationResponse. */
+            class GetSharedFriendLocationResponse {
+
+                /**
+                 * Constructs a new GetSharedFriendLocationResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.GetSharedFriendLocationResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** GetSharedFriendLocationResponse location. */
+                location: photon.imessage.v1.SharedFriendLocation;
+
+                /**
+                 * Creates a new GetSharedFriendLocationResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns GetSharedFriendLocationResponse instance
+                 */
+                static create(properties: photon.imessage.v1.GetSharedFriendLocationResponse.$Shape): photon.imessage.v1.GetSharedFriendLocationResponse & photon.imessage.v1.GetSharedFriendLocationResponse.$Shape;
+                static create(properties?: photon.imessage.v1.GetSharedFriendLocationResponse.$Properties): photon.imessage.v1.GetSharedFriendLocationResponse;
+
+                /**
+                 * Encodes the specified GetSharedFriendLocationResponse message. Does not implicitly {@link photon.imessage.v1.GetSharedFriendLocationResponse.verify|verify} messages.
+                 * @param message GetSharedFriendLocationResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.GetSharedFriendLocationResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a GetSharedFriendLocationResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetSharedFriendLocationResponse & photon.imessage.v1.GetSharedFriendLocationResponse.$Shape} GetSharedFriendLocationResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.GetSharedFriendLocationResponse & photon.imessage.v1.GetSharedFriendLocationResponse.$Shape;
+
+                /**
+                 * Creates a GetSharedFriendLocationResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns GetSharedFriendLocationResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.GetSharedFriendLocationResponse;
+
+                /**
+                 * Creates a plain object from a GetSharedFriendLocationResponse message. Also converts values to other types if specified.
+                 * @param message GetSharedFriendLocationResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.GetSharedFriendLocationResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this GetSharedFriendLocationResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace GetSharedFriendLocationResponse {
+
+                /** Properties of a GetSharedFriendLocationResponse. */
+                interface $Properties {
+
+                    /** GetSharedFriendLocationResponse location */
+                    location?: photon.imessage.v1.SharedFriendLocation.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a GetSharedFriendLocationResponse. */
+                type $Shape = photon.imessage.v1.GetSharedFriendLocationResponse.$Properties;
+            }
+
+            /**
+             * Properties of a RequestFriendLocationSharingRequest.
+             * @deprecated Use photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties instead.
+             */
+            interface IRequestFriendLocationSharingRequest extends photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties {
+            }
+
+            /** Represents a RequestFriendLocationSharingRequest. */
+            class RequestFriendLocationSharingRequest {
+
+                /**
+                 * Constructs a new RequestFriendLocationSharingRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** RequestFriendLocationSharingRequest chatGuid. */
+                chatGuid: string;
+
+                /** RequestFriendLocationSharingRequest address. */
+                address: string;
+
+                /** RequestFriendLocationSharingRequest clientMessageId. */
+                clientMessageId: (string|null);
+
+                /**
+                 * Creates a new RequestFriendLocationSharingRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns RequestFriendLocationSharingRequest instance
+                 */
+                static create(properties: photon.imessage.v1.RequestFriendLocationSharingRequest.$Shape): photon.imessage.v1.RequestFriendLocationSharingRequest & photon.imessage.v1.RequestFriendLocationSharingRequest.$Shape;
+                static create(properties?: photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties): photon.imessage.v1.RequestFriendLocationSharingRequest;
+
+                /**
+                 * Encodes the specified RequestFriendLocationSharingRequest message. Does not implicitly {@link photon.imessage.v1.RequestFriendLocationSharingRequest.verify|verify} messages.
+                 * @param message RequestFriendLocationSharingRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a RequestFriendLocationSharingRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.RequestFriendLocationSharingRequest & photon.imessage.v1.RequestFriendLocationSharingRequest.$Shape} RequestFriendLocationSharingRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.RequestFriendLocationSharingRequest & photon.imessage.v1.RequestFriendLocationSharingRequest.$Shape;
+
+                /**
+                 * Creates a RequestFriendLocationSharingRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns RequestFriendLocationSharingRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.RequestFriendLocationSharingRequest;
+
+                /**
+                 * Creates a plain object from a RequestFriendLocationSharingRequest message. Also converts values to other types if specified.
+                 * @param message RequestFriendLocationSharingRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.RequestFriendLocationSharingRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this RequestFriendLocationSharingRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace RequestFriendLocationSharingRequest {
+
+                /** Properties of a RequestFriendLocationSharingRequest. */
+                interface $Properties {
+
+                    /** RequestFriendLocationSharingRequest chatGuid */
+                    chatGuid?: string;
+
+                    /** RequestFriendLocationSharingRequest address */
+                    address?: string;
+
+                    /** RequestFriendLocationSharingRequest clientMessageId */
+                    clientMessageId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a RequestFriendLocationSharingRequest. */
+                type $Shape = photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties;
+            }
+
+            /**
+             * Properties of a RequestFriendLocationSharingResponse.
+             * @deprecated Use photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties instead.
+             */
+            interface IRequestFriendLocationSharingResponse extends photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties {
+            }
+
+            /** Represents a RequestFriendLocationSharingResponse. */
+            class RequestFriendLocationSharingResponse {
+
+                /**
+                 * Constructs a new RequestFriendLocationSharingResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** RequestFriendLocationSharingResponse address. */
+                address: string;
+
+                /** RequestFriendLocationSharingResponse status. */
+                status: string;
+
+                /** RequestFriendLocationSharingResponse reason. */
+                reason: (string|null);
+
+                /** RequestFriendLocationSharingResponse messageGuid. */
+                messageGuid: (string|null);
+
+                /**
+                 * Creates a new RequestFriendLocationSharingResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns RequestFriendLocationSharingResponse instance
+                 */
+                static create(properties: photon.imessage.v1.RequestFriendLocationSharingResponse.$Shape): photon.imessage.v1.RequestFriendLocationSharingResponse & photon.imessage.v1.RequestFriendLocationSharingResponse.$Shape;
+                static create(properties?: photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties): photon.imessage.v1.RequestFriendLocationSharingResponse;
+
+                /**
+                 * Encodes the specified RequestFriendLocationSharingResponse message. Does not implicitly {@link photon.imessage.v1.RequestFriendLocationSharingResponse.verify|verify} messages.
+                 * @param message RequestFriendLocationSharingResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a RequestFriendLocationSharingResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.RequestFriendLocationSharingResponse & photon.imessage.v1.RequestFriendLocationSharingResponse.$Shape} RequestFriendLocationSharingResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.RequestFriendLocationSharingResponse & photon.imessage.v1.RequestFriendLocationSharingResponse.$Shape;
+
+                /**
+                 * Creates a RequestFriendLocationSharingResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns RequestFriendLocationSharingResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.RequestFriendLocationSharingResponse;
+
+                /**
+                 * Creates a plain object from a RequestFriendLocationSharingResponse message. Also converts values to other types if specified.
+                 * @param message RequestFriendLocationSharingResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.RequestFriendLocationSharingResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this RequestFriendLocationSharingResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace RequestFriendLocationSharingResponse {
+
+                /** Properties of a RequestFriendLocationSharingResponse. */
+                interface $Properties {
+
+                    /** RequestFriendLocationSharingResponse address */
+                    address?: string;
+
+                    /** RequestFriendLocationSharingResponse status */
+                    status?: string;
+
+                    /** RequestFriendLocationSharingResponse reason */
+                    reason?: (string|null);
+
+                    /** RequestFriendLocationSharingResponse messageGuid */
+                    messageGuid?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a RequestFriendLocationSharingResponse. */
+                type $Shape = photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties;
+            }
+
+            /**
+             * Properties of a WatchSharedFriendLocationsRequest.
+             * @deprecated Use photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties instead.
+             */
+            interface IWatchSharedFriendLocationsRequest extends photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties {
+            }
+
+            /** Represents a WatchSharedFriendLocationsRequest. */
+            class WatchSharedFriendLocationsRequest {
+
+                /**
+                 * Constructs a new WatchSharedFriendLocationsRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** WatchSharedFriendLocationsRequest address. */
+                address: (string|null);
+
+                /**
+                 * Creates a new WatchSharedFriendLocationsRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns WatchSharedFriendLocationsRequest instance
+                 */
+                static create(properties: photon.imessage.v1.WatchSharedFriendLocationsRequest.$Shape): photon.imessage.v1.WatchSharedFriendLocationsRequest & photon.imessage.v1.WatchSharedFriendLocationsRequest.$Shape;
+                static create(properties?: photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties): photon.imessage.v1.WatchSharedFriendLocationsRequest;
+
+                /**
+                 * Encodes the specified WatchSharedFriendLocationsRequest message. Does not implicitly {@link photon.imessage.v1.WatchSharedFriendLocationsRequest.verify|verify} messages.
+                 * @param message WatchSharedFriendLocationsRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a WatchSharedFriendLocationsRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.WatchSharedFriendLocationsRequest & photon.imessage.v1.WatchSharedFriendLocationsRequest.$Shape} WatchSharedFriendLocationsRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.WatchSharedFriendLocationsRequest & photon.imessage.v1.WatchSharedFriendLocationsRequest.$Shape;
+
+                /**
+                 * Creates a WatchSharedFriendLocationsRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns WatchSharedFriendLocationsRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.WatchSharedFriendLocationsRequest;
+
+                /**
+                 * Creates a plain object from a WatchSharedFriendLocationsRequest message. Also converts values to other types if specified.
+                 * @param message WatchSharedFriendLocationsRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.WatchSharedFriendLocationsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this WatchSharedFriendLocationsRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace WatchSharedFriendLocationsRequest {
+
+                /** Properties of a WatchSharedFriendLocationsRequest. */
+                interface $Properties {
+
+                    /** WatchSharedFriendLocationsRequest address */
+                    address?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a WatchSharedFriendLocationsRequest. */
+                type $Shape = photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties;
+            }
+
+            /**
+             * Properties of a WatchSharedFriendLocationsResponse.
+             * @deprecated Use photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties instead.
+             */
+            interface IWatchSharedFriendLocationsResponse extends photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties {
+            }
+
+            /** Represents a WatchSharedFriendLocationsResponse. */
+            class WatchSharedFriendLocationsResponse {
+
+                /**
+                 * Constructs a new WatchSharedFriendLocationsResponse.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** WatchSharedFriendLocationsResponse locationUpdated. */
+                locationUpdated: (photon.imessage.v1.SharedFriendLocationUpdated|null);
+
+                /** WatchSharedFriendLocationsResponse heartbeat. */
+                heartbeat: (photon.imessage.v1.Heartbeat|null);
+
+                /** WatchSharedFriendLocationsResponse payload. */
+                payload?: ("locationUpdated"|"heartbeat");
+
+                /**
+                 * Creates a new WatchSharedFriendLocationsResponse instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns WatchSharedFriendLocationsResponse instance
+                 */
+                static create(properties: photon.imessage.v1.WatchSharedFriendLocationsResponse.$Shape): photon.imessage.v1.WatchSharedFriendLocationsResponse & photon.imessage.v1.WatchSharedFriendLocationsResponse.$Shape;
+                static create(properties?: photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties): photon.imessage.v1.WatchSharedFriendLocationsResponse;
+
+                /**
+                 * Encodes the specified WatchSharedFriendLocationsResponse message. Does not implicitly {@link photon.imessage.v1.WatchSharedFriendLocationsResponse.verify|verify} messages.
+                 * @param message WatchSharedFriendLocationsResponse message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a WatchSharedFriendLocationsResponse message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.WatchSharedFriendLocationsResponse & photon.imessage.v1.WatchSharedFriendLocationsResponse.$Shape} WatchSharedFriendLocationsResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.WatchSharedFriendLocationsResponse & photon.imessage.v1.WatchSharedFriendLocationsResponse.$Shape;
+
+                /**
+                 * Creates a WatchSharedFriendLocationsResponse message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns WatchSharedFriendLocationsResponse
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.WatchSharedFriendLocationsResponse;
+
+                /**
+                 * Creates a plain object from a WatchSharedFriendLocationsResponse message. Also converts values to other types if specified.
+                 * @param message WatchSharedFriendLocationsResponse
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.WatchSharedFriendLocationsResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this WatchSharedFriendLocationsResponse to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace WatchSharedFriendLocationsResponse {
+
+                /** Properties of a WatchSharedFriendLocationsResponse. */
+                interface $Properties {
+
+                    /** WatchSharedFriendLocationsResponse locationUpdated */
+                    locationUpdated?: (photon.imessage.v1.SharedFriendLocationUpdated.$Properties|null);
+
+                    /** WatchSharedFriendLocationsResponse heartbeat */
+                    heartbeat?: (photon.imessage.v1.Heartbeat.$Properties|null);
+
+                    /** WatchSharedFriendLocationsResponse payload */
+                    payload?: ("locationUpdated"|"heartbeat");
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Narrowed shape of a WatchSharedFriendLocationsResponse. */
+                type $Shape = {
+                  locationUpdated?: photon.imessage.v1.SharedFriendLocationUpdated.$Shape|null;
+                  heartbeat?: photon.imessage.v1.Heartbeat.$Shape|null;
+                  $unknowns?: Uint8Array[];
+                } & (
+                  ({ payload?: undefined; locationUpdated?: null; heartbeat?: null }|{ payload?: "locationUpdated"; locationUpdated: photon.imessage.v1.SharedFriendLocationUpdated.$Shape; heartbeat?: null }|{ payload?: "heartbeat"; locationUpdated?: null; heartbeat: photon.imessage.v1.Heartbeat.$Shape })
+                );
+            }
+
+            /** FriendLocationType enum. */
+            enum FriendLocationType {
+
+                /** FRIEND_LOCATION_TYPE_UNSPECIFIED value */
+                FRIEND_LOCATION_TYPE_UNSPECIFIED = 0,
+
+                /** FRIEND_LOCATION_TYPE_LEGACY value */
+                FRIEND_LOCATION_TYPE_LEGACY = 1,
+
+                /** FRIEND_LOCATION_TYPE_LIVE value */
+                FRIEND_LOCATION_TYPE_LIVE = 2,
+
+                /** FRIEND_LOCATION_TYPE_SHALLOW value */
+                FRIEND_LOCATION_TYPE_SHALLOW = 3
+            }
+
+            /**
+             * Properties of a SharedFriendLocation.
+             * @deprecated Use photon.imessage.v1.SharedFriendLocation.$Properties instead.
+             */
+            interface ISharedFriendLocation extends photon.imessage.v1.SharedFriendLocation.$Properties {
+            }
+
+            /** Represents a SharedFriendLocation. */
+            class SharedFriendLocation {
+
+                /**
+                 * Constructs a new SharedFriendLocation.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.SharedFriendLocation.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SharedFriendLocation address. */
+                address: string;
+
+                /** SharedFriendLocation name. */
+                name: (string|null);
+
+                /** SharedFriendLocation latitude. */
+                latitude: (number|null);
+
+                /** SharedFriendLocation longitude. */
+                longitude: (number|null);
+
+                /** SharedFriendLocation accuracy. */
+                accuracy: (number|null);
+
+                /** SharedFriendLocation longAddress. */
+                longAddress: (string|null);
+
+                /** SharedFriendLocation shortAddress. */
+                shortAddress: (string|null);
+
+                /** SharedFriendLocation isLocatingInProgress. */
+                isLocatingInProgress: boolean;
+
+                /** SharedFriendLocation locationType. */
+                locationType: photon.imessage.v1.FriendLocationType;
+
+                /** SharedFriendLocation locationTimestamp. */
+                locationTimestamp: (google.protobuf.Timestamp|null);
+
+                /** SharedFriendLocation expiresAt. */
+                expiresAt: (google.protobuf.Timestamp|null);
+
+                /**
+                 * Creates a new SharedFriendLocation instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SharedFriendLocation instance
+                 */
+                static create(properties: photon.imessage.v1.SharedFriendLocation.$Shape): photon.imessage.v1.SharedFriendLocation & photon.imessage.v1.SharedFriendLocation.$Shape;
+                static create(properties?: photon.imessage.v1.SharedFriendLocation.$Properties): photon.imessage.v1.SharedFriendLocation;
+
+                /**
+                 * Encodes the specified SharedFriendLocation message. Does not implicitly {@link photon.imessage.v1.SharedFriendLocation.verify|verify} messages.
+                 * @param message SharedFriendLocation message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.SharedFriendLocation.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SharedFriendLocation message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SharedFriendLocation & photon.imessage.v1.SharedFriendLocation.$Shape} SharedFriendLocation
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.SharedFriendLocation & photon.imessage.v1.SharedFriendLocation.$Shape;
+
+                /**
+                 * Creates a SharedFriendLocation message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SharedFriendLocation
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.SharedFriendLocation;
+
+                /**
+                 * Creates a plain object from a SharedFriendLocation message. Also converts values to other types if specified.
+                 * @param message SharedFriendLocation
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.SharedFriendLocation, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SharedFriendLocation to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SharedFriendLocation {
+
+                /** Properties of a SharedFriendLocation. */
+                interface $Properties {
+
+                    /** SharedFriendLocation address */
+                    address?: string;
+
+                    /** SharedFriendLocation name */
+                    name?: (string|null);
+
+                    /** SharedFriendLocation latitude */
+                    latitude?: (number|null);
+
+                    /** SharedFriendLocation longitude */
+                    longitude?: (number|null);
+
+                    /** SharedFriendLocation accuracy */
+                    accuracy?: (number|null);
+
+                    /** SharedFriendLocation longAddress */
+                    longAddress?: (string|null);
+
+                    /** SharedFriendLocation shortAddress */
+                    shortAddress?: (string|null);
+
+                    /** SharedFriendLocation isLocatingInProgress */
+                    isLocatingInProgress?: boolean;
+
+                    /** SharedFriendLocation locationType */
+                    locationType?: photon.imessage.v1.FriendLocationType;
+
+                    /** SharedFriendLocation locationTimestamp */
+                    locationTimestamp?: (google.protobuf.Timestamp.$Properties|null);
+
+                    /** SharedFriendLocation expiresAt */
+                    expiresAt?: (google.protobuf.Timestamp.$Properties|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SharedFriendLocation. */
+                type $Shape = photon.imessage.v1.SharedFriendLocation.$Properties;
+            }
+
+            /**
+             * Properties of a SharedFriendLocationUpdated.
+             * @deprecated Use photon.imessage.v1.SharedFriendLocationUpdated.$Properties instead.
+             */
+            interface ISharedFriendLocationUpdated extends photon.imessage.v1.SharedFriendLocationUpdated.$Properties {
+            }
+
+            /** Represents a SharedFriendLocationUpdated. */
+            class SharedFriendLocationUpdated {
+
+                /**
+                 * Constructs a new SharedFriendLocationUpdated.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.SharedFriendLocationUpdated.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SharedFriendLocationUpdated sourceSequence. */
+                sourceSequence: number;
+
+                /** SharedFriendLocationUpdated location. */
+                location: photon.imessage.v1.SharedFriendLocation;
+
+                /**
+                 * Creates a new SharedFriendLocationUpdated instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SharedFriendLocationUpdated instance
+                 */
+                static create(properties: photon.imessage.v1.SharedFriendLocationUpdated.$Shape): photon.imessage.v1.SharedFriendLocationUpdated & photon.imessage.v1.SharedFriendLocationUpdated.$Shape;
+                static create(properties?: photon.imessage.v1.SharedFriendLocationUpdated.$Properties): photon.imessage.v1.SharedFriendLocationUpdated;
+
+                /**
+                 * Encodes the specified SharedFriendLocationUpdated message. Does not implicitly {@link photon.imessage.v1.SharedFriendLocationUpdated.verify|verify} messages.
+                 * @param message SharedFriendLocationUpdated message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.SharedFriendLocationUpdated.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SharedFriendLocationUpdated message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SharedFriendLocationUpdated & photon.imessage.v1.SharedFriendLocationUpdated.$Shape} SharedFriendLocationUpdated
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.SharedFriendLocationUpdated & photon.imessage.v1.SharedFriendLocationUpdated.$Shape;
+
+                /**
+                 * Creates a SharedFriendLocationUpdated message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SharedFriendLocationUpdated
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.SharedFriendLocationUpdated;
+
+                /**
+                 * Creates a plain object from a SharedFriendLocationUpdated message. Also converts values to other types if specified.
+                 * @param message SharedFriendLocationUpdated
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.SharedFriendLocationUpdated, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SharedFriendLocationUpdated to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SharedFriendLocationUpdated {
+
+                /** Properties of a SharedFriendLocationUpdated. */
+                interface $Properties {
+
+                    /** SharedFriendLocationUpdated sourceSequence */
+                    sourceSequence?: number;
+
+                    /** SharedFriendLocationUpdated location */
+                    location?: photon.imessage.v1.SharedFriendLocation.$Properties;
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SharedFriendLocationUpdated. */
+                type $Shape = photon.imessage.v1.SharedFriendLocationUpdated.$Properties;
+            }
+
+            /**
              * Properties of a MessageTarget.
              * @deprecated Use photon.imessage.v1.MessageTarget.$Properties instead.
              */
@@ -11110,6 +12941,261 @@ export namespace photon {
 
                 /** Shape of an UpdateCustomizedMiniAppMessageRequest. */
                 type $Shape = photon.imessage.v1.UpdateCustomizedMiniAppMessageRequest.$Properties;
+            }
+
+            /**
+             * Properties of a SendAttachmentMessageRequest.
+             * @deprecated Use photon.imessage.v1.SendAttachmentMessageRequest.$Properties instead.
+             */
+            interface ISendAttachmentMessageRequest extends photon.imessage.v1.SendAttachmentMessageRequest.$Properties {
+            }
+
+            /** Represents a SendAttachmentMessageRequest. */
+            class SendAttachmentMessageRequest {
+
+                /**
+                 * Constructs a new SendAttachmentMessageRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.SendAttachmentMessageRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SendAttachmentMessageRequest chatGuid. */
+                chatGuid: string;
+
+                /** SendAttachmentMessageRequest attachment. */
+                attachment: photon.imessage.v1.AttachmentRef;
+
+                /** SendAttachmentMessageRequest replyTo. */
+                replyTo: (photon.imessage.v1.ReplyTarget|null);
+
+                /** SendAttachmentMessageRequest effectId. */
+                effectId: (string|null);
+
+                /** SendAttachmentMessageRequest isAudioMessage. */
+                isAudioMessage: (boolean|null);
+
+                /** SendAttachmentMessageRequest clientMessageId. */
+                clientMessageId: (string|null);
+
+                /**
+                 * Creates a new SendAttachmentMessageRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SendAttachmentMessageRequest instance
+                 */
+                static create(properties: photon.imessage.v1.SendAttachmentMessageRequest.$Shape): photon.imessage.v1.SendAttachmentMessageRequest & photon.imessage.v1.SendAttachmentMessageRequest.$Shape;
+                static create(properties?: photon.imessage.v1.SendAttachmentMessageRequest.$Properties): photon.imessage.v1.SendAttachmentMessageRequest;
+
+                /**
+                 * Encodes the specified SendAttachmentMessageRequest message. Does not implicitly {@link photon.imessage.v1.SendAttachmentMessageRequest.verify|verify} messages.
+                 * @param message SendAttachmentMessageRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.SendAttachmentMessageRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SendAttachmentMessageRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SendAttachmentMessageRequest & photon.imessage.v1.SendAttachmentMessageRequest.$Shape} SendAttachmentMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.SendAttachmentMessageRequest & photon.imessage.v1.SendAttachmentMessageRequest.$Shape;
+
+                /**
+                 * Creates a SendAttachmentMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SendAttachmentMessageRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.SendAttachmentMessageRequest;
+
+                /**
+                 * Creates a plain object from a SendAttachmentMessageRequest message. Also converts values to other types if specified.
+                 * @param message SendAttachmentMessageRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.SendAttachmentMessageRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SendAttachmentMessageRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SendAttachmentMessageRequest {
+
+                /** Properties of a SendAttachmentMessageRequest. */
+                interface $Properties {
+
+                    /** SendAttachmentMessageRequest chatGuid */
+                    chatGuid?: string;
+
+                    /** SendAttachmentMessageRequest attachment */
+                    attachment?: photon.imessage.v1.AttachmentRef.$Properties;
+
+                    /** SendAttachmentMessageRequest replyTo */
+                    replyTo?: (photon.imessage.v1.ReplyTarget.$Properties|null);
+
+                    /** SendAttachmentMessageRequest effectId */
+                    effectId?: (string|null);
+
+                    /** SendAttachmentMessageRequest isAudioMessage */
+                    isAudioMessage?: (boolean|null);
+
+                    /** SendAttachmentMessageRequest clientMessageId */
+                    clientMessageId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SendAttachmentMessageRequest. */
+                type $Shape = {
+                  chatGuid?: string;
+                  attachment?: photon.imessage.v1.AttachmentRef.$Shape;
+                  replyTo?: photon.imessage.v1.ReplyTarget.$Shape|null;
+                  effectId?: string|null;
+                  isAudioMessage?: boolean|null;
+                  clientMessageId?: string|null;
+                  $unknowns?: Uint8Array[];
+                };
+            }
+
+            /**
+             * Properties of a SendMultipartMessageRequest.
+             * @deprecated Use photon.imessage.v1.SendMultipartMessageRequest.$Properties instead.
+             */
+            interface ISendMultipartMessageRequest extends photon.imessage.v1.SendMultipartMessageRequest.$Properties {
+            }
+
+            /** Represents a SendMultipartMessageRequest. */
+            class SendMultipartMessageRequest {
+
+                /**
+                 * Constructs a new SendMultipartMessageRequest.
+                 * @param [properties] Properties to set
+                 */
+                constructor(properties?: photon.imessage.v1.SendMultipartMessageRequest.$Properties);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+
+                /** SendMultipartMessageRequest chatGuid. */
+                chatGuid: string;
+
+                /** SendMultipartMessageRequest parts. */
+                parts: photon.imessage.v1.MessagePart[];
+
+                /** SendMultipartMessageRequest replyTo. */
+                replyTo: (photon.imessage.v1.ReplyTarget|null);
+
+                /** SendMultipartMessageRequest subject. */
+                subject: (string|null);
+
+                /** SendMultipartMessageRequest effectId. */
+                effectId: (string|null);
+
+                /** SendMultipartMessageRequest enableDataDetection. */
+                enableDataDetection: (boolean|null);
+
+                /** SendMultipartMessageRequest clientMessageId. */
+                clientMessageId: (string|null);
+
+                /**
+                 * Creates a new SendMultipartMessageRequest instance using the specified properties.
+                 * @param [properties] Properties to set
+                 * @returns SendMultipartMessageRequest instance
+                 */
+                static create(properties: photon.imessage.v1.SendMultipartMessageRequest.$Shape): photon.imessage.v1.SendMultipartMessageRequest & photon.imessage.v1.SendMultipartMessageRequest.$Shape;
+                static create(properties?: photon.imessage.v1.SendMultipartMessageRequest.$Properties): photon.imessage.v1.SendMultipartMessageRequest;
+
+                /**
+                 * Encodes the specified SendMultipartMessageRequest message. Does not implicitly {@link photon.imessage.v1.SendMultipartMessageRequest.verify|verify} messages.
+                 * @param message SendMultipartMessageRequest message or plain object to encode
+                 * @param [writer] Writer to encode to
+                 * @returns Writer
+                 */
+                static encode(message: photon.imessage.v1.SendMultipartMessageRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+                /**
+                 * Decodes a SendMultipartMessageRequest message from the specified reader or buffer.
+                 * @param reader Reader or buffer to decode from
+                 * @param [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SendMultipartMessageRequest & photon.imessage.v1.SendMultipartMessageRequest.$Shape} SendMultipartMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): photon.imessage.v1.SendMultipartMessageRequest & photon.imessage.v1.SendMultipartMessageRequest.$Shape;
+
+                /**
+                 * Creates a SendMultipartMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @param object Plain object
+                 * @returns SendMultipartMessageRequest
+                 */
+                static fromObject(object: { [k: string]: any }): photon.imessage.v1.SendMultipartMessageRequest;
+
+                /**
+                 * Creates a plain object from a SendMultipartMessageRequest message. Also converts values to other types if specified.
+                 * @param message SendMultipartMessageRequest
+                 * @param [options] Conversion options
+                 * @returns Plain object
+                 */
+                static toObject(message: photon.imessage.v1.SendMultipartMessageRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+                /**
+                 * Converts this SendMultipartMessageRequest to JSON.
+                 * @returns JSON object
+                 */
+                toJSON(): { [k: string]: any };
+            }
+
+            namespace SendMultipartMessageRequest {
+
+                /** Properties of a SendMultipartMessageRequest. */
+                interface $Properties {
+
+                    /** SendMultipartMessageRequest chatGuid */
+                    chatGuid?: string;
+
+                    /** SendMultipartMessageRequest parts */
+                    parts?: photon.imessage.v1.MessagePart.$Properties[];
+
+                    /** SendMultipartMessageRequest replyTo */
+                    replyTo?: (photon.imessage.v1.ReplyTarget.$Properties|null);
+
+                    /** SendMultipartMessageRequest subject */
+                    subject?: (string|null);
+
+                    /** SendMultipartMessageRequest effectId */
+                    effectId?: (string|null);
+
+                    /** SendMultipartMessageRequest enableDataDetection */
+                    enableDataDetection?: (boolean|null);
+
+                    /** SendMultipartMessageRequest clientMessageId */
+                    clientMessageId?: (string|null);
+
+                    /** Unknown fields preserved while decoding when enabled */
+                    $unknowns?: Uint8Array[];
+                }
+
+                /** Shape of a SendMultipartMessageRequest. */
+                type $Shape = {
+                  chatGuid?: string;
+                  parts?: photon.imessage.v1.MessagePart.$Shape[];
+                  replyTo?: photon.imessage.v1.ReplyTarget.$Shape|null;
+                  subject?: string|null;
+                  effectId?: string|null;
+                  enableDataDetection?: boolean|null;
+                  clientMessageId?: string|null;
+                  $unknowns?: Uint8Array[];
+                };
             }
 
             /**
@@ -18500,6 +20586,472 @@ export namespace threadline {
     namespace v1 {
 
         /**
+         * Properties of a StartAttachmentUploadRequest.
+         * @deprecated Use threadline.v1.StartAttachmentUploadRequest.$Properties instead.
+         */
+        interface IStartAttachmentUploadRequest extends threadline.v1.StartAttachmentUploadRequest.$Properties {
+        }
+
+        /** Represents a StartAttachmentUploadRequest. */
+        class StartAttachmentUploadRequest {
+
+            /**
+             * Constructs a new StartAttachmentUploadRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.StartAttachmentUploadRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StartAttachmentUploadRequest fileName. */
+            fileName: string;
+
+            /** StartAttachmentUploadRequest companionKind. */
+            companionKind: (photon.imessage.v1.CompanionKind|null);
+
+            /**
+             * Creates a new StartAttachmentUploadRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StartAttachmentUploadRequest instance
+             */
+            static create(properties: threadline.v1.StartAttachmentUploadRequest.$Shape): threadline.v1.StartAttachmentUploadRequest & threadline.v1.StartAttachmentUploadRequest.$Shape;
+            static create(properties?: threadline.v1.StartAttachmentUploadRequest.$Properties): threadline.v1.StartAttachmentUploadRequest;
+
+            /**
+             * Encodes the specified StartAttachmentUploadRequest message. Does not implicitly {@link threadline.v1.StartAttachmentUploadRequest.verify|verify} messages.
+             * @param message StartAttachmentUploadRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.StartAttachmentUploadRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StartAttachmentUploadRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.StartAttachmentUploadRequest & threadline.v1.StartAttachmentUploadRequest.$Shape} StartAttachmentUploadRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.StartAttachmentUploadRequest & threadline.v1.StartAttachmentUploadRequest.$Shape;
+
+            /**
+             * Creates a StartAttachmentUploadRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StartAttachmentUploadRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.StartAttachmentUploadRequest;
+
+            /**
+             * Creates a plain object from a StartAttachmentUploadRequest message. Also converts values to other types if specified.
+             * @param message StartAttachmentUploadRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.StartAttachmentUploadRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StartAttachmentUploadRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace StartAttachmentUploadRequest {
+
+            /** Properties of a StartAttachmentUploadRequest. */
+            interface $Properties {
+
+                /** StartAttachmentUploadRequest fileName */
+                fileName?: string;
+
+                /** StartAttachmentUploadRequest companionKind */
+                companionKind?: (photon.imessage.v1.CompanionKind|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StartAttachmentUploadRequest. */
+            type $Shape = threadline.v1.StartAttachmentUploadRequest.$Properties;
+        }
+
+        /**
+         * Properties of a StartAttachmentUploadResponse.
+         * @deprecated Use threadline.v1.StartAttachmentUploadResponse.$Properties instead.
+         */
+        interface IStartAttachmentUploadResponse extends threadline.v1.StartAttachmentUploadResponse.$Properties {
+        }
+
+        /** Represents a StartAttachmentUploadResponse. */
+        class StartAttachmentUploadResponse {
+
+            /**
+             * Constructs a new StartAttachmentUploadResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.StartAttachmentUploadResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StartAttachmentUploadResponse uploadId. */
+            uploadId: string;
+
+            /** StartAttachmentUploadResponse maxTotalBytes. */
+            maxTotalBytes: number;
+
+            /** StartAttachmentUploadResponse maxChunkBytes. */
+            maxChunkBytes: number;
+
+            /**
+             * Creates a new StartAttachmentUploadResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StartAttachmentUploadResponse instance
+             */
+            static create(properties: threadline.v1.StartAttachmentUploadResponse.$Shape): threadline.v1.StartAttachmentUploadResponse & threadline.v1.StartAttachmentUploadResponse.$Shape;
+            static create(properties?: threadline.v1.StartAttachmentUploadResponse.$Properties): threadline.v1.StartAttachmentUploadResponse;
+
+            /**
+             * Encodes the specified StartAttachmentUploadResponse message. Does not implicitly {@link threadline.v1.StartAttachmentUploadResponse.verify|verify} messages.
+             * @param message StartAttachmentUploadResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.StartAttachmentUploadResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StartAttachmentUploadResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.StartAttachmentUploadResponse & threadline.v1.StartAttachmentUploadResponse.$Shape} StartAttachmentUploadResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.StartAttachmentUploadResponse & threadline.v1.StartAttachmentUploadResponse.$Shape;
+
+            /**
+             * Creates a StartAttachmentUploadResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StartAttachmentUploadResponse
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.StartAttachmentUploadResponse;
+
+            /**
+             * Creates a plain object from a StartAttachmentUploadResponse message. Also converts values to other types if specified.
+             * @param message StartAttachmentUploadResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.StartAttachmentUploadResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StartAttachmentUploadResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace StartAttachmentUploadResponse {
+
+            /** Properties of a StartAttachmentUploadResponse. */
+            interface $Properties {
+
+                /** StartAttachmentUploadResponse uploadId */
+                uploadId?: string;
+
+                /** StartAttachmentUploadResponse maxTotalBytes */
+                maxTotalBytes?: number;
+
+                /** StartAttachmentUploadResponse maxChunkBytes */
+                maxChunkBytes?: number;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StartAttachmentUploadResponse. */
+            type $Shape = threadline.v1.StartAttachmentUploadResponse.$Properties;
+        }
+
+        /**
+         * Properties of an AppendAttachmentChunkRequest.
+         * @deprecated Use threadline.v1.AppendAttachmentChunkRequest.$Properties instead.
+         */
+        interface IAppendAttachmentChunkRequest extends threadline.v1.AppendAttachmentChunkRequest.$Properties {
+        }
+
+        /** Represents an AppendAttachmentChunkRequest. */
+        class AppendAttachmentChunkRequest {
+
+            /**
+             * Constructs a new AppendAttachmentChunkRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.AppendAttachmentChunkRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** AppendAttachmentChunkRequest uploadId. */
+            uploadId: string;
+
+            /** AppendAttachmentChunkRequest offset. */
+            offset: number;
+
+            /** AppendAttachmentChunkRequest data. */
+            data: Uint8Array;
+
+            /** AppendAttachmentChunkRequest companion. */
+            companion: boolean;
+
+            /**
+             * Creates a new AppendAttachmentChunkRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns AppendAttachmentChunkRequest instance
+             */
+            static create(properties: threadline.v1.AppendAttachmentChunkRequest.$Shape): threadline.v1.AppendAttachmentChunkRequest & threadline.v1.AppendAttachmentChunkRequest.$Shape;
+            static create(properties?: threadline.v1.AppendAttachmentChunkRequest.$Properties): threadline.v1.AppendAttachmentChunkRequest;
+
+            /**
+             * Encodes the specified AppendAttachmentChunkRequest message. Does not implicitly {@link threadline.v1.AppendAttachmentChunkRequest.verify|verify} messages.
+             * @param message AppendAttachmentChunkRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.AppendAttachmentChunkRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an AppendAttachmentChunkRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.AppendAttachmentChunkRequest & threadline.v1.AppendAttachmentChunkRequest.$Shape} AppendAttachmentChunkRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.AppendAttachmentChunkRequest & threadline.v1.AppendAttachmentChunkRequest.$Shape;
+
+            /**
+             * Creates an AppendAttachmentChunkRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns AppendAttachmentChunkRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.AppendAttachmentChunkRequest;
+
+            /**
+             * Creates a plain object from an AppendAttachmentChunkRequest message. Also converts values to other types if specified.
+             * @param message AppendAttachmentChunkRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.AppendAttachmentChunkRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this AppendAttachmentChunkRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace AppendAttachmentChunkRequest {
+
+            /** Properties of an AppendAttachmentChunkRequest. */
+            interface $Properties {
+
+                /** AppendAttachmentChunkRequest uploadId */
+                uploadId?: string;
+
+                /** AppendAttachmentChunkRequest offset */
+                offset?: number;
+
+                /** AppendAttachmentChunkRequest data */
+                data?: Uint8Array;
+
+                /** AppendAttachmentChunkRequest companion */
+                companion?: boolean;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an AppendAttachmentChunkRequest. */
+            type $Shape = threadline.v1.AppendAttachmentChunkRequest.$Properties;
+        }
+
+        /**
+         * Properties of an AppendAttachmentChunkResponse.
+         * @deprecated Use threadline.v1.AppendAttachmentChunkResponse.$Properties instead.
+         */
+        interface IAppendAttachmentChunkResponse extends threadline.v1.AppendAttachmentChunkResponse.$Properties {
+        }
+
+        /** Represents an AppendAttachmentChunkResponse. */
+        class AppendAttachmentChunkResponse {
+
+            /**
+             * Constructs a new AppendAttachmentChunkResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.AppendAttachmentChunkResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** AppendAttachmentChunkResponse receivedBytes. */
+            receivedBytes: number;
+
+            /**
+             * Creates a new AppendAttachmentChunkResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns AppendAttachmentChunkResponse instance
+             */
+            static create(properties: threadline.v1.AppendAttachmentChunkResponse.$Shape): threadline.v1.AppendAttachmentChunkResponse & threadline.v1.AppendAttachmentChunkResponse.$Shape;
+            static create(properties?: threadline.v1.AppendAttachmentChunkResponse.$Properties): threadline.v1.AppendAttachmentChunkResponse;
+
+            /**
+             * Encodes the specified AppendAttachmentChunkResponse message. Does not implicitly {@link threadline.v1.AppendAttachmentChunkResponse.verify|verify} messages.
+             * @param message AppendAttachmentChunkResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.AppendAttachmentChunkResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an AppendAttachmentChunkResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.AppendAttachmentChunkResponse & threadline.v1.AppendAttachmentChunkResponse.$Shape} AppendAttachmentChunkResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.AppendAttachmentChunkResponse & threadline.v1.AppendAttachmentChunkResponse.$Shape;
+
+            /**
+             * Creates an AppendAttachmentChunkResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns AppendAttachmentChunkResponse
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.AppendAttachmentChunkResponse;
+
+            /**
+             * Creates a plain object from an AppendAttachmentChunkResponse message. Also converts values to other types if specified.
+             * @param message AppendAttachmentChunkResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.AppendAttachmentChunkResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this AppendAttachmentChunkResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace AppendAttachmentChunkResponse {
+
+            /** Properties of an AppendAttachmentChunkResponse. */
+            interface $Properties {
+
+                /** AppendAttachmentChunkResponse receivedBytes */
+                receivedBytes?: number;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an AppendAttachmentChunkResponse. */
+            type $Shape = threadline.v1.AppendAttachmentChunkResponse.$Properties;
+        }
+
+        /**
+         * Properties of a FinishAttachmentUploadRequest.
+         * @deprecated Use threadline.v1.FinishAttachmentUploadRequest.$Properties instead.
+         */
+        interface IFinishAttachmentUploadRequest extends threadline.v1.FinishAttachmentUploadRequest.$Properties {
+        }
+
+        /** Represents a FinishAttachmentUploadRequest. */
+        class FinishAttachmentUploadRequest {
+
+            /**
+             * Constructs a new FinishAttachmentUploadRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.FinishAttachmentUploadRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FinishAttachmentUploadRequest uploadId. */
+            uploadId: string;
+
+            /**
+             * Creates a new FinishAttachmentUploadRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FinishAttachmentUploadRequest instance
+             */
+            static create(properties: threadline.v1.FinishAttachmentUploadRequest.$Shape): threadline.v1.FinishAttachmentUploadRequest & threadline.v1.FinishAttachmentUploadRequest.$Shape;
+            static create(properties?: threadline.v1.FinishAttachmentUploadRequest.$Properties): threadline.v1.FinishAttachmentUploadRequest;
+
+            /**
+             * Encodes the specified FinishAttachmentUploadRequest message. Does not implicitly {@link threadline.v1.FinishAttachmentUploadRequest.verify|verify} messages.
+             * @param message FinishAttachmentUploadRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.FinishAttachmentUploadRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FinishAttachmentUploadRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.FinishAttachmentUploadRequest & threadline.v1.FinishAttachmentUploadRequest.$Shape} FinishAttachmentUploadRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.FinishAttachmentUploadRequest & threadline.v1.FinishAttachmentUploadRequest.$Shape;
+
+            /**
+             * Creates a FinishAttachmentUploadRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FinishAttachmentUploadRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.FinishAttachmentUploadRequest;
+
+            /**
+             * Creates a plain object from a FinishAttachmentUploadRequest message. Also converts values to other types if specified.
+             * @param message FinishAttachmentUploadRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.FinishAttachmentUploadRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FinishAttachmentUploadRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace FinishAttachmentUploadRequest {
+
+            /** Properties of a FinishAttachmentUploadRequest. */
+            interface $Properties {
+
+                /** FinishAttachmentUploadRequest uploadId */
+                uploadId?: string;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FinishAttachmentUploadRequest. */
+            type $Shape = threadline.v1.FinishAttachmentUploadRequest.$Properties;
+        }
+
+        /**
          * Properties of an ArchiveChatRequest.
          * @deprecated Use threadline.v1.ArchiveChatRequest.$Properties instead.
          */
@@ -19881,6 +22433,680 @@ export namespace threadline {
 
             /** Shape of a FocusStatus. */
             type $Shape = threadline.v1.FocusStatus.$Properties;
+        }
+
+        /**
+         * Properties of a ShareLocationRequest.
+         * @deprecated Use threadline.v1.ShareLocationRequest.$Properties instead.
+         */
+        interface IShareLocationRequest extends threadline.v1.ShareLocationRequest.$Properties {
+        }
+
+        /** Represents a ShareLocationRequest. */
+        class ShareLocationRequest {
+
+            /**
+             * Constructs a new ShareLocationRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.ShareLocationRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ShareLocationRequest allowedAddresses. */
+            allowedAddresses: string[];
+
+            /** ShareLocationRequest allowedChatGuids. */
+            allowedChatGuids: string[];
+
+            /** ShareLocationRequest latitude. */
+            latitude: (number|null);
+
+            /** ShareLocationRequest longitude. */
+            longitude: (number|null);
+
+            /** ShareLocationRequest accuracy. */
+            accuracy: (number|null);
+
+            /** ShareLocationRequest longAddress. */
+            longAddress: (string|null);
+
+            /** ShareLocationRequest shortAddress. */
+            shortAddress: (string|null);
+
+            /** ShareLocationRequest isLocatingInProgress. */
+            isLocatingInProgress: boolean;
+
+            /** ShareLocationRequest locationType. */
+            locationType: photon.imessage.v1.FriendLocationType;
+
+            /** ShareLocationRequest locationTimestamp. */
+            locationTimestamp: (google.protobuf.Timestamp|null);
+
+            /** ShareLocationRequest expiresAt. */
+            expiresAt: (google.protobuf.Timestamp|null);
+
+            /** ShareLocationRequest name. */
+            name: (string|null);
+
+            /**
+             * Creates a new ShareLocationRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ShareLocationRequest instance
+             */
+            static create(properties: threadline.v1.ShareLocationRequest.$Shape): threadline.v1.ShareLocationRequest & threadline.v1.ShareLocationRequest.$Shape;
+            static create(properties?: threadline.v1.ShareLocationRequest.$Properties): threadline.v1.ShareLocationRequest;
+
+            /**
+             * Encodes the specified ShareLocationRequest message. Does not implicitly {@link threadline.v1.ShareLocationRequest.verify|verify} messages.
+             * @param message ShareLocationRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.ShareLocationRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ShareLocationRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.ShareLocationRequest & threadline.v1.ShareLocationRequest.$Shape} ShareLocationRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.ShareLocationRequest & threadline.v1.ShareLocationRequest.$Shape;
+
+            /**
+             * Creates a ShareLocationRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ShareLocationRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.ShareLocationRequest;
+
+            /**
+             * Creates a plain object from a ShareLocationRequest message. Also converts values to other types if specified.
+             * @param message ShareLocationRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.ShareLocationRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ShareLocationRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace ShareLocationRequest {
+
+            /** Properties of a ShareLocationRequest. */
+            interface $Properties {
+
+                /** ShareLocationRequest allowedAddresses */
+                allowedAddresses?: string[];
+
+                /** ShareLocationRequest allowedChatGuids */
+                allowedChatGuids?: string[];
+
+                /** ShareLocationRequest latitude */
+                latitude?: (number|null);
+
+                /** ShareLocationRequest longitude */
+                longitude?: (number|null);
+
+                /** ShareLocationRequest accuracy */
+                accuracy?: (number|null);
+
+                /** ShareLocationRequest longAddress */
+                longAddress?: (string|null);
+
+                /** ShareLocationRequest shortAddress */
+                shortAddress?: (string|null);
+
+                /** ShareLocationRequest isLocatingInProgress */
+                isLocatingInProgress?: boolean;
+
+                /** ShareLocationRequest locationType */
+                locationType?: photon.imessage.v1.FriendLocationType;
+
+                /** ShareLocationRequest locationTimestamp */
+                locationTimestamp?: (google.protobuf.Timestamp.$Properties|null);
+
+                /** ShareLocationRequest expiresAt */
+                expiresAt?: (google.protobuf.Timestamp.$Properties|null);
+
+                /** ShareLocationRequest name */
+                name?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ShareLocationRequest. */
+            type $Shape = threadline.v1.ShareLocationRequest.$Properties;
+        }
+
+        /**
+         * Properties of a ShareLocationResponse.
+         * @deprecated Use threadline.v1.ShareLocationResponse.$Properties instead.
+         */
+        interface IShareLocationResponse extends threadline.v1.ShareLocationResponse.$Properties {
+        }
+
+        /** Represents a ShareLocationResponse. */
+        class ShareLocationResponse {
+
+            /**
+             * Constructs a new ShareLocationResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.ShareLocationResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ShareLocationResponse location. */
+            location: photon.imessage.v1.SharedFriendLocation;
+
+            /** ShareLocationResponse audienceAccountCount. */
+            audienceAccountCount: number;
+
+            /**
+             * Creates a new ShareLocationResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ShareLocationResponse instance
+             */
+            static create(properties: threadline.v1.ShareLocationResponse.$Shape): threadline.v1.ShareLocationResponse & threadline.v1.ShareLocationResponse.$Shape;
+            static create(properties?: threadline.v1.ShareLocationResponse.$Properties): threadline.v1.ShareLocationResponse;
+
+            /**
+             * Encodes the specified ShareLocationResponse message. Does not implicitly {@link threadline.v1.ShareLocationResponse.verify|verify} messages.
+             * @param message ShareLocationResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.ShareLocationResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ShareLocationResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.ShareLocationResponse & threadline.v1.ShareLocationResponse.$Shape} ShareLocationResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.ShareLocationResponse & threadline.v1.ShareLocationResponse.$Shape;
+
+            /**
+             * Creates a ShareLocationResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ShareLocationResponse
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.ShareLocationResponse;
+
+            /**
+             * Creates a plain object from a ShareLocationResponse message. Also converts values to other types if specified.
+             * @param message ShareLocationResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.ShareLocationResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ShareLocationResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace ShareLocationResponse {
+
+            /** Properties of a ShareLocationResponse. */
+            interface $Properties {
+
+                /** ShareLocationResponse location */
+                location?: photon.imessage.v1.SharedFriendLocation.$Properties;
+
+                /** ShareLocationResponse audienceAccountCount */
+                audienceAccountCount?: number;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ShareLocationResponse. */
+            type $Shape = threadline.v1.ShareLocationResponse.$Properties;
+        }
+
+        /**
+         * Properties of a StopSharingLocationRequest.
+         * @deprecated Use threadline.v1.StopSharingLocationRequest.$Properties instead.
+         */
+        interface IStopSharingLocationRequest extends threadline.v1.StopSharingLocationRequest.$Properties {
+        }
+
+        /** Represents a StopSharingLocationRequest. */
+        class StopSharingLocationRequest {
+
+            /**
+             * Constructs a new StopSharingLocationRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.StopSharingLocationRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new StopSharingLocationRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StopSharingLocationRequest instance
+             */
+            static create(properties: threadline.v1.StopSharingLocationRequest.$Shape): threadline.v1.StopSharingLocationRequest & threadline.v1.StopSharingLocationRequest.$Shape;
+            static create(properties?: threadline.v1.StopSharingLocationRequest.$Properties): threadline.v1.StopSharingLocationRequest;
+
+            /**
+             * Encodes the specified StopSharingLocationRequest message. Does not implicitly {@link threadline.v1.StopSharingLocationRequest.verify|verify} messages.
+             * @param message StopSharingLocationRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.StopSharingLocationRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StopSharingLocationRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.StopSharingLocationRequest & threadline.v1.StopSharingLocationRequest.$Shape} StopSharingLocationRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.StopSharingLocationRequest & threadline.v1.StopSharingLocationRequest.$Shape;
+
+            /**
+             * Creates a StopSharingLocationRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StopSharingLocationRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.StopSharingLocationRequest;
+
+            /**
+             * Creates a plain object from a StopSharingLocationRequest message. Also converts values to other types if specified.
+             * @param message StopSharingLocationRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.StopSharingLocationRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StopSharingLocationRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace StopSharingLocationRequest {
+
+            /** Properties of a StopSharingLocationRequest. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StopSharingLocationRequest. */
+            type $Shape = threadline.v1.StopSharingLocationRequest.$Properties;
+        }
+
+        /**
+         * Properties of a StopSharingLocationResponse.
+         * @deprecated Use threadline.v1.StopSharingLocationResponse.$Properties instead.
+         */
+        interface IStopSharingLocationResponse extends threadline.v1.StopSharingLocationResponse.$Properties {
+        }
+
+        /** Represents a StopSharingLocationResponse. */
+        class StopSharingLocationResponse {
+
+            /**
+             * Constructs a new StopSharingLocationResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.StopSharingLocationResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** StopSharingLocationResponse wasSharing. */
+            wasSharing: boolean;
+
+            /**
+             * Creates a new StopSharingLocationResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns StopSharingLocationResponse instance
+             */
+            static create(properties: threadline.v1.StopSharingLocationResponse.$Shape): threadline.v1.StopSharingLocationResponse & threadline.v1.StopSharingLocationResponse.$Shape;
+            static create(properties?: threadline.v1.StopSharingLocationResponse.$Properties): threadline.v1.StopSharingLocationResponse;
+
+            /**
+             * Encodes the specified StopSharingLocationResponse message. Does not implicitly {@link threadline.v1.StopSharingLocationResponse.verify|verify} messages.
+             * @param message StopSharingLocationResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.StopSharingLocationResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a StopSharingLocationResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.StopSharingLocationResponse & threadline.v1.StopSharingLocationResponse.$Shape} StopSharingLocationResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.StopSharingLocationResponse & threadline.v1.StopSharingLocationResponse.$Shape;
+
+            /**
+             * Creates a StopSharingLocationResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns StopSharingLocationResponse
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.StopSharingLocationResponse;
+
+            /**
+             * Creates a plain object from a StopSharingLocationResponse message. Also converts values to other types if specified.
+             * @param message StopSharingLocationResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.StopSharingLocationResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this StopSharingLocationResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace StopSharingLocationResponse {
+
+            /** Properties of a StopSharingLocationResponse. */
+            interface $Properties {
+
+                /** StopSharingLocationResponse wasSharing */
+                wasSharing?: boolean;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a StopSharingLocationResponse. */
+            type $Shape = threadline.v1.StopSharingLocationResponse.$Properties;
+        }
+
+        /**
+         * Properties of a ListLocationSharingRequestsRequest.
+         * @deprecated Use threadline.v1.ListLocationSharingRequestsRequest.$Properties instead.
+         */
+        interface IListLocationSharingRequestsRequest extends threadline.v1.ListLocationSharingRequestsRequest.$Properties {
+        }
+
+        /** Represents a ListLocationSharingRequestsRequest. */
+        class ListLocationSharingRequestsRequest {
+
+            /**
+             * Constructs a new ListLocationSharingRequestsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.ListLocationSharingRequestsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new ListLocationSharingRequestsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ListLocationSharingRequestsRequest instance
+             */
+            static create(properties: threadline.v1.ListLocationSharingRequestsRequest.$Shape): threadline.v1.ListLocationSharingRequestsRequest & threadline.v1.ListLocationSharingRequestsRequest.$Shape;
+            static create(properties?: threadline.v1.ListLocationSharingRequestsRequest.$Properties): threadline.v1.ListLocationSharingRequestsRequest;
+
+            /**
+             * Encodes the specified ListLocationSharingRequestsRequest message. Does not implicitly {@link threadline.v1.ListLocationSharingRequestsRequest.verify|verify} messages.
+             * @param message ListLocationSharingRequestsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.ListLocationSharingRequestsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ListLocationSharingRequestsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.ListLocationSharingRequestsRequest & threadline.v1.ListLocationSharingRequestsRequest.$Shape} ListLocationSharingRequestsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.ListLocationSharingRequestsRequest & threadline.v1.ListLocationSharingRequestsRequest.$Shape;
+
+            /**
+             * Creates a ListLocationSharingRequestsRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ListLocationSharingRequestsRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.ListLocationSharingRequestsRequest;
+
+            /**
+             * Creates a plain object from a ListLocationSharingRequestsRequest message. Also converts values to other types if specified.
+             * @param message ListLocationSharingRequestsRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.ListLocationSharingRequestsRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ListLocationSharingRequestsRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace ListLocationSharingRequestsRequest {
+
+            /** Properties of a ListLocationSharingRequestsRequest. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ListLocationSharingRequestsRequest. */
+            type $Shape = threadline.v1.ListLocationSharingRequestsRequest.$Properties;
+        }
+
+        /**
+         * Properties of a ListLocationSharingRequestsResponse.
+         * @deprecated Use threadline.v1.ListLocationSharingRequestsResponse.$Properties instead.
+         */
+        interface IListLocationSharingRequestsResponse extends threadline.v1.ListLocationSharingRequestsResponse.$Properties {
+        }
+
+        /** Represents a ListLocationSharingRequestsResponse. */
+        class ListLocationSharingRequestsResponse {
+
+            /**
+             * Constructs a new ListLocationSharingRequestsResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.ListLocationSharingRequestsResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ListLocationSharingRequestsResponse requests. */
+            requests: threadline.v1.LocationSharingRequest[];
+
+            /**
+             * Creates a new ListLocationSharingRequestsResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ListLocationSharingRequestsResponse instance
+             */
+            static create(properties: threadline.v1.ListLocationSharingRequestsResponse.$Shape): threadline.v1.ListLocationSharingRequestsResponse & threadline.v1.ListLocationSharingRequestsResponse.$Shape;
+            static create(properties?: threadline.v1.ListLocationSharingRequestsResponse.$Properties): threadline.v1.ListLocationSharingRequestsResponse;
+
+            /**
+             * Encodes the specified ListLocationSharingRequestsResponse message. Does not implicitly {@link threadline.v1.ListLocationSharingRequestsResponse.verify|verify} messages.
+             * @param message ListLocationSharingRequestsResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.ListLocationSharingRequestsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ListLocationSharingRequestsResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.ListLocationSharingRequestsResponse & threadline.v1.ListLocationSharingRequestsResponse.$Shape} ListLocationSharingRequestsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.ListLocationSharingRequestsResponse & threadline.v1.ListLocationSharingRequestsResponse.$Shape;
+
+            /**
+             * Creates a ListLocationSharingRequestsResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ListLocationSharingRequestsResponse
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.ListLocationSharingRequestsResponse;
+
+            /**
+             * Creates a plain object from a ListLocationSharingRequestsResponse message. Also converts values to other types if specified.
+             * @param message ListLocationSharingRequestsResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.ListLocationSharingRequestsResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ListLocationSharingRequestsResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace ListLocationSharingRequestsResponse {
+
+            /** Properties of a ListLocationSharingRequestsResponse. */
+            interface $Properties {
+
+                /** ListLocationSharingRequestsResponse requests */
+                requests?: threadline.v1.LocationSharingRequest.$Properties[];
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ListLocationSharingRequestsResponse. */
+            type $Shape = threadline.v1.ListLocationSharingRequestsResponse.$Properties;
+        }
+
+        /**
+         * Properties of a LocationSharingRequest.
+         * @deprecated Use threadline.v1.LocationSharingRequest.$Properties instead.
+         */
+        interface ILocationSharingRequest extends threadline.v1.LocationSharingRequest.$Properties {
+        }
+
+        /** Represents a LocationSharingRequest. */
+        class LocationSharingRequest {
+
+            /**
+             * Constructs a new LocationSharingRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: threadline.v1.LocationSharingRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** LocationSharingRequest requesterAddress. */
+            requesterAddress: string;
+
+            /** LocationSharingRequest chatGuid. */
+            chatGuid: string;
+
+            /** LocationSharingRequest requestedAt. */
+            requestedAt: google.protobuf.Timestamp;
+
+            /**
+             * Creates a new LocationSharingRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns LocationSharingRequest instance
+             */
+            static create(properties: threadline.v1.LocationSharingRequest.$Shape): threadline.v1.LocationSharingRequest & threadline.v1.LocationSharingRequest.$Shape;
+            static create(properties?: threadline.v1.LocationSharingRequest.$Properties): threadline.v1.LocationSharingRequest;
+
+            /**
+             * Encodes the specified LocationSharingRequest message. Does not implicitly {@link threadline.v1.LocationSharingRequest.verify|verify} messages.
+             * @param message LocationSharingRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: threadline.v1.LocationSharingRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a LocationSharingRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {threadline.v1.LocationSharingRequest & threadline.v1.LocationSharingRequest.$Shape} LocationSharingRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): threadline.v1.LocationSharingRequest & threadline.v1.LocationSharingRequest.$Shape;
+
+            /**
+             * Creates a LocationSharingRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns LocationSharingRequest
+             */
+            static fromObject(object: { [k: string]: any }): threadline.v1.LocationSharingRequest;
+
+            /**
+             * Creates a plain object from a LocationSharingRequest message. Also converts values to other types if specified.
+             * @param message LocationSharingRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: threadline.v1.LocationSharingRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this LocationSharingRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace LocationSharingRequest {
+
+            /** Properties of a LocationSharingRequest. */
+            interface $Properties {
+
+                /** LocationSharingRequest requesterAddress */
+                requesterAddress?: string;
+
+                /** LocationSharingRequest chatGuid */
+                chatGuid?: string;
+
+                /** LocationSharingRequest requestedAt */
+                requestedAt?: google.protobuf.Timestamp.$Properties;
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a LocationSharingRequest. */
+            type $Shape = threadline.v1.LocationSharingRequest.$Properties;
         }
 
         /**

@@ -1932,6 +1932,1697 @@ export const photon = $root.photon = (() => {
                 return MultiServiceAddressInfo;
             })();
 
+            v1.GetAttachmentInfoRequest = (function() {
+
+                /**
+                 * Properties of a GetAttachmentInfoRequest.
+                 * @typedef {Object} photon.imessage.v1.GetAttachmentInfoRequest.$Properties
+                 * @property {string} [attachmentGuid] GetAttachmentInfoRequest attachmentGuid
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetAttachmentInfoRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetAttachmentInfoRequest
+                 * @augments photon.imessage.v1.GetAttachmentInfoRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.GetAttachmentInfoRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetAttachmentInfoRequest.
+                 * @typedef {photon.imessage.v1.GetAttachmentInfoRequest.$Properties} photon.imessage.v1.GetAttachmentInfoRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetAttachmentInfoRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetAttachmentInfoRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetAttachmentInfoRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetAttachmentInfoRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetAttachmentInfoRequest attachmentGuid.
+                 * @member {string} attachmentGuid
+                 * @memberof photon.imessage.v1.GetAttachmentInfoRequest
+                 * @instance
+                 */
+                GetAttachmentInfoRequest.prototype.attachmentGuid = "";
+
+                /**
+                 * Creates a new GetAttachmentInfoRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetAttachmentInfoRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetAttachmentInfoRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetAttachmentInfoRequest} GetAttachmentInfoRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetAttachmentInfoRequest.$Shape): photon.imessage.v1.GetAttachmentInfoRequest & photon.imessage.v1.GetAttachmentInfoRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.GetAttachmentInfoRequest.$Properties): photon.imessage.v1.GetAttachmentInfoRequest;
+                 * }}
+                 */
+                GetAttachmentInfoRequest.create = function(properties) {
+                    return new GetAttachmentInfoRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified GetAttachmentInfoRequest message. Does not implicitly {@link photon.imessage.v1.GetAttachmentInfoRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetAttachmentInfoRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetAttachmentInfoRequest.$Properties} message GetAttachmentInfoRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetAttachmentInfoRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.attachmentGuid != null && $Object.hasOwnProperty.call(message, "attachmentGuid") && message.attachmentGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.attachmentGuid);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetAttachmentInfoRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetAttachmentInfoRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetAttachmentInfoRequest & photon.imessage.v1.GetAttachmentInfoRequest.$Shape} GetAttachmentInfoRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetAttachmentInfoRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetAttachmentInfoRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.attachmentGuid = value;
+                                else
+                                    delete message.attachmentGuid;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetAttachmentInfoRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetAttachmentInfoRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetAttachmentInfoRequest} GetAttachmentInfoRequest
+                 */
+                GetAttachmentInfoRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetAttachmentInfoRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetAttachmentInfoRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetAttachmentInfoRequest();
+                    if (object.attachmentGuid != null)
+                        if (typeof object.attachmentGuid !== "string" || object.attachmentGuid.length)
+                            message.attachmentGuid = $String(object.attachmentGuid);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetAttachmentInfoRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetAttachmentInfoRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetAttachmentInfoRequest} message GetAttachmentInfoRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetAttachmentInfoRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.attachmentGuid = "";
+                    if (message.attachmentGuid != null && $Object.hasOwnProperty.call(message, "attachmentGuid"))
+                        object.attachmentGuid = message.attachmentGuid;
+                    return object;
+                };
+
+                /**
+                 * Converts this GetAttachmentInfoRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetAttachmentInfoRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetAttachmentInfoRequest.prototype.toJSON = function() {
+                    return GetAttachmentInfoRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetAttachmentInfoRequest;
+            })();
+
+            v1.GetAttachmentInfoResponse = (function() {
+
+                /**
+                 * Properties of a GetAttachmentInfoResponse.
+                 * @typedef {Object} photon.imessage.v1.GetAttachmentInfoResponse.$Properties
+                 * @property {photon.imessage.v1.AttachmentInfo.$Properties} [attachment] GetAttachmentInfoResponse attachment
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetAttachmentInfoResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetAttachmentInfoResponse
+                 * @augments photon.imessage.v1.GetAttachmentInfoResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.GetAttachmentInfoResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetAttachmentInfoResponse.
+                 * @typedef {photon.imessage.v1.GetAttachmentInfoResponse.$Properties} photon.imessage.v1.GetAttachmentInfoResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetAttachmentInfoResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetAttachmentInfoResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetAttachmentInfoResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetAttachmentInfoResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetAttachmentInfoResponse attachment.
+                 * @member {photon.imessage.v1.AttachmentInfo} attachment
+                 * @memberof photon.imessage.v1.GetAttachmentInfoResponse
+                 * @instance
+                 */
+                GetAttachmentInfoResponse.prototype.attachment = null;
+
+                /**
+                 * Creates a new GetAttachmentInfoResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetAttachmentInfoResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetAttachmentInfoResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetAttachmentInfoResponse} GetAttachmentInfoResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetAttachmentInfoResponse.$Shape): photon.imessage.v1.GetAttachmentInfoResponse & photon.imessage.v1.GetAttachmentInfoResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.GetAttachmentInfoResponse.$Properties): photon.imessage.v1.GetAttachmentInfoResponse;
+                 * }}
+                 */
+                GetAttachmentInfoResponse.create = function(properties) {
+                    return new GetAttachmentInfoResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified GetAttachmentInfoResponse message. Does not implicitly {@link photon.imessage.v1.GetAttachmentInfoResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetAttachmentInfoResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetAttachmentInfoResponse.$Properties} message GetAttachmentInfoResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetAttachmentInfoResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.attachment != null && $Object.hasOwnProperty.call(message, "attachment"))
+                        $root.photon.imessage.v1.AttachmentInfo.encode(message.attachment, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetAttachmentInfoResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetAttachmentInfoResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetAttachmentInfoResponse & photon.imessage.v1.GetAttachmentInfoResponse.$Shape} GetAttachmentInfoResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetAttachmentInfoResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetAttachmentInfoResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.attachment = $root.photon.imessage.v1.AttachmentInfo.decode(reader, reader.size(), $undefined, _depth + 1, message.attachment);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetAttachmentInfoResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetAttachmentInfoResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetAttachmentInfoResponse} GetAttachmentInfoResponse
+                 */
+                GetAttachmentInfoResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetAttachmentInfoResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetAttachmentInfoResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetAttachmentInfoResponse();
+                    if (object.attachment != null) {
+                        if (!$util.isObject(object.attachment))
+                            throw $TypeError(".photon.imessage.v1.GetAttachmentInfoResponse.attachment: object expected");
+                        message.attachment = $root.photon.imessage.v1.AttachmentInfo.fromObject(object.attachment, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetAttachmentInfoResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetAttachmentInfoResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetAttachmentInfoResponse} message GetAttachmentInfoResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetAttachmentInfoResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.attachment = null;
+                    if (message.attachment != null && $Object.hasOwnProperty.call(message, "attachment"))
+                        object.attachment = $root.photon.imessage.v1.AttachmentInfo.toObject(message.attachment, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this GetAttachmentInfoResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetAttachmentInfoResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetAttachmentInfoResponse.prototype.toJSON = function() {
+                    return GetAttachmentInfoResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetAttachmentInfoResponse;
+            })();
+
+            v1.UploadAttachmentRequest = (function() {
+
+                /**
+                 * Properties of an UploadAttachmentRequest.
+                 * @typedef {Object} photon.imessage.v1.UploadAttachmentRequest.$Properties
+                 * @property {string} [fileName] UploadAttachmentRequest fileName
+                 * @property {Uint8Array} [data] UploadAttachmentRequest data
+                 * @property {photon.imessage.v1.Companion.$Properties|null} [companion] UploadAttachmentRequest companion
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of an UploadAttachmentRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IUploadAttachmentRequest
+                 * @augments photon.imessage.v1.UploadAttachmentRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.UploadAttachmentRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of an UploadAttachmentRequest.
+                 * @typedef {photon.imessage.v1.UploadAttachmentRequest.$Properties} photon.imessage.v1.UploadAttachmentRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new UploadAttachmentRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents an UploadAttachmentRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.UploadAttachmentRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const UploadAttachmentRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * UploadAttachmentRequest fileName.
+                 * @member {string} fileName
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @instance
+                 */
+                UploadAttachmentRequest.prototype.fileName = "";
+
+                /**
+                 * UploadAttachmentRequest data.
+                 * @member {Uint8Array} data
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @instance
+                 */
+                UploadAttachmentRequest.prototype.data = $util.newBuffer([]);
+
+                /**
+                 * UploadAttachmentRequest companion.
+                 * @member {photon.imessage.v1.Companion|null} companion
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @instance
+                 */
+                UploadAttachmentRequest.prototype.companion = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(UploadAttachmentRequest.prototype, "_companion", {
+                    get: $util.oneOfGetter($oneOfFields = ["companion"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new UploadAttachmentRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @static
+                 * @param {photon.imessage.v1.UploadAttachmentRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.UploadAttachmentRequest} UploadAttachmentRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.UploadAttachmentRequest.$Shape): photon.imessage.v1.UploadAttachmentRequest & photon.imessage.v1.UploadAttachmentRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.UploadAttachmentRequest.$Properties): photon.imessage.v1.UploadAttachmentRequest;
+                 * }}
+                 */
+                UploadAttachmentRequest.create = function(properties) {
+                    return new UploadAttachmentRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified UploadAttachmentRequest message. Does not implicitly {@link photon.imessage.v1.UploadAttachmentRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @static
+                 * @param {photon.imessage.v1.UploadAttachmentRequest.$Properties} message UploadAttachmentRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                UploadAttachmentRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.fileName != null && $Object.hasOwnProperty.call(message, "fileName") && message.fileName !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.fileName);
+                    if (message.data != null && $Object.hasOwnProperty.call(message, "data") && message.data.length)
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.data);
+                    if (message.companion != null && $Object.hasOwnProperty.call(message, "companion"))
+                        $root.photon.imessage.v1.Companion.encode(message.companion, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes an UploadAttachmentRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.UploadAttachmentRequest & photon.imessage.v1.UploadAttachmentRequest.$Shape} UploadAttachmentRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                UploadAttachmentRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.UploadAttachmentRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.fileName = value;
+                                else
+                                    delete message.fileName;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.data = value;
+                                else
+                                    delete message.data;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.companion = $root.photon.imessage.v1.Companion.decode(reader, reader.size(), $undefined, _depth + 1, message.companion);
+                                message._companion = "companion";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates an UploadAttachmentRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.UploadAttachmentRequest} UploadAttachmentRequest
+                 */
+                UploadAttachmentRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.UploadAttachmentRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.UploadAttachmentRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.UploadAttachmentRequest();
+                    if (object.fileName != null)
+                        if (typeof object.fileName !== "string" || object.fileName.length)
+                            message.fileName = $String(object.fileName);
+                    if (object.data != null)
+                        if (object.data.length)
+                            if (typeof object.data === "string")
+                                $util.base64.decode(object.data, message.data = $util.newBuffer($util.base64.length(object.data)), 0);
+                            else if (object.data.length >= 0)
+                                message.data = object.data;
+                    if (object.companion != null) {
+                        if (!$util.isObject(object.companion))
+                            throw $TypeError(".photon.imessage.v1.UploadAttachmentRequest.companion: object expected");
+                        message.companion = $root.photon.imessage.v1.Companion.fromObject(object.companion, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from an UploadAttachmentRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @static
+                 * @param {photon.imessage.v1.UploadAttachmentRequest} message UploadAttachmentRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                UploadAttachmentRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.fileName = "";
+                        if (options.bytes === $String)
+                            object.data = "";
+                        else {
+                            object.data = [];
+                            if (options.bytes !== $Array)
+                                object.data = $util.newBuffer(object.data);
+                        }
+                    }
+                    if (message.fileName != null && $Object.hasOwnProperty.call(message, "fileName"))
+                        object.fileName = message.fileName;
+                    if (message.data != null && $Object.hasOwnProperty.call(message, "data"))
+                        object.data = options.bytes === $String ? $util.base64.encode(message.data, 0, message.data.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.data) : message.data;
+                    if (message.companion != null && $Object.hasOwnProperty.call(message, "companion"))
+                        object.companion = $root.photon.imessage.v1.Companion.toObject(message.companion, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this UploadAttachmentRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.UploadAttachmentRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                UploadAttachmentRequest.prototype.toJSON = function() {
+                    return UploadAttachmentRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return UploadAttachmentRequest;
+            })();
+
+            v1.UploadAttachmentResponse = (function() {
+
+                /**
+                 * Properties of an UploadAttachmentResponse.
+                 * @typedef {Object} photon.imessage.v1.UploadAttachmentResponse.$Properties
+                 * @property {photon.imessage.v1.AttachmentInfo.$Properties} [attachment] UploadAttachmentResponse attachment
+                 * @property {photon.imessage.v1.CompanionInfo.$Properties|null} [companion] UploadAttachmentResponse companion
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of an UploadAttachmentResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IUploadAttachmentResponse
+                 * @augments photon.imessage.v1.UploadAttachmentResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.UploadAttachmentResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of an UploadAttachmentResponse.
+                 * @typedef {photon.imessage.v1.UploadAttachmentResponse.$Properties} photon.imessage.v1.UploadAttachmentResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new UploadAttachmentResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents an UploadAttachmentResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.UploadAttachmentResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const UploadAttachmentResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * UploadAttachmentResponse attachment.
+                 * @member {photon.imessage.v1.AttachmentInfo} attachment
+                 * @memberof photon.imessage.v1.UploadAttachmentResponse
+                 * @instance
+                 */
+                UploadAttachmentResponse.prototype.attachment = null;
+
+                /**
+                 * UploadAttachmentResponse companion.
+                 * @member {photon.imessage.v1.CompanionInfo|null} companion
+                 * @memberof photon.imessage.v1.UploadAttachmentResponse
+                 * @instance
+                 */
+                UploadAttachmentResponse.prototype.companion = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(UploadAttachmentResponse.prototype, "_companion", {
+                    get: $util.oneOfGetter($oneOfFields = ["companion"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new UploadAttachmentResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.UploadAttachmentResponse
+                 * @static
+                 * @param {photon.imessage.v1.UploadAttachmentResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.UploadAttachmentResponse} UploadAttachmentResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.UploadAttachmentResponse.$Shape): photon.imessage.v1.UploadAttachmentResponse & photon.imessage.v1.UploadAttachmentResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.UploadAttachmentResponse.$Properties): photon.imessage.v1.UploadAttachmentResponse;
+                 * }}
+                 */
+                UploadAttachmentResponse.create = function(properties) {
+                    return new UploadAttachmentResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified UploadAttachmentResponse message. Does not implicitly {@link photon.imessage.v1.UploadAttachmentResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.UploadAttachmentResponse
+                 * @static
+                 * @param {photon.imessage.v1.UploadAttachmentResponse.$Properties} message UploadAttachmentResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                UploadAttachmentResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.attachment != null && $Object.hasOwnProperty.call(message, "attachment"))
+                        $root.photon.imessage.v1.AttachmentInfo.encode(message.attachment, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.companion != null && $Object.hasOwnProperty.call(message, "companion"))
+                        $root.photon.imessage.v1.CompanionInfo.encode(message.companion, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes an UploadAttachmentResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.UploadAttachmentResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.UploadAttachmentResponse & photon.imessage.v1.UploadAttachmentResponse.$Shape} UploadAttachmentResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                UploadAttachmentResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.UploadAttachmentResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.attachment = $root.photon.imessage.v1.AttachmentInfo.decode(reader, reader.size(), $undefined, _depth + 1, message.attachment);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.companion = $root.photon.imessage.v1.CompanionInfo.decode(reader, reader.size(), $undefined, _depth + 1, message.companion);
+                                message._companion = "companion";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates an UploadAttachmentResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.UploadAttachmentResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.UploadAttachmentResponse} UploadAttachmentResponse
+                 */
+                UploadAttachmentResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.UploadAttachmentResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.UploadAttachmentResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.UploadAttachmentResponse();
+                    if (object.attachment != null) {
+                        if (!$util.isObject(object.attachment))
+                            throw $TypeError(".photon.imessage.v1.UploadAttachmentResponse.attachment: object expected");
+                        message.attachment = $root.photon.imessage.v1.AttachmentInfo.fromObject(object.attachment, _depth + 1);
+                    }
+                    if (object.companion != null) {
+                        if (!$util.isObject(object.companion))
+                            throw $TypeError(".photon.imessage.v1.UploadAttachmentResponse.companion: object expected");
+                        message.companion = $root.photon.imessage.v1.CompanionInfo.fromObject(object.companion, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from an UploadAttachmentResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.UploadAttachmentResponse
+                 * @static
+                 * @param {photon.imessage.v1.UploadAttachmentResponse} message UploadAttachmentResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                UploadAttachmentResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.attachment = null;
+                    if (message.attachment != null && $Object.hasOwnProperty.call(message, "attachment"))
+                        object.attachment = $root.photon.imessage.v1.AttachmentInfo.toObject(message.attachment, options, _depth + 1);
+                    if (message.companion != null && $Object.hasOwnProperty.call(message, "companion"))
+                        object.companion = $root.photon.imessage.v1.CompanionInfo.toObject(message.companion, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this UploadAttachmentResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.UploadAttachmentResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                UploadAttachmentResponse.prototype.toJSON = function() {
+                    return UploadAttachmentResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return UploadAttachmentResponse;
+            })();
+
+            v1.DownloadAttachmentRequest = (function() {
+
+                /**
+                 * Properties of a DownloadAttachmentRequest.
+                 * @typedef {Object} photon.imessage.v1.DownloadAttachmentRequest.$Properties
+                 * @property {string} [attachmentGuid] DownloadAttachmentRequest attachmentGuid
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a DownloadAttachmentRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IDownloadAttachmentRequest
+                 * @augments photon.imessage.v1.DownloadAttachmentRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.DownloadAttachmentRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a DownloadAttachmentRequest.
+                 * @typedef {photon.imessage.v1.DownloadAttachmentRequest.$Properties} photon.imessage.v1.DownloadAttachmentRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new DownloadAttachmentRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a DownloadAttachmentRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.DownloadAttachmentRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const DownloadAttachmentRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * DownloadAttachmentRequest attachmentGuid.
+                 * @member {string} attachmentGuid
+                 * @memberof photon.imessage.v1.DownloadAttachmentRequest
+                 * @instance
+                 */
+                DownloadAttachmentRequest.prototype.attachmentGuid = "";
+
+                /**
+                 * Creates a new DownloadAttachmentRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.DownloadAttachmentRequest
+                 * @static
+                 * @param {photon.imessage.v1.DownloadAttachmentRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.DownloadAttachmentRequest} DownloadAttachmentRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.DownloadAttachmentRequest.$Shape): photon.imessage.v1.DownloadAttachmentRequest & photon.imessage.v1.DownloadAttachmentRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.DownloadAttachmentRequest.$Properties): photon.imessage.v1.DownloadAttachmentRequest;
+                 * }}
+                 */
+                DownloadAttachmentRequest.create = function(properties) {
+                    return new DownloadAttachmentRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified DownloadAttachmentRequest message. Does not implicitly {@link photon.imessage.v1.DownloadAttachmentRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.DownloadAttachmentRequest
+                 * @static
+                 * @param {photon.imessage.v1.DownloadAttachmentRequest.$Properties} message DownloadAttachmentRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                DownloadAttachmentRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.attachmentGuid != null && $Object.hasOwnProperty.call(message, "attachmentGuid") && message.attachmentGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.attachmentGuid);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a DownloadAttachmentRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.DownloadAttachmentRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.DownloadAttachmentRequest & photon.imessage.v1.DownloadAttachmentRequest.$Shape} DownloadAttachmentRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                DownloadAttachmentRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.DownloadAttachmentRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.attachmentGuid = value;
+                                else
+                                    delete message.attachmentGuid;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a DownloadAttachmentRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.DownloadAttachmentRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.DownloadAttachmentRequest} DownloadAttachmentRequest
+                 */
+                DownloadAttachmentRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.DownloadAttachmentRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.DownloadAttachmentRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.DownloadAttachmentRequest();
+                    if (object.attachmentGuid != null)
+                        if (typeof object.attachmentGuid !== "string" || object.attachmentGuid.length)
+                            message.attachmentGuid = $String(object.attachmentGuid);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a DownloadAttachmentRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.DownloadAttachmentRequest
+                 * @static
+                 * @param {photon.imessage.v1.DownloadAttachmentRequest} message DownloadAttachmentRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                DownloadAttachmentRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.attachmentGuid = "";
+                    if (message.attachmentGuid != null && $Object.hasOwnProperty.call(message, "attachmentGuid"))
+                        object.attachmentGuid = message.attachmentGuid;
+                    return object;
+                };
+
+                /**
+                 * Converts this DownloadAttachmentRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.DownloadAttachmentRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                DownloadAttachmentRequest.prototype.toJSON = function() {
+                    return DownloadAttachmentRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return DownloadAttachmentRequest;
+            })();
+
+            v1.DownloadHeader = (function() {
+
+                /**
+                 * Properties of a DownloadHeader.
+                 * @typedef {Object} photon.imessage.v1.DownloadHeader.$Properties
+                 * @property {photon.imessage.v1.AttachmentInfo.$Properties} [attachment] DownloadHeader attachment
+                 * @property {photon.imessage.v1.CompanionInfo.$Properties|null} [companion] DownloadHeader companion
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a DownloadHeader.
+                 * @memberof photon.imessage.v1
+                 * @interface IDownloadHeader
+                 * @augments photon.imessage.v1.DownloadHeader.$Properties
+                 * @deprecated Use photon.imessage.v1.DownloadHeader.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a DownloadHeader.
+                 * @typedef {photon.imessage.v1.DownloadHeader.$Properties} photon.imessage.v1.DownloadHeader.$Shape
+                 */
+
+                /**
+                 * Constructs a new DownloadHeader.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a DownloadHeader.
+                 * @constructor
+                 * @param {photon.imessage.v1.DownloadHeader.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const DownloadHeader = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * DownloadHeader attachment.
+                 * @member {photon.imessage.v1.AttachmentInfo} attachment
+                 * @memberof photon.imessage.v1.DownloadHeader
+                 * @instance
+                 */
+                DownloadHeader.prototype.attachment = null;
+
+                /**
+                 * DownloadHeader companion.
+                 * @member {photon.imessage.v1.CompanionInfo|null} companion
+                 * @memberof photon.imessage.v1.DownloadHeader
+                 * @instance
+                 */
+                DownloadHeader.prototype.companion = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(DownloadHeader.prototype, "_companion", {
+                    get: $util.oneOfGetter($oneOfFields = ["companion"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new DownloadHeader instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.DownloadHeader
+                 * @static
+                 * @param {photon.imessage.v1.DownloadHeader.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.DownloadHeader} DownloadHeader instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.DownloadHeader.$Shape): photon.imessage.v1.DownloadHeader & photon.imessage.v1.DownloadHeader.$Shape;
+                 *   (properties?: photon.imessage.v1.DownloadHeader.$Properties): photon.imessage.v1.DownloadHeader;
+                 * }}
+                 */
+                DownloadHeader.create = function(properties) {
+                    return new DownloadHeader(properties);
+                };
+
+                /**
+                 * Encodes the specified DownloadHeader message. Does not implicitly {@link photon.imessage.v1.DownloadHeader.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.DownloadHeader
+                 * @static
+                 * @param {photon.imessage.v1.DownloadHeader.$Properties} message DownloadHeader message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                DownloadHeader.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.attachment != null && $Object.hasOwnProperty.call(message, "attachment"))
+                        $root.photon.imessage.v1.AttachmentInfo.encode(message.attachment, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.companion != null && $Object.hasOwnProperty.call(message, "companion"))
+                        $root.photon.imessage.v1.CompanionInfo.encode(message.companion, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a DownloadHeader message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.DownloadHeader
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.DownloadHeader & photon.imessage.v1.DownloadHeader.$Shape} DownloadHeader
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                DownloadHeader.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.DownloadHeader();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.attachment = $root.photon.imessage.v1.AttachmentInfo.decode(reader, reader.size(), $undefined, _depth + 1, message.attachment);
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.companion = $root.photon.imessage.v1.CompanionInfo.decode(reader, reader.size(), $undefined, _depth + 1, message.companion);
+                                message._companion = "companion";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a DownloadHeader message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.DownloadHeader
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.DownloadHeader} DownloadHeader
+                 */
+                DownloadHeader.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.DownloadHeader)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.DownloadHeader: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.DownloadHeader();
+                    if (object.attachment != null) {
+                        if (!$util.isObject(object.attachment))
+                            throw $TypeError(".photon.imessage.v1.DownloadHeader.attachment: object expected");
+                        message.attachment = $root.photon.imessage.v1.AttachmentInfo.fromObject(object.attachment, _depth + 1);
+                    }
+                    if (object.companion != null) {
+                        if (!$util.isObject(object.companion))
+                            throw $TypeError(".photon.imessage.v1.DownloadHeader.companion: object expected");
+                        message.companion = $root.photon.imessage.v1.CompanionInfo.fromObject(object.companion, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a DownloadHeader message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.DownloadHeader
+                 * @static
+                 * @param {photon.imessage.v1.DownloadHeader} message DownloadHeader
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                DownloadHeader.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.attachment = null;
+                    if (message.attachment != null && $Object.hasOwnProperty.call(message, "attachment"))
+                        object.attachment = $root.photon.imessage.v1.AttachmentInfo.toObject(message.attachment, options, _depth + 1);
+                    if (message.companion != null && $Object.hasOwnProperty.call(message, "companion"))
+                        object.companion = $root.photon.imessage.v1.CompanionInfo.toObject(message.companion, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this DownloadHeader to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.DownloadHeader
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                DownloadHeader.prototype.toJSON = function() {
+                    return DownloadHeader.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return DownloadHeader;
+            })();
+
+            v1.DownloadAttachmentResponse = (function() {
+
+                /**
+                 * Properties of a DownloadAttachmentResponse.
+                 * @typedef {Object} photon.imessage.v1.DownloadAttachmentResponse.$Properties
+                 * @property {photon.imessage.v1.DownloadHeader.$Properties|null} [header] DownloadAttachmentResponse header
+                 * @property {Uint8Array|null} [primaryChunk] DownloadAttachmentResponse primaryChunk
+                 * @property {Uint8Array|null} [companionChunk] DownloadAttachmentResponse companionChunk
+                 * @property {"header"|"primaryChunk"|"companionChunk"} [payload] DownloadAttachmentResponse payload
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a DownloadAttachmentResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IDownloadAttachmentResponse
+                 * @augments photon.imessage.v1.DownloadAttachmentResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.DownloadAttachmentResponse.$Properties instead.
+                 */
+
+                /**
+                 * Narrowed shape of a DownloadAttachmentResponse.
+                 * @typedef {{
+                 *   header?: photon.imessage.v1.DownloadHeader.$Shape|null;
+                 *   primaryChunk?: Uint8Array|null;
+                 *   companionChunk?: Uint8Array|null;
+                 *   $unknowns?: Array.<Uint8Array>;
+                 * } & (
+                 *   ({ payload?: undefined; header?: null; primaryChunk?: null; companionChunk?: null }|{ payload?: "header"; header: photon.imessage.v1.DownloadHeader.$Shape; primaryChunk?: null; companionChunk?: null }|{ payload?: "primaryChunk"; header?: null; primaryChunk: Uint8Array; companionChunk?: null }|{ payload?: "companionChunk"; header?: null; primaryChunk?: null; companionChunk: Uint8Array })
+                 * )} photon.imessage.v1.DownloadAttachmentResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new DownloadAttachmentResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a DownloadAttachmentResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.DownloadAttachmentResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const DownloadAttachmentResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * DownloadAttachmentResponse header.
+                 * @member {photon.imessage.v1.DownloadHeader|null} header
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @instance
+                 */
+                DownloadAttachmentResponse.prototype.header = null;
+
+                /**
+                 * DownloadAttachmentResponse primaryChunk.
+                 * @member {Uint8Array|null} primaryChunk
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @instance
+                 */
+                DownloadAttachmentResponse.prototype.primaryChunk = null;
+
+                /**
+                 * DownloadAttachmentResponse companionChunk.
+                 * @member {Uint8Array|null} companionChunk
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @instance
+                 */
+                DownloadAttachmentResponse.prototype.companionChunk = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                /**
+                 * DownloadAttachmentResponse payload.
+                 * @member {"header"|"primaryChunk"|"companionChunk"|undefined} payload
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @instance
+                 */
+                $Object.defineProperty(DownloadAttachmentResponse.prototype, "payload", {
+                    get: $util.oneOfGetter($oneOfFields = ["header", "primaryChunk", "companionChunk"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new DownloadAttachmentResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @static
+                 * @param {photon.imessage.v1.DownloadAttachmentResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.DownloadAttachmentResponse} DownloadAttachmentResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.DownloadAttachmentResponse.$Shape): photon.imessage.v1.DownloadAttachmentResponse & photon.imessage.v1.DownloadAttachmentResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.DownloadAttachmentResponse.$Properties): photon.imessage.v1.DownloadAttachmentResponse;
+                 * }}
+                 */
+                DownloadAttachmentResponse.create = function(properties) {
+                    return new DownloadAttachmentResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified DownloadAttachmentResponse message. Does not implicitly {@link photon.imessage.v1.DownloadAttachmentResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @static
+                 * @param {photon.imessage.v1.DownloadAttachmentResponse.$Properties} message DownloadAttachmentResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                DownloadAttachmentResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                        $root.photon.imessage.v1.DownloadHeader.encode(message.header, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.primaryChunk != null && $Object.hasOwnProperty.call(message, "primaryChunk"))
+                        writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.primaryChunk);
+                    if (message.companionChunk != null && $Object.hasOwnProperty.call(message, "companionChunk"))
+                        writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.companionChunk);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a DownloadAttachmentResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.DownloadAttachmentResponse & photon.imessage.v1.DownloadAttachmentResponse.$Shape} DownloadAttachmentResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                DownloadAttachmentResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.DownloadAttachmentResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.header = $root.photon.imessage.v1.DownloadHeader.decode(reader, reader.size(), $undefined, _depth + 1, message.header);
+                                message.payload = "header";
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.primaryChunk = reader.bytes();
+                                message.payload = "primaryChunk";
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.companionChunk = reader.bytes();
+                                message.payload = "companionChunk";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a DownloadAttachmentResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.DownloadAttachmentResponse} DownloadAttachmentResponse
+                 */
+                DownloadAttachmentResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.DownloadAttachmentResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.DownloadAttachmentResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.DownloadAttachmentResponse();
+                    if (object.header != null) {
+                        if (!$util.isObject(object.header))
+                            throw $TypeError(".photon.imessage.v1.DownloadAttachmentResponse.header: object expected");
+                        message.header = $root.photon.imessage.v1.DownloadHeader.fromObject(object.header, _depth + 1);
+                    }
+                    if (object.primaryChunk != null)
+                        if (typeof object.primaryChunk === "string")
+                            $util.base64.decode(object.primaryChunk, message.primaryChunk = $util.newBuffer($util.base64.length(object.primaryChunk)), 0);
+                        else if (object.primaryChunk.length >= 0)
+                            message.primaryChunk = object.primaryChunk;
+                    if (object.companionChunk != null)
+                        if (typeof object.companionChunk === "string")
+                            $util.base64.decode(object.companionChunk, message.companionChunk = $util.newBuffer($util.base64.length(object.companionChunk)), 0);
+                        else if (object.companionChunk.length >= 0)
+                            message.companionChunk = object.companionChunk;
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a DownloadAttachmentResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @static
+                 * @param {photon.imessage.v1.DownloadAttachmentResponse} message DownloadAttachmentResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                DownloadAttachmentResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (message.header != null && $Object.hasOwnProperty.call(message, "header")) {
+                        object.header = $root.photon.imessage.v1.DownloadHeader.toObject(message.header, options, _depth + 1);
+                        if (options.oneofs)
+                            object.payload = "header";
+                    }
+                    if (message.primaryChunk != null && $Object.hasOwnProperty.call(message, "primaryChunk")) {
+                        object.primaryChunk = options.bytes === $String ? $util.base64.encode(message.primaryChunk, 0, message.primaryChunk.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.primaryChunk) : message.primaryChunk;
+                        if (options.oneofs)
+                            object.payload = "primaryChunk";
+                    }
+                    if (message.companionChunk != null && $Object.hasOwnProperty.call(message, "companionChunk")) {
+                        object.companionChunk = options.bytes === $String ? $util.base64.encode(message.companionChunk, 0, message.companionChunk.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.companionChunk) : message.companionChunk;
+                        if (options.oneofs)
+                            object.payload = "companionChunk";
+                    }
+                    return object;
+                };
+
+                /**
+                 * Converts this DownloadAttachmentResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.DownloadAttachmentResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                DownloadAttachmentResponse.prototype.toJSON = function() {
+                    return DownloadAttachmentResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return DownloadAttachmentResponse;
+            })();
+
             /**
              * TransferState enum.
              * @name photon.imessage.v1.TransferState
@@ -2499,6 +4190,581 @@ export const photon = $root.photon = (() => {
                 };
 
                 return AttachmentInfo;
+            })();
+
+            v1.CompanionInfo = (function() {
+
+                /**
+                 * Properties of a CompanionInfo.
+                 * @typedef {Object} photon.imessage.v1.CompanionInfo.$Properties
+                 * @property {string} [fileName] CompanionInfo fileName
+                 * @property {string} [mimeType] CompanionInfo mimeType
+                 * @property {number} [totalBytes] CompanionInfo totalBytes
+                 * @property {photon.imessage.v1.CompanionKind} [kind] CompanionInfo kind
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a CompanionInfo.
+                 * @memberof photon.imessage.v1
+                 * @interface ICompanionInfo
+                 * @augments photon.imessage.v1.CompanionInfo.$Properties
+                 * @deprecated Use photon.imessage.v1.CompanionInfo.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a CompanionInfo.
+                 * @typedef {photon.imessage.v1.CompanionInfo.$Properties} photon.imessage.v1.CompanionInfo.$Shape
+                 */
+
+                /**
+                 * Constructs a new CompanionInfo.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a CompanionInfo.
+                 * @constructor
+                 * @param {photon.imessage.v1.CompanionInfo.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const CompanionInfo = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * CompanionInfo fileName.
+                 * @member {string} fileName
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @instance
+                 */
+                CompanionInfo.prototype.fileName = "";
+
+                /**
+                 * CompanionInfo mimeType.
+                 * @member {string} mimeType
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @instance
+                 */
+                CompanionInfo.prototype.mimeType = "";
+
+                /**
+                 * CompanionInfo totalBytes.
+                 * @member {number} totalBytes
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @instance
+                 */
+                CompanionInfo.prototype.totalBytes = 0;
+
+                /**
+                 * CompanionInfo kind.
+                 * @member {photon.imessage.v1.CompanionKind} kind
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @instance
+                 */
+                CompanionInfo.prototype.kind = 0;
+
+                /**
+                 * Creates a new CompanionInfo instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @static
+                 * @param {photon.imessage.v1.CompanionInfo.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.CompanionInfo} CompanionInfo instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.CompanionInfo.$Shape): photon.imessage.v1.CompanionInfo & photon.imessage.v1.CompanionInfo.$Shape;
+                 *   (properties?: photon.imessage.v1.CompanionInfo.$Properties): photon.imessage.v1.CompanionInfo;
+                 * }}
+                 */
+                CompanionInfo.create = function(properties) {
+                    return new CompanionInfo(properties);
+                };
+
+                /**
+                 * Encodes the specified CompanionInfo message. Does not implicitly {@link photon.imessage.v1.CompanionInfo.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @static
+                 * @param {photon.imessage.v1.CompanionInfo.$Properties} message CompanionInfo message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                CompanionInfo.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.fileName != null && $Object.hasOwnProperty.call(message, "fileName") && message.fileName !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.fileName);
+                    if (message.mimeType != null && $Object.hasOwnProperty.call(message, "mimeType") && message.mimeType !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.mimeType);
+                    if (message.totalBytes != null && $Object.hasOwnProperty.call(message, "totalBytes") && (typeof message.totalBytes === "object" ? message.totalBytes.low || message.totalBytes.high : message.totalBytes !== 0))
+                        writer.uint32(/* id 3, wireType 0 =*/24).int64($checkInt64(message.totalBytes));
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                        writer.uint32(/* id 4, wireType 0 =*/32).int32(message.kind);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a CompanionInfo message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.CompanionInfo & photon.imessage.v1.CompanionInfo.$Shape} CompanionInfo
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                CompanionInfo.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.CompanionInfo();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.fileName = value;
+                                else
+                                    delete message.fileName;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.mimeType = value;
+                                else
+                                    delete message.mimeType;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = $readInt64(reader)) === "object" ? value.low || value.high : value !== 0)
+                                    message.totalBytes = value;
+                                else
+                                    delete message.totalBytes;
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.int32())
+                                    message.kind = value;
+                                else
+                                    delete message.kind;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a CompanionInfo message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.CompanionInfo} CompanionInfo
+                 */
+                CompanionInfo.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.CompanionInfo)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.CompanionInfo: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.CompanionInfo();
+                    if (object.fileName != null)
+                        if (typeof object.fileName !== "string" || object.fileName.length)
+                            message.fileName = $String(object.fileName);
+                    if (object.mimeType != null)
+                        if (typeof object.mimeType !== "string" || object.mimeType.length)
+                            message.mimeType = $String(object.mimeType);
+                    if (object.totalBytes != null)
+                        if (typeof object.totalBytes === "object" ? object.totalBytes.low || object.totalBytes.high : $Number(object.totalBytes) !== 0)
+                            if ($util.Long)
+                                message.totalBytes = $util.Long.fromValue(object.totalBytes, false);
+                            else if (typeof object.totalBytes === "string")
+                                message.totalBytes = $parseInt(object.totalBytes, 10);
+                            else if (typeof object.totalBytes === "number")
+                                message.totalBytes = object.totalBytes;
+                            else if (typeof object.totalBytes === "object")
+                                message.totalBytes = new $util.LongBits(object.totalBytes.low >>> 0, object.totalBytes.high >>> 0).toNumber();
+                    if (object.kind !== 0 && (typeof object.kind !== "string" || $root.photon.imessage.v1.CompanionKind[object.kind] !== 0))
+                        switch (object.kind) {
+                        case "COMPANION_KIND_UNSPECIFIED":
+                        case 0:
+                            message.kind = 0;
+                            break;
+                        case "COMPANION_KIND_LIVE_PHOTO_VIDEO":
+                        case 1:
+                            message.kind = 1;
+                            break;
+                        default:
+                            if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
+                                message.kind = object.kind;
+                        }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a CompanionInfo message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @static
+                 * @param {photon.imessage.v1.CompanionInfo} message CompanionInfo
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                CompanionInfo.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.fileName = "";
+                        object.mimeType = "";
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, false);
+                            object.totalBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.totalBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.kind = options.enums === $String ? "COMPANION_KIND_UNSPECIFIED" : 0;
+                    }
+                    if (message.fileName != null && $Object.hasOwnProperty.call(message, "fileName"))
+                        object.fileName = message.fileName;
+                    if (message.mimeType != null && $Object.hasOwnProperty.call(message, "mimeType"))
+                        object.mimeType = message.mimeType;
+                    if (message.totalBytes != null && $Object.hasOwnProperty.call(message, "totalBytes"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.totalBytes = typeof message.totalBytes === "number" ? $BigInt(message.totalBytes) : $util.Long.fromBits(message.totalBytes.low >>> 0, message.totalBytes.high >>> 0, false).toBigInt();
+                        else if (typeof message.totalBytes === "number")
+                            object.totalBytes = options.longs === $String ? $String(message.totalBytes) : message.totalBytes;
+                        else
+                            object.totalBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.totalBytes) : options.longs === $Number ? new $util.LongBits(message.totalBytes.low >>> 0, message.totalBytes.high >>> 0).toNumber() : message.totalBytes;
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                        object.kind = options.enums === $String ? $root.photon.imessage.v1.CompanionKind[message.kind] === $undefined ? message.kind : $root.photon.imessage.v1.CompanionKind[message.kind] : message.kind;
+                    return object;
+                };
+
+                /**
+                 * Converts this CompanionInfo to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.CompanionInfo
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                CompanionInfo.prototype.toJSON = function() {
+                    return CompanionInfo.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return CompanionInfo;
+            })();
+
+            v1.Companion = (function() {
+
+                /**
+                 * Properties of a Companion.
+                 * @typedef {Object} photon.imessage.v1.Companion.$Properties
+                 * @property {Uint8Array} [data] Companion data
+                 * @property {photon.imessage.v1.CompanionKind} [kind] Companion kind
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a Companion.
+                 * @memberof photon.imessage.v1
+                 * @interface ICompanion
+                 * @augments photon.imessage.v1.Companion.$Properties
+                 * @deprecated Use photon.imessage.v1.Companion.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a Companion.
+                 * @typedef {photon.imessage.v1.Companion.$Properties} photon.imessage.v1.Companion.$Shape
+                 */
+
+                /**
+                 * Constructs a new Companion.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a Companion.
+                 * @constructor
+                 * @param {photon.imessage.v1.Companion.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const Companion = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Companion data.
+                 * @member {Uint8Array} data
+                 * @memberof photon.imessage.v1.Companion
+                 * @instance
+                 */
+                Companion.prototype.data = $util.newBuffer([]);
+
+                /**
+                 * Companion kind.
+                 * @member {photon.imessage.v1.CompanionKind} kind
+                 * @memberof photon.imessage.v1.Companion
+                 * @instance
+                 */
+                Companion.prototype.kind = 0;
+
+                /**
+                 * Creates a new Companion instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.Companion
+                 * @static
+                 * @param {photon.imessage.v1.Companion.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.Companion} Companion instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.Companion.$Shape): photon.imessage.v1.Companion & photon.imessage.v1.Companion.$Shape;
+                 *   (properties?: photon.imessage.v1.Companion.$Properties): photon.imessage.v1.Companion;
+                 * }}
+                 */
+                Companion.create = function(properties) {
+                    return new Companion(properties);
+                };
+
+                /**
+                 * Encodes the specified Companion message. Does not implicitly {@link photon.imessage.v1.Companion.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.Companion
+                 * @static
+                 * @param {photon.imessage.v1.Companion.$Properties} message Companion message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                Companion.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.data != null && $Object.hasOwnProperty.call(message, "data") && message.data.length)
+                        writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.data);
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind") && message.kind !== 0)
+                        writer.uint32(/* id 2, wireType 0 =*/16).int32(message.kind);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a Companion message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.Companion
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.Companion & photon.imessage.v1.Companion.$Shape} Companion
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                Companion.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.Companion();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.bytes()).length)
+                                    message.data = value;
+                                else
+                                    delete message.data;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.int32())
+                                    message.kind = value;
+                                else
+                                    delete message.kind;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a Companion message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.Companion
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.Companion} Companion
+                 */
+                Companion.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.Companion)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.Companion: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.Companion();
+                    if (object.data != null)
+                        if (object.data.length)
+                            if (typeof object.data === "string")
+                                $util.base64.decode(object.data, message.data = $util.newBuffer($util.base64.length(object.data)), 0);
+                            else if (object.data.length >= 0)
+                                message.data = object.data;
+                    if (object.kind !== 0 && (typeof object.kind !== "string" || $root.photon.imessage.v1.CompanionKind[object.kind] !== 0))
+                        switch (object.kind) {
+                        case "COMPANION_KIND_UNSPECIFIED":
+                        case 0:
+                            message.kind = 0;
+                            break;
+                        case "COMPANION_KIND_LIVE_PHOTO_VIDEO":
+                        case 1:
+                            message.kind = 1;
+                            break;
+                        default:
+                            if (typeof object.kind === "number" && (object.kind | 0) === object.kind)
+                                message.kind = object.kind;
+                        }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a Companion message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.Companion
+                 * @static
+                 * @param {photon.imessage.v1.Companion} message Companion
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                Companion.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if (options.bytes === $String)
+                            object.data = "";
+                        else {
+                            object.data = [];
+                            if (options.bytes !== $Array)
+                                object.data = $util.newBuffer(object.data);
+                        }
+                        object.kind = options.enums === $String ? "COMPANION_KIND_UNSPECIFIED" : 0;
+                    }
+                    if (message.data != null && $Object.hasOwnProperty.call(message, "data"))
+                        object.data = options.bytes === $String ? $util.base64.encode(message.data, 0, message.data.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.data) : message.data;
+                    if (message.kind != null && $Object.hasOwnProperty.call(message, "kind"))
+                        object.kind = options.enums === $String ? $root.photon.imessage.v1.CompanionKind[message.kind] === $undefined ? message.kind : $root.photon.imessage.v1.CompanionKind[message.kind] : message.kind;
+                    return object;
+                };
+
+                /**
+                 * Converts this Companion to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.Companion
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                Companion.prototype.toJSON = function() {
+                    return Companion.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return Companion;
             })();
 
             v1.CreateChatRequest = (function() {
@@ -24392,6 +26658,2651 @@ export const photon = $root.photon = (() => {
                 return SubscribeGroupEventsResponse;
             })();
 
+            v1.ListSharedFriendLocationsRequest = (function() {
+
+                /**
+                 * Properties of a ListSharedFriendLocationsRequest.
+                 * @typedef {Object} photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ListSharedFriendLocationsRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IListSharedFriendLocationsRequest
+                 * @augments photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ListSharedFriendLocationsRequest.
+                 * @typedef {photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties} photon.imessage.v1.ListSharedFriendLocationsRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new ListSharedFriendLocationsRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a ListSharedFriendLocationsRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ListSharedFriendLocationsRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * Creates a new ListSharedFriendLocationsRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.ListSharedFriendLocationsRequest} ListSharedFriendLocationsRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.ListSharedFriendLocationsRequest.$Shape): photon.imessage.v1.ListSharedFriendLocationsRequest & photon.imessage.v1.ListSharedFriendLocationsRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties): photon.imessage.v1.ListSharedFriendLocationsRequest;
+                 * }}
+                 */
+                ListSharedFriendLocationsRequest.create = function(properties) {
+                    return new ListSharedFriendLocationsRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified ListSharedFriendLocationsRequest message. Does not implicitly {@link photon.imessage.v1.ListSharedFriendLocationsRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListSharedFriendLocationsRequest.$Properties} message ListSharedFriendLocationsRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ListSharedFriendLocationsRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a ListSharedFriendLocationsRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListSharedFriendLocationsRequest & photon.imessage.v1.ListSharedFriendLocationsRequest.$Shape} ListSharedFriendLocationsRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ListSharedFriendLocationsRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.ListSharedFriendLocationsRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        reader.skipType(tag & 7, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a ListSharedFriendLocationsRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.ListSharedFriendLocationsRequest} ListSharedFriendLocationsRequest
+                 */
+                ListSharedFriendLocationsRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.ListSharedFriendLocationsRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.ListSharedFriendLocationsRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    return new $root.photon.imessage.v1.ListSharedFriendLocationsRequest();
+                };
+
+                /**
+                 * Creates a plain object from a ListSharedFriendLocationsRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsRequest
+                 * @static
+                 * @param {photon.imessage.v1.ListSharedFriendLocationsRequest} message ListSharedFriendLocationsRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ListSharedFriendLocationsRequest.toObject = function () {
+                    return {};
+                };
+
+                /**
+                 * Converts this ListSharedFriendLocationsRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ListSharedFriendLocationsRequest.prototype.toJSON = function() {
+                    return ListSharedFriendLocationsRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return ListSharedFriendLocationsRequest;
+            })();
+
+            v1.ListSharedFriendLocationsResponse = (function() {
+
+                /**
+                 * Properties of a ListSharedFriendLocationsResponse.
+                 * @typedef {Object} photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties
+                 * @property {Array.<photon.imessage.v1.SharedFriendLocation.$Properties>} [locations] ListSharedFriendLocationsResponse locations
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a ListSharedFriendLocationsResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IListSharedFriendLocationsResponse
+                 * @augments photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a ListSharedFriendLocationsResponse.
+                 * @typedef {photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties} photon.imessage.v1.ListSharedFriendLocationsResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new ListSharedFriendLocationsResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a ListSharedFriendLocationsResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const ListSharedFriendLocationsResponse = function (properties) {
+                    this.locations = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * ListSharedFriendLocationsResponse locations.
+                 * @member {Array.<photon.imessage.v1.SharedFriendLocation>} locations
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsResponse
+                 * @instance
+                 */
+                ListSharedFriendLocationsResponse.prototype.locations = $util.emptyArray;
+
+                /**
+                 * Creates a new ListSharedFriendLocationsResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.ListSharedFriendLocationsResponse} ListSharedFriendLocationsResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.ListSharedFriendLocationsResponse.$Shape): photon.imessage.v1.ListSharedFriendLocationsResponse & photon.imessage.v1.ListSharedFriendLocationsResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties): photon.imessage.v1.ListSharedFriendLocationsResponse;
+                 * }}
+                 */
+                ListSharedFriendLocationsResponse.create = function(properties) {
+                    return new ListSharedFriendLocationsResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified ListSharedFriendLocationsResponse message. Does not implicitly {@link photon.imessage.v1.ListSharedFriendLocationsResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties} message ListSharedFriendLocationsResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                ListSharedFriendLocationsResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.locations != null && message.locations.length)
+                        for (let i = 0; i < message.locations.length; ++i)
+                            $root.photon.imessage.v1.SharedFriendLocation.encode(message.locations[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a ListSharedFriendLocationsResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.ListSharedFriendLocationsResponse & photon.imessage.v1.ListSharedFriendLocationsResponse.$Shape} ListSharedFriendLocationsResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                ListSharedFriendLocationsResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.ListSharedFriendLocationsResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.locations && message.locations.length))
+                                    message.locations = [];
+                                message.locations.push($root.photon.imessage.v1.SharedFriendLocation.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a ListSharedFriendLocationsResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.ListSharedFriendLocationsResponse} ListSharedFriendLocationsResponse
+                 */
+                ListSharedFriendLocationsResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.ListSharedFriendLocationsResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.ListSharedFriendLocationsResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.ListSharedFriendLocationsResponse();
+                    if (object.locations) {
+                        if (!$Array.isArray(object.locations))
+                            throw $TypeError(".photon.imessage.v1.ListSharedFriendLocationsResponse.locations: array expected");
+                        message.locations = $Array(object.locations.length);
+                        for (let i = 0; i < object.locations.length; ++i) {
+                            if (!$util.isObject(object.locations[i]))
+                                throw $TypeError(".photon.imessage.v1.ListSharedFriendLocationsResponse.locations: object expected");
+                            message.locations[i] = $root.photon.imessage.v1.SharedFriendLocation.fromObject(object.locations[i], _depth + 1);
+                        }
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a ListSharedFriendLocationsResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsResponse
+                 * @static
+                 * @param {photon.imessage.v1.ListSharedFriendLocationsResponse} message ListSharedFriendLocationsResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                ListSharedFriendLocationsResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.locations = [];
+                    if (message.locations && message.locations.length) {
+                        object.locations = $Array(message.locations.length);
+                        for (let j = 0; j < message.locations.length; ++j)
+                            object.locations[j] = $root.photon.imessage.v1.SharedFriendLocation.toObject(message.locations[j], options, _depth + 1);
+                    }
+                    return object;
+                };
+
+                /**
+                 * Converts this ListSharedFriendLocationsResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.ListSharedFriendLocationsResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                ListSharedFriendLocationsResponse.prototype.toJSON = function() {
+                    return ListSharedFriendLocationsResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return ListSharedFriendLocationsResponse;
+            })();
+
+            v1.GetSharedFriendLocationRequest = (function() {
+
+                /**
+                 * Properties of a GetSharedFriendLocationRequest.
+                 * @typedef {Object} photon.imessage.v1.GetSharedFriendLocationRequest.$Properties
+                 * @property {string} [address] GetSharedFriendLocationRequest address
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetSharedFriendLocationRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetSharedFriendLocationRequest
+                 * @augments photon.imessage.v1.GetSharedFriendLocationRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.GetSharedFriendLocationRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetSharedFriendLocationRequest.
+                 * @typedef {photon.imessage.v1.GetSharedFriendLocationRequest.$Properties} photon.imessage.v1.GetSharedFriendLocationRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetSharedFriendLocationRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetSharedFriendLocationRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetSharedFriendLocationRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetSharedFriendLocationRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetSharedFriendLocationRequest address.
+                 * @member {string} address
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationRequest
+                 * @instance
+                 */
+                GetSharedFriendLocationRequest.prototype.address = "";
+
+                /**
+                 * Creates a new GetSharedFriendLocationRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetSharedFriendLocationRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetSharedFriendLocationRequest} GetSharedFriendLocationRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetSharedFriendLocationRequest.$Shape): photon.imessage.v1.GetSharedFriendLocationRequest & photon.imessage.v1.GetSharedFriendLocationRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.GetSharedFriendLocationRequest.$Properties): photon.imessage.v1.GetSharedFriendLocationRequest;
+                 * }}
+                 */
+                GetSharedFriendLocationRequest.create = function(properties) {
+                    return new GetSharedFriendLocationRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified GetSharedFriendLocationRequest message. Does not implicitly {@link photon.imessage.v1.GetSharedFriendLocationRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetSharedFriendLocationRequest.$Properties} message GetSharedFriendLocationRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetSharedFriendLocationRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.address);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetSharedFriendLocationRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetSharedFriendLocationRequest & photon.imessage.v1.GetSharedFriendLocationRequest.$Shape} GetSharedFriendLocationRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetSharedFriendLocationRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetSharedFriendLocationRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.address = value;
+                                else
+                                    delete message.address;
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetSharedFriendLocationRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetSharedFriendLocationRequest} GetSharedFriendLocationRequest
+                 */
+                GetSharedFriendLocationRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetSharedFriendLocationRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetSharedFriendLocationRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetSharedFriendLocationRequest();
+                    if (object.address != null)
+                        if (typeof object.address !== "string" || object.address.length)
+                            message.address = $String(object.address);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetSharedFriendLocationRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationRequest
+                 * @static
+                 * @param {photon.imessage.v1.GetSharedFriendLocationRequest} message GetSharedFriendLocationRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetSharedFriendLocationRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.address = "";
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        object.address = message.address;
+                    return object;
+                };
+
+                /**
+                 * Converts this GetSharedFriendLocationRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetSharedFriendLocationRequest.prototype.toJSON = function() {
+                    return GetSharedFriendLocationRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetSharedFriendLocationRequest;
+            })();
+
+            v1.GetSharedFriendLocationResponse = (function() {
+
+                /**
+                 * Properties of a GetSharedFriendLocationResponse.
+                 * @typedef {Object} photon.imessage.v1.GetSharedFriendLocationResponse.$Properties
+                 * @property {photon.imessage.v1.SharedFriendLocation.$Properties} [location] GetSharedFriendLocationResponse location
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a GetSharedFriendLocationResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IGetSharedFriendLocationResponse
+                 * @augments photon.imessage.v1.GetSharedFriendLocationResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.GetSharedFriendLocationResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a GetSharedFriendLocationResponse.
+                 * @typedef {photon.imessage.v1.GetSharedFriendLocationResponse.$Properties} photon.imessage.v1.GetSharedFriendLocationResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new GetSharedFriendLocationResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a GetSharedFriendLocationResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.GetSharedFriendLocationResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const GetSharedFriendLocationResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * GetSharedFriendLocationResponse location.
+                 * @member {photon.imessage.v1.SharedFriendLocation} location
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationResponse
+                 * @instance
+                 */
+                GetSharedFriendLocationResponse.prototype.location = null;
+
+                /**
+                 * Creates a new GetSharedFriendLocationResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetSharedFriendLocationResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.GetSharedFriendLocationResponse} GetSharedFriendLocationResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.GetSharedFriendLocationResponse.$Shape): photon.imessage.v1.GetSharedFriendLocationResponse & photon.imessage.v1.GetSharedFriendLocationResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.GetSharedFriendLocationResponse.$Properties): photon.imessage.v1.GetSharedFriendLocationResponse;
+                 * }}
+                 */
+                GetSharedFriendLocationResponse.create = function(properties) {
+                    return new GetSharedFriendLocationResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified GetSharedFriendLocationResponse message. Does not implicitly {@link photon.imessage.v1.GetSharedFriendLocationResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetSharedFriendLocationResponse.$Properties} message GetSharedFriendLocationResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                GetSharedFriendLocationResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.location != null && $Object.hasOwnProperty.call(message, "location"))
+                        $root.photon.imessage.v1.SharedFriendLocation.encode(message.location, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a GetSharedFriendLocationResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.GetSharedFriendLocationResponse & photon.imessage.v1.GetSharedFriendLocationResponse.$Shape} GetSharedFriendLocationResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                GetSharedFriendLocationResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.GetSharedFriendLocationResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.location = $root.photon.imessage.v1.SharedFriendLocation.decode(reader, reader.size(), $undefined, _depth + 1, message.location);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a GetSharedFriendLocationResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.GetSharedFriendLocationResponse} GetSharedFriendLocationResponse
+                 */
+                GetSharedFriendLocationResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.GetSharedFriendLocationResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.GetSharedFriendLocationResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.GetSharedFriendLocationResponse();
+                    if (object.location != null) {
+                        if (!$util.isObject(object.location))
+                            throw $TypeError(".photon.imessage.v1.GetSharedFriendLocationResponse.location: object expected");
+                        message.location = $root.photon.imessage.v1.SharedFriendLocation.fromObject(object.location, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a GetSharedFriendLocationResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationResponse
+                 * @static
+                 * @param {photon.imessage.v1.GetSharedFriendLocationResponse} message GetSharedFriendLocationResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                GetSharedFriendLocationResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults)
+                        object.location = null;
+                    if (message.location != null && $Object.hasOwnProperty.call(message, "location"))
+                        object.location = $root.photon.imessage.v1.SharedFriendLocation.toObject(message.location, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this GetSharedFriendLocationResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.GetSharedFriendLocationResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                GetSharedFriendLocationResponse.prototype.toJSON = function() {
+                    return GetSharedFriendLocationResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return GetSharedFriendLocationResponse;
+            })();
+
+            v1.RequestFriendLocationSharingRequest = (function() {
+
+                /**
+                 * Properties of a RequestFriendLocationSharingRequest.
+                 * @typedef {Object} photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties
+                 * @property {string} [chatGuid] RequestFriendLocationSharingRequest chatGuid
+                 * @property {string} [address] RequestFriendLocationSharingRequest address
+                 * @property {string|null} [clientMessageId] RequestFriendLocationSharingRequest clientMessageId
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a RequestFriendLocationSharingRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IRequestFriendLocationSharingRequest
+                 * @augments photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a RequestFriendLocationSharingRequest.
+                 * @typedef {photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties} photon.imessage.v1.RequestFriendLocationSharingRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new RequestFriendLocationSharingRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a RequestFriendLocationSharingRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const RequestFriendLocationSharingRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * RequestFriendLocationSharingRequest chatGuid.
+                 * @member {string} chatGuid
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @instance
+                 */
+                RequestFriendLocationSharingRequest.prototype.chatGuid = "";
+
+                /**
+                 * RequestFriendLocationSharingRequest address.
+                 * @member {string} address
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @instance
+                 */
+                RequestFriendLocationSharingRequest.prototype.address = "";
+
+                /**
+                 * RequestFriendLocationSharingRequest clientMessageId.
+                 * @member {string|null} clientMessageId
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @instance
+                 */
+                RequestFriendLocationSharingRequest.prototype.clientMessageId = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(RequestFriendLocationSharingRequest.prototype, "_clientMessageId", {
+                    get: $util.oneOfGetter($oneOfFields = ["clientMessageId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new RequestFriendLocationSharingRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @static
+                 * @param {photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.RequestFriendLocationSharingRequest} RequestFriendLocationSharingRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.RequestFriendLocationSharingRequest.$Shape): photon.imessage.v1.RequestFriendLocationSharingRequest & photon.imessage.v1.RequestFriendLocationSharingRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties): photon.imessage.v1.RequestFriendLocationSharingRequest;
+                 * }}
+                 */
+                RequestFriendLocationSharingRequest.create = function(properties) {
+                    return new RequestFriendLocationSharingRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified RequestFriendLocationSharingRequest message. Does not implicitly {@link photon.imessage.v1.RequestFriendLocationSharingRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @static
+                 * @param {photon.imessage.v1.RequestFriendLocationSharingRequest.$Properties} message RequestFriendLocationSharingRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RequestFriendLocationSharingRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid") && message.chatGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.chatGuid);
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.address);
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        writer.uint32(/* id 100, wireType 2 =*/802).string(message.clientMessageId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a RequestFriendLocationSharingRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.RequestFriendLocationSharingRequest & photon.imessage.v1.RequestFriendLocationSharingRequest.$Shape} RequestFriendLocationSharingRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RequestFriendLocationSharingRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.RequestFriendLocationSharingRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.chatGuid = value;
+                                else
+                                    delete message.chatGuid;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.address = value;
+                                else
+                                    delete message.address;
+                                continue;
+                            }
+                        case 100: {
+                                if (wireType !== 2)
+                                    break;
+                                message.clientMessageId = reader.stringVerify();
+                                message._clientMessageId = "clientMessageId";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a RequestFriendLocationSharingRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.RequestFriendLocationSharingRequest} RequestFriendLocationSharingRequest
+                 */
+                RequestFriendLocationSharingRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.RequestFriendLocationSharingRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.RequestFriendLocationSharingRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.RequestFriendLocationSharingRequest();
+                    if (object.chatGuid != null)
+                        if (typeof object.chatGuid !== "string" || object.chatGuid.length)
+                            message.chatGuid = $String(object.chatGuid);
+                    if (object.address != null)
+                        if (typeof object.address !== "string" || object.address.length)
+                            message.address = $String(object.address);
+                    if (object.clientMessageId != null)
+                        message.clientMessageId = $String(object.clientMessageId);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a RequestFriendLocationSharingRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @static
+                 * @param {photon.imessage.v1.RequestFriendLocationSharingRequest} message RequestFriendLocationSharingRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                RequestFriendLocationSharingRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.chatGuid = "";
+                        object.address = "";
+                    }
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid"))
+                        object.chatGuid = message.chatGuid;
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        object.address = message.address;
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        object.clientMessageId = message.clientMessageId;
+                    return object;
+                };
+
+                /**
+                 * Converts this RequestFriendLocationSharingRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                RequestFriendLocationSharingRequest.prototype.toJSON = function() {
+                    return RequestFriendLocationSharingRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return RequestFriendLocationSharingRequest;
+            })();
+
+            v1.RequestFriendLocationSharingResponse = (function() {
+
+                /**
+                 * Properties of a RequestFriendLocationSharingResponse.
+                 * @typedef {Object} photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties
+                 * @property {string} [address] RequestFriendLocationSharingResponse address
+                 * @property {string} [status] RequestFriendLocationSharingResponse status
+                 * @property {string|null} [reason] RequestFriendLocationSharingResponse reason
+                 * @property {string|null} [messageGuid] RequestFriendLocationSharingResponse messageGuid
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a RequestFriendLocationSharingResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IRequestFriendLocationSharingResponse
+                 * @augments photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a RequestFriendLocationSharingResponse.
+                 * @typedef {photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties} photon.imessage.v1.RequestFriendLocationSharingResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new RequestFriendLocationSharingResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a RequestFriendLocationSharingResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const RequestFriendLocationSharingResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * RequestFriendLocationSharingResponse address.
+                 * @member {string} address
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @instance
+                 */
+                RequestFriendLocationSharingResponse.prototype.address = "";
+
+                /**
+                 * RequestFriendLocationSharingResponse status.
+                 * @member {string} status
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @instance
+                 */
+                RequestFriendLocationSharingResponse.prototype.status = "";
+
+                /**
+                 * RequestFriendLocationSharingResponse reason.
+                 * @member {string|null} reason
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @instance
+                 */
+                RequestFriendLocationSharingResponse.prototype.reason = null;
+
+                /**
+                 * RequestFriendLocationSharingResponse messageGuid.
+                 * @member {string|null} messageGuid
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @instance
+                 */
+                RequestFriendLocationSharingResponse.prototype.messageGuid = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(RequestFriendLocationSharingResponse.prototype, "_reason", {
+                    get: $util.oneOfGetter($oneOfFields = ["reason"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(RequestFriendLocationSharingResponse.prototype, "_messageGuid", {
+                    get: $util.oneOfGetter($oneOfFields = ["messageGuid"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new RequestFriendLocationSharingResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @static
+                 * @param {photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.RequestFriendLocationSharingResponse} RequestFriendLocationSharingResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.RequestFriendLocationSharingResponse.$Shape): photon.imessage.v1.RequestFriendLocationSharingResponse & photon.imessage.v1.RequestFriendLocationSharingResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties): photon.imessage.v1.RequestFriendLocationSharingResponse;
+                 * }}
+                 */
+                RequestFriendLocationSharingResponse.create = function(properties) {
+                    return new RequestFriendLocationSharingResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified RequestFriendLocationSharingResponse message. Does not implicitly {@link photon.imessage.v1.RequestFriendLocationSharingResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @static
+                 * @param {photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties} message RequestFriendLocationSharingResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                RequestFriendLocationSharingResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.address);
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== "")
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.status);
+                    if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message.reason);
+                    if (message.messageGuid != null && $Object.hasOwnProperty.call(message, "messageGuid"))
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.messageGuid);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a RequestFriendLocationSharingResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.RequestFriendLocationSharingResponse & photon.imessage.v1.RequestFriendLocationSharingResponse.$Shape} RequestFriendLocationSharingResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                RequestFriendLocationSharingResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.RequestFriendLocationSharingResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.address = value;
+                                else
+                                    delete message.address;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.status = value;
+                                else
+                                    delete message.status;
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.reason = reader.stringVerify();
+                                message._reason = "reason";
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                message.messageGuid = reader.stringVerify();
+                                message._messageGuid = "messageGuid";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a RequestFriendLocationSharingResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.RequestFriendLocationSharingResponse} RequestFriendLocationSharingResponse
+                 */
+                RequestFriendLocationSharingResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.RequestFriendLocationSharingResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.RequestFriendLocationSharingResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.RequestFriendLocationSharingResponse();
+                    if (object.address != null)
+                        if (typeof object.address !== "string" || object.address.length)
+                            message.address = $String(object.address);
+                    if (object.status != null)
+                        if (typeof object.status !== "string" || object.status.length)
+                            message.status = $String(object.status);
+                    if (object.reason != null)
+                        message.reason = $String(object.reason);
+                    if (object.messageGuid != null)
+                        message.messageGuid = $String(object.messageGuid);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a RequestFriendLocationSharingResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @static
+                 * @param {photon.imessage.v1.RequestFriendLocationSharingResponse} message RequestFriendLocationSharingResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                RequestFriendLocationSharingResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.address = "";
+                        object.status = "";
+                    }
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        object.address = message.address;
+                    if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                        object.status = message.status;
+                    if (message.reason != null && $Object.hasOwnProperty.call(message, "reason"))
+                        object.reason = message.reason;
+                    if (message.messageGuid != null && $Object.hasOwnProperty.call(message, "messageGuid"))
+                        object.messageGuid = message.messageGuid;
+                    return object;
+                };
+
+                /**
+                 * Converts this RequestFriendLocationSharingResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.RequestFriendLocationSharingResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                RequestFriendLocationSharingResponse.prototype.toJSON = function() {
+                    return RequestFriendLocationSharingResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return RequestFriendLocationSharingResponse;
+            })();
+
+            v1.WatchSharedFriendLocationsRequest = (function() {
+
+                /**
+                 * Properties of a WatchSharedFriendLocationsRequest.
+                 * @typedef {Object} photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties
+                 * @property {string|null} [address] WatchSharedFriendLocationsRequest address
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a WatchSharedFriendLocationsRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface IWatchSharedFriendLocationsRequest
+                 * @augments photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a WatchSharedFriendLocationsRequest.
+                 * @typedef {photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties} photon.imessage.v1.WatchSharedFriendLocationsRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new WatchSharedFriendLocationsRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a WatchSharedFriendLocationsRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const WatchSharedFriendLocationsRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * WatchSharedFriendLocationsRequest address.
+                 * @member {string|null} address
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsRequest
+                 * @instance
+                 */
+                WatchSharedFriendLocationsRequest.prototype.address = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(WatchSharedFriendLocationsRequest.prototype, "_address", {
+                    get: $util.oneOfGetter($oneOfFields = ["address"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new WatchSharedFriendLocationsRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsRequest
+                 * @static
+                 * @param {photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.WatchSharedFriendLocationsRequest} WatchSharedFriendLocationsRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.WatchSharedFriendLocationsRequest.$Shape): photon.imessage.v1.WatchSharedFriendLocationsRequest & photon.imessage.v1.WatchSharedFriendLocationsRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties): photon.imessage.v1.WatchSharedFriendLocationsRequest;
+                 * }}
+                 */
+                WatchSharedFriendLocationsRequest.create = function(properties) {
+                    return new WatchSharedFriendLocationsRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified WatchSharedFriendLocationsRequest message. Does not implicitly {@link photon.imessage.v1.WatchSharedFriendLocationsRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsRequest
+                 * @static
+                 * @param {photon.imessage.v1.WatchSharedFriendLocationsRequest.$Properties} message WatchSharedFriendLocationsRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                WatchSharedFriendLocationsRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.address);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a WatchSharedFriendLocationsRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.WatchSharedFriendLocationsRequest & photon.imessage.v1.WatchSharedFriendLocationsRequest.$Shape} WatchSharedFriendLocationsRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                WatchSharedFriendLocationsRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.WatchSharedFriendLocationsRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                message.address = reader.stringVerify();
+                                message._address = "address";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a WatchSharedFriendLocationsRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.WatchSharedFriendLocationsRequest} WatchSharedFriendLocationsRequest
+                 */
+                WatchSharedFriendLocationsRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.WatchSharedFriendLocationsRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.WatchSharedFriendLocationsRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.WatchSharedFriendLocationsRequest();
+                    if (object.address != null)
+                        message.address = $String(object.address);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a WatchSharedFriendLocationsRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsRequest
+                 * @static
+                 * @param {photon.imessage.v1.WatchSharedFriendLocationsRequest} message WatchSharedFriendLocationsRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                WatchSharedFriendLocationsRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        object.address = message.address;
+                    return object;
+                };
+
+                /**
+                 * Converts this WatchSharedFriendLocationsRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                WatchSharedFriendLocationsRequest.prototype.toJSON = function() {
+                    return WatchSharedFriendLocationsRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return WatchSharedFriendLocationsRequest;
+            })();
+
+            v1.WatchSharedFriendLocationsResponse = (function() {
+
+                /**
+                 * Properties of a WatchSharedFriendLocationsResponse.
+                 * @typedef {Object} photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties
+                 * @property {photon.imessage.v1.SharedFriendLocationUpdated.$Properties|null} [locationUpdated] WatchSharedFriendLocationsResponse locationUpdated
+                 * @property {photon.imessage.v1.Heartbeat.$Properties|null} [heartbeat] WatchSharedFriendLocationsResponse heartbeat
+                 * @property {"locationUpdated"|"heartbeat"} [payload] WatchSharedFriendLocationsResponse payload
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a WatchSharedFriendLocationsResponse.
+                 * @memberof photon.imessage.v1
+                 * @interface IWatchSharedFriendLocationsResponse
+                 * @augments photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties
+                 * @deprecated Use photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties instead.
+                 */
+
+                /**
+                 * Narrowed shape of a WatchSharedFriendLocationsResponse.
+                 * @typedef {{
+                 *   locationUpdated?: photon.imessage.v1.SharedFriendLocationUpdated.$Shape|null;
+                 *   heartbeat?: photon.imessage.v1.Heartbeat.$Shape|null;
+                 *   $unknowns?: Array.<Uint8Array>;
+                 * } & (
+                 *   ({ payload?: undefined; locationUpdated?: null; heartbeat?: null }|{ payload?: "locationUpdated"; locationUpdated: photon.imessage.v1.SharedFriendLocationUpdated.$Shape; heartbeat?: null }|{ payload?: "heartbeat"; locationUpdated?: null; heartbeat: photon.imessage.v1.Heartbeat.$Shape })
+                 * )} photon.imessage.v1.WatchSharedFriendLocationsResponse.$Shape
+                 */
+
+                /**
+                 * Constructs a new WatchSharedFriendLocationsResponse.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a WatchSharedFriendLocationsResponse.
+                 * @constructor
+                 * @param {photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const WatchSharedFriendLocationsResponse = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * WatchSharedFriendLocationsResponse locationUpdated.
+                 * @member {photon.imessage.v1.SharedFriendLocationUpdated|null} locationUpdated
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @instance
+                 */
+                WatchSharedFriendLocationsResponse.prototype.locationUpdated = null;
+
+                /**
+                 * WatchSharedFriendLocationsResponse heartbeat.
+                 * @member {photon.imessage.v1.Heartbeat|null} heartbeat
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @instance
+                 */
+                WatchSharedFriendLocationsResponse.prototype.heartbeat = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                /**
+                 * WatchSharedFriendLocationsResponse payload.
+                 * @member {"locationUpdated"|"heartbeat"|undefined} payload
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @instance
+                 */
+                $Object.defineProperty(WatchSharedFriendLocationsResponse.prototype, "payload", {
+                    get: $util.oneOfGetter($oneOfFields = ["locationUpdated", "heartbeat"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new WatchSharedFriendLocationsResponse instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @static
+                 * @param {photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.WatchSharedFriendLocationsResponse} WatchSharedFriendLocationsResponse instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.WatchSharedFriendLocationsResponse.$Shape): photon.imessage.v1.WatchSharedFriendLocationsResponse & photon.imessage.v1.WatchSharedFriendLocationsResponse.$Shape;
+                 *   (properties?: photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties): photon.imessage.v1.WatchSharedFriendLocationsResponse;
+                 * }}
+                 */
+                WatchSharedFriendLocationsResponse.create = function(properties) {
+                    return new WatchSharedFriendLocationsResponse(properties);
+                };
+
+                /**
+                 * Encodes the specified WatchSharedFriendLocationsResponse message. Does not implicitly {@link photon.imessage.v1.WatchSharedFriendLocationsResponse.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @static
+                 * @param {photon.imessage.v1.WatchSharedFriendLocationsResponse.$Properties} message WatchSharedFriendLocationsResponse message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                WatchSharedFriendLocationsResponse.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.locationUpdated != null && $Object.hasOwnProperty.call(message, "locationUpdated"))
+                        $root.photon.imessage.v1.SharedFriendLocationUpdated.encode(message.locationUpdated, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+                    if (message.heartbeat != null && $Object.hasOwnProperty.call(message, "heartbeat"))
+                        $root.photon.imessage.v1.Heartbeat.encode(message.heartbeat, writer.uint32(/* id 99, wireType 2 =*/794).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a WatchSharedFriendLocationsResponse message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.WatchSharedFriendLocationsResponse & photon.imessage.v1.WatchSharedFriendLocationsResponse.$Shape} WatchSharedFriendLocationsResponse
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                WatchSharedFriendLocationsResponse.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.WatchSharedFriendLocationsResponse();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 10: {
+                                if (wireType !== 2)
+                                    break;
+                                message.locationUpdated = $root.photon.imessage.v1.SharedFriendLocationUpdated.decode(reader, reader.size(), $undefined, _depth + 1, message.locationUpdated);
+                                message.payload = "locationUpdated";
+                                continue;
+                            }
+                        case 99: {
+                                if (wireType !== 2)
+                                    break;
+                                message.heartbeat = $root.photon.imessage.v1.Heartbeat.decode(reader, reader.size(), $undefined, _depth + 1, message.heartbeat);
+                                message.payload = "heartbeat";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a WatchSharedFriendLocationsResponse message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.WatchSharedFriendLocationsResponse} WatchSharedFriendLocationsResponse
+                 */
+                WatchSharedFriendLocationsResponse.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.WatchSharedFriendLocationsResponse)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.WatchSharedFriendLocationsResponse: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.WatchSharedFriendLocationsResponse();
+                    if (object.locationUpdated != null) {
+                        if (!$util.isObject(object.locationUpdated))
+                            throw $TypeError(".photon.imessage.v1.WatchSharedFriendLocationsResponse.locationUpdated: object expected");
+                        message.locationUpdated = $root.photon.imessage.v1.SharedFriendLocationUpdated.fromObject(object.locationUpdated, _depth + 1);
+                    }
+                    if (object.heartbeat != null) {
+                        if (!$util.isObject(object.heartbeat))
+                            throw $TypeError(".photon.imessage.v1.WatchSharedFriendLocationsResponse.heartbeat: object expected");
+                        message.heartbeat = $root.photon.imessage.v1.Heartbeat.fromObject(object.heartbeat, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a WatchSharedFriendLocationsResponse message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @static
+                 * @param {photon.imessage.v1.WatchSharedFriendLocationsResponse} message WatchSharedFriendLocationsResponse
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                WatchSharedFriendLocationsResponse.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (message.locationUpdated != null && $Object.hasOwnProperty.call(message, "locationUpdated")) {
+                        object.locationUpdated = $root.photon.imessage.v1.SharedFriendLocationUpdated.toObject(message.locationUpdated, options, _depth + 1);
+                        if (options.oneofs)
+                            object.payload = "locationUpdated";
+                    }
+                    if (message.heartbeat != null && $Object.hasOwnProperty.call(message, "heartbeat")) {
+                        object.heartbeat = $root.photon.imessage.v1.Heartbeat.toObject(message.heartbeat, options, _depth + 1);
+                        if (options.oneofs)
+                            object.payload = "heartbeat";
+                    }
+                    return object;
+                };
+
+                /**
+                 * Converts this WatchSharedFriendLocationsResponse to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.WatchSharedFriendLocationsResponse
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                WatchSharedFriendLocationsResponse.prototype.toJSON = function() {
+                    return WatchSharedFriendLocationsResponse.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return WatchSharedFriendLocationsResponse;
+            })();
+
+            /**
+             * FriendLocationType enum.
+             * @name photon.imessage.v1.FriendLocationType
+             * @enum {number}
+             * @property {number} FRIEND_LOCATION_TYPE_UNSPECIFIED=0 FRIEND_LOCATION_TYPE_UNSPECIFIED value
+             * @property {number} FRIEND_LOCATION_TYPE_LEGACY=1 FRIEND_LOCATION_TYPE_LEGACY value
+             * @property {number} FRIEND_LOCATION_TYPE_LIVE=2 FRIEND_LOCATION_TYPE_LIVE value
+             * @property {number} FRIEND_LOCATION_TYPE_SHALLOW=3 FRIEND_LOCATION_TYPE_SHALLOW value
+             */
+            v1.FriendLocationType = (function() {
+                const valuesById = $Object.create(null), values = $Object.create(valuesById);
+                values[valuesById[0] = "FRIEND_LOCATION_TYPE_UNSPECIFIED"] = 0;
+                values[valuesById[1] = "FRIEND_LOCATION_TYPE_LEGACY"] = 1;
+                values[valuesById[2] = "FRIEND_LOCATION_TYPE_LIVE"] = 2;
+                values[valuesById[3] = "FRIEND_LOCATION_TYPE_SHALLOW"] = 3;
+                return values;
+            })();
+
+            v1.SharedFriendLocation = (function() {
+
+                /**
+                 * Properties of a SharedFriendLocation.
+                 * @typedef {Object} photon.imessage.v1.SharedFriendLocation.$Properties
+                 * @property {string} [address] SharedFriendLocation address
+                 * @property {string|null} [name] SharedFriendLocation name
+                 * @property {number|null} [latitude] SharedFriendLocation latitude
+                 * @property {number|null} [longitude] SharedFriendLocation longitude
+                 * @property {number|null} [accuracy] SharedFriendLocation accuracy
+                 * @property {string|null} [longAddress] SharedFriendLocation longAddress
+                 * @property {string|null} [shortAddress] SharedFriendLocation shortAddress
+                 * @property {boolean} [isLocatingInProgress] SharedFriendLocation isLocatingInProgress
+                 * @property {photon.imessage.v1.FriendLocationType} [locationType] SharedFriendLocation locationType
+                 * @property {google.protobuf.Timestamp.$Properties|null} [locationTimestamp] SharedFriendLocation locationTimestamp
+                 * @property {google.protobuf.Timestamp.$Properties|null} [expiresAt] SharedFriendLocation expiresAt
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SharedFriendLocation.
+                 * @memberof photon.imessage.v1
+                 * @interface ISharedFriendLocation
+                 * @augments photon.imessage.v1.SharedFriendLocation.$Properties
+                 * @deprecated Use photon.imessage.v1.SharedFriendLocation.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SharedFriendLocation.
+                 * @typedef {photon.imessage.v1.SharedFriendLocation.$Properties} photon.imessage.v1.SharedFriendLocation.$Shape
+                 */
+
+                /**
+                 * Constructs a new SharedFriendLocation.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a SharedFriendLocation.
+                 * @constructor
+                 * @param {photon.imessage.v1.SharedFriendLocation.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SharedFriendLocation = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SharedFriendLocation address.
+                 * @member {string} address
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.address = "";
+
+                /**
+                 * SharedFriendLocation name.
+                 * @member {string|null} name
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.name = null;
+
+                /**
+                 * SharedFriendLocation latitude.
+                 * @member {number|null} latitude
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.latitude = null;
+
+                /**
+                 * SharedFriendLocation longitude.
+                 * @member {number|null} longitude
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.longitude = null;
+
+                /**
+                 * SharedFriendLocation accuracy.
+                 * @member {number|null} accuracy
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.accuracy = null;
+
+                /**
+                 * SharedFriendLocation longAddress.
+                 * @member {string|null} longAddress
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.longAddress = null;
+
+                /**
+                 * SharedFriendLocation shortAddress.
+                 * @member {string|null} shortAddress
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.shortAddress = null;
+
+                /**
+                 * SharedFriendLocation isLocatingInProgress.
+                 * @member {boolean} isLocatingInProgress
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.isLocatingInProgress = false;
+
+                /**
+                 * SharedFriendLocation locationType.
+                 * @member {photon.imessage.v1.FriendLocationType} locationType
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.locationType = 0;
+
+                /**
+                 * SharedFriendLocation locationTimestamp.
+                 * @member {google.protobuf.Timestamp|null} locationTimestamp
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.locationTimestamp = null;
+
+                /**
+                 * SharedFriendLocation expiresAt.
+                 * @member {google.protobuf.Timestamp|null} expiresAt
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 */
+                SharedFriendLocation.prototype.expiresAt = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SharedFriendLocation.prototype, "_name", {
+                    get: $util.oneOfGetter($oneOfFields = ["name"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SharedFriendLocation.prototype, "_latitude", {
+                    get: $util.oneOfGetter($oneOfFields = ["latitude"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SharedFriendLocation.prototype, "_longitude", {
+                    get: $util.oneOfGetter($oneOfFields = ["longitude"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SharedFriendLocation.prototype, "_accuracy", {
+                    get: $util.oneOfGetter($oneOfFields = ["accuracy"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SharedFriendLocation.prototype, "_longAddress", {
+                    get: $util.oneOfGetter($oneOfFields = ["longAddress"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SharedFriendLocation.prototype, "_shortAddress", {
+                    get: $util.oneOfGetter($oneOfFields = ["shortAddress"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SharedFriendLocation.prototype, "_locationTimestamp", {
+                    get: $util.oneOfGetter($oneOfFields = ["locationTimestamp"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SharedFriendLocation.prototype, "_expiresAt", {
+                    get: $util.oneOfGetter($oneOfFields = ["expiresAt"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new SharedFriendLocation instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @static
+                 * @param {photon.imessage.v1.SharedFriendLocation.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.SharedFriendLocation} SharedFriendLocation instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.SharedFriendLocation.$Shape): photon.imessage.v1.SharedFriendLocation & photon.imessage.v1.SharedFriendLocation.$Shape;
+                 *   (properties?: photon.imessage.v1.SharedFriendLocation.$Properties): photon.imessage.v1.SharedFriendLocation;
+                 * }}
+                 */
+                SharedFriendLocation.create = function(properties) {
+                    return new SharedFriendLocation(properties);
+                };
+
+                /**
+                 * Encodes the specified SharedFriendLocation message. Does not implicitly {@link photon.imessage.v1.SharedFriendLocation.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @static
+                 * @param {photon.imessage.v1.SharedFriendLocation.$Properties} message SharedFriendLocation message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SharedFriendLocation.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.address);
+                    if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.name);
+                    if (message.latitude != null && $Object.hasOwnProperty.call(message, "latitude"))
+                        writer.uint32(/* id 3, wireType 1 =*/25).double(message.latitude);
+                    if (message.longitude != null && $Object.hasOwnProperty.call(message, "longitude"))
+                        writer.uint32(/* id 4, wireType 1 =*/33).double(message.longitude);
+                    if (message.accuracy != null && $Object.hasOwnProperty.call(message, "accuracy"))
+                        writer.uint32(/* id 5, wireType 1 =*/41).double(message.accuracy);
+                    if (message.longAddress != null && $Object.hasOwnProperty.call(message, "longAddress"))
+                        writer.uint32(/* id 6, wireType 2 =*/50).string(message.longAddress);
+                    if (message.shortAddress != null && $Object.hasOwnProperty.call(message, "shortAddress"))
+                        writer.uint32(/* id 7, wireType 2 =*/58).string(message.shortAddress);
+                    if (message.isLocatingInProgress != null && $Object.hasOwnProperty.call(message, "isLocatingInProgress") && message.isLocatingInProgress !== false)
+                        writer.uint32(/* id 8, wireType 0 =*/64).bool(message.isLocatingInProgress);
+                    if (message.locationType != null && $Object.hasOwnProperty.call(message, "locationType") && message.locationType !== 0)
+                        writer.uint32(/* id 9, wireType 0 =*/72).int32(message.locationType);
+                    if (message.locationTimestamp != null && $Object.hasOwnProperty.call(message, "locationTimestamp"))
+                        $root.google.protobuf.Timestamp.encode(message.locationTimestamp, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+                    if (message.expiresAt != null && $Object.hasOwnProperty.call(message, "expiresAt"))
+                        $root.google.protobuf.Timestamp.encode(message.expiresAt, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SharedFriendLocation message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SharedFriendLocation & photon.imessage.v1.SharedFriendLocation.$Shape} SharedFriendLocation
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SharedFriendLocation.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.SharedFriendLocation();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.address = value;
+                                else
+                                    delete message.address;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.name = reader.stringVerify();
+                                message._name = "name";
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 1)
+                                    break;
+                                message.latitude = reader.double();
+                                message._latitude = "latitude";
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 1)
+                                    break;
+                                message.longitude = reader.double();
+                                message._longitude = "longitude";
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 1)
+                                    break;
+                                message.accuracy = reader.double();
+                                message._accuracy = "accuracy";
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 2)
+                                    break;
+                                message.longAddress = reader.stringVerify();
+                                message._longAddress = "longAddress";
+                                continue;
+                            }
+                        case 7: {
+                                if (wireType !== 2)
+                                    break;
+                                message.shortAddress = reader.stringVerify();
+                                message._shortAddress = "shortAddress";
+                                continue;
+                            }
+                        case 8: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.bool())
+                                    message.isLocatingInProgress = value;
+                                else
+                                    delete message.isLocatingInProgress;
+                                continue;
+                            }
+                        case 9: {
+                                if (wireType !== 0)
+                                    break;
+                                if (value = reader.int32())
+                                    message.locationType = value;
+                                else
+                                    delete message.locationType;
+                                continue;
+                            }
+                        case 10: {
+                                if (wireType !== 2)
+                                    break;
+                                message.locationTimestamp = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.locationTimestamp);
+                                message._locationTimestamp = "locationTimestamp";
+                                continue;
+                            }
+                        case 11: {
+                                if (wireType !== 2)
+                                    break;
+                                message.expiresAt = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.expiresAt);
+                                message._expiresAt = "expiresAt";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a SharedFriendLocation message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.SharedFriendLocation} SharedFriendLocation
+                 */
+                SharedFriendLocation.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.SharedFriendLocation)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.SharedFriendLocation: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.SharedFriendLocation();
+                    if (object.address != null)
+                        if (typeof object.address !== "string" || object.address.length)
+                            message.address = $String(object.address);
+                    if (object.name != null)
+                        message.name = $String(object.name);
+                    if (object.latitude != null)
+                        message.latitude = $Number(object.latitude);
+                    if (object.longitude != null)
+                        message.longitude = $Number(object.longitude);
+                    if (object.accuracy != null)
+                        message.accuracy = $Number(object.accuracy);
+                    if (object.longAddress != null)
+                        message.longAddress = $String(object.longAddress);
+                    if (object.shortAddress != null)
+                        message.shortAddress = $String(object.shortAddress);
+                    if (object.isLocatingInProgress != null)
+                        if (object.isLocatingInProgress)
+                            message.isLocatingInProgress = $Boolean(object.isLocatingInProgress);
+                    if (object.locationType !== 0 && (typeof object.locationType !== "string" || $root.photon.imessage.v1.FriendLocationType[object.locationType] !== 0))
+                        switch (object.locationType) {
+                        case "FRIEND_LOCATION_TYPE_UNSPECIFIED":
+                        case 0:
+                            message.locationType = 0;
+                            break;
+                        case "FRIEND_LOCATION_TYPE_LEGACY":
+                        case 1:
+                            message.locationType = 1;
+                            break;
+                        case "FRIEND_LOCATION_TYPE_LIVE":
+                        case 2:
+                            message.locationType = 2;
+                            break;
+                        case "FRIEND_LOCATION_TYPE_SHALLOW":
+                        case 3:
+                            message.locationType = 3;
+                            break;
+                        default:
+                            if (typeof object.locationType === "number" && (object.locationType | 0) === object.locationType)
+                                message.locationType = object.locationType;
+                        }
+                    if (object.locationTimestamp != null) {
+                        if (!$util.isObject(object.locationTimestamp))
+                            throw $TypeError(".photon.imessage.v1.SharedFriendLocation.locationTimestamp: object expected");
+                        message.locationTimestamp = $root.google.protobuf.Timestamp.fromObject(object.locationTimestamp, _depth + 1);
+                    }
+                    if (object.expiresAt != null) {
+                        if (!$util.isObject(object.expiresAt))
+                            throw $TypeError(".photon.imessage.v1.SharedFriendLocation.expiresAt: object expected");
+                        message.expiresAt = $root.google.protobuf.Timestamp.fromObject(object.expiresAt, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a SharedFriendLocation message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @static
+                 * @param {photon.imessage.v1.SharedFriendLocation} message SharedFriendLocation
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                SharedFriendLocation.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.address = "";
+                        object.isLocatingInProgress = false;
+                        object.locationType = options.enums === $String ? "FRIEND_LOCATION_TYPE_UNSPECIFIED" : 0;
+                    }
+                    if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                        object.address = message.address;
+                    if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                        object.name = message.name;
+                    if (message.latitude != null && $Object.hasOwnProperty.call(message, "latitude"))
+                        object.latitude = options.json && !$isFinite(message.latitude) ? $String(message.latitude) : message.latitude;
+                    if (message.longitude != null && $Object.hasOwnProperty.call(message, "longitude"))
+                        object.longitude = options.json && !$isFinite(message.longitude) ? $String(message.longitude) : message.longitude;
+                    if (message.accuracy != null && $Object.hasOwnProperty.call(message, "accuracy"))
+                        object.accuracy = options.json && !$isFinite(message.accuracy) ? $String(message.accuracy) : message.accuracy;
+                    if (message.longAddress != null && $Object.hasOwnProperty.call(message, "longAddress"))
+                        object.longAddress = message.longAddress;
+                    if (message.shortAddress != null && $Object.hasOwnProperty.call(message, "shortAddress"))
+                        object.shortAddress = message.shortAddress;
+                    if (message.isLocatingInProgress != null && $Object.hasOwnProperty.call(message, "isLocatingInProgress"))
+                        object.isLocatingInProgress = message.isLocatingInProgress;
+                    if (message.locationType != null && $Object.hasOwnProperty.call(message, "locationType"))
+                        object.locationType = options.enums === $String ? $root.photon.imessage.v1.FriendLocationType[message.locationType] === $undefined ? message.locationType : $root.photon.imessage.v1.FriendLocationType[message.locationType] : message.locationType;
+                    if (message.locationTimestamp != null && $Object.hasOwnProperty.call(message, "locationTimestamp"))
+                        object.locationTimestamp = $root.google.protobuf.Timestamp.toObject(message.locationTimestamp, options, _depth + 1);
+                    if (message.expiresAt != null && $Object.hasOwnProperty.call(message, "expiresAt"))
+                        object.expiresAt = $root.google.protobuf.Timestamp.toObject(message.expiresAt, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this SharedFriendLocation to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.SharedFriendLocation
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                SharedFriendLocation.prototype.toJSON = function() {
+                    return SharedFriendLocation.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return SharedFriendLocation;
+            })();
+
+            v1.SharedFriendLocationUpdated = (function() {
+
+                /**
+                 * Properties of a SharedFriendLocationUpdated.
+                 * @typedef {Object} photon.imessage.v1.SharedFriendLocationUpdated.$Properties
+                 * @property {number} [sourceSequence] SharedFriendLocationUpdated sourceSequence
+                 * @property {photon.imessage.v1.SharedFriendLocation.$Properties} [location] SharedFriendLocationUpdated location
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SharedFriendLocationUpdated.
+                 * @memberof photon.imessage.v1
+                 * @interface ISharedFriendLocationUpdated
+                 * @augments photon.imessage.v1.SharedFriendLocationUpdated.$Properties
+                 * @deprecated Use photon.imessage.v1.SharedFriendLocationUpdated.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SharedFriendLocationUpdated.
+                 * @typedef {photon.imessage.v1.SharedFriendLocationUpdated.$Properties} photon.imessage.v1.SharedFriendLocationUpdated.$Shape
+                 */
+
+                /**
+                 * Constructs a new SharedFriendLocationUpdated.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a SharedFriendLocationUpdated.
+                 * @constructor
+                 * @param {photon.imessage.v1.SharedFriendLocationUpdated.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SharedFriendLocationUpdated = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SharedFriendLocationUpdated sourceSequence.
+                 * @member {number} sourceSequence
+                 * @memberof photon.imessage.v1.SharedFriendLocationUpdated
+                 * @instance
+                 */
+                SharedFriendLocationUpdated.prototype.sourceSequence = 0;
+
+                /**
+                 * SharedFriendLocationUpdated location.
+                 * @member {photon.imessage.v1.SharedFriendLocation} location
+                 * @memberof photon.imessage.v1.SharedFriendLocationUpdated
+                 * @instance
+                 */
+                SharedFriendLocationUpdated.prototype.location = null;
+
+                /**
+                 * Creates a new SharedFriendLocationUpdated instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.SharedFriendLocationUpdated
+                 * @static
+                 * @param {photon.imessage.v1.SharedFriendLocationUpdated.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.SharedFriendLocationUpdated} SharedFriendLocationUpdated instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.SharedFriendLocationUpdated.$Shape): photon.imessage.v1.SharedFriendLocationUpdated & photon.imessage.v1.SharedFriendLocationUpdated.$Shape;
+                 *   (properties?: photon.imessage.v1.SharedFriendLocationUpdated.$Properties): photon.imessage.v1.SharedFriendLocationUpdated;
+                 * }}
+                 */
+                SharedFriendLocationUpdated.create = function(properties) {
+                    return new SharedFriendLocationUpdated(properties);
+                };
+
+                /**
+                 * Encodes the specified SharedFriendLocationUpdated message. Does not implicitly {@link photon.imessage.v1.SharedFriendLocationUpdated.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.SharedFriendLocationUpdated
+                 * @static
+                 * @param {photon.imessage.v1.SharedFriendLocationUpdated.$Properties} message SharedFriendLocationUpdated message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SharedFriendLocationUpdated.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.sourceSequence != null && $Object.hasOwnProperty.call(message, "sourceSequence") && (typeof message.sourceSequence === "object" ? message.sourceSequence.low || message.sourceSequence.high : message.sourceSequence !== 0))
+                        writer.uint32(/* id 1, wireType 0 =*/8).uint64($checkUint64(message.sourceSequence));
+                    if (message.location != null && $Object.hasOwnProperty.call(message, "location"))
+                        $root.photon.imessage.v1.SharedFriendLocation.encode(message.location, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SharedFriendLocationUpdated message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.SharedFriendLocationUpdated
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SharedFriendLocationUpdated & photon.imessage.v1.SharedFriendLocationUpdated.$Shape} SharedFriendLocationUpdated
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SharedFriendLocationUpdated.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.SharedFriendLocationUpdated();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 0)
+                                    break;
+                                if (typeof (value = $readUint64(reader)) === "object" ? value.low || value.high : value !== 0)
+                                    message.sourceSequence = value;
+                                else
+                                    delete message.sourceSequence;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.location = $root.photon.imessage.v1.SharedFriendLocation.decode(reader, reader.size(), $undefined, _depth + 1, message.location);
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a SharedFriendLocationUpdated message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.SharedFriendLocationUpdated
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.SharedFriendLocationUpdated} SharedFriendLocationUpdated
+                 */
+                SharedFriendLocationUpdated.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.SharedFriendLocationUpdated)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.SharedFriendLocationUpdated: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.SharedFriendLocationUpdated();
+                    if (object.sourceSequence != null)
+                        if (typeof object.sourceSequence === "object" ? object.sourceSequence.low || object.sourceSequence.high : $Number(object.sourceSequence) !== 0)
+                            if ($util.Long)
+                                message.sourceSequence = $util.Long.fromValue(object.sourceSequence, true);
+                            else if (typeof object.sourceSequence === "string")
+                                message.sourceSequence = $parseInt(object.sourceSequence, 10);
+                            else if (typeof object.sourceSequence === "number")
+                                message.sourceSequence = object.sourceSequence;
+                            else if (typeof object.sourceSequence === "object")
+                                message.sourceSequence = new $util.LongBits(object.sourceSequence.low >>> 0, object.sourceSequence.high >>> 0).toNumber(true);
+                    if (object.location != null) {
+                        if (!$util.isObject(object.location))
+                            throw $TypeError(".photon.imessage.v1.SharedFriendLocationUpdated.location: object expected");
+                        message.location = $root.photon.imessage.v1.SharedFriendLocation.fromObject(object.location, _depth + 1);
+                    }
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a SharedFriendLocationUpdated message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.SharedFriendLocationUpdated
+                 * @static
+                 * @param {photon.imessage.v1.SharedFriendLocationUpdated} message SharedFriendLocationUpdated
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                SharedFriendLocationUpdated.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        if ($util.Long) {
+                            let long = new $util.Long(0, 0, true);
+                            object.sourceSequence = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                        } else
+                            object.sourceSequence = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                        object.location = null;
+                    }
+                    if (message.sourceSequence != null && $Object.hasOwnProperty.call(message, "sourceSequence"))
+                        if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                            object.sourceSequence = typeof message.sourceSequence === "number" ? $BigInt(message.sourceSequence) : $util.Long.fromBits(message.sourceSequence.low >>> 0, message.sourceSequence.high >>> 0, true).toBigInt();
+                        else if (typeof message.sourceSequence === "number")
+                            object.sourceSequence = options.longs === $String ? $String(message.sourceSequence) : message.sourceSequence;
+                        else
+                            object.sourceSequence = options.longs === $String ? $util.Long.prototype.toString.call(message.sourceSequence) : options.longs === $Number ? new $util.LongBits(message.sourceSequence.low >>> 0, message.sourceSequence.high >>> 0).toNumber(true) : message.sourceSequence;
+                    if (message.location != null && $Object.hasOwnProperty.call(message, "location"))
+                        object.location = $root.photon.imessage.v1.SharedFriendLocation.toObject(message.location, options, _depth + 1);
+                    return object;
+                };
+
+                /**
+                 * Converts this SharedFriendLocationUpdated to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.SharedFriendLocationUpdated
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                SharedFriendLocationUpdated.prototype.toJSON = function() {
+                    return SharedFriendLocationUpdated.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return SharedFriendLocationUpdated;
+            })();
+
             v1.MessageTarget = (function() {
 
                 /**
@@ -30974,6 +35885,773 @@ export const photon = $root.photon = (() => {
                 };
 
                 return UpdateCustomizedMiniAppMessageRequest;
+            })();
+
+            v1.SendAttachmentMessageRequest = (function() {
+
+                /**
+                 * Properties of a SendAttachmentMessageRequest.
+                 * @typedef {Object} photon.imessage.v1.SendAttachmentMessageRequest.$Properties
+                 * @property {string} [chatGuid] SendAttachmentMessageRequest chatGuid
+                 * @property {photon.imessage.v1.AttachmentRef.$Properties} [attachment] SendAttachmentMessageRequest attachment
+                 * @property {photon.imessage.v1.ReplyTarget.$Properties|null} [replyTo] SendAttachmentMessageRequest replyTo
+                 * @property {string|null} [effectId] SendAttachmentMessageRequest effectId
+                 * @property {boolean|null} [isAudioMessage] SendAttachmentMessageRequest isAudioMessage
+                 * @property {string|null} [clientMessageId] SendAttachmentMessageRequest clientMessageId
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SendAttachmentMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface ISendAttachmentMessageRequest
+                 * @augments photon.imessage.v1.SendAttachmentMessageRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.SendAttachmentMessageRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SendAttachmentMessageRequest.
+                 * @typedef {{
+                 *   chatGuid?: string;
+                 *   attachment?: photon.imessage.v1.AttachmentRef.$Shape;
+                 *   replyTo?: photon.imessage.v1.ReplyTarget.$Shape|null;
+                 *   effectId?: string|null;
+                 *   isAudioMessage?: boolean|null;
+                 *   clientMessageId?: string|null;
+                 *   $unknowns?: Array.<Uint8Array>;
+                 * }} photon.imessage.v1.SendAttachmentMessageRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new SendAttachmentMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a SendAttachmentMessageRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.SendAttachmentMessageRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SendAttachmentMessageRequest = function (properties) {
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SendAttachmentMessageRequest chatGuid.
+                 * @member {string} chatGuid
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @instance
+                 */
+                SendAttachmentMessageRequest.prototype.chatGuid = "";
+
+                /**
+                 * SendAttachmentMessageRequest attachment.
+                 * @member {photon.imessage.v1.AttachmentRef} attachment
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @instance
+                 */
+                SendAttachmentMessageRequest.prototype.attachment = null;
+
+                /**
+                 * SendAttachmentMessageRequest replyTo.
+                 * @member {photon.imessage.v1.ReplyTarget|null} replyTo
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @instance
+                 */
+                SendAttachmentMessageRequest.prototype.replyTo = null;
+
+                /**
+                 * SendAttachmentMessageRequest effectId.
+                 * @member {string|null} effectId
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @instance
+                 */
+                SendAttachmentMessageRequest.prototype.effectId = null;
+
+                /**
+                 * SendAttachmentMessageRequest isAudioMessage.
+                 * @member {boolean|null} isAudioMessage
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @instance
+                 */
+                SendAttachmentMessageRequest.prototype.isAudioMessage = null;
+
+                /**
+                 * SendAttachmentMessageRequest clientMessageId.
+                 * @member {string|null} clientMessageId
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @instance
+                 */
+                SendAttachmentMessageRequest.prototype.clientMessageId = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendAttachmentMessageRequest.prototype, "_replyTo", {
+                    get: $util.oneOfGetter($oneOfFields = ["replyTo"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendAttachmentMessageRequest.prototype, "_effectId", {
+                    get: $util.oneOfGetter($oneOfFields = ["effectId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendAttachmentMessageRequest.prototype, "_isAudioMessage", {
+                    get: $util.oneOfGetter($oneOfFields = ["isAudioMessage"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendAttachmentMessageRequest.prototype, "_clientMessageId", {
+                    get: $util.oneOfGetter($oneOfFields = ["clientMessageId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new SendAttachmentMessageRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendAttachmentMessageRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.SendAttachmentMessageRequest} SendAttachmentMessageRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.SendAttachmentMessageRequest.$Shape): photon.imessage.v1.SendAttachmentMessageRequest & photon.imessage.v1.SendAttachmentMessageRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.SendAttachmentMessageRequest.$Properties): photon.imessage.v1.SendAttachmentMessageRequest;
+                 * }}
+                 */
+                SendAttachmentMessageRequest.create = function(properties) {
+                    return new SendAttachmentMessageRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified SendAttachmentMessageRequest message. Does not implicitly {@link photon.imessage.v1.SendAttachmentMessageRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendAttachmentMessageRequest.$Properties} message SendAttachmentMessageRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SendAttachmentMessageRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid") && message.chatGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.chatGuid);
+                    if (message.attachment != null && $Object.hasOwnProperty.call(message, "attachment"))
+                        $root.photon.imessage.v1.AttachmentRef.encode(message.attachment, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.replyTo != null && $Object.hasOwnProperty.call(message, "replyTo"))
+                        $root.photon.imessage.v1.ReplyTarget.encode(message.replyTo, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                    if (message.effectId != null && $Object.hasOwnProperty.call(message, "effectId"))
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.effectId);
+                    if (message.isAudioMessage != null && $Object.hasOwnProperty.call(message, "isAudioMessage"))
+                        writer.uint32(/* id 5, wireType 0 =*/40).bool(message.isAudioMessage);
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        writer.uint32(/* id 100, wireType 2 =*/802).string(message.clientMessageId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SendAttachmentMessageRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SendAttachmentMessageRequest & photon.imessage.v1.SendAttachmentMessageRequest.$Shape} SendAttachmentMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SendAttachmentMessageRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.SendAttachmentMessageRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.chatGuid = value;
+                                else
+                                    delete message.chatGuid;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                message.attachment = $root.photon.imessage.v1.AttachmentRef.decode(reader, reader.size(), $undefined, _depth + 1, message.attachment);
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.replyTo = $root.photon.imessage.v1.ReplyTarget.decode(reader, reader.size(), $undefined, _depth + 1, message.replyTo);
+                                message._replyTo = "replyTo";
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                message.effectId = reader.stringVerify();
+                                message._effectId = "effectId";
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 0)
+                                    break;
+                                message.isAudioMessage = reader.bool();
+                                message._isAudioMessage = "isAudioMessage";
+                                continue;
+                            }
+                        case 100: {
+                                if (wireType !== 2)
+                                    break;
+                                message.clientMessageId = reader.stringVerify();
+                                message._clientMessageId = "clientMessageId";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a SendAttachmentMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.SendAttachmentMessageRequest} SendAttachmentMessageRequest
+                 */
+                SendAttachmentMessageRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.SendAttachmentMessageRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.SendAttachmentMessageRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.SendAttachmentMessageRequest();
+                    if (object.chatGuid != null)
+                        if (typeof object.chatGuid !== "string" || object.chatGuid.length)
+                            message.chatGuid = $String(object.chatGuid);
+                    if (object.attachment != null) {
+                        if (!$util.isObject(object.attachment))
+                            throw $TypeError(".photon.imessage.v1.SendAttachmentMessageRequest.attachment: object expected");
+                        message.attachment = $root.photon.imessage.v1.AttachmentRef.fromObject(object.attachment, _depth + 1);
+                    }
+                    if (object.replyTo != null) {
+                        if (!$util.isObject(object.replyTo))
+                            throw $TypeError(".photon.imessage.v1.SendAttachmentMessageRequest.replyTo: object expected");
+                        message.replyTo = $root.photon.imessage.v1.ReplyTarget.fromObject(object.replyTo, _depth + 1);
+                    }
+                    if (object.effectId != null)
+                        message.effectId = $String(object.effectId);
+                    if (object.isAudioMessage != null)
+                        message.isAudioMessage = $Boolean(object.isAudioMessage);
+                    if (object.clientMessageId != null)
+                        message.clientMessageId = $String(object.clientMessageId);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a SendAttachmentMessageRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendAttachmentMessageRequest} message SendAttachmentMessageRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                SendAttachmentMessageRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.defaults) {
+                        object.chatGuid = "";
+                        object.attachment = null;
+                    }
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid"))
+                        object.chatGuid = message.chatGuid;
+                    if (message.attachment != null && $Object.hasOwnProperty.call(message, "attachment"))
+                        object.attachment = $root.photon.imessage.v1.AttachmentRef.toObject(message.attachment, options, _depth + 1);
+                    if (message.replyTo != null && $Object.hasOwnProperty.call(message, "replyTo"))
+                        object.replyTo = $root.photon.imessage.v1.ReplyTarget.toObject(message.replyTo, options, _depth + 1);
+                    if (message.effectId != null && $Object.hasOwnProperty.call(message, "effectId"))
+                        object.effectId = message.effectId;
+                    if (message.isAudioMessage != null && $Object.hasOwnProperty.call(message, "isAudioMessage"))
+                        object.isAudioMessage = message.isAudioMessage;
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        object.clientMessageId = message.clientMessageId;
+                    return object;
+                };
+
+                /**
+                 * Converts this SendAttachmentMessageRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.SendAttachmentMessageRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                SendAttachmentMessageRequest.prototype.toJSON = function() {
+                    return SendAttachmentMessageRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return SendAttachmentMessageRequest;
+            })();
+
+            v1.SendMultipartMessageRequest = (function() {
+
+                /**
+                 * Properties of a SendMultipartMessageRequest.
+                 * @typedef {Object} photon.imessage.v1.SendMultipartMessageRequest.$Properties
+                 * @property {string} [chatGuid] SendMultipartMessageRequest chatGuid
+                 * @property {Array.<photon.imessage.v1.MessagePart.$Properties>} [parts] SendMultipartMessageRequest parts
+                 * @property {photon.imessage.v1.ReplyTarget.$Properties|null} [replyTo] SendMultipartMessageRequest replyTo
+                 * @property {string|null} [subject] SendMultipartMessageRequest subject
+                 * @property {string|null} [effectId] SendMultipartMessageRequest effectId
+                 * @property {boolean|null} [enableDataDetection] SendMultipartMessageRequest enableDataDetection
+                 * @property {string|null} [clientMessageId] SendMultipartMessageRequest clientMessageId
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+
+                /**
+                 * Properties of a SendMultipartMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @interface ISendMultipartMessageRequest
+                 * @augments photon.imessage.v1.SendMultipartMessageRequest.$Properties
+                 * @deprecated Use photon.imessage.v1.SendMultipartMessageRequest.$Properties instead.
+                 */
+
+                /**
+                 * Shape of a SendMultipartMessageRequest.
+                 * @typedef {{
+                 *   chatGuid?: string;
+                 *   parts?: Array.<photon.imessage.v1.MessagePart.$Shape>;
+                 *   replyTo?: photon.imessage.v1.ReplyTarget.$Shape|null;
+                 *   subject?: string|null;
+                 *   effectId?: string|null;
+                 *   enableDataDetection?: boolean|null;
+                 *   clientMessageId?: string|null;
+                 *   $unknowns?: Array.<Uint8Array>;
+                 * }} photon.imessage.v1.SendMultipartMessageRequest.$Shape
+                 */
+
+                /**
+                 * Constructs a new SendMultipartMessageRequest.
+                 * @memberof photon.imessage.v1
+                 * @classdesc Represents a SendMultipartMessageRequest.
+                 * @constructor
+                 * @param {photon.imessage.v1.SendMultipartMessageRequest.$Properties=} [properties] Properties to set
+                 * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+                 */
+                const SendMultipartMessageRequest = function (properties) {
+                    this.parts = [];
+                    if (properties)
+                        for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                            if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                                this[keys[i]] = properties[keys[i]];
+                };
+
+                /**
+                 * SendMultipartMessageRequest chatGuid.
+                 * @member {string} chatGuid
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @instance
+                 */
+                SendMultipartMessageRequest.prototype.chatGuid = "";
+
+                /**
+                 * SendMultipartMessageRequest parts.
+                 * @member {Array.<photon.imessage.v1.MessagePart>} parts
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @instance
+                 */
+                SendMultipartMessageRequest.prototype.parts = $util.emptyArray;
+
+                /**
+                 * SendMultipartMessageRequest replyTo.
+                 * @member {photon.imessage.v1.ReplyTarget|null} replyTo
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @instance
+                 */
+                SendMultipartMessageRequest.prototype.replyTo = null;
+
+                /**
+                 * SendMultipartMessageRequest subject.
+                 * @member {string|null} subject
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @instance
+                 */
+                SendMultipartMessageRequest.prototype.subject = null;
+
+                /**
+                 * SendMultipartMessageRequest effectId.
+                 * @member {string|null} effectId
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @instance
+                 */
+                SendMultipartMessageRequest.prototype.effectId = null;
+
+                /**
+                 * SendMultipartMessageRequest enableDataDetection.
+                 * @member {boolean|null} enableDataDetection
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @instance
+                 */
+                SendMultipartMessageRequest.prototype.enableDataDetection = null;
+
+                /**
+                 * SendMultipartMessageRequest clientMessageId.
+                 * @member {string|null} clientMessageId
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @instance
+                 */
+                SendMultipartMessageRequest.prototype.clientMessageId = null;
+
+                // OneOf field names bound to virtual getters and setters
+                let $oneOfFields;
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendMultipartMessageRequest.prototype, "_replyTo", {
+                    get: $util.oneOfGetter($oneOfFields = ["replyTo"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendMultipartMessageRequest.prototype, "_subject", {
+                    get: $util.oneOfGetter($oneOfFields = ["subject"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendMultipartMessageRequest.prototype, "_effectId", {
+                    get: $util.oneOfGetter($oneOfFields = ["effectId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendMultipartMessageRequest.prototype, "_enableDataDetection", {
+                    get: $util.oneOfGetter($oneOfFields = ["enableDataDetection"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                // Virtual OneOf for proto3 optional field
+                $Object.defineProperty(SendMultipartMessageRequest.prototype, "_clientMessageId", {
+                    get: $util.oneOfGetter($oneOfFields = ["clientMessageId"]),
+                    set: $util.oneOfSetter($oneOfFields)
+                });
+
+                /**
+                 * Creates a new SendMultipartMessageRequest instance using the specified properties.
+                 * @function create
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendMultipartMessageRequest.$Properties=} [properties] Properties to set
+                 * @returns {photon.imessage.v1.SendMultipartMessageRequest} SendMultipartMessageRequest instance
+                 * @type {{
+                 *   (properties: photon.imessage.v1.SendMultipartMessageRequest.$Shape): photon.imessage.v1.SendMultipartMessageRequest & photon.imessage.v1.SendMultipartMessageRequest.$Shape;
+                 *   (properties?: photon.imessage.v1.SendMultipartMessageRequest.$Properties): photon.imessage.v1.SendMultipartMessageRequest;
+                 * }}
+                 */
+                SendMultipartMessageRequest.create = function(properties) {
+                    return new SendMultipartMessageRequest(properties);
+                };
+
+                /**
+                 * Encodes the specified SendMultipartMessageRequest message. Does not implicitly {@link photon.imessage.v1.SendMultipartMessageRequest.verify|verify} messages.
+                 * @function encode
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendMultipartMessageRequest.$Properties} message SendMultipartMessageRequest message or plain object to encode
+                 * @param {$protobuf.Writer} [writer] Writer to encode to
+                 * @returns {$protobuf.Writer} Writer
+                 */
+                SendMultipartMessageRequest.encode = function (message, writer, _depth) {
+                    if (!writer)
+                        writer = $Writer.create();
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid") && message.chatGuid !== "")
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.chatGuid);
+                    if (message.parts != null && message.parts.length)
+                        for (let i = 0; i < message.parts.length; ++i)
+                            $root.photon.imessage.v1.MessagePart.encode(message.parts[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                    if (message.replyTo != null && $Object.hasOwnProperty.call(message, "replyTo"))
+                        $root.photon.imessage.v1.ReplyTarget.encode(message.replyTo, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                    if (message.subject != null && $Object.hasOwnProperty.call(message, "subject"))
+                        writer.uint32(/* id 4, wireType 2 =*/34).string(message.subject);
+                    if (message.effectId != null && $Object.hasOwnProperty.call(message, "effectId"))
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.effectId);
+                    if (message.enableDataDetection != null && $Object.hasOwnProperty.call(message, "enableDataDetection"))
+                        writer.uint32(/* id 6, wireType 0 =*/48).bool(message.enableDataDetection);
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        writer.uint32(/* id 100, wireType 2 =*/802).string(message.clientMessageId);
+                    if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                        for (let i = 0; i < message.$unknowns.length; ++i)
+                            writer.raw(message.$unknowns[i]);
+                    return writer;
+                };
+
+                /**
+                 * Decodes a SendMultipartMessageRequest message from the specified reader or buffer.
+                 * @function decode
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @static
+                 * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+                 * @param {number} [length] Message length if known beforehand
+                 * @returns {photon.imessage.v1.SendMultipartMessageRequest & photon.imessage.v1.SendMultipartMessageRequest.$Shape} SendMultipartMessageRequest
+                 * @throws {Error} If the payload is not a reader or valid buffer
+                 * @throws {$protobuf.util.ProtocolError} If required fields are missing
+                 */
+                SendMultipartMessageRequest.decode = function (reader, length, _end, _depth, _target) {
+                    if (!(reader instanceof $Reader))
+                        reader = $Reader.create(reader);
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $Reader.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let end, message, value;
+                    if (length === $undefined)
+                        end = reader.len;
+                    else {
+                        end = reader.pos + length;
+                        if (end > reader.len)
+                            throw $RangeError("index out of range");
+                        length = reader.len;
+                        reader.len = end;
+                    }
+                    message = _target || new $root.photon.imessage.v1.SendMultipartMessageRequest();
+                    while (reader.pos < end) {
+                        let start = reader.pos;
+                        let tag = reader.tag();
+                        if (tag === _end) {
+                            _end = $undefined;
+                            break;
+                        }
+                        let wireType = tag & 7;
+                        switch (tag >>>= 3) {
+                        case 1: {
+                                if (wireType !== 2)
+                                    break;
+                                if ((value = reader.stringVerify()).length)
+                                    message.chatGuid = value;
+                                else
+                                    delete message.chatGuid;
+                                continue;
+                            }
+                        case 2: {
+                                if (wireType !== 2)
+                                    break;
+                                if (!(message.parts && message.parts.length))
+                                    message.parts = [];
+                                message.parts.push($root.photon.imessage.v1.MessagePart.decode(reader, reader.size(), $undefined, _depth + 1));
+                                continue;
+                            }
+                        case 3: {
+                                if (wireType !== 2)
+                                    break;
+                                message.replyTo = $root.photon.imessage.v1.ReplyTarget.decode(reader, reader.size(), $undefined, _depth + 1, message.replyTo);
+                                message._replyTo = "replyTo";
+                                continue;
+                            }
+                        case 4: {
+                                if (wireType !== 2)
+                                    break;
+                                message.subject = reader.stringVerify();
+                                message._subject = "subject";
+                                continue;
+                            }
+                        case 5: {
+                                if (wireType !== 2)
+                                    break;
+                                message.effectId = reader.stringVerify();
+                                message._effectId = "effectId";
+                                continue;
+                            }
+                        case 6: {
+                                if (wireType !== 0)
+                                    break;
+                                message.enableDataDetection = reader.bool();
+                                message._enableDataDetection = "enableDataDetection";
+                                continue;
+                            }
+                        case 100: {
+                                if (wireType !== 2)
+                                    break;
+                                message.clientMessageId = reader.stringVerify();
+                                message._clientMessageId = "clientMessageId";
+                                continue;
+                            }
+                        }
+                        reader.skipType(wireType, _depth, tag);
+                        if (!reader.discardUnknown) {
+                            $util.makeProp(message, "$unknowns", false);
+                            (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                        }
+                    }
+                    if (length !== $undefined) {
+                        if (reader.pos !== end)
+                            throw $RangeError("index out of range");
+                        reader.len = length;
+                    }
+                    if (_end !== $undefined)
+                        throw $Error("missing end group");
+                    return message;
+                };
+
+                /**
+                 * Creates a SendMultipartMessageRequest message from a plain object. Also converts values to their respective internal types.
+                 * @function fromObject
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @static
+                 * @param {Object.<string,*>} object Plain object
+                 * @returns {photon.imessage.v1.SendMultipartMessageRequest} SendMultipartMessageRequest
+                 */
+                SendMultipartMessageRequest.fromObject = function (object, _depth) {
+                    if (object instanceof $root.photon.imessage.v1.SendMultipartMessageRequest)
+                        return object;
+                    if (!$util.isObject(object))
+                        throw $TypeError(".photon.imessage.v1.SendMultipartMessageRequest: object expected");
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let message = new $root.photon.imessage.v1.SendMultipartMessageRequest();
+                    if (object.chatGuid != null)
+                        if (typeof object.chatGuid !== "string" || object.chatGuid.length)
+                            message.chatGuid = $String(object.chatGuid);
+                    if (object.parts) {
+                        if (!$Array.isArray(object.parts))
+                            throw $TypeError(".photon.imessage.v1.SendMultipartMessageRequest.parts: array expected");
+                        message.parts = $Array(object.parts.length);
+                        for (let i = 0; i < object.parts.length; ++i) {
+                            if (!$util.isObject(object.parts[i]))
+                                throw $TypeError(".photon.imessage.v1.SendMultipartMessageRequest.parts: object expected");
+                            message.parts[i] = $root.photon.imessage.v1.MessagePart.fromObject(object.parts[i], _depth + 1);
+                        }
+                    }
+                    if (object.replyTo != null) {
+                        if (!$util.isObject(object.replyTo))
+                            throw $TypeError(".photon.imessage.v1.SendMultipartMessageRequest.replyTo: object expected");
+                        message.replyTo = $root.photon.imessage.v1.ReplyTarget.fromObject(object.replyTo, _depth + 1);
+                    }
+                    if (object.subject != null)
+                        message.subject = $String(object.subject);
+                    if (object.effectId != null)
+                        message.effectId = $String(object.effectId);
+                    if (object.enableDataDetection != null)
+                        message.enableDataDetection = $Boolean(object.enableDataDetection);
+                    if (object.clientMessageId != null)
+                        message.clientMessageId = $String(object.clientMessageId);
+                    return message;
+                };
+
+                /**
+                 * Creates a plain object from a SendMultipartMessageRequest message. Also converts values to other types if specified.
+                 * @function toObject
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @static
+                 * @param {photon.imessage.v1.SendMultipartMessageRequest} message SendMultipartMessageRequest
+                 * @param {$protobuf.IConversionOptions} [options] Conversion options
+                 * @returns {Object.<string,*>} Plain object
+                 */
+                SendMultipartMessageRequest.toObject = function (message, options, _depth) {
+                    if (!options)
+                        options = {};
+                    if (_depth === $undefined)
+                        _depth = 0;
+                    if (_depth > $util.recursionLimit)
+                        throw $Error("max depth exceeded");
+                    let object = {};
+                    if (options.arrays || options.defaults)
+                        object.parts = [];
+                    if (options.defaults)
+                        object.chatGuid = "";
+                    if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid"))
+                        object.chatGuid = message.chatGuid;
+                    if (message.parts && message.parts.length) {
+                        object.parts = $Array(message.parts.length);
+                        for (let j = 0; j < message.parts.length; ++j)
+                            object.parts[j] = $root.photon.imessage.v1.MessagePart.toObject(message.parts[j], options, _depth + 1);
+                    }
+                    if (message.replyTo != null && $Object.hasOwnProperty.call(message, "replyTo"))
+                        object.replyTo = $root.photon.imessage.v1.ReplyTarget.toObject(message.replyTo, options, _depth + 1);
+                    if (message.subject != null && $Object.hasOwnProperty.call(message, "subject"))
+                        object.subject = message.subject;
+                    if (message.effectId != null && $Object.hasOwnProperty.call(message, "effectId"))
+                        object.effectId = message.effectId;
+                    if (message.enableDataDetection != null && $Object.hasOwnProperty.call(message, "enableDataDetection"))
+                        object.enableDataDetection = message.enableDataDetection;
+                    if (message.clientMessageId != null && $Object.hasOwnProperty.call(message, "clientMessageId"))
+                        object.clientMessageId = message.clientMessageId;
+                    return object;
+                };
+
+                /**
+                 * Converts this SendMultipartMessageRequest to JSON.
+                 * @function toJSON
+                 * @memberof photon.imessage.v1.SendMultipartMessageRequest
+                 * @instance
+                 * @returns {Object.<string,*>} JSON object
+                 */
+                SendMultipartMessageRequest.prototype.toJSON = function() {
+                    return SendMultipartMessageRequest.toObject(this, $protobuf.util.toJSONOptions);
+                };
+
+                return SendMultipartMessageRequest;
             })();
 
             v1.CreatePollRequest = (function() {
@@ -51514,6 +57192,1292 @@ export const threadline = $root.threadline = (() => {
          */
         const v1 = {};
 
+        v1.StartAttachmentUploadRequest = (function() {
+
+            /**
+             * Properties of a StartAttachmentUploadRequest.
+             * @typedef {Object} threadline.v1.StartAttachmentUploadRequest.$Properties
+             * @property {string} [fileName] StartAttachmentUploadRequest fileName
+             * @property {photon.imessage.v1.CompanionKind|null} [companionKind] StartAttachmentUploadRequest companionKind
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StartAttachmentUploadRequest.
+             * @memberof threadline.v1
+             * @interface IStartAttachmentUploadRequest
+             * @augments threadline.v1.StartAttachmentUploadRequest.$Properties
+             * @deprecated Use threadline.v1.StartAttachmentUploadRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a StartAttachmentUploadRequest.
+             * @typedef {threadline.v1.StartAttachmentUploadRequest.$Properties} threadline.v1.StartAttachmentUploadRequest.$Shape
+             */
+
+            /**
+             * Constructs a new StartAttachmentUploadRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents a StartAttachmentUploadRequest.
+             * @constructor
+             * @param {threadline.v1.StartAttachmentUploadRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StartAttachmentUploadRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StartAttachmentUploadRequest fileName.
+             * @member {string} fileName
+             * @memberof threadline.v1.StartAttachmentUploadRequest
+             * @instance
+             */
+            StartAttachmentUploadRequest.prototype.fileName = "";
+
+            /**
+             * StartAttachmentUploadRequest companionKind.
+             * @member {photon.imessage.v1.CompanionKind|null} companionKind
+             * @memberof threadline.v1.StartAttachmentUploadRequest
+             * @instance
+             */
+            StartAttachmentUploadRequest.prototype.companionKind = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(StartAttachmentUploadRequest.prototype, "_companionKind", {
+                get: $util.oneOfGetter($oneOfFields = ["companionKind"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new StartAttachmentUploadRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.StartAttachmentUploadRequest
+             * @static
+             * @param {threadline.v1.StartAttachmentUploadRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.StartAttachmentUploadRequest} StartAttachmentUploadRequest instance
+             * @type {{
+             *   (properties: threadline.v1.StartAttachmentUploadRequest.$Shape): threadline.v1.StartAttachmentUploadRequest & threadline.v1.StartAttachmentUploadRequest.$Shape;
+             *   (properties?: threadline.v1.StartAttachmentUploadRequest.$Properties): threadline.v1.StartAttachmentUploadRequest;
+             * }}
+             */
+            StartAttachmentUploadRequest.create = function(properties) {
+                return new StartAttachmentUploadRequest(properties);
+            };
+
+            /**
+             * Encodes the specified StartAttachmentUploadRequest message. Does not implicitly {@link threadline.v1.StartAttachmentUploadRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.StartAttachmentUploadRequest
+             * @static
+             * @param {threadline.v1.StartAttachmentUploadRequest.$Properties} message StartAttachmentUploadRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StartAttachmentUploadRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.fileName != null && $Object.hasOwnProperty.call(message, "fileName") && message.fileName !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.fileName);
+                if (message.companionKind != null && $Object.hasOwnProperty.call(message, "companionKind"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.companionKind);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a StartAttachmentUploadRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.StartAttachmentUploadRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.StartAttachmentUploadRequest & threadline.v1.StartAttachmentUploadRequest.$Shape} StartAttachmentUploadRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StartAttachmentUploadRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.StartAttachmentUploadRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.fileName = value;
+                            else
+                                delete message.fileName;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            message.companionKind = reader.int32();
+                            message._companionKind = "companionKind";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a StartAttachmentUploadRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.StartAttachmentUploadRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.StartAttachmentUploadRequest} StartAttachmentUploadRequest
+             */
+            StartAttachmentUploadRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.StartAttachmentUploadRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.StartAttachmentUploadRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.StartAttachmentUploadRequest();
+                if (object.fileName != null)
+                    if (typeof object.fileName !== "string" || object.fileName.length)
+                        message.fileName = $String(object.fileName);
+                switch (object.companionKind) {
+                case "COMPANION_KIND_UNSPECIFIED":
+                case 0:
+                    message.companionKind = 0;
+                    break;
+                case "COMPANION_KIND_LIVE_PHOTO_VIDEO":
+                case 1:
+                    message.companionKind = 1;
+                    break;
+                default:
+                    if (typeof object.companionKind === "number" && (object.companionKind | 0) === object.companionKind)
+                        message.companionKind = object.companionKind;
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StartAttachmentUploadRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.StartAttachmentUploadRequest
+             * @static
+             * @param {threadline.v1.StartAttachmentUploadRequest} message StartAttachmentUploadRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StartAttachmentUploadRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.fileName = "";
+                if (message.fileName != null && $Object.hasOwnProperty.call(message, "fileName"))
+                    object.fileName = message.fileName;
+                if (message.companionKind != null && $Object.hasOwnProperty.call(message, "companionKind"))
+                    object.companionKind = options.enums === $String ? $root.photon.imessage.v1.CompanionKind[message.companionKind] === $undefined ? message.companionKind : $root.photon.imessage.v1.CompanionKind[message.companionKind] : message.companionKind;
+                return object;
+            };
+
+            /**
+             * Converts this StartAttachmentUploadRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.StartAttachmentUploadRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StartAttachmentUploadRequest.prototype.toJSON = function() {
+                return StartAttachmentUploadRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return StartAttachmentUploadRequest;
+        })();
+
+        v1.StartAttachmentUploadResponse = (function() {
+
+            /**
+             * Properties of a StartAttachmentUploadResponse.
+             * @typedef {Object} threadline.v1.StartAttachmentUploadResponse.$Properties
+             * @property {string} [uploadId] StartAttachmentUploadResponse uploadId
+             * @property {number} [maxTotalBytes] StartAttachmentUploadResponse maxTotalBytes
+             * @property {number} [maxChunkBytes] StartAttachmentUploadResponse maxChunkBytes
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StartAttachmentUploadResponse.
+             * @memberof threadline.v1
+             * @interface IStartAttachmentUploadResponse
+             * @augments threadline.v1.StartAttachmentUploadResponse.$Properties
+             * @deprecated Use threadline.v1.StartAttachmentUploadResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a StartAttachmentUploadResponse.
+             * @typedef {threadline.v1.StartAttachmentUploadResponse.$Properties} threadline.v1.StartAttachmentUploadResponse.$Shape
+             */
+
+            /**
+             * Constructs a new StartAttachmentUploadResponse.
+             * @memberof threadline.v1
+             * @classdesc Represents a StartAttachmentUploadResponse.
+             * @constructor
+             * @param {threadline.v1.StartAttachmentUploadResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StartAttachmentUploadResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StartAttachmentUploadResponse uploadId.
+             * @member {string} uploadId
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @instance
+             */
+            StartAttachmentUploadResponse.prototype.uploadId = "";
+
+            /**
+             * StartAttachmentUploadResponse maxTotalBytes.
+             * @member {number} maxTotalBytes
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @instance
+             */
+            StartAttachmentUploadResponse.prototype.maxTotalBytes = 0;
+
+            /**
+             * StartAttachmentUploadResponse maxChunkBytes.
+             * @member {number} maxChunkBytes
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @instance
+             */
+            StartAttachmentUploadResponse.prototype.maxChunkBytes = 0;
+
+            /**
+             * Creates a new StartAttachmentUploadResponse instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @static
+             * @param {threadline.v1.StartAttachmentUploadResponse.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.StartAttachmentUploadResponse} StartAttachmentUploadResponse instance
+             * @type {{
+             *   (properties: threadline.v1.StartAttachmentUploadResponse.$Shape): threadline.v1.StartAttachmentUploadResponse & threadline.v1.StartAttachmentUploadResponse.$Shape;
+             *   (properties?: threadline.v1.StartAttachmentUploadResponse.$Properties): threadline.v1.StartAttachmentUploadResponse;
+             * }}
+             */
+            StartAttachmentUploadResponse.create = function(properties) {
+                return new StartAttachmentUploadResponse(properties);
+            };
+
+            /**
+             * Encodes the specified StartAttachmentUploadResponse message. Does not implicitly {@link threadline.v1.StartAttachmentUploadResponse.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @static
+             * @param {threadline.v1.StartAttachmentUploadResponse.$Properties} message StartAttachmentUploadResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StartAttachmentUploadResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.uploadId != null && $Object.hasOwnProperty.call(message, "uploadId") && message.uploadId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.uploadId);
+                if (message.maxTotalBytes != null && $Object.hasOwnProperty.call(message, "maxTotalBytes") && (typeof message.maxTotalBytes === "object" ? message.maxTotalBytes.low || message.maxTotalBytes.high : message.maxTotalBytes !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64($checkInt64(message.maxTotalBytes));
+                if (message.maxChunkBytes != null && $Object.hasOwnProperty.call(message, "maxChunkBytes") && message.maxChunkBytes !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.maxChunkBytes);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a StartAttachmentUploadResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.StartAttachmentUploadResponse & threadline.v1.StartAttachmentUploadResponse.$Shape} StartAttachmentUploadResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StartAttachmentUploadResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.StartAttachmentUploadResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.uploadId = value;
+                            else
+                                delete message.uploadId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = $readInt64(reader)) === "object" ? value.low || value.high : value !== 0)
+                                message.maxTotalBytes = value;
+                            else
+                                delete message.maxTotalBytes;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxChunkBytes = value;
+                            else
+                                delete message.maxChunkBytes;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a StartAttachmentUploadResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.StartAttachmentUploadResponse} StartAttachmentUploadResponse
+             */
+            StartAttachmentUploadResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.StartAttachmentUploadResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.StartAttachmentUploadResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.StartAttachmentUploadResponse();
+                if (object.uploadId != null)
+                    if (typeof object.uploadId !== "string" || object.uploadId.length)
+                        message.uploadId = $String(object.uploadId);
+                if (object.maxTotalBytes != null)
+                    if (typeof object.maxTotalBytes === "object" ? object.maxTotalBytes.low || object.maxTotalBytes.high : $Number(object.maxTotalBytes) !== 0)
+                        if ($util.Long)
+                            message.maxTotalBytes = $util.Long.fromValue(object.maxTotalBytes, false);
+                        else if (typeof object.maxTotalBytes === "string")
+                            message.maxTotalBytes = $parseInt(object.maxTotalBytes, 10);
+                        else if (typeof object.maxTotalBytes === "number")
+                            message.maxTotalBytes = object.maxTotalBytes;
+                        else if (typeof object.maxTotalBytes === "object")
+                            message.maxTotalBytes = new $util.LongBits(object.maxTotalBytes.low >>> 0, object.maxTotalBytes.high >>> 0).toNumber();
+                if (object.maxChunkBytes != null)
+                    if ($Number(object.maxChunkBytes) !== 0)
+                        message.maxChunkBytes = object.maxChunkBytes >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StartAttachmentUploadResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @static
+             * @param {threadline.v1.StartAttachmentUploadResponse} message StartAttachmentUploadResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StartAttachmentUploadResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.uploadId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.maxTotalBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.maxTotalBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    object.maxChunkBytes = 0;
+                }
+                if (message.uploadId != null && $Object.hasOwnProperty.call(message, "uploadId"))
+                    object.uploadId = message.uploadId;
+                if (message.maxTotalBytes != null && $Object.hasOwnProperty.call(message, "maxTotalBytes"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.maxTotalBytes = typeof message.maxTotalBytes === "number" ? $BigInt(message.maxTotalBytes) : $util.Long.fromBits(message.maxTotalBytes.low >>> 0, message.maxTotalBytes.high >>> 0, false).toBigInt();
+                    else if (typeof message.maxTotalBytes === "number")
+                        object.maxTotalBytes = options.longs === $String ? $String(message.maxTotalBytes) : message.maxTotalBytes;
+                    else
+                        object.maxTotalBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.maxTotalBytes) : options.longs === $Number ? new $util.LongBits(message.maxTotalBytes.low >>> 0, message.maxTotalBytes.high >>> 0).toNumber() : message.maxTotalBytes;
+                if (message.maxChunkBytes != null && $Object.hasOwnProperty.call(message, "maxChunkBytes"))
+                    object.maxChunkBytes = message.maxChunkBytes;
+                return object;
+            };
+
+            /**
+             * Converts this StartAttachmentUploadResponse to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.StartAttachmentUploadResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StartAttachmentUploadResponse.prototype.toJSON = function() {
+                return StartAttachmentUploadResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return StartAttachmentUploadResponse;
+        })();
+
+        v1.AppendAttachmentChunkRequest = (function() {
+
+            /**
+             * Properties of an AppendAttachmentChunkRequest.
+             * @typedef {Object} threadline.v1.AppendAttachmentChunkRequest.$Properties
+             * @property {string} [uploadId] AppendAttachmentChunkRequest uploadId
+             * @property {number} [offset] AppendAttachmentChunkRequest offset
+             * @property {Uint8Array} [data] AppendAttachmentChunkRequest data
+             * @property {boolean} [companion] AppendAttachmentChunkRequest companion
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an AppendAttachmentChunkRequest.
+             * @memberof threadline.v1
+             * @interface IAppendAttachmentChunkRequest
+             * @augments threadline.v1.AppendAttachmentChunkRequest.$Properties
+             * @deprecated Use threadline.v1.AppendAttachmentChunkRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of an AppendAttachmentChunkRequest.
+             * @typedef {threadline.v1.AppendAttachmentChunkRequest.$Properties} threadline.v1.AppendAttachmentChunkRequest.$Shape
+             */
+
+            /**
+             * Constructs a new AppendAttachmentChunkRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents an AppendAttachmentChunkRequest.
+             * @constructor
+             * @param {threadline.v1.AppendAttachmentChunkRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const AppendAttachmentChunkRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * AppendAttachmentChunkRequest uploadId.
+             * @member {string} uploadId
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @instance
+             */
+            AppendAttachmentChunkRequest.prototype.uploadId = "";
+
+            /**
+             * AppendAttachmentChunkRequest offset.
+             * @member {number} offset
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @instance
+             */
+            AppendAttachmentChunkRequest.prototype.offset = 0;
+
+            /**
+             * AppendAttachmentChunkRequest data.
+             * @member {Uint8Array} data
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @instance
+             */
+            AppendAttachmentChunkRequest.prototype.data = $util.newBuffer([]);
+
+            /**
+             * AppendAttachmentChunkRequest companion.
+             * @member {boolean} companion
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @instance
+             */
+            AppendAttachmentChunkRequest.prototype.companion = false;
+
+            /**
+             * Creates a new AppendAttachmentChunkRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @static
+             * @param {threadline.v1.AppendAttachmentChunkRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.AppendAttachmentChunkRequest} AppendAttachmentChunkRequest instance
+             * @type {{
+             *   (properties: threadline.v1.AppendAttachmentChunkRequest.$Shape): threadline.v1.AppendAttachmentChunkRequest & threadline.v1.AppendAttachmentChunkRequest.$Shape;
+             *   (properties?: threadline.v1.AppendAttachmentChunkRequest.$Properties): threadline.v1.AppendAttachmentChunkRequest;
+             * }}
+             */
+            AppendAttachmentChunkRequest.create = function(properties) {
+                return new AppendAttachmentChunkRequest(properties);
+            };
+
+            /**
+             * Encodes the specified AppendAttachmentChunkRequest message. Does not implicitly {@link threadline.v1.AppendAttachmentChunkRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @static
+             * @param {threadline.v1.AppendAttachmentChunkRequest.$Properties} message AppendAttachmentChunkRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AppendAttachmentChunkRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.uploadId != null && $Object.hasOwnProperty.call(message, "uploadId") && message.uploadId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.uploadId);
+                if (message.offset != null && $Object.hasOwnProperty.call(message, "offset") && (typeof message.offset === "object" ? message.offset.low || message.offset.high : message.offset !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64($checkInt64(message.offset));
+                if (message.data != null && $Object.hasOwnProperty.call(message, "data") && message.data.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.data);
+                if (message.companion != null && $Object.hasOwnProperty.call(message, "companion") && message.companion !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.companion);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an AppendAttachmentChunkRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.AppendAttachmentChunkRequest & threadline.v1.AppendAttachmentChunkRequest.$Shape} AppendAttachmentChunkRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AppendAttachmentChunkRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.AppendAttachmentChunkRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.uploadId = value;
+                            else
+                                delete message.uploadId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = $readInt64(reader)) === "object" ? value.low || value.high : value !== 0)
+                                message.offset = value;
+                            else
+                                delete message.offset;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.data = value;
+                            else
+                                delete message.data;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.companion = value;
+                            else
+                                delete message.companion;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates an AppendAttachmentChunkRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.AppendAttachmentChunkRequest} AppendAttachmentChunkRequest
+             */
+            AppendAttachmentChunkRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.AppendAttachmentChunkRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.AppendAttachmentChunkRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.AppendAttachmentChunkRequest();
+                if (object.uploadId != null)
+                    if (typeof object.uploadId !== "string" || object.uploadId.length)
+                        message.uploadId = $String(object.uploadId);
+                if (object.offset != null)
+                    if (typeof object.offset === "object" ? object.offset.low || object.offset.high : $Number(object.offset) !== 0)
+                        if ($util.Long)
+                            message.offset = $util.Long.fromValue(object.offset, false);
+                        else if (typeof object.offset === "string")
+                            message.offset = $parseInt(object.offset, 10);
+                        else if (typeof object.offset === "number")
+                            message.offset = object.offset;
+                        else if (typeof object.offset === "object")
+                            message.offset = new $util.LongBits(object.offset.low >>> 0, object.offset.high >>> 0).toNumber();
+                if (object.data != null)
+                    if (object.data.length)
+                        if (typeof object.data === "string")
+                            $util.base64.decode(object.data, message.data = $util.newBuffer($util.base64.length(object.data)), 0);
+                        else if (object.data.length >= 0)
+                            message.data = object.data;
+                if (object.companion != null)
+                    if (object.companion)
+                        message.companion = $Boolean(object.companion);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an AppendAttachmentChunkRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @static
+             * @param {threadline.v1.AppendAttachmentChunkRequest} message AppendAttachmentChunkRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            AppendAttachmentChunkRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.uploadId = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.offset = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.offset = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                    if (options.bytes === $String)
+                        object.data = "";
+                    else {
+                        object.data = [];
+                        if (options.bytes !== $Array)
+                            object.data = $util.newBuffer(object.data);
+                    }
+                    object.companion = false;
+                }
+                if (message.uploadId != null && $Object.hasOwnProperty.call(message, "uploadId"))
+                    object.uploadId = message.uploadId;
+                if (message.offset != null && $Object.hasOwnProperty.call(message, "offset"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.offset = typeof message.offset === "number" ? $BigInt(message.offset) : $util.Long.fromBits(message.offset.low >>> 0, message.offset.high >>> 0, false).toBigInt();
+                    else if (typeof message.offset === "number")
+                        object.offset = options.longs === $String ? $String(message.offset) : message.offset;
+                    else
+                        object.offset = options.longs === $String ? $util.Long.prototype.toString.call(message.offset) : options.longs === $Number ? new $util.LongBits(message.offset.low >>> 0, message.offset.high >>> 0).toNumber() : message.offset;
+                if (message.data != null && $Object.hasOwnProperty.call(message, "data"))
+                    object.data = options.bytes === $String ? $util.base64.encode(message.data, 0, message.data.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.data) : message.data;
+                if (message.companion != null && $Object.hasOwnProperty.call(message, "companion"))
+                    object.companion = message.companion;
+                return object;
+            };
+
+            /**
+             * Converts this AppendAttachmentChunkRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.AppendAttachmentChunkRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            AppendAttachmentChunkRequest.prototype.toJSON = function() {
+                return AppendAttachmentChunkRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return AppendAttachmentChunkRequest;
+        })();
+
+        v1.AppendAttachmentChunkResponse = (function() {
+
+            /**
+             * Properties of an AppendAttachmentChunkResponse.
+             * @typedef {Object} threadline.v1.AppendAttachmentChunkResponse.$Properties
+             * @property {number} [receivedBytes] AppendAttachmentChunkResponse receivedBytes
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an AppendAttachmentChunkResponse.
+             * @memberof threadline.v1
+             * @interface IAppendAttachmentChunkResponse
+             * @augments threadline.v1.AppendAttachmentChunkResponse.$Properties
+             * @deprecated Use threadline.v1.AppendAttachmentChunkResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of an AppendAttachmentChunkResponse.
+             * @typedef {threadline.v1.AppendAttachmentChunkResponse.$Properties} threadline.v1.AppendAttachmentChunkResponse.$Shape
+             */
+
+            /**
+             * Constructs a new AppendAttachmentChunkResponse.
+             * @memberof threadline.v1
+             * @classdesc Represents an AppendAttachmentChunkResponse.
+             * @constructor
+             * @param {threadline.v1.AppendAttachmentChunkResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const AppendAttachmentChunkResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * AppendAttachmentChunkResponse receivedBytes.
+             * @member {number} receivedBytes
+             * @memberof threadline.v1.AppendAttachmentChunkResponse
+             * @instance
+             */
+            AppendAttachmentChunkResponse.prototype.receivedBytes = 0;
+
+            /**
+             * Creates a new AppendAttachmentChunkResponse instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.AppendAttachmentChunkResponse
+             * @static
+             * @param {threadline.v1.AppendAttachmentChunkResponse.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.AppendAttachmentChunkResponse} AppendAttachmentChunkResponse instance
+             * @type {{
+             *   (properties: threadline.v1.AppendAttachmentChunkResponse.$Shape): threadline.v1.AppendAttachmentChunkResponse & threadline.v1.AppendAttachmentChunkResponse.$Shape;
+             *   (properties?: threadline.v1.AppendAttachmentChunkResponse.$Properties): threadline.v1.AppendAttachmentChunkResponse;
+             * }}
+             */
+            AppendAttachmentChunkResponse.create = function(properties) {
+                return new AppendAttachmentChunkResponse(properties);
+            };
+
+            /**
+             * Encodes the specified AppendAttachmentChunkResponse message. Does not implicitly {@link threadline.v1.AppendAttachmentChunkResponse.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.AppendAttachmentChunkResponse
+             * @static
+             * @param {threadline.v1.AppendAttachmentChunkResponse.$Properties} message AppendAttachmentChunkResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AppendAttachmentChunkResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.receivedBytes != null && $Object.hasOwnProperty.call(message, "receivedBytes") && (typeof message.receivedBytes === "object" ? message.receivedBytes.low || message.receivedBytes.high : message.receivedBytes !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64($checkInt64(message.receivedBytes));
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an AppendAttachmentChunkResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.AppendAttachmentChunkResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.AppendAttachmentChunkResponse & threadline.v1.AppendAttachmentChunkResponse.$Shape} AppendAttachmentChunkResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AppendAttachmentChunkResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.AppendAttachmentChunkResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = $readInt64(reader)) === "object" ? value.low || value.high : value !== 0)
+                                message.receivedBytes = value;
+                            else
+                                delete message.receivedBytes;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates an AppendAttachmentChunkResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.AppendAttachmentChunkResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.AppendAttachmentChunkResponse} AppendAttachmentChunkResponse
+             */
+            AppendAttachmentChunkResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.AppendAttachmentChunkResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.AppendAttachmentChunkResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.AppendAttachmentChunkResponse();
+                if (object.receivedBytes != null)
+                    if (typeof object.receivedBytes === "object" ? object.receivedBytes.low || object.receivedBytes.high : $Number(object.receivedBytes) !== 0)
+                        if ($util.Long)
+                            message.receivedBytes = $util.Long.fromValue(object.receivedBytes, false);
+                        else if (typeof object.receivedBytes === "string")
+                            message.receivedBytes = $parseInt(object.receivedBytes, 10);
+                        else if (typeof object.receivedBytes === "number")
+                            message.receivedBytes = object.receivedBytes;
+                        else if (typeof object.receivedBytes === "object")
+                            message.receivedBytes = new $util.LongBits(object.receivedBytes.low >>> 0, object.receivedBytes.high >>> 0).toNumber();
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an AppendAttachmentChunkResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.AppendAttachmentChunkResponse
+             * @static
+             * @param {threadline.v1.AppendAttachmentChunkResponse} message AppendAttachmentChunkResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            AppendAttachmentChunkResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.receivedBytes = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.receivedBytes = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                if (message.receivedBytes != null && $Object.hasOwnProperty.call(message, "receivedBytes"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.receivedBytes = typeof message.receivedBytes === "number" ? $BigInt(message.receivedBytes) : $util.Long.fromBits(message.receivedBytes.low >>> 0, message.receivedBytes.high >>> 0, false).toBigInt();
+                    else if (typeof message.receivedBytes === "number")
+                        object.receivedBytes = options.longs === $String ? $String(message.receivedBytes) : message.receivedBytes;
+                    else
+                        object.receivedBytes = options.longs === $String ? $util.Long.prototype.toString.call(message.receivedBytes) : options.longs === $Number ? new $util.LongBits(message.receivedBytes.low >>> 0, message.receivedBytes.high >>> 0).toNumber() : message.receivedBytes;
+                return object;
+            };
+
+            /**
+             * Converts this AppendAttachmentChunkResponse to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.AppendAttachmentChunkResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            AppendAttachmentChunkResponse.prototype.toJSON = function() {
+                return AppendAttachmentChunkResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return AppendAttachmentChunkResponse;
+        })();
+
+        v1.FinishAttachmentUploadRequest = (function() {
+
+            /**
+             * Properties of a FinishAttachmentUploadRequest.
+             * @typedef {Object} threadline.v1.FinishAttachmentUploadRequest.$Properties
+             * @property {string} [uploadId] FinishAttachmentUploadRequest uploadId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FinishAttachmentUploadRequest.
+             * @memberof threadline.v1
+             * @interface IFinishAttachmentUploadRequest
+             * @augments threadline.v1.FinishAttachmentUploadRequest.$Properties
+             * @deprecated Use threadline.v1.FinishAttachmentUploadRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a FinishAttachmentUploadRequest.
+             * @typedef {threadline.v1.FinishAttachmentUploadRequest.$Properties} threadline.v1.FinishAttachmentUploadRequest.$Shape
+             */
+
+            /**
+             * Constructs a new FinishAttachmentUploadRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents a FinishAttachmentUploadRequest.
+             * @constructor
+             * @param {threadline.v1.FinishAttachmentUploadRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FinishAttachmentUploadRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FinishAttachmentUploadRequest uploadId.
+             * @member {string} uploadId
+             * @memberof threadline.v1.FinishAttachmentUploadRequest
+             * @instance
+             */
+            FinishAttachmentUploadRequest.prototype.uploadId = "";
+
+            /**
+             * Creates a new FinishAttachmentUploadRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.FinishAttachmentUploadRequest
+             * @static
+             * @param {threadline.v1.FinishAttachmentUploadRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.FinishAttachmentUploadRequest} FinishAttachmentUploadRequest instance
+             * @type {{
+             *   (properties: threadline.v1.FinishAttachmentUploadRequest.$Shape): threadline.v1.FinishAttachmentUploadRequest & threadline.v1.FinishAttachmentUploadRequest.$Shape;
+             *   (properties?: threadline.v1.FinishAttachmentUploadRequest.$Properties): threadline.v1.FinishAttachmentUploadRequest;
+             * }}
+             */
+            FinishAttachmentUploadRequest.create = function(properties) {
+                return new FinishAttachmentUploadRequest(properties);
+            };
+
+            /**
+             * Encodes the specified FinishAttachmentUploadRequest message. Does not implicitly {@link threadline.v1.FinishAttachmentUploadRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.FinishAttachmentUploadRequest
+             * @static
+             * @param {threadline.v1.FinishAttachmentUploadRequest.$Properties} message FinishAttachmentUploadRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FinishAttachmentUploadRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.uploadId != null && $Object.hasOwnProperty.call(message, "uploadId") && message.uploadId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.uploadId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a FinishAttachmentUploadRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.FinishAttachmentUploadRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.FinishAttachmentUploadRequest & threadline.v1.FinishAttachmentUploadRequest.$Shape} FinishAttachmentUploadRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FinishAttachmentUploadRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.FinishAttachmentUploadRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.uploadId = value;
+                            else
+                                delete message.uploadId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a FinishAttachmentUploadRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.FinishAttachmentUploadRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.FinishAttachmentUploadRequest} FinishAttachmentUploadRequest
+             */
+            FinishAttachmentUploadRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.FinishAttachmentUploadRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.FinishAttachmentUploadRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.FinishAttachmentUploadRequest();
+                if (object.uploadId != null)
+                    if (typeof object.uploadId !== "string" || object.uploadId.length)
+                        message.uploadId = $String(object.uploadId);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FinishAttachmentUploadRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.FinishAttachmentUploadRequest
+             * @static
+             * @param {threadline.v1.FinishAttachmentUploadRequest} message FinishAttachmentUploadRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FinishAttachmentUploadRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.uploadId = "";
+                if (message.uploadId != null && $Object.hasOwnProperty.call(message, "uploadId"))
+                    object.uploadId = message.uploadId;
+                return object;
+            };
+
+            /**
+             * Converts this FinishAttachmentUploadRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.FinishAttachmentUploadRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FinishAttachmentUploadRequest.prototype.toJSON = function() {
+                return FinishAttachmentUploadRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return FinishAttachmentUploadRequest;
+        })();
+
         v1.ArchiveChatRequest = (function() {
 
             /**
@@ -55127,6 +62091,1845 @@ export const threadline = $root.threadline = (() => {
             };
 
             return FocusStatus;
+        })();
+
+        v1.ShareLocationRequest = (function() {
+
+            /**
+             * Properties of a ShareLocationRequest.
+             * @typedef {Object} threadline.v1.ShareLocationRequest.$Properties
+             * @property {Array.<string>} [allowedAddresses] ShareLocationRequest allowedAddresses
+             * @property {Array.<string>} [allowedChatGuids] ShareLocationRequest allowedChatGuids
+             * @property {number|null} [latitude] ShareLocationRequest latitude
+             * @property {number|null} [longitude] ShareLocationRequest longitude
+             * @property {number|null} [accuracy] ShareLocationRequest accuracy
+             * @property {string|null} [longAddress] ShareLocationRequest longAddress
+             * @property {string|null} [shortAddress] ShareLocationRequest shortAddress
+             * @property {boolean} [isLocatingInProgress] ShareLocationRequest isLocatingInProgress
+             * @property {photon.imessage.v1.FriendLocationType} [locationType] ShareLocationRequest locationType
+             * @property {google.protobuf.Timestamp.$Properties|null} [locationTimestamp] ShareLocationRequest locationTimestamp
+             * @property {google.protobuf.Timestamp.$Properties|null} [expiresAt] ShareLocationRequest expiresAt
+             * @property {string|null} [name] ShareLocationRequest name
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ShareLocationRequest.
+             * @memberof threadline.v1
+             * @interface IShareLocationRequest
+             * @augments threadline.v1.ShareLocationRequest.$Properties
+             * @deprecated Use threadline.v1.ShareLocationRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a ShareLocationRequest.
+             * @typedef {threadline.v1.ShareLocationRequest.$Properties} threadline.v1.ShareLocationRequest.$Shape
+             */
+
+            /**
+             * Constructs a new ShareLocationRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents a ShareLocationRequest.
+             * @constructor
+             * @param {threadline.v1.ShareLocationRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ShareLocationRequest = function (properties) {
+                this.allowedAddresses = [];
+                this.allowedChatGuids = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ShareLocationRequest allowedAddresses.
+             * @member {Array.<string>} allowedAddresses
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.allowedAddresses = $util.emptyArray;
+
+            /**
+             * ShareLocationRequest allowedChatGuids.
+             * @member {Array.<string>} allowedChatGuids
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.allowedChatGuids = $util.emptyArray;
+
+            /**
+             * ShareLocationRequest latitude.
+             * @member {number|null} latitude
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.latitude = null;
+
+            /**
+             * ShareLocationRequest longitude.
+             * @member {number|null} longitude
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.longitude = null;
+
+            /**
+             * ShareLocationRequest accuracy.
+             * @member {number|null} accuracy
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.accuracy = null;
+
+            /**
+             * ShareLocationRequest longAddress.
+             * @member {string|null} longAddress
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.longAddress = null;
+
+            /**
+             * ShareLocationRequest shortAddress.
+             * @member {string|null} shortAddress
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.shortAddress = null;
+
+            /**
+             * ShareLocationRequest isLocatingInProgress.
+             * @member {boolean} isLocatingInProgress
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.isLocatingInProgress = false;
+
+            /**
+             * ShareLocationRequest locationType.
+             * @member {photon.imessage.v1.FriendLocationType} locationType
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.locationType = 0;
+
+            /**
+             * ShareLocationRequest locationTimestamp.
+             * @member {google.protobuf.Timestamp|null} locationTimestamp
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.locationTimestamp = null;
+
+            /**
+             * ShareLocationRequest expiresAt.
+             * @member {google.protobuf.Timestamp|null} expiresAt
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.expiresAt = null;
+
+            /**
+             * ShareLocationRequest name.
+             * @member {string|null} name
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             */
+            ShareLocationRequest.prototype.name = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(ShareLocationRequest.prototype, "_latitude", {
+                get: $util.oneOfGetter($oneOfFields = ["latitude"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(ShareLocationRequest.prototype, "_longitude", {
+                get: $util.oneOfGetter($oneOfFields = ["longitude"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(ShareLocationRequest.prototype, "_accuracy", {
+                get: $util.oneOfGetter($oneOfFields = ["accuracy"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(ShareLocationRequest.prototype, "_longAddress", {
+                get: $util.oneOfGetter($oneOfFields = ["longAddress"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(ShareLocationRequest.prototype, "_shortAddress", {
+                get: $util.oneOfGetter($oneOfFields = ["shortAddress"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(ShareLocationRequest.prototype, "_locationTimestamp", {
+                get: $util.oneOfGetter($oneOfFields = ["locationTimestamp"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(ShareLocationRequest.prototype, "_expiresAt", {
+                get: $util.oneOfGetter($oneOfFields = ["expiresAt"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(ShareLocationRequest.prototype, "_name", {
+                get: $util.oneOfGetter($oneOfFields = ["name"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new ShareLocationRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.ShareLocationRequest
+             * @static
+             * @param {threadline.v1.ShareLocationRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.ShareLocationRequest} ShareLocationRequest instance
+             * @type {{
+             *   (properties: threadline.v1.ShareLocationRequest.$Shape): threadline.v1.ShareLocationRequest & threadline.v1.ShareLocationRequest.$Shape;
+             *   (properties?: threadline.v1.ShareLocationRequest.$Properties): threadline.v1.ShareLocationRequest;
+             * }}
+             */
+            ShareLocationRequest.create = function(properties) {
+                return new ShareLocationRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ShareLocationRequest message. Does not implicitly {@link threadline.v1.ShareLocationRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.ShareLocationRequest
+             * @static
+             * @param {threadline.v1.ShareLocationRequest.$Properties} message ShareLocationRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ShareLocationRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.allowedAddresses != null && message.allowedAddresses.length)
+                    for (let i = 0; i < message.allowedAddresses.length; ++i)
+                        writer.uint32(/* id 1, wireType 2 =*/10).string(message.allowedAddresses[i]);
+                if (message.allowedChatGuids != null && message.allowedChatGuids.length)
+                    for (let i = 0; i < message.allowedChatGuids.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.allowedChatGuids[i]);
+                if (message.latitude != null && $Object.hasOwnProperty.call(message, "latitude"))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.latitude);
+                if (message.longitude != null && $Object.hasOwnProperty.call(message, "longitude"))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.longitude);
+                if (message.accuracy != null && $Object.hasOwnProperty.call(message, "accuracy"))
+                    writer.uint32(/* id 5, wireType 1 =*/41).double(message.accuracy);
+                if (message.longAddress != null && $Object.hasOwnProperty.call(message, "longAddress"))
+                    writer.uint32(/* id 6, wireType 2 =*/50).string(message.longAddress);
+                if (message.shortAddress != null && $Object.hasOwnProperty.call(message, "shortAddress"))
+                    writer.uint32(/* id 7, wireType 2 =*/58).string(message.shortAddress);
+                if (message.isLocatingInProgress != null && $Object.hasOwnProperty.call(message, "isLocatingInProgress") && message.isLocatingInProgress !== false)
+                    writer.uint32(/* id 8, wireType 0 =*/64).bool(message.isLocatingInProgress);
+                if (message.locationType != null && $Object.hasOwnProperty.call(message, "locationType") && message.locationType !== 0)
+                    writer.uint32(/* id 9, wireType 0 =*/72).int32(message.locationType);
+                if (message.locationTimestamp != null && $Object.hasOwnProperty.call(message, "locationTimestamp"))
+                    $root.google.protobuf.Timestamp.encode(message.locationTimestamp, writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+                if (message.expiresAt != null && $Object.hasOwnProperty.call(message, "expiresAt"))
+                    $root.google.protobuf.Timestamp.encode(message.expiresAt, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    writer.uint32(/* id 12, wireType 2 =*/98).string(message.name);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ShareLocationRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.ShareLocationRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.ShareLocationRequest & threadline.v1.ShareLocationRequest.$Shape} ShareLocationRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ShareLocationRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.ShareLocationRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.allowedAddresses && message.allowedAddresses.length))
+                                message.allowedAddresses = [];
+                            message.allowedAddresses.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.allowedChatGuids && message.allowedChatGuids.length))
+                                message.allowedChatGuids = [];
+                            message.allowedChatGuids.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            message.latitude = reader.double();
+                            message._latitude = "latitude";
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            message.longitude = reader.double();
+                            message._longitude = "longitude";
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 1)
+                                break;
+                            message.accuracy = reader.double();
+                            message._accuracy = "accuracy";
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            message.longAddress = reader.stringVerify();
+                            message._longAddress = "longAddress";
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            message.shortAddress = reader.stringVerify();
+                            message._shortAddress = "shortAddress";
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.isLocatingInProgress = value;
+                            else
+                                delete message.isLocatingInProgress;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.locationType = value;
+                            else
+                                delete message.locationType;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            message.locationTimestamp = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.locationTimestamp);
+                            message._locationTimestamp = "locationTimestamp";
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            message.expiresAt = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.expiresAt);
+                            message._expiresAt = "expiresAt";
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            message.name = reader.stringVerify();
+                            message._name = "name";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a ShareLocationRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.ShareLocationRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.ShareLocationRequest} ShareLocationRequest
+             */
+            ShareLocationRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.ShareLocationRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.ShareLocationRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.ShareLocationRequest();
+                if (object.allowedAddresses) {
+                    if (!$Array.isArray(object.allowedAddresses))
+                        throw $TypeError(".threadline.v1.ShareLocationRequest.allowedAddresses: array expected");
+                    message.allowedAddresses = $Array(object.allowedAddresses.length);
+                    for (let i = 0; i < object.allowedAddresses.length; ++i)
+                        message.allowedAddresses[i] = $String(object.allowedAddresses[i]);
+                }
+                if (object.allowedChatGuids) {
+                    if (!$Array.isArray(object.allowedChatGuids))
+                        throw $TypeError(".threadline.v1.ShareLocationRequest.allowedChatGuids: array expected");
+                    message.allowedChatGuids = $Array(object.allowedChatGuids.length);
+                    for (let i = 0; i < object.allowedChatGuids.length; ++i)
+                        message.allowedChatGuids[i] = $String(object.allowedChatGuids[i]);
+                }
+                if (object.latitude != null)
+                    message.latitude = $Number(object.latitude);
+                if (object.longitude != null)
+                    message.longitude = $Number(object.longitude);
+                if (object.accuracy != null)
+                    message.accuracy = $Number(object.accuracy);
+                if (object.longAddress != null)
+                    message.longAddress = $String(object.longAddress);
+                if (object.shortAddress != null)
+                    message.shortAddress = $String(object.shortAddress);
+                if (object.isLocatingInProgress != null)
+                    if (object.isLocatingInProgress)
+                        message.isLocatingInProgress = $Boolean(object.isLocatingInProgress);
+                if (object.locationType !== 0 && (typeof object.locationType !== "string" || $root.photon.imessage.v1.FriendLocationType[object.locationType] !== 0))
+                    switch (object.locationType) {
+                    case "FRIEND_LOCATION_TYPE_UNSPECIFIED":
+                    case 0:
+                        message.locationType = 0;
+                        break;
+                    case "FRIEND_LOCATION_TYPE_LEGACY":
+                    case 1:
+                        message.locationType = 1;
+                        break;
+                    case "FRIEND_LOCATION_TYPE_LIVE":
+                    case 2:
+                        message.locationType = 2;
+                        break;
+                    case "FRIEND_LOCATION_TYPE_SHALLOW":
+                    case 3:
+                        message.locationType = 3;
+                        break;
+                    default:
+                        if (typeof object.locationType === "number" && (object.locationType | 0) === object.locationType)
+                            message.locationType = object.locationType;
+                    }
+                if (object.locationTimestamp != null) {
+                    if (!$util.isObject(object.locationTimestamp))
+                        throw $TypeError(".threadline.v1.ShareLocationRequest.locationTimestamp: object expected");
+                    message.locationTimestamp = $root.google.protobuf.Timestamp.fromObject(object.locationTimestamp, _depth + 1);
+                }
+                if (object.expiresAt != null) {
+                    if (!$util.isObject(object.expiresAt))
+                        throw $TypeError(".threadline.v1.ShareLocationRequest.expiresAt: object expected");
+                    message.expiresAt = $root.google.protobuf.Timestamp.fromObject(object.expiresAt, _depth + 1);
+                }
+                if (object.name != null)
+                    message.name = $String(object.name);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ShareLocationRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.ShareLocationRequest
+             * @static
+             * @param {threadline.v1.ShareLocationRequest} message ShareLocationRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ShareLocationRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.allowedAddresses = [];
+                    object.allowedChatGuids = [];
+                }
+                if (options.defaults) {
+                    object.isLocatingInProgress = false;
+                    object.locationType = options.enums === $String ? "FRIEND_LOCATION_TYPE_UNSPECIFIED" : 0;
+                }
+                if (message.allowedAddresses && message.allowedAddresses.length) {
+                    object.allowedAddresses = $Array(message.allowedAddresses.length);
+                    for (let j = 0; j < message.allowedAddresses.length; ++j)
+                        object.allowedAddresses[j] = message.allowedAddresses[j];
+                }
+                if (message.allowedChatGuids && message.allowedChatGuids.length) {
+                    object.allowedChatGuids = $Array(message.allowedChatGuids.length);
+                    for (let j = 0; j < message.allowedChatGuids.length; ++j)
+                        object.allowedChatGuids[j] = message.allowedChatGuids[j];
+                }
+                if (message.latitude != null && $Object.hasOwnProperty.call(message, "latitude"))
+                    object.latitude = options.json && !$isFinite(message.latitude) ? $String(message.latitude) : message.latitude;
+                if (message.longitude != null && $Object.hasOwnProperty.call(message, "longitude"))
+                    object.longitude = options.json && !$isFinite(message.longitude) ? $String(message.longitude) : message.longitude;
+                if (message.accuracy != null && $Object.hasOwnProperty.call(message, "accuracy"))
+                    object.accuracy = options.json && !$isFinite(message.accuracy) ? $String(message.accuracy) : message.accuracy;
+                if (message.longAddress != null && $Object.hasOwnProperty.call(message, "longAddress"))
+                    object.longAddress = message.longAddress;
+                if (message.shortAddress != null && $Object.hasOwnProperty.call(message, "shortAddress"))
+                    object.shortAddress = message.shortAddress;
+                if (message.isLocatingInProgress != null && $Object.hasOwnProperty.call(message, "isLocatingInProgress"))
+                    object.isLocatingInProgress = message.isLocatingInProgress;
+                if (message.locationType != null && $Object.hasOwnProperty.call(message, "locationType"))
+                    object.locationType = options.enums === $String ? $root.photon.imessage.v1.FriendLocationType[message.locationType] === $undefined ? message.locationType : $root.photon.imessage.v1.FriendLocationType[message.locationType] : message.locationType;
+                if (message.locationTimestamp != null && $Object.hasOwnProperty.call(message, "locationTimestamp"))
+                    object.locationTimestamp = $root.google.protobuf.Timestamp.toObject(message.locationTimestamp, options, _depth + 1);
+                if (message.expiresAt != null && $Object.hasOwnProperty.call(message, "expiresAt"))
+                    object.expiresAt = $root.google.protobuf.Timestamp.toObject(message.expiresAt, options, _depth + 1);
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                return object;
+            };
+
+            /**
+             * Converts this ShareLocationRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.ShareLocationRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ShareLocationRequest.prototype.toJSON = function() {
+                return ShareLocationRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return ShareLocationRequest;
+        })();
+
+        v1.ShareLocationResponse = (function() {
+
+            /**
+             * Properties of a ShareLocationResponse.
+             * @typedef {Object} threadline.v1.ShareLocationResponse.$Properties
+             * @property {photon.imessage.v1.SharedFriendLocation.$Properties} [location] ShareLocationResponse location
+             * @property {number} [audienceAccountCount] ShareLocationResponse audienceAccountCount
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ShareLocationResponse.
+             * @memberof threadline.v1
+             * @interface IShareLocationResponse
+             * @augments threadline.v1.ShareLocationResponse.$Properties
+             * @deprecated Use threadline.v1.ShareLocationResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a ShareLocationResponse.
+             * @typedef {threadline.v1.ShareLocationResponse.$Properties} threadline.v1.ShareLocationResponse.$Shape
+             */
+
+            /**
+             * Constructs a new ShareLocationResponse.
+             * @memberof threadline.v1
+             * @classdesc Represents a ShareLocationResponse.
+             * @constructor
+             * @param {threadline.v1.ShareLocationResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ShareLocationResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ShareLocationResponse location.
+             * @member {photon.imessage.v1.SharedFriendLocation} location
+             * @memberof threadline.v1.ShareLocationResponse
+             * @instance
+             */
+            ShareLocationResponse.prototype.location = null;
+
+            /**
+             * ShareLocationResponse audienceAccountCount.
+             * @member {number} audienceAccountCount
+             * @memberof threadline.v1.ShareLocationResponse
+             * @instance
+             */
+            ShareLocationResponse.prototype.audienceAccountCount = 0;
+
+            /**
+             * Creates a new ShareLocationResponse instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.ShareLocationResponse
+             * @static
+             * @param {threadline.v1.ShareLocationResponse.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.ShareLocationResponse} ShareLocationResponse instance
+             * @type {{
+             *   (properties: threadline.v1.ShareLocationResponse.$Shape): threadline.v1.ShareLocationResponse & threadline.v1.ShareLocationResponse.$Shape;
+             *   (properties?: threadline.v1.ShareLocationResponse.$Properties): threadline.v1.ShareLocationResponse;
+             * }}
+             */
+            ShareLocationResponse.create = function(properties) {
+                return new ShareLocationResponse(properties);
+            };
+
+            /**
+             * Encodes the specified ShareLocationResponse message. Does not implicitly {@link threadline.v1.ShareLocationResponse.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.ShareLocationResponse
+             * @static
+             * @param {threadline.v1.ShareLocationResponse.$Properties} message ShareLocationResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ShareLocationResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.location != null && $Object.hasOwnProperty.call(message, "location"))
+                    $root.photon.imessage.v1.SharedFriendLocation.encode(message.location, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.audienceAccountCount != null && $Object.hasOwnProperty.call(message, "audienceAccountCount") && message.audienceAccountCount !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.audienceAccountCount);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ShareLocationResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.ShareLocationResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.ShareLocationResponse & threadline.v1.ShareLocationResponse.$Shape} ShareLocationResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ShareLocationResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.ShareLocationResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.location = $root.photon.imessage.v1.SharedFriendLocation.decode(reader, reader.size(), $undefined, _depth + 1, message.location);
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.audienceAccountCount = value;
+                            else
+                                delete message.audienceAccountCount;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a ShareLocationResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.ShareLocationResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.ShareLocationResponse} ShareLocationResponse
+             */
+            ShareLocationResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.ShareLocationResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.ShareLocationResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.ShareLocationResponse();
+                if (object.location != null) {
+                    if (!$util.isObject(object.location))
+                        throw $TypeError(".threadline.v1.ShareLocationResponse.location: object expected");
+                    message.location = $root.photon.imessage.v1.SharedFriendLocation.fromObject(object.location, _depth + 1);
+                }
+                if (object.audienceAccountCount != null)
+                    if ($Number(object.audienceAccountCount) !== 0)
+                        message.audienceAccountCount = object.audienceAccountCount >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ShareLocationResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.ShareLocationResponse
+             * @static
+             * @param {threadline.v1.ShareLocationResponse} message ShareLocationResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ShareLocationResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.location = null;
+                    object.audienceAccountCount = 0;
+                }
+                if (message.location != null && $Object.hasOwnProperty.call(message, "location"))
+                    object.location = $root.photon.imessage.v1.SharedFriendLocation.toObject(message.location, options, _depth + 1);
+                if (message.audienceAccountCount != null && $Object.hasOwnProperty.call(message, "audienceAccountCount"))
+                    object.audienceAccountCount = message.audienceAccountCount;
+                return object;
+            };
+
+            /**
+             * Converts this ShareLocationResponse to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.ShareLocationResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ShareLocationResponse.prototype.toJSON = function() {
+                return ShareLocationResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return ShareLocationResponse;
+        })();
+
+        v1.StopSharingLocationRequest = (function() {
+
+            /**
+             * Properties of a StopSharingLocationRequest.
+             * @typedef {Object} threadline.v1.StopSharingLocationRequest.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StopSharingLocationRequest.
+             * @memberof threadline.v1
+             * @interface IStopSharingLocationRequest
+             * @augments threadline.v1.StopSharingLocationRequest.$Properties
+             * @deprecated Use threadline.v1.StopSharingLocationRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a StopSharingLocationRequest.
+             * @typedef {threadline.v1.StopSharingLocationRequest.$Properties} threadline.v1.StopSharingLocationRequest.$Shape
+             */
+
+            /**
+             * Constructs a new StopSharingLocationRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents a StopSharingLocationRequest.
+             * @constructor
+             * @param {threadline.v1.StopSharingLocationRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StopSharingLocationRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new StopSharingLocationRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.StopSharingLocationRequest
+             * @static
+             * @param {threadline.v1.StopSharingLocationRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.StopSharingLocationRequest} StopSharingLocationRequest instance
+             * @type {{
+             *   (properties: threadline.v1.StopSharingLocationRequest.$Shape): threadline.v1.StopSharingLocationRequest & threadline.v1.StopSharingLocationRequest.$Shape;
+             *   (properties?: threadline.v1.StopSharingLocationRequest.$Properties): threadline.v1.StopSharingLocationRequest;
+             * }}
+             */
+            StopSharingLocationRequest.create = function(properties) {
+                return new StopSharingLocationRequest(properties);
+            };
+
+            /**
+             * Encodes the specified StopSharingLocationRequest message. Does not implicitly {@link threadline.v1.StopSharingLocationRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.StopSharingLocationRequest
+             * @static
+             * @param {threadline.v1.StopSharingLocationRequest.$Properties} message StopSharingLocationRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StopSharingLocationRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a StopSharingLocationRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.StopSharingLocationRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.StopSharingLocationRequest & threadline.v1.StopSharingLocationRequest.$Shape} StopSharingLocationRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StopSharingLocationRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.StopSharingLocationRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a StopSharingLocationRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.StopSharingLocationRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.StopSharingLocationRequest} StopSharingLocationRequest
+             */
+            StopSharingLocationRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.StopSharingLocationRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.StopSharingLocationRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                return new $root.threadline.v1.StopSharingLocationRequest();
+            };
+
+            /**
+             * Creates a plain object from a StopSharingLocationRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.StopSharingLocationRequest
+             * @static
+             * @param {threadline.v1.StopSharingLocationRequest} message StopSharingLocationRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StopSharingLocationRequest.toObject = function () {
+                return {};
+            };
+
+            /**
+             * Converts this StopSharingLocationRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.StopSharingLocationRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StopSharingLocationRequest.prototype.toJSON = function() {
+                return StopSharingLocationRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return StopSharingLocationRequest;
+        })();
+
+        v1.StopSharingLocationResponse = (function() {
+
+            /**
+             * Properties of a StopSharingLocationResponse.
+             * @typedef {Object} threadline.v1.StopSharingLocationResponse.$Properties
+             * @property {boolean} [wasSharing] StopSharingLocationResponse wasSharing
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a StopSharingLocationResponse.
+             * @memberof threadline.v1
+             * @interface IStopSharingLocationResponse
+             * @augments threadline.v1.StopSharingLocationResponse.$Properties
+             * @deprecated Use threadline.v1.StopSharingLocationResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a StopSharingLocationResponse.
+             * @typedef {threadline.v1.StopSharingLocationResponse.$Properties} threadline.v1.StopSharingLocationResponse.$Shape
+             */
+
+            /**
+             * Constructs a new StopSharingLocationResponse.
+             * @memberof threadline.v1
+             * @classdesc Represents a StopSharingLocationResponse.
+             * @constructor
+             * @param {threadline.v1.StopSharingLocationResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const StopSharingLocationResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * StopSharingLocationResponse wasSharing.
+             * @member {boolean} wasSharing
+             * @memberof threadline.v1.StopSharingLocationResponse
+             * @instance
+             */
+            StopSharingLocationResponse.prototype.wasSharing = false;
+
+            /**
+             * Creates a new StopSharingLocationResponse instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.StopSharingLocationResponse
+             * @static
+             * @param {threadline.v1.StopSharingLocationResponse.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.StopSharingLocationResponse} StopSharingLocationResponse instance
+             * @type {{
+             *   (properties: threadline.v1.StopSharingLocationResponse.$Shape): threadline.v1.StopSharingLocationResponse & threadline.v1.StopSharingLocationResponse.$Shape;
+             *   (properties?: threadline.v1.StopSharingLocationResponse.$Properties): threadline.v1.StopSharingLocationResponse;
+             * }}
+             */
+            StopSharingLocationResponse.create = function(properties) {
+                return new StopSharingLocationResponse(properties);
+            };
+
+            /**
+             * Encodes the specified StopSharingLocationResponse message. Does not implicitly {@link threadline.v1.StopSharingLocationResponse.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.StopSharingLocationResponse
+             * @static
+             * @param {threadline.v1.StopSharingLocationResponse.$Properties} message StopSharingLocationResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            StopSharingLocationResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.wasSharing != null && $Object.hasOwnProperty.call(message, "wasSharing") && message.wasSharing !== false)
+                    writer.uint32(/* id 1, wireType 0 =*/8).bool(message.wasSharing);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a StopSharingLocationResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.StopSharingLocationResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.StopSharingLocationResponse & threadline.v1.StopSharingLocationResponse.$Shape} StopSharingLocationResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            StopSharingLocationResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.StopSharingLocationResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.wasSharing = value;
+                            else
+                                delete message.wasSharing;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a StopSharingLocationResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.StopSharingLocationResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.StopSharingLocationResponse} StopSharingLocationResponse
+             */
+            StopSharingLocationResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.StopSharingLocationResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.StopSharingLocationResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.StopSharingLocationResponse();
+                if (object.wasSharing != null)
+                    if (object.wasSharing)
+                        message.wasSharing = $Boolean(object.wasSharing);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a StopSharingLocationResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.StopSharingLocationResponse
+             * @static
+             * @param {threadline.v1.StopSharingLocationResponse} message StopSharingLocationResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            StopSharingLocationResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults)
+                    object.wasSharing = false;
+                if (message.wasSharing != null && $Object.hasOwnProperty.call(message, "wasSharing"))
+                    object.wasSharing = message.wasSharing;
+                return object;
+            };
+
+            /**
+             * Converts this StopSharingLocationResponse to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.StopSharingLocationResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            StopSharingLocationResponse.prototype.toJSON = function() {
+                return StopSharingLocationResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return StopSharingLocationResponse;
+        })();
+
+        v1.ListLocationSharingRequestsRequest = (function() {
+
+            /**
+             * Properties of a ListLocationSharingRequestsRequest.
+             * @typedef {Object} threadline.v1.ListLocationSharingRequestsRequest.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ListLocationSharingRequestsRequest.
+             * @memberof threadline.v1
+             * @interface IListLocationSharingRequestsRequest
+             * @augments threadline.v1.ListLocationSharingRequestsRequest.$Properties
+             * @deprecated Use threadline.v1.ListLocationSharingRequestsRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a ListLocationSharingRequestsRequest.
+             * @typedef {threadline.v1.ListLocationSharingRequestsRequest.$Properties} threadline.v1.ListLocationSharingRequestsRequest.$Shape
+             */
+
+            /**
+             * Constructs a new ListLocationSharingRequestsRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents a ListLocationSharingRequestsRequest.
+             * @constructor
+             * @param {threadline.v1.ListLocationSharingRequestsRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ListLocationSharingRequestsRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new ListLocationSharingRequestsRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.ListLocationSharingRequestsRequest
+             * @static
+             * @param {threadline.v1.ListLocationSharingRequestsRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.ListLocationSharingRequestsRequest} ListLocationSharingRequestsRequest instance
+             * @type {{
+             *   (properties: threadline.v1.ListLocationSharingRequestsRequest.$Shape): threadline.v1.ListLocationSharingRequestsRequest & threadline.v1.ListLocationSharingRequestsRequest.$Shape;
+             *   (properties?: threadline.v1.ListLocationSharingRequestsRequest.$Properties): threadline.v1.ListLocationSharingRequestsRequest;
+             * }}
+             */
+            ListLocationSharingRequestsRequest.create = function(properties) {
+                return new ListLocationSharingRequestsRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ListLocationSharingRequestsRequest message. Does not implicitly {@link threadline.v1.ListLocationSharingRequestsRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.ListLocationSharingRequestsRequest
+             * @static
+             * @param {threadline.v1.ListLocationSharingRequestsRequest.$Properties} message ListLocationSharingRequestsRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListLocationSharingRequestsRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ListLocationSharingRequestsRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.ListLocationSharingRequestsRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.ListLocationSharingRequestsRequest & threadline.v1.ListLocationSharingRequestsRequest.$Shape} ListLocationSharingRequestsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListLocationSharingRequestsRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.ListLocationSharingRequestsRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a ListLocationSharingRequestsRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.ListLocationSharingRequestsRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.ListLocationSharingRequestsRequest} ListLocationSharingRequestsRequest
+             */
+            ListLocationSharingRequestsRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.ListLocationSharingRequestsRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.ListLocationSharingRequestsRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                return new $root.threadline.v1.ListLocationSharingRequestsRequest();
+            };
+
+            /**
+             * Creates a plain object from a ListLocationSharingRequestsRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.ListLocationSharingRequestsRequest
+             * @static
+             * @param {threadline.v1.ListLocationSharingRequestsRequest} message ListLocationSharingRequestsRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ListLocationSharingRequestsRequest.toObject = function () {
+                return {};
+            };
+
+            /**
+             * Converts this ListLocationSharingRequestsRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.ListLocationSharingRequestsRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ListLocationSharingRequestsRequest.prototype.toJSON = function() {
+                return ListLocationSharingRequestsRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return ListLocationSharingRequestsRequest;
+        })();
+
+        v1.ListLocationSharingRequestsResponse = (function() {
+
+            /**
+             * Properties of a ListLocationSharingRequestsResponse.
+             * @typedef {Object} threadline.v1.ListLocationSharingRequestsResponse.$Properties
+             * @property {Array.<threadline.v1.LocationSharingRequest.$Properties>} [requests] ListLocationSharingRequestsResponse requests
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ListLocationSharingRequestsResponse.
+             * @memberof threadline.v1
+             * @interface IListLocationSharingRequestsResponse
+             * @augments threadline.v1.ListLocationSharingRequestsResponse.$Properties
+             * @deprecated Use threadline.v1.ListLocationSharingRequestsResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a ListLocationSharingRequestsResponse.
+             * @typedef {threadline.v1.ListLocationSharingRequestsResponse.$Properties} threadline.v1.ListLocationSharingRequestsResponse.$Shape
+             */
+
+            /**
+             * Constructs a new ListLocationSharingRequestsResponse.
+             * @memberof threadline.v1
+             * @classdesc Represents a ListLocationSharingRequestsResponse.
+             * @constructor
+             * @param {threadline.v1.ListLocationSharingRequestsResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ListLocationSharingRequestsResponse = function (properties) {
+                this.requests = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ListLocationSharingRequestsResponse requests.
+             * @member {Array.<threadline.v1.LocationSharingRequest>} requests
+             * @memberof threadline.v1.ListLocationSharingRequestsResponse
+             * @instance
+             */
+            ListLocationSharingRequestsResponse.prototype.requests = $util.emptyArray;
+
+            /**
+             * Creates a new ListLocationSharingRequestsResponse instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.ListLocationSharingRequestsResponse
+             * @static
+             * @param {threadline.v1.ListLocationSharingRequestsResponse.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.ListLocationSharingRequestsResponse} ListLocationSharingRequestsResponse instance
+             * @type {{
+             *   (properties: threadline.v1.ListLocationSharingRequestsResponse.$Shape): threadline.v1.ListLocationSharingRequestsResponse & threadline.v1.ListLocationSharingRequestsResponse.$Shape;
+             *   (properties?: threadline.v1.ListLocationSharingRequestsResponse.$Properties): threadline.v1.ListLocationSharingRequestsResponse;
+             * }}
+             */
+            ListLocationSharingRequestsResponse.create = function(properties) {
+                return new ListLocationSharingRequestsResponse(properties);
+            };
+
+            /**
+             * Encodes the specified ListLocationSharingRequestsResponse message. Does not implicitly {@link threadline.v1.ListLocationSharingRequestsResponse.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.ListLocationSharingRequestsResponse
+             * @static
+             * @param {threadline.v1.ListLocationSharingRequestsResponse.$Properties} message ListLocationSharingRequestsResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListLocationSharingRequestsResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.requests != null && message.requests.length)
+                    for (let i = 0; i < message.requests.length; ++i)
+                        $root.threadline.v1.LocationSharingRequest.encode(message.requests[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ListLocationSharingRequestsResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.ListLocationSharingRequestsResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.ListLocationSharingRequestsResponse & threadline.v1.ListLocationSharingRequestsResponse.$Shape} ListLocationSharingRequestsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListLocationSharingRequestsResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.ListLocationSharingRequestsResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.requests && message.requests.length))
+                                message.requests = [];
+                            message.requests.push($root.threadline.v1.LocationSharingRequest.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a ListLocationSharingRequestsResponse message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.ListLocationSharingRequestsResponse
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.ListLocationSharingRequestsResponse} ListLocationSharingRequestsResponse
+             */
+            ListLocationSharingRequestsResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.ListLocationSharingRequestsResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.ListLocationSharingRequestsResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.ListLocationSharingRequestsResponse();
+                if (object.requests) {
+                    if (!$Array.isArray(object.requests))
+                        throw $TypeError(".threadline.v1.ListLocationSharingRequestsResponse.requests: array expected");
+                    message.requests = $Array(object.requests.length);
+                    for (let i = 0; i < object.requests.length; ++i) {
+                        if (!$util.isObject(object.requests[i]))
+                            throw $TypeError(".threadline.v1.ListLocationSharingRequestsResponse.requests: object expected");
+                        message.requests[i] = $root.threadline.v1.LocationSharingRequest.fromObject(object.requests[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ListLocationSharingRequestsResponse message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.ListLocationSharingRequestsResponse
+             * @static
+             * @param {threadline.v1.ListLocationSharingRequestsResponse} message ListLocationSharingRequestsResponse
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ListLocationSharingRequestsResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.requests = [];
+                if (message.requests && message.requests.length) {
+                    object.requests = $Array(message.requests.length);
+                    for (let j = 0; j < message.requests.length; ++j)
+                        object.requests[j] = $root.threadline.v1.LocationSharingRequest.toObject(message.requests[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this ListLocationSharingRequestsResponse to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.ListLocationSharingRequestsResponse
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ListLocationSharingRequestsResponse.prototype.toJSON = function() {
+                return ListLocationSharingRequestsResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return ListLocationSharingRequestsResponse;
+        })();
+
+        v1.LocationSharingRequest = (function() {
+
+            /**
+             * Properties of a LocationSharingRequest.
+             * @typedef {Object} threadline.v1.LocationSharingRequest.$Properties
+             * @property {string} [requesterAddress] LocationSharingRequest requesterAddress
+             * @property {string} [chatGuid] LocationSharingRequest chatGuid
+             * @property {google.protobuf.Timestamp.$Properties} [requestedAt] LocationSharingRequest requestedAt
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a LocationSharingRequest.
+             * @memberof threadline.v1
+             * @interface ILocationSharingRequest
+             * @augments threadline.v1.LocationSharingRequest.$Properties
+             * @deprecated Use threadline.v1.LocationSharingRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a LocationSharingRequest.
+             * @typedef {threadline.v1.LocationSharingRequest.$Properties} threadline.v1.LocationSharingRequest.$Shape
+             */
+
+            /**
+             * Constructs a new LocationSharingRequest.
+             * @memberof threadline.v1
+             * @classdesc Represents a LocationSharingRequest.
+             * @constructor
+             * @param {threadline.v1.LocationSharingRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const LocationSharingRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * LocationSharingRequest requesterAddress.
+             * @member {string} requesterAddress
+             * @memberof threadline.v1.LocationSharingRequest
+             * @instance
+             */
+            LocationSharingRequest.prototype.requesterAddress = "";
+
+            /**
+             * LocationSharingRequest chatGuid.
+             * @member {string} chatGuid
+             * @memberof threadline.v1.LocationSharingRequest
+             * @instance
+             */
+            LocationSharingRequest.prototype.chatGuid = "";
+
+            /**
+             * LocationSharingRequest requestedAt.
+             * @member {google.protobuf.Timestamp} requestedAt
+             * @memberof threadline.v1.LocationSharingRequest
+             * @instance
+             */
+            LocationSharingRequest.prototype.requestedAt = null;
+
+            /**
+             * Creates a new LocationSharingRequest instance using the specified properties.
+             * @function create
+             * @memberof threadline.v1.LocationSharingRequest
+             * @static
+             * @param {threadline.v1.LocationSharingRequest.$Properties=} [properties] Properties to set
+             * @returns {threadline.v1.LocationSharingRequest} LocationSharingRequest instance
+             * @type {{
+             *   (properties: threadline.v1.LocationSharingRequest.$Shape): threadline.v1.LocationSharingRequest & threadline.v1.LocationSharingRequest.$Shape;
+             *   (properties?: threadline.v1.LocationSharingRequest.$Properties): threadline.v1.LocationSharingRequest;
+             * }}
+             */
+            LocationSharingRequest.create = function(properties) {
+                return new LocationSharingRequest(properties);
+            };
+
+            /**
+             * Encodes the specified LocationSharingRequest message. Does not implicitly {@link threadline.v1.LocationSharingRequest.verify|verify} messages.
+             * @function encode
+             * @memberof threadline.v1.LocationSharingRequest
+             * @static
+             * @param {threadline.v1.LocationSharingRequest.$Properties} message LocationSharingRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            LocationSharingRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.requesterAddress != null && $Object.hasOwnProperty.call(message, "requesterAddress") && message.requesterAddress !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.requesterAddress);
+                if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid") && message.chatGuid !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.chatGuid);
+                if (message.requestedAt != null && $Object.hasOwnProperty.call(message, "requestedAt"))
+                    $root.google.protobuf.Timestamp.encode(message.requestedAt, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a LocationSharingRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof threadline.v1.LocationSharingRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {threadline.v1.LocationSharingRequest & threadline.v1.LocationSharingRequest.$Shape} LocationSharingRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            LocationSharingRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.threadline.v1.LocationSharingRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.requesterAddress = value;
+                            else
+                                delete message.requesterAddress;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.chatGuid = value;
+                            else
+                                delete message.chatGuid;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.requestedAt = $root.google.protobuf.Timestamp.decode(reader, reader.size(), $undefined, _depth + 1, message.requestedAt);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a LocationSharingRequest message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof threadline.v1.LocationSharingRequest
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {threadline.v1.LocationSharingRequest} LocationSharingRequest
+             */
+            LocationSharingRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.threadline.v1.LocationSharingRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".threadline.v1.LocationSharingRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.threadline.v1.LocationSharingRequest();
+                if (object.requesterAddress != null)
+                    if (typeof object.requesterAddress !== "string" || object.requesterAddress.length)
+                        message.requesterAddress = $String(object.requesterAddress);
+                if (object.chatGuid != null)
+                    if (typeof object.chatGuid !== "string" || object.chatGuid.length)
+                        message.chatGuid = $String(object.chatGuid);
+                if (object.requestedAt != null) {
+                    if (!$util.isObject(object.requestedAt))
+                        throw $TypeError(".threadline.v1.LocationSharingRequest.requestedAt: object expected");
+                    message.requestedAt = $root.google.protobuf.Timestamp.fromObject(object.requestedAt, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a LocationSharingRequest message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof threadline.v1.LocationSharingRequest
+             * @static
+             * @param {threadline.v1.LocationSharingRequest} message LocationSharingRequest
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            LocationSharingRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.requesterAddress = "";
+                    object.chatGuid = "";
+                    object.requestedAt = null;
+                }
+                if (message.requesterAddress != null && $Object.hasOwnProperty.call(message, "requesterAddress"))
+                    object.requesterAddress = message.requesterAddress;
+                if (message.chatGuid != null && $Object.hasOwnProperty.call(message, "chatGuid"))
+                    object.chatGuid = message.chatGuid;
+                if (message.requestedAt != null && $Object.hasOwnProperty.call(message, "requestedAt"))
+                    object.requestedAt = $root.google.protobuf.Timestamp.toObject(message.requestedAt, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this LocationSharingRequest to JSON.
+             * @function toJSON
+             * @memberof threadline.v1.LocationSharingRequest
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            LocationSharingRequest.prototype.toJSON = function() {
+                return LocationSharingRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return LocationSharingRequest;
         })();
 
         v1.GetServerInfoRequest = (function() {

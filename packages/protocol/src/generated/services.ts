@@ -21,6 +21,16 @@ export const AddressServiceDefinition = {
 } as const;
 
 /**
+ * Files that messages carry: their metadata, their upload and their download.
+ * The bytes travel on this gRPC channel only.
+ */
+export const AttachmentServiceDefinition = {
+  getAttachmentInfo: method("/photon.imessage.v1.AttachmentService/GetAttachmentInfo", "GetAttachmentInfo", false, false, photon.imessage.v1.GetAttachmentInfoRequest, photon.imessage.v1.GetAttachmentInfoResponse),
+  uploadAttachment: method("/photon.imessage.v1.AttachmentService/UploadAttachment", "UploadAttachment", false, false, photon.imessage.v1.UploadAttachmentRequest, photon.imessage.v1.UploadAttachmentResponse),
+  downloadAttachment: method("/photon.imessage.v1.AttachmentService/DownloadAttachment", "DownloadAttachment", false, true, photon.imessage.v1.DownloadAttachmentRequest, photon.imessage.v1.DownloadAttachmentResponse),
+} as const;
+
+/**
  * Reading and changing chats, and the live stream of chat changes.
  */
 export const ChatServiceDefinition = {
@@ -59,6 +69,19 @@ export const GroupServiceDefinition = {
 } as const;
 
 /**
+ * Locations other accounts share with the caller. Locations are transient:
+ * they are never written to the durable event log, reads return the latest
+ * value held by the server, and the watch stream only carries updates made
+ * while it is open.
+ */
+export const LocationServiceDefinition = {
+  listSharedFriendLocations: method("/photon.imessage.v1.LocationService/ListSharedFriendLocations", "ListSharedFriendLocations", false, false, photon.imessage.v1.ListSharedFriendLocationsRequest, photon.imessage.v1.ListSharedFriendLocationsResponse),
+  getSharedFriendLocation: method("/photon.imessage.v1.LocationService/GetSharedFriendLocation", "GetSharedFriendLocation", false, false, photon.imessage.v1.GetSharedFriendLocationRequest, photon.imessage.v1.GetSharedFriendLocationResponse),
+  requestFriendLocationSharing: method("/photon.imessage.v1.LocationService/RequestFriendLocationSharing", "RequestFriendLocationSharing", false, false, photon.imessage.v1.RequestFriendLocationSharingRequest, photon.imessage.v1.RequestFriendLocationSharingResponse),
+  watchSharedFriendLocations: method("/photon.imessage.v1.LocationService/WatchSharedFriendLocations", "WatchSharedFriendLocations", false, true, photon.imessage.v1.WatchSharedFriendLocationsRequest, photon.imessage.v1.WatchSharedFriendLocationsResponse),
+} as const;
+
+/**
  * Sending and changing messages, and the live stream of message changes.
  * Threadline implements the text subset below; the published service has
  * further methods (attachments, multipart, mini apps) that a Threadline
@@ -66,6 +89,8 @@ export const GroupServiceDefinition = {
  */
 export const MessageServiceDefinition = {
   sendTextMessage: method("/photon.imessage.v1.MessageService/SendTextMessage", "SendTextMessage", false, false, photon.imessage.v1.SendTextMessageRequest, photon.imessage.v1.MessageResponse),
+  sendAttachmentMessage: method("/photon.imessage.v1.MessageService/SendAttachmentMessage", "SendAttachmentMessage", false, false, photon.imessage.v1.SendAttachmentMessageRequest, photon.imessage.v1.MessageResponse),
+  sendMultipartMessage: method("/photon.imessage.v1.MessageService/SendMultipartMessage", "SendMultipartMessage", false, false, photon.imessage.v1.SendMultipartMessageRequest, photon.imessage.v1.MessageResponse),
   editMessage: method("/photon.imessage.v1.MessageService/EditMessage", "EditMessage", false, false, photon.imessage.v1.EditMessageRequest, photon.imessage.v1.MessageResponse),
   unsendMessage: method("/photon.imessage.v1.MessageService/UnsendMessage", "UnsendMessage", false, false, photon.imessage.v1.UnsendMessageRequest, google.protobuf.Empty),
   setReaction: method("/photon.imessage.v1.MessageService/SetReaction", "SetReaction", false, false, photon.imessage.v1.SetReactionRequest, photon.imessage.v1.MessageResponse),
@@ -112,6 +137,20 @@ export const WhatsAppMessageServiceDefinition = {
 } as const;
 
 /**
+ * An upload in chunks, so that neither side holds a whole file in memory
+ * (photon.imessage.v1.AttachmentService.UploadAttachment carries the file in
+ * one message). Start, append the bytes in order, finish. The finished
+ * attachment is the same as UploadAttachment's. An upload that is not
+ * finished leaves nothing visible; the server drops it when it restarts or
+ * after it has been idle for a while. Capability "threadline.attachment_upload".
+ */
+export const AttachmentUploadServiceDefinition = {
+  startAttachmentUpload: method("/threadline.v1.AttachmentUploadService/StartAttachmentUpload", "StartAttachmentUpload", false, false, threadline.v1.StartAttachmentUploadRequest, threadline.v1.StartAttachmentUploadResponse),
+  appendAttachmentChunk: method("/threadline.v1.AttachmentUploadService/AppendAttachmentChunk", "AppendAttachmentChunk", false, false, threadline.v1.AppendAttachmentChunkRequest, threadline.v1.AppendAttachmentChunkResponse),
+  finishAttachmentUpload: method("/threadline.v1.AttachmentUploadService/FinishAttachmentUpload", "FinishAttachmentUpload", false, false, threadline.v1.FinishAttachmentUploadRequest, photon.imessage.v1.UploadAttachmentResponse),
+} as const;
+
+/**
  * Archive state of a chat. The published protocol has the chat.archived
  * and chat.unarchived events but no call that causes them.
  * Capability "threadline.chat_archive".
@@ -143,6 +182,19 @@ export const FocusStatusServiceDefinition = {
 } as const;
 
 /**
+ * Sharing the caller's own location. The published protocol only reads
+ * locations that others share; this is how an account on a Threadline
+ * server shares one. Locations are transient: held in server memory, never
+ * in the event log, gone when sharing stops, expires or the server restarts.
+ * Capability "threadline.location_sharing".
+ */
+export const LocationSharingServiceDefinition = {
+  shareLocation: method("/threadline.v1.LocationSharingService/ShareLocation", "ShareLocation", false, false, threadline.v1.ShareLocationRequest, threadline.v1.ShareLocationResponse),
+  stopSharingLocation: method("/threadline.v1.LocationSharingService/StopSharingLocation", "StopSharingLocation", false, false, threadline.v1.StopSharingLocationRequest, threadline.v1.StopSharingLocationResponse),
+  listLocationSharingRequests: method("/threadline.v1.LocationSharingService/ListLocationSharingRequests", "ListLocationSharingRequests", false, false, threadline.v1.ListLocationSharingRequestsRequest, threadline.v1.ListLocationSharingRequestsResponse),
+} as const;
+
+/**
  * What a Threadline server supports. A server that does not answer this
  * (UNIMPLEMENTED) is treated as a plain photon.imessage.v1 server.
  */
@@ -165,6 +217,9 @@ export const methodPaths = [
   "/photon.imessage.v1.AddressService/GetAddressInfo",
   "/photon.imessage.v1.AddressService/GetFocusStatus",
   "/photon.imessage.v1.AddressService/GetIMessageAvailability",
+  "/photon.imessage.v1.AttachmentService/GetAttachmentInfo",
+  "/photon.imessage.v1.AttachmentService/UploadAttachment",
+  "/photon.imessage.v1.AttachmentService/DownloadAttachment",
   "/photon.imessage.v1.ChatService/CreateChat",
   "/photon.imessage.v1.ChatService/MarkChatRead",
   "/photon.imessage.v1.ChatService/SetBackground",
@@ -184,7 +239,13 @@ export const methodPaths = [
   "/photon.imessage.v1.GroupService/RemoveIcon",
   "/photon.imessage.v1.GroupService/GetIcon",
   "/photon.imessage.v1.GroupService/SubscribeGroupEvents",
+  "/photon.imessage.v1.LocationService/ListSharedFriendLocations",
+  "/photon.imessage.v1.LocationService/GetSharedFriendLocation",
+  "/photon.imessage.v1.LocationService/RequestFriendLocationSharing",
+  "/photon.imessage.v1.LocationService/WatchSharedFriendLocations",
   "/photon.imessage.v1.MessageService/SendTextMessage",
+  "/photon.imessage.v1.MessageService/SendAttachmentMessage",
+  "/photon.imessage.v1.MessageService/SendMultipartMessage",
   "/photon.imessage.v1.MessageService/EditMessage",
   "/photon.imessage.v1.MessageService/UnsendMessage",
   "/photon.imessage.v1.MessageService/SetReaction",
@@ -210,6 +271,9 @@ export const methodPaths = [
   "/photon.whatsapp.v1.MessageService/MarkRead",
   "/photon.whatsapp.v1.MessageService/SubscribeEvents",
   "/photon.whatsapp.v1.MessageService/FetchMissedEvents",
+  "/threadline.v1.AttachmentUploadService/StartAttachmentUpload",
+  "/threadline.v1.AttachmentUploadService/AppendAttachmentChunk",
+  "/threadline.v1.AttachmentUploadService/FinishAttachmentUpload",
   "/threadline.v1.ChatArchiveService/ArchiveChat",
   "/threadline.v1.ChatArchiveService/UnarchiveChat",
   "/threadline.v1.EventLogService/CatchUpEventBatches",
@@ -218,6 +282,9 @@ export const methodPaths = [
   "/threadline.v1.EventLogService/GetLogInfo",
   "/threadline.v1.FocusStatusService/SetFocusStatus",
   "/threadline.v1.FocusStatusService/GetOwnFocusStatus",
+  "/threadline.v1.LocationSharingService/ShareLocation",
+  "/threadline.v1.LocationSharingService/StopSharingLocation",
+  "/threadline.v1.LocationSharingService/ListLocationSharingRequests",
   "/threadline.v1.ServerInfoService/GetServerInfo",
   "/threadline.v1.WhatsAppLogService/SubscribeWhatsAppEvents",
   "/threadline.v1.WhatsAppLogService/FetchWhatsAppEvents"
