@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
 import {
+  AddressServiceDefinition,
   ChatArchiveServiceDefinition,
   ChatServiceDefinition,
   EventLogServiceDefinition,
   EventServiceDefinition,
+  FocusStatusServiceDefinition,
   GroupServiceDefinition,
   MessageServiceDefinition,
   PollServiceDefinition,
@@ -23,10 +25,12 @@ import { ServerError } from "./errors/server-error.js";
 import { createServerMetrics } from "./http/metrics-registry.js";
 import { startWebhookServer, type WebhookServer } from "./http/webhook-server.js";
 import { createLiveHub, type LiveHub } from "./live/live-hub.js";
+import { createAddressServiceImplementation } from "./rpc/address-service.js";
 import { createChatArchiveServiceImplementation } from "./rpc/chat-archive-service.js";
 import { createChatServiceImplementation } from "./rpc/chat-service.js";
 import { createEventLogServiceImplementation } from "./rpc/event-log-service.js";
 import { createEventServiceImplementation } from "./rpc/event-service.js";
+import { createFocusStatusServiceImplementation } from "./rpc/focus-status-service.js";
 import { createGroupServiceImplementation } from "./rpc/group-service.js";
 import { addHealthService, type HealthService } from "./rpc/health-service.js";
 import { createMessageServiceImplementation } from "./rpc/message-service.js";
@@ -85,6 +89,16 @@ const domainServices: readonly DomainService[] = [
     name: "ChatArchiveService",
     definition: ChatArchiveServiceDefinition,
     create: createChatArchiveServiceImplementation,
+  },
+  {
+    name: "AddressService",
+    definition: AddressServiceDefinition,
+    create: createAddressServiceImplementation,
+  },
+  {
+    name: "FocusStatusService",
+    definition: FocusStatusServiceDefinition,
+    create: createFocusStatusServiceImplementation,
   },
 ];
 

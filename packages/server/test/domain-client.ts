@@ -6,9 +6,11 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import {
+  AddressServiceDefinition,
   ChatArchiveServiceDefinition,
   ChatServiceDefinition,
   EventServiceDefinition,
+  FocusStatusServiceDefinition,
   GroupServiceDefinition,
   type GrpcMethodDefinition,
   MessageServiceDefinition,
@@ -66,6 +68,8 @@ const services = {
   poll: PollServiceDefinition,
   archive: ChatArchiveServiceDefinition,
   event: EventServiceDefinition,
+  address: AddressServiceDefinition,
+  focus: FocusStatusServiceDefinition,
 };
 
 /** Opens one client per service for `token`'s account on `address`. */

@@ -37,7 +37,7 @@ describe("message columns added after the first schema", () => {
     for (const column of addedColumns) file.exec(`ALTER TABLE messages DROP COLUMN ${column}`);
     file
       .prepare("UPDATE schema_version SET version = ? WHERE component = 'domain'")
-      .run(domainSchema.length - addedColumns.length);
+      .run(domainSchema.indexOf("ALTER TABLE messages ADD COLUMN formatting TEXT"));
     file
       .prepare(
         "INSERT INTO chats (id, is_group, direct_key, created_at) VALUES (1, 0, 'a@x.com\nb@x.com', 0)",

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { invalidArgument } from "../errors/common-errors.js";
-import type { ServerError } from "../errors/server-error.js";
+import { ServerError } from "../errors/server-error.js";
 
 /** What an address may be; quoted in every rejection so the caller knows what to send. */
 export const allowedAddressDescription =
@@ -134,4 +134,19 @@ export function normalizeAddressList(raw: readonly string[], field = "addresses"
     seen.set(address, entry);
   }
   return [...seen.keys()];
+}
+
+/**
+ * Normalises the one address a lookup names (AddressService's `address`) with
+ * {@link normalizeAddress}; a rejection is the same INVALID_ARGUMENT, naming `field`.
+ */
+export function normalizeRequestAddress(raw: string, field: string): string {
+  try {
+    return normalizeAddress(raw);
+  } catch (error) {
+    if (error instanceof ServerError && error.errorCode === "INVALID_ARGUMENT") {
+      throw invalidArgument(error.message, { field });
+    }
+    throw error;
+  }
 }

@@ -107,4 +107,11 @@ export const domainSchema: readonly string[] = [
   "ALTER TABLE messages ADD COLUMN data_detection INTEGER NOT NULL DEFAULT 0",
   "ALTER TABLE messages ADD COLUMN thread_originator_guid TEXT",
   "ALTER TABLE messages ADD COLUMN thread_originator_part TEXT",
+  // Each account's own Focus status, as it last set it through
+  // threadline.v1.FocusStatusService; no row means never set (not silenced).
+  `CREATE TABLE IF NOT EXISTS focus_statuses (
+    account_id INTEGER PRIMARY KEY,
+    is_silenced INTEGER NOT NULL CHECK (is_silenced IN (0, 1)),
+    updated_at INTEGER NOT NULL
+  )`,
 ];
