@@ -5,6 +5,7 @@ export const capability = {
   fetchEvents: "threadline.fetch_events",
   chatArchive: "threadline.chat_archive",
   logInfo: "threadline.log_info",
+  focusStatus: "threadline.focus_status",
 } as const;
 
 /** What the connected server supports. */
