@@ -1,11 +1,14 @@
 /**
  * `pnpm --filter @threadline/core bench` (add `-- --full` for longer runs, `-- --catch-up`
- * for the catch-up rows alone, `-- --streams` for the stream rows alone).
+ * for the catch-up rows alone, `-- --streams` for the stream rows alone, `-- --live` for
+ * the live delivery tables alone).
  *
  * 1. TypedEventStream, plain, filter->map and two concurrent branches, side by side with a
  *    bare async generator and the published client's TypedEventStream, all in this process.
  * 2. Catch-up into the client from a server in a separate process: the batched RPC vs
  *    the standard one.
+ * 3. Live delivery across processes beside NATS core, and 10,000 idle subscribers
+ *    (live-latency.ts; its THREADLINE_BENCH_* settings are listed there).
  *
  * Every figure is the median of repeated runs after one warm-up run, in events per
  * second; the catch-up rows also list every run, since a shared machine makes them noisy.
@@ -14,10 +17,12 @@ import { TypedEventStream as PublishedStream } from "@photon-ai/advanced-imessag
 import { threadline } from "@threadline/protocol";
 import { startSeededServerProcess } from "@threadline/server/testing";
 import { createClient, type EventSource, eventFromFrame, TypedEventStream } from "../src/index.js";
+import { liveBenchConfigFromEnvironment, runLiveBenchmarks } from "./live-latency.js";
 
 const full = process.argv.includes("--full");
 const catchUpOnly = process.argv.includes("--catch-up");
 const streamsOnly = process.argv.includes("--streams");
+const liveOnly = process.argv.includes("--live");
 const streamEvents = full ? 2_000_000 : 400_000;
 const streamRepeats = full ? 9 : 5;
 // A catch-up run over the network should last long enough (about a second) that
@@ -277,8 +282,8 @@ async function catchUpBenchmarks(): Promise<void> {
   }
 }
 
-if (!catchUpOnly) await streamBenchmarks();
-if (!streamsOnly) {
+if (!catchUpOnly && !liveOnly) await streamBenchmarks();
+if (!streamsOnly && !liveOnly) {
   try {
     await catchUpBenchmarks();
   } catch (error) {
@@ -286,22 +291,25 @@ if (!streamsOnly) {
   }
 }
 
-const width = Math.max(...rows.map((row) => row.name.length));
-console.log(
-  `\n${"benchmark".padEnd(width)}  ${"median".padStart(12)}  ${"target".padStart(10)}  note`,
-);
-for (const row of rows) {
-  const target =
-    row.target === undefined
-      ? ""
-      : `>= ${show(row.target)}${row.rate >= row.target ? " ok" : " MISS"}`;
+if (rows.length > 0) {
+  const width = Math.max(...rows.map((row) => row.name.length));
   console.log(
-    `${row.name.padEnd(width)}  ${(Number.isNaN(row.rate) ? "n/a" : show(row.rate)).padStart(12)}  ${target.padStart(10)}  ${row.note ?? ""}`,
+    `\n${"benchmark".padEnd(width)}  ${"median".padStart(12)}  ${"target".padStart(10)}  note`,
+  );
+  for (const row of rows) {
+    const target =
+      row.target === undefined
+        ? ""
+        : `>= ${show(row.target)}${row.rate >= row.target ? " ok" : " MISS"}`;
+    console.log(
+      `${row.name.padEnd(width)}  ${(Number.isNaN(row.rate) ? "n/a" : show(row.rate)).padStart(12)}  ${target.padStart(10)}  ${row.note ?? ""}`,
+    );
+  }
+  for (const row of rows) {
+    if (row.runs !== undefined) console.log(`${row.name}: runs ${row.runs.map(show).join(", ")}`);
+  }
+  console.log(
+    `\n${catchUpOnly ? "" : `${streamEvents} events x ${streamRepeats} runs per stream row, `}${streamsOnly ? "" : `${catchUpEvents} events x ${catchUpRepeats} runs per catch-up row, `}each after one warm-up run; medians.`,
   );
 }
-for (const row of rows) {
-  if (row.runs !== undefined) console.log(`${row.name}: runs ${row.runs.map(show).join(", ")}`);
-}
-console.log(
-  `\n${catchUpOnly ? "" : `${streamEvents} events x ${streamRepeats} runs per stream row, `}${streamsOnly ? "" : `${catchUpEvents} events x ${catchUpRepeats} runs per catch-up row, `}each after one warm-up run; medians.`,
-);
+if (!streamsOnly && !catchUpOnly) await runLiveBenchmarks(liveBenchConfigFromEnvironment());
