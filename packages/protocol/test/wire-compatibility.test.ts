@@ -91,6 +91,32 @@ describe("wire compatibility with photon.imessage.v1 as published in @photon-ai/
     }
   });
 
+  it("covers the AttachmentService messages and the attachment and multipart sends", () => {
+    const names = new Set(ourPhotonTypes.map((type) => type.name));
+    for (const name of [
+      "GetAttachmentInfoRequest",
+      "GetAttachmentInfoResponse",
+      "UploadAttachmentRequest",
+      "UploadAttachmentResponse",
+      "DownloadAttachmentRequest",
+      "DownloadAttachmentResponse",
+      "DownloadHeader",
+      "AttachmentInfo",
+      "CompanionInfo",
+      "Companion",
+      "SendAttachmentMessageRequest",
+      "SendMultipartMessageRequest",
+      "AttachmentRef",
+      "MessagePart",
+    ]) {
+      expect(names, `${name} is defined`).toContain(name);
+    }
+    const messageService = ours.lookupService("photon.imessage.v1.MessageService");
+    expect(Object.keys(messageService.methods)).toEqual(
+      expect.arrayContaining(["SendAttachmentMessage", "SendMultipartMessage"]),
+    );
+  });
+
   it("every enum has the published values", () => {
     const enums = (ours.lookup("photon.imessage.v1") as protobuf.Namespace).nestedArray.filter(
       (nested): nested is protobuf.Enum => "values" in nested && !("fieldsArray" in nested),
@@ -105,6 +131,7 @@ describe("wire compatibility with photon.imessage.v1 as published in @photon-ai/
     const ourServices = services(ours.lookup("photon.imessage.v1") as protobuf.Namespace);
     expect(ourServices.map((s) => s.name).sort()).toEqual([
       "AddressService",
+      "AttachmentService",
       "ChatService",
       "EventService",
       "GroupService",
