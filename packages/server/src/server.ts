@@ -8,6 +8,8 @@ import {
   EventServiceDefinition,
   FocusStatusServiceDefinition,
   GroupServiceDefinition,
+  LocationServiceDefinition,
+  LocationSharingServiceDefinition,
   MessageServiceDefinition,
   PollServiceDefinition,
   ServerInfoServiceDefinition,
@@ -33,6 +35,9 @@ import { createEventServiceImplementation } from "./rpc/event-service.js";
 import { createFocusStatusServiceImplementation } from "./rpc/focus-status-service.js";
 import { createGroupServiceImplementation } from "./rpc/group-service.js";
 import { addHealthService, type HealthService } from "./rpc/health-service.js";
+import { createLocationFeed, type LocationFeed } from "./rpc/location-feed.js";
+import { createLocationServiceImplementation } from "./rpc/location-service.js";
+import { createLocationSharingServiceImplementation } from "./rpc/location-sharing-service.js";
 import { createMessageServiceImplementation } from "./rpc/message-service.js";
 import { createPollServiceImplementation } from "./rpc/poll-service.js";
 import { createServerInfoServiceImplementation } from "./rpc/server-info-service.js";
@@ -168,6 +173,8 @@ export interface ThreadlineServer {
   readonly calls: CallTracker;
   /** @internal the live hub of the WhatsApp number logs. */
   readonly whatsappHub: LiveHub<WhatsAppLiveEvent>;
+  /** @internal the transient location state: latest shared locations and their watches. */
+  readonly locations: LocationFeed;
   /** @internal the webhook HTTP server, when `httpPort` was given. */
   readonly webhooks: WebhookServer | undefined;
 }
@@ -318,6 +325,14 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     if (service.name === "ChatArchiveService" && service.create !== undefined) chatArchive = true;
     add(service.definition, implementation);
   }
+  // Locations are transient: their state and watches live beside the log, never in it.
+  const locations = createLocationFeed();
+  const locationDependencies = { ...handlerDependencies, locations };
+  add(LocationServiceDefinition, createLocationServiceImplementation(locationDependencies));
+  add(
+    LocationSharingServiceDefinition,
+    createLocationSharingServiceImplementation(locationDependencies),
+  );
   add(EventServiceDefinition, createEventServiceImplementation(handlerDependencies));
   add(EventLogServiceDefinition, createEventLogServiceImplementation(handlerDependencies));
   add(
@@ -417,6 +432,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
           { retryable: true },
         ),
       );
+      await locations.close();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
@@ -455,6 +471,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     hub,
     calls: tracker,
     whatsappHub,
+    locations,
     webhooks,
   };
 }
