@@ -23,6 +23,7 @@ import { runWhatsAppCommand, whatsappUsage } from "./whatsapp-commands.js";
 const usage = `Usage:
   threadline-server start [--data ${defaultConfig.dataPath}] [--port ${defaultConfig.port}] [--host ${defaultConfig.host}] [--retention <events>] [--heartbeat-ms <ms>]
       [--http-port <port>] [--tls-cert <pem> --tls-key <pem>] [--graph-api-url <url>] [--graph-api-version <v>]
+      [--max-attachment-bytes <bytes>]
   threadline-server accounts add <address...> [--data ${defaultConfig.dataPath}]
   threadline-server accounts list [--data ${defaultConfig.dataPath}]
   threadline-server accounts rotate-token <address> [--data ${defaultConfig.dataPath}]
@@ -38,6 +39,8 @@ ${whatsappUsage}
   --tls-cert, --tls-key  PEM certificate chain and key: gRPC serves TLS only
   --graph-api-url      Graph API base URL (default ${defaultConfig.graphApiUrl})
   --graph-api-version  Graph API version (default ${defaultConfig.graphApiVersion})
+  --max-attachment-bytes  largest attachment (file plus companion), in bytes (default ${defaultConfig.maxAttachmentBytes});
+                  attachment files live in <data>.attachments/
 
   accounts add prints the new account's bearer token once; accounts rotate-token revokes
   an account's tokens and prints a new one; accounts list shows accounts, never tokens.`;
@@ -85,6 +88,7 @@ async function start(args: string[]): Promise<void> {
       "tls-key": { type: "string" },
       "graph-api-url": { type: "string" },
       "graph-api-version": { type: "string" },
+      "max-attachment-bytes": { type: "string" },
     },
     allowPositionals: true,
   });
@@ -100,6 +104,11 @@ async function start(args: string[]): Promise<void> {
   if (httpPort !== undefined && httpPort > 65535)
     throw new UsageError("--http-port must be at most 65535");
   const webhookMaxBodyBytes = parseInteger("webhook-max-bytes", values["webhook-max-bytes"], 1);
+  const maxAttachmentBytes = parseInteger(
+    "max-attachment-bytes",
+    values["max-attachment-bytes"],
+    1,
+  );
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined))
     throw new UsageError("--tls-cert and --tls-key go together; pass both or neither");
   let tls: { cert: Buffer; key: Buffer } | undefined;
@@ -157,6 +166,7 @@ async function start(args: string[]): Promise<void> {
       ...(heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs }),
       ...(httpPort === undefined ? {} : { httpPort }),
       ...(webhookMaxBodyBytes === undefined ? {} : { webhookMaxBodyBytes }),
+      ...(maxAttachmentBytes === undefined ? {} : { maxAttachmentBytes }),
       ...(tls === undefined ? {} : { tls }),
       ...(values["graph-api-url"] === undefined ? {} : { graphApiUrl: values["graph-api-url"] }),
       ...(values["graph-api-version"] === undefined

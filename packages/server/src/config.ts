@@ -34,6 +34,11 @@ export interface ServerOptions {
   readonly subscriberBuffer?: Partial<SubscriberBufferLimits>;
   /** Largest accepted request message in bytes. Default 16 MiB. */
   readonly maxReceiveMessageBytes?: number;
+  /**
+   * Largest attachment (its file plus any companion) in bytes; a bigger upload is
+   * refused with an error naming this limit. Default 100 MiB.
+   */
+  readonly maxAttachmentBytes?: number;
   /** Live streams one account may hold open at once. Default 1000. */
   readonly maxSubscribersPerAccount?: number;
   /** A pino logger, or `false` for silence. Default: pino to stdout at level info. */
@@ -60,6 +65,9 @@ export interface ServerConfig {
   readonly maxBatchSize: number;
   readonly subscriberBuffer: SubscriberBufferLimits;
   readonly maxReceiveMessageBytes: number;
+  readonly maxAttachmentBytes: number;
+  /** Directory of the attachment files: the database path plus `.attachments`. */
+  readonly attachmentsPath: string;
   readonly maxSubscribersPerAccount: number;
   /** The server's package version, reported by GetServerInfo. */
   readonly version: string;
@@ -81,6 +89,7 @@ export const defaultConfig = {
   maxBatchSize: 256,
   subscriberBuffer: { maxEvents: 10_000, maxBytes: 8 * 1024 * 1024 },
   maxReceiveMessageBytes: 16 * 1024 * 1024,
+  maxAttachmentBytes: 100 * 1024 * 1024,
   maxSubscribersPerAccount: 1000,
   webhookMaxBodyBytes: 1024 * 1024,
   graphApiUrl: "https://graph.facebook.com",
@@ -142,6 +151,12 @@ export function resolveConfig(options: ServerOptions, version: string): ServerCo
       options.maxReceiveMessageBytes,
       defaultConfig.maxReceiveMessageBytes,
     ),
+    maxAttachmentBytes: positiveInteger(
+      "maxAttachmentBytes",
+      options.maxAttachmentBytes,
+      defaultConfig.maxAttachmentBytes,
+    ),
+    attachmentsPath: `${options.dataPath}.attachments`,
     maxSubscribersPerAccount: positiveInteger(
       "maxSubscribersPerAccount",
       options.maxSubscribersPerAccount,

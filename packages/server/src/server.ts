@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { Server, ServerCredentials, type ServiceDefinition } from "@grpc/grpc-js";
 import {
   AddressServiceDefinition,
+  AttachmentServiceDefinition,
+  AttachmentUploadServiceDefinition,
   ChatArchiveServiceDefinition,
   ChatServiceDefinition,
   EventLogServiceDefinition,
@@ -22,12 +24,16 @@ import type { Account } from "./auth/account.js";
 import { countAccounts, getAccount, insertAccount, insertToken } from "./auth/account-directory.js";
 import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.js";
 import { normalizeAddressList } from "./domain/address.js";
+import { isBlobReferenced } from "./domain/attachment-records.js";
+import { createUploadSessions, maxUploadChunkBytes } from "./domain/attachment-upload-sessions.js";
 import { notFound } from "./errors/common-errors.js";
 import { ServerError } from "./errors/server-error.js";
 import { createServerMetrics } from "./http/metrics-registry.js";
 import { startWebhookServer, type WebhookServer } from "./http/webhook-server.js";
 import { createLiveHub, type LiveHub } from "./live/live-hub.js";
 import { createAddressServiceImplementation } from "./rpc/address-service.js";
+import { createAttachmentServiceImplementation } from "./rpc/attachment-service.js";
+import { createAttachmentUploadServiceImplementation } from "./rpc/attachment-upload-service.js";
 import { createChatArchiveServiceImplementation } from "./rpc/chat-archive-service.js";
 import { createChatServiceImplementation } from "./rpc/chat-service.js";
 import { createEventLogServiceImplementation } from "./rpc/event-log-service.js";
@@ -47,6 +53,7 @@ import { createSubscriptionHandlers } from "./rpc/subscriptions.js";
 import { createWhatsAppLogServiceImplementation } from "./rpc/whatsapp-log-service.js";
 import { createWhatsAppMediaServiceImplementation } from "./rpc/whatsapp-media-service.js";
 import { createWhatsAppMessageServiceImplementation } from "./rpc/whatsapp-message-service.js";
+import { openAttachmentBlobStore } from "./storage/attachment-blob-store.js";
 import { openSqliteStore, type SqliteStore } from "./storage/sqlite-store.js";
 import { createGraphApiClient } from "./whatsapp/graph-api-client.js";
 import {
@@ -255,6 +262,9 @@ function createAccountAdmin(store: SqliteStore): AccountAdmin {
   };
 }
 
+/** Room for the fields of an upload request besides its bytes. */
+const attachmentRequestOverheadBytes = 1024 * 1024;
+
 /** The catch-up streams, for the `threadline_catch_up_streams_open` gauge. */
 const catchUpPaths: ReadonlySet<string> = new Set([
   EventServiceDefinition.catchUpEvents.path,
@@ -294,6 +304,18 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     onCommitMeasured: (writes, seconds) => metrics.observeCommit(writes, seconds),
     onAvailabilityChange: (available) => health?.setServing(available),
   });
+  // Attachment files of uploads that never got their metadata row (a crash mid-upload)
+  // are removed before anyone can ask for them.
+  let blobs: Awaited<ReturnType<typeof openAttachmentBlobStore>>;
+  try {
+    blobs = await openAttachmentBlobStore(config.attachmentsPath);
+    const swept = await blobs.sweep((sha256) => store.read((db) => isBlobReferenced(db, sha256)));
+    if (swept.removed > 0) logger.info(swept, "removed attachment files of unfinished uploads");
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const uploads = createUploadSessions({ blobs, maxAttachmentBytes: config.maxAttachmentBytes });
   const handlerDependencies = { store, logger, config, hub };
   const subscriptions = createSubscriptionHandlers(handlerDependencies);
   const dependencies: ServiceDependencies = { store, subscriptions, logger, config };
@@ -301,7 +323,12 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
   const server = new Server({
     // Requests up to twice the limit reach our deserializer and get a typed error;
     // beyond that grpc-js refuses them itself.
-    "grpc.max_receive_message_length": config.maxReceiveMessageBytes * 2,
+    // An UploadAttachment request carries the whole file, so it may be up to the
+    // attachment limit plus room for its other fields.
+    "grpc.max_receive_message_length": Math.max(
+      config.maxReceiveMessageBytes * 2,
+      config.maxAttachmentBytes + attachmentRequestOverheadBytes,
+    ),
     "grpc.keepalive_permit_without_calls": 1,
     // Ping idle connections so that a vanished client's live streams are released.
     "grpc.keepalive_time_ms": 60_000,
@@ -310,9 +337,10 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
   const add = (
     definition: ServiceDefinition,
     implementation: Readonly<Record<string, unknown>>,
+    maxRequestBytes = config.maxReceiveMessageBytes,
   ) => {
     const prepared = prepareService(definition, implementation, {
-      maxRequestBytes: config.maxReceiveMessageBytes,
+      maxRequestBytes,
       tracker,
     });
     server.addService(prepared.definition, prepared.implementation);
@@ -332,6 +360,18 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
   add(
     LocationSharingServiceDefinition,
     createLocationSharingServiceImplementation(locationDependencies),
+  );
+  const attachmentDependencies = { ...dependencies, blobs };
+  add(
+    AttachmentServiceDefinition,
+    createAttachmentServiceImplementation(attachmentDependencies),
+    // The handler itself refuses an attachment over the limit, naming the limit.
+    config.maxAttachmentBytes + attachmentRequestOverheadBytes,
+  );
+  add(
+    AttachmentUploadServiceDefinition,
+    createAttachmentUploadServiceImplementation({ ...attachmentDependencies, uploads }),
+    Math.max(config.maxReceiveMessageBytes, maxUploadChunkBytes + attachmentRequestOverheadBytes),
   );
   add(EventServiceDefinition, createEventServiceImplementation(handlerDependencies));
   add(EventLogServiceDefinition, createEventLogServiceImplementation(handlerDependencies));
@@ -447,6 +487,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
       await Promise.race([drained, timedOut]);
       clearTimeout(timer);
       await webhooksClosed;
+      await uploads.close();
       await store.close();
       logger.info({ address, ...store.stats() }, "threadline server stopped");
     })();

@@ -9,12 +9,15 @@ import { messageView } from "./message-view.js";
  * log of every account that can see the chat, each with its own chat GUID and
  * `isFromMe`. The sender's unread count is untouched; everyone else's grows by one
  * (unread counts are derived from the messages after each account's read marker).
+ * `beforeFanOut` runs once the row exists and before any event is written, for rows
+ * that belong to the message (its attachment bubbles, say) and must be in its events.
  */
 export function sendMessage(
   context: WriteContext,
   chat: ChatRecord,
   sender: ChatViewer,
   fields: Omit<NewMessage, "chatId" | "senderAddress" | "senderAccountId">,
+  beforeFanOut?: (message: MessageRecord) => void,
 ): MessageRecord {
   const message = insertMessage(
     context.db,
@@ -26,6 +29,7 @@ export function sendMessage(
     },
     context.now,
   );
+  beforeFanOut?.(message);
   const actor = { accountId: sender.accountId, address: sender.address };
   for (const viewer of chatViewers(context.db, chat)) {
     context.appendEvent(viewer.accountId, {

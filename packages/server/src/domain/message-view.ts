@@ -1,5 +1,6 @@
 import { type photon, timestampFromDate } from "@threadline/protocol";
 import type { Database } from "better-sqlite3";
+import { attachmentMessageFields } from "./attachment-view.js";
 import { addressInfo } from "./event-envelope.js";
 import { containsDetectableData, containsLink, linkPreviewBalloonId } from "./message-detection.js";
 import { formattingView } from "./message-formatting.js";
@@ -62,9 +63,11 @@ export function messageView(
   reactions: readonly ReactionRecord[] = reactionsOf(db, message.id),
 ): MessageProperties {
   const created = timestampFromDate(new Date(message.createdAt));
+  const withAttachments = attachmentMessageFields(db, message, viewerAccountId);
   return {
     guid: message.guid,
-    content: messageContent(message),
+    content: { ...messageContent(message), ...withAttachments.content },
+    ...withAttachments.message,
     ...(message.subject === null ? {} : { subject: message.subject }),
     dateCreated: created,
     dateDelivered: created,

@@ -10,6 +10,7 @@ import {
   validateReaction,
   validateSendText,
 } from "../domain/message-operations.js";
+import { createAttachmentMessageHandlers } from "./attachment-message-handlers.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
@@ -100,5 +101,6 @@ export function createMessageServiceImplementation(deps: ServiceDependencies) {
       message: store.read((db) => getMessage(db, account, request.messageGuid)),
     })),
     subscribeMessageEvents: deps.subscriptions.subscribeMessageEvents,
+    ...createAttachmentMessageHandlers(deps),
   };
 }

@@ -9,6 +9,7 @@ export const serverCapabilities = [
   "threadline.fetch_events",
   "threadline.chat_archive",
   "threadline.log_info",
+  "threadline.attachment_upload",
   "threadline.location_sharing",
   "threadline.focus_status",
 ] as const;

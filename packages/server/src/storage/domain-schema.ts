@@ -114,4 +114,45 @@ export const domainSchema: readonly string[] = [
     is_silenced INTEGER NOT NULL CHECK (is_silenced IN (0, 1)),
     updated_at INTEGER NOT NULL
   )`,
+  // Uploaded attachments. Their bytes are files named by SHA-256 in the attachment
+  // directory beside the database (storage/attachment-blob-store.ts); a row is written
+  // only after its files are fsync'd, so every row's bytes exist.
+  `CREATE TABLE IF NOT EXISTS attachments (
+    id INTEGER PRIMARY KEY,
+    guid TEXT NOT NULL UNIQUE,
+    uploader_account_id INTEGER NOT NULL,
+    file_name TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    uti TEXT NOT NULL,
+    total_bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    companion_kind INTEGER,
+    companion_file_name TEXT,
+    companion_mime_type TEXT,
+    companion_bytes INTEGER,
+    companion_sha256 TEXT,
+    created_at INTEGER NOT NULL
+  )`,
+  "CREATE INDEX IF NOT EXISTS attachments_by_sha256 ON attachments (sha256)",
+  "CREATE INDEX IF NOT EXISTS attachments_by_companion_sha256 ON attachments (companion_sha256)",
+  // The attachment bubbles of a message (SendAttachmentMessage, SendMultipartMessage),
+  // in order; an attachment is visible to whoever can see a live message carrying it.
+  `CREATE TABLE IF NOT EXISTS message_attachments (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    position INTEGER NOT NULL,
+    attachment_id INTEGER NOT NULL REFERENCES attachments(id),
+    display_name TEXT,
+    is_audio_message INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (message_id, position)
+  ) WITHOUT ROWID`,
+  "CREATE INDEX IF NOT EXISTS message_attachments_by_attachment ON message_attachments (attachment_id, message_id)",
+  // Mentions of a multipart message's text parts, over UTF-16 ranges of the whole text.
+  `CREATE TABLE IF NOT EXISTS message_mentions (
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    position INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    PRIMARY KEY (message_id, position)
+  ) WITHOUT ROWID`,
 ];

@@ -1,0 +1,83 @@
+import { photon } from "@threadline/protocol";
+import type { Database } from "better-sqlite3";
+import {
+  type AttachmentRecord,
+  type CompanionRecord,
+  messageAttachments,
+  messageMentions,
+} from "./attachment-records.js";
+import type { MessageRecord } from "./message-records.js";
+
+type AttachmentInfo = photon.imessage.v1.AttachmentInfo.$Properties;
+
+/**
+ * An attachment's metadata. Stored bytes are always complete, so the transfer state is
+ * FINISHED. `isOutgoing` is the viewer's side: it sent the message carrying it, or
+ * (outside a message) uploaded it. `displayName` (the name a message gave the bubble)
+ * replaces the uploaded name.
+ */
+export function attachmentInfo(
+  attachment: AttachmentRecord,
+  isOutgoing: boolean,
+  displayName: string | null = null,
+): AttachmentInfo {
+  return {
+    guid: attachment.guid,
+    fileName: displayName ?? attachment.fileName,
+    mimeType: attachment.mimeType,
+    uti: attachment.uti,
+    totalBytes: attachment.totalBytes,
+    isOutgoing,
+    transferState: photon.imessage.v1.TransferState.TRANSFER_STATE_FINISHED,
+    isHidden: false,
+    isSticker: false,
+    ...(attachment.companion === null ? {} : { companionKind: attachment.companion.kind }),
+  };
+}
+
+/** The metadata of a stored companion file. */
+export function companionInfo(
+  companion: CompanionRecord,
+): photon.imessage.v1.CompanionInfo.$Properties {
+  return {
+    fileName: companion.fileName,
+    mimeType: companion.mimeType,
+    totalBytes: companion.totalBytes,
+    kind: companion.kind,
+  };
+}
+
+/**
+ * What attachments add to a message as `viewerAccountId` sees it: the attachment
+ * bubbles and mentions of its content, and `isAudioMessage`. Nothing for a message
+ * without them, or an unsent one (its content is hidden).
+ */
+export function attachmentMessageFields(
+  db: Database,
+  message: MessageRecord,
+  viewerAccountId: number,
+): {
+  readonly content: Partial<photon.imessage.v1.MessageContent.$Properties>;
+  readonly message: Partial<photon.imessage.v1.Message.$Properties>;
+} {
+  if (message.retractedAt !== null) return { content: {}, message: {} };
+  const links = messageAttachments(db, message.id);
+  const mentions = messageMentions(db, message.id);
+  return {
+    content: {
+      ...(links.length === 0
+        ? {}
+        : {
+            attachments: links.map((link) =>
+              attachmentInfo(
+                link.attachment,
+                message.senderAccountId === viewerAccountId,
+                link.displayName,
+              ),
+            ),
+          }),
+      ...(mentions.length === 0 ? {} : { mentions: mentions.map((mention) => ({ ...mention })) }),
+    },
+    message: links.some((link) => link.isAudioMessage) ? { isAudioMessage: true } : {},
+  };
+}

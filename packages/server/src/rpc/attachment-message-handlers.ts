@@ -1,0 +1,57 @@
+import { MessageServiceDefinition, type photon } from "@threadline/protocol";
+import {
+  sendAttachment,
+  sendMultipart,
+  validateSendAttachment,
+  validateSendMultipart,
+} from "../domain/attachment-messages.js";
+import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { unary } from "./handlers.js";
+import type { ServiceDependencies } from "./service-dependencies.js";
+
+type MessageResponse = photon.imessage.v1.MessageResponse.$Properties;
+
+/**
+ * SendAttachmentMessage and SendMultipartMessage of `photon.imessage.v1.MessageService`:
+ * messages that carry uploaded attachments, fanned out as `message.received` like text
+ * messages, so catch-up and the live streams carry them. Both honour
+ * `client_message_id` / `x-idempotency-key`.
+ */
+export function createAttachmentMessageHandlers(deps: ServiceDependencies) {
+  const { store } = deps;
+  const definition = MessageServiceDefinition;
+  return {
+    sendAttachmentMessage: unary<photon.imessage.v1.SendAttachmentMessageRequest, MessageResponse>(
+      deps,
+      (request, account, call) => {
+        const input = validateSendAttachment(request);
+        return idempotentWrite(
+          store,
+          {
+            method: definition.sendAttachmentMessage,
+            request,
+            accountId: account.id,
+            key: idempotencyKeyOf(request.clientMessageId, call.metadata),
+          },
+          (context) => ({ message: sendAttachment(context, account, input) }),
+        );
+      },
+    ),
+    sendMultipartMessage: unary<photon.imessage.v1.SendMultipartMessageRequest, MessageResponse>(
+      deps,
+      (request, account, call) => {
+        const input = validateSendMultipart(request);
+        return idempotentWrite(
+          store,
+          {
+            method: definition.sendMultipartMessage,
+            request,
+            accountId: account.id,
+            key: idempotencyKeyOf(request.clientMessageId, call.metadata),
+          },
+          (context) => ({ message: sendMultipart(context, account, input) }),
+        );
+      },
+    ),
+  };
+}
