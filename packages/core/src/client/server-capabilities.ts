@@ -6,6 +6,7 @@ export const capability = {
   chatArchive: "threadline.chat_archive",
   logInfo: "threadline.log_info",
   focusStatus: "threadline.focus_status",
+  attachmentUpload: "threadline.attachment_upload",
 } as const;
 
 /** What the connected server supports. */

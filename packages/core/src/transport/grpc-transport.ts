@@ -64,11 +64,8 @@ export interface Transport extends RpcCalls {
   close(): Promise<void>;
 }
 
-/** Options of {@link Transport.openSource}. */
-export interface SourceCallOptions extends StreamCallOptions {
-  /** Buffered events above which the call is paused. */
-  readonly highWaterMark?: number;
-}
+/** Options of {@link Transport.openSource}; `highWaterMark` comes from {@link StreamCallOptions}. */
+export interface SourceCallOptions extends StreamCallOptions {}
 
 /** One open server stream: its events and the promise of its response headers. */
 export interface StreamConnection<Event> {

@@ -26,6 +26,12 @@ export interface StreamCallOptions {
   readonly onFrame?: () => void;
   /** What the user called, e.g. `'events.live("message")'`; errors name it instead of the RPC. */
   readonly operation?: string;
+  /**
+   * Events buffered unread above which the call is paused, so a slow reader holds the
+   * server back through HTTP/2 flow control (a download of large chunks wants a few).
+   * Default 4096.
+   */
+  readonly highWaterMark?: number;
 }
 
 /** The two kinds of call every layer above the transport makes. */
