@@ -117,6 +117,47 @@ describe("wire compatibility with photon.imessage.v1 as published in @photon-ai/
     );
   });
 
+  it("covers the message lists, stickers, silenced notifications, embedded media and mini-app cards", () => {
+    const names = new Set(ourPhotonTypes.map((type) => type.name));
+    for (const name of [
+      "ListRecentMessagesRequest",
+      "ListRecentMessagesResponse",
+      "ListChatMessagesRequest",
+      "ListChatMessagesResponse",
+      "PlaceStickerRequest",
+      "StickerPlacement",
+      "StickerPlaced",
+      "MessagePlacedSticker",
+      "NotifySilencedMessageRequest",
+      "GetEmbeddedMediaRequest",
+      "GetEmbeddedMediaResponse",
+      "EmbeddedMedia",
+      "MiniAppLayout",
+      "MiniAppLayoutInfo",
+      "MiniAppContent",
+      "MiniAppCardSession",
+      "SendCustomizedMiniAppMessageRequest",
+      "UpdateCustomizedMiniAppMessageRequest",
+    ]) {
+      expect(names, `${name} is defined`).toContain(name);
+    }
+    const messageService = ours.lookupService("photon.imessage.v1.MessageService");
+    expect(Object.keys(messageService.methods)).toEqual(
+      expect.arrayContaining([
+        "ListRecentMessages",
+        "ListChatMessages",
+        "PlaceSticker",
+        "NotifySilencedMessage",
+        "GetEmbeddedMedia",
+        "SendCustomizedMiniAppMessage",
+        "UpdateCustomizedMiniAppMessage",
+      ]),
+    );
+    // The change oneof of message events carries the sticker placement, as published.
+    const change = ours.lookupType("photon.imessage.v1.MessageChangeEvent").oneofs.change;
+    expect(change?.fieldsArray.map((field) => field.name)).toContain("stickerPlaced");
+  });
+
   it("every enum has the published values", () => {
     const enums = (ours.lookup("photon.imessage.v1") as protobuf.Namespace).nestedArray.filter(
       (nested): nested is protobuf.Enum => "values" in nested && !("fieldsArray" in nested),

@@ -82,10 +82,8 @@ export const LocationServiceDefinition = {
 } as const;
 
 /**
- * Sending and changing messages, and the live stream of message changes.
- * Threadline implements the text subset below; the published service has
- * further methods (attachments, multipart, mini apps) that a Threadline
- * server answers with UNIMPLEMENTED.
+ * Sending, changing, listing and reading messages, and the live stream of
+ * message changes: every method of the published service.
  */
 export const MessageServiceDefinition = {
   sendTextMessage: method("/photon.imessage.v1.MessageService/SendTextMessage", "SendTextMessage", false, false, photon.imessage.v1.SendTextMessageRequest, photon.imessage.v1.MessageResponse),
