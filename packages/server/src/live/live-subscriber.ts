@@ -2,6 +2,9 @@ import type { SubscriberBufferLimits } from "../config.js";
 import { ServerError } from "../errors/server-error.js";
 import { encodeBatchFrame, encodeSubscribeFrame, heartbeatFrame } from "../log/frame-encoding.js";
 import type { LoggedEvent } from "../log/logged-event.js";
+import { createFrameWriter } from "./frame-writer.js";
+import { joinHeartbeats } from "./heartbeat-wheel.js";
+import { shareFrames, shareRunFrames } from "./shared-frames.js";
 import type { FlowControlledCall } from "./wait-for-drain.js";
 
 /** How a subscriber frames the events it sends. */
@@ -36,8 +39,12 @@ export type LiveFrameEncoder<Event extends LiveEvent> = (
 export interface LiveSubscriberOptions {
   readonly accountId: number;
   readonly call: FlowControlledCall;
-  /** Which of the account's events this subscriber wants (domain and filters). */
-  readonly accepts: (event: LoggedEvent) => boolean;
+  /**
+   * Which of the account's events this subscriber wants (domain and filters); unset
+   * takes every event, which lets batch frames be shared with the account's other
+   * unfiltered streams.
+   */
+  readonly accepts?: (event: LoggedEvent) => boolean;
   readonly frames: LiveFrameMode;
   readonly limits: SubscriberBufferLimits;
   readonly heartbeatIntervalMs: number;
@@ -57,6 +64,16 @@ export interface FramedLiveSubscriberOptions<Event extends LiveEvent>
   readonly onEnd: (subscriber: LiveSubscriber<Event>) => void;
   /** How a cut-off client resumes, for the SUBSCRIBER_TOO_SLOW message. */
   readonly resumeHint?: string;
+  /**
+   * True to coalesce the waiting frames into one transport write (see
+   * {@link createFrameWriter}) instead of one `call.write` each. Default false.
+   *
+   * A grpc-js client that pauses its stream still takes whole HTTP/2 DATA frames into
+   * its own queue, so coalesced writes keep draining towards it and only the
+   * subscriber's buffer limit can tell it is slow. Streams whose slow-subscriber cut
+   * is meant to follow the transport's pace keep one write per frame.
+   */
+  readonly coalesceWrites?: boolean;
 }
 
 /** One live stream's bounded outgoing buffer, with heartbeats and flow control. */
@@ -89,19 +106,40 @@ export interface LiveSubscriber<Event extends LiveEvent = LoggedEvent> {
  */
 export function createLiveSubscriber(options: LiveSubscriberOptions): LiveSubscriber {
   const mode = options.frames;
+  const { accepts } = options;
   const encode: LiveFrameEncoder<LoggedEvent> =
     mode.type === "single"
       ? (buffer, start) => {
           const event = buffer[start];
           if (event === undefined) throw new RangeError("no event to frame");
-          return { frame: encodeSubscribeFrame(event), taken: 1 };
+          return { frame: sharedSubscribeFrame(event), taken: 1 };
         }
       : (buffer, start) => {
           const end = Math.min(buffer.length, start + mode.maxBatchSize);
-          return { frame: encodeBatchFrame(buffer.slice(start, end)), taken: end - start };
+          const frame =
+            accepts === undefined
+              ? sharedBatchFrame(buffer, start, end)
+              : encodeBatchFrame(buffer.slice(start, end));
+          return { frame, taken: end - start };
         };
-  return createFramedLiveSubscriber({ ...options, encode });
+  return createFramedLiveSubscriber({
+    ...options,
+    accepts: accepts ?? (() => true),
+    encode,
+    // Batched streams are read by clients that resume from a cursor; the published
+    // single-event streams keep one write per frame (see coalesceWrites).
+    coalesceWrites: mode.type === "batch",
+  });
 }
+
+/** Single-event frames, encoded once per event for all of an account's streams. */
+const sharedSubscribeFrame = shareFrames<LoggedEvent>(encodeSubscribeFrame);
+
+/** Batch frames of unfiltered streams, encoded once per run of events. */
+const sharedBatchFrame = shareRunFrames<LoggedEvent>(encodeBatchFrame);
+
+/** Most bytes of frames handed to the transport in one write. */
+const maxWriteBytes = 64 * 1024;
 
 /**
  * {@link createLiveSubscriber} for any log: the same bounded buffer, heartbeats, flow
@@ -122,16 +160,18 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
     markEnded = resolve;
   });
 
-  const heartbeat = setInterval(() => {
+  const writer = createFrameWriter(call, { coalesce: options.coalesceWrites ?? false });
+  const leaveHeartbeats = joinHeartbeats(options.heartbeatIntervalMs, () => {
     if (started && !waitingForDrain && !finished && bufferStart === buffer.length) {
-      send(heartbeatFrame);
+      send([heartbeatFrame]);
     }
-  }, options.heartbeatIntervalMs);
+  });
 
   function cleanUp(): void {
     if (finished) return;
     finished = true;
-    clearInterval(heartbeat);
+    leaveHeartbeats();
+    writer.cancelDrained(onDrained);
     buffer = [];
     bufferStart = 0;
     bufferedBytes = 0;
@@ -147,17 +187,20 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
   call.on("cancelled", onGone);
   call.on("close", onGone);
 
-  function send(frame: Uint8Array): void {
+  function onDrained(): void {
+    waitingForDrain = false;
+    pump();
+  }
+
+  /** Writes frames in order, as few transport writes as the writer can make of them. */
+  function send(frames: readonly Uint8Array[]): void {
     if (call.cancelled || call.writableEnded || call.destroyed) {
       cleanUp();
       return;
     }
-    if (!call.write(frame)) {
+    if (!writer.write(frames)) {
       waitingForDrain = true;
-      call.once("drain", () => {
-        waitingForDrain = false;
-        pump();
-      });
+      writer.onceDrained(onDrained);
     }
   }
 
@@ -175,9 +218,17 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
 
   function pump(): void {
     while (started && !waitingForDrain && !finished) {
-      const frame = takeNext();
-      if (frame === undefined) break;
-      send(frame);
+      // Everything waiting (up to maxWriteBytes) goes out in one transport write.
+      const frames: Uint8Array[] = [];
+      let bytes = 0;
+      while (bytes < maxWriteBytes) {
+        const frame = takeNext();
+        if (frame === undefined) break;
+        frames.push(frame);
+        bytes += frame.byteLength;
+      }
+      if (frames.length === 0) break;
+      send(frames);
     }
     if (bufferStart >= buffer.length) {
       buffer = [];
@@ -235,7 +286,7 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
         bufferStart += 1;
       }
       started = true;
-      if (firstFrame !== undefined) send(firstFrame);
+      if (firstFrame !== undefined) send([firstFrame]);
       pump();
     },
     detach() {

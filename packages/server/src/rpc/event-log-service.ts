@@ -70,7 +70,6 @@ export function createEventLogServiceImplementation(dependencies: Dependencies) 
       const subscriber = createLiveSubscriber({
         accountId: account.id,
         call,
-        accepts: () => true,
         frames: { type: "batch", maxBatchSize: batchSize },
         limits: config.subscriberBuffer,
         heartbeatIntervalMs: config.heartbeatIntervalMs,

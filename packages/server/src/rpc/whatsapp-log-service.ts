@@ -3,6 +3,7 @@ import { threadline, type WhatsAppLogServiceDefinition } from "@threadline/proto
 import { invalidArgument } from "../errors/common-errors.js";
 import { assertSubscriberCapacity } from "../live/live-hub.js";
 import { createFramedLiveSubscriber } from "../live/live-subscriber.js";
+import { shareFrames } from "../live/shared-frames.js";
 import { waitForDrain } from "../live/wait-for-drain.js";
 import { decodeWhatsAppCursor } from "../whatsapp/whatsapp-cursor.js";
 import {
@@ -46,6 +47,9 @@ function positionSequence(
 
 const backlogPageSize = 256;
 
+/** Live frames, encoded once per event for all of a number's streams. */
+const sharedStreamFrame = shareFrames<WhatsAppLiveEvent>(encodeSequencedStreamFrame);
+
 /**
  * `threadline.v1.WhatsAppLogService`: a backlog-then-live stream that resumes after a
  * cursor or sequence with no gap and no repeat, and a sequenced page fetch.
@@ -69,7 +73,7 @@ export function createWhatsAppLogServiceImplementation(dependencies: WhatsAppSer
         encode: (buffer, start) => {
           const event = buffer[start];
           if (event === undefined) throw new RangeError("no event to frame");
-          return { frame: encodeSequencedStreamFrame(event), taken: 1 };
+          return { frame: sharedStreamFrame(event), taken: 1 };
         },
         limits: config.subscriberBuffer,
         heartbeatIntervalMs: config.heartbeatIntervalMs,
@@ -77,6 +81,7 @@ export function createWhatsAppLogServiceImplementation(dependencies: WhatsAppSer
         onEnd: (ended) => whatsappHub.unregister(ended),
         wireError: serviceErrorOf,
         resumeHint: "resume after the last sequence you handled and subscribe again",
+        coalesceWrites: true,
       });
       whatsappHub.register(subscriber);
       let head: number;

@@ -1,0 +1,65 @@
+/**
+ * Heartbeats of every live stream with the same interval, driven by one timer.
+ *
+ * A timer per stream costs memory and timer-list work for each of thousands of idle
+ * streams. Instead the interval is cut into {@link slotsPerInterval} slots; a stream
+ * joins the slot of the moment it joined, and one timer visits a slot per tick. Each
+ * stream's beats therefore stay `intervalMs` apart, and a large number of streams
+ * spreads its heartbeats over the whole interval instead of one burst.
+ */
+export const slotsPerInterval = 16;
+
+interface Wheel {
+  readonly slots: Set<() => void>[];
+  readonly timer: ReturnType<typeof setInterval>;
+  members: number;
+  next: number;
+}
+
+const wheels = new Map<number, Wheel>();
+
+function wheelFor(intervalMs: number): Wheel {
+  const existing = wheels.get(intervalMs);
+  if (existing !== undefined) return existing;
+  const slotCount = Math.min(slotsPerInterval, intervalMs);
+  const slots = Array.from({ length: slotCount }, () => new Set<() => void>());
+  const wheel: Wheel = {
+    slots,
+    members: 0,
+    next: 0,
+    timer: setInterval(() => {
+      const slot = wheel.slots[wheel.next];
+      wheel.next = (wheel.next + 1) % wheel.slots.length;
+      if (slot === undefined) return;
+      for (const beat of [...slot]) beat();
+    }, intervalMs / slotCount),
+  };
+  wheels.set(intervalMs, wheel);
+  return wheel;
+}
+
+/**
+ * Calls `beat` every `intervalMs` (the first time within `intervalMs` of joining)
+ * until the returned function is called.
+ */
+export function joinHeartbeats(intervalMs: number, beat: () => void): () => void {
+  const wheel = wheelFor(intervalMs);
+  // The slot visited last: reached again one whole interval from now.
+  const slot = wheel.slots[(wheel.next + wheel.slots.length - 1) % wheel.slots.length];
+  if (slot === undefined) throw new RangeError("heartbeat wheel without slots");
+  // A callback may join twice (tests reuse functions): each membership is its own entry.
+  const member = () => beat();
+  slot.add(member);
+  wheel.members += 1;
+  let left = false;
+  return () => {
+    if (left) return;
+    left = true;
+    slot.delete(member);
+    wheel.members -= 1;
+    if (wheel.members === 0) {
+      clearInterval(wheel.timer);
+      wheels.delete(intervalMs);
+    }
+  };
+}
