@@ -196,7 +196,10 @@ describe("locations: share, list, get, stop", () => {
       ],
       [
         "an unknown location type",
-        () => ({ ...position(1, 1, { addresses: ["bob@example.com"] }), locationType: 9 as photon.imessage.v1.FriendLocationType }),
+        () => ({
+          ...position(1, 1, { addresses: ["bob@example.com"] }),
+          locationType: 9 as photon.imessage.v1.FriendLocationType,
+        }),
         "location_type",
         "LEGACY (1)",
       ],
