@@ -19,6 +19,7 @@ import { sendMessage } from "./message-fan-out.js";
 import { type TextFormatRecord, validateFormatting } from "./message-formatting.js";
 import { findMessage, type MessageRecord } from "./message-records.js";
 import { messageContent, messageView } from "./message-view.js";
+import { miniAppCardOf } from "./mini-app-card-records.js";
 import { limitText, maxMessageTextLength, optionalText, requireText } from "./text-rules.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
@@ -172,8 +173,11 @@ export function visibleMessage(
   return { message, chat, viewer };
 }
 
-/** A `MessageTarget`: the chat must be the caller's and the message must be in it. */
-function targetMessage(
+/**
+ * A `MessageTarget`: the chat must be the caller's (NOT_FOUND) and the message must be
+ * in it (NOT_FOUND); a part index other than 0 is INVALID_ARGUMENT.
+ */
+export function targetMessage(
   db: Database,
   account: Account,
   target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
@@ -253,6 +257,11 @@ export function editMessage(
 ): MessageProperties {
   const found = targetMessage(context.db, account, target);
   requireOwnLiveMessage(found, account, "edit");
+  if (miniAppCardOf(context.db, found.message.id) !== undefined) {
+    throw failedPrecondition(
+      `message ${found.message.guid} is a mini-app card; change it with UpdateCustomizedMiniAppMessage`,
+    );
+  }
   const editedAt = context.now.getTime();
   // The old ranges index the old text; EditMessage carries none for the new one.
   cachedStatement<[string, number, number]>(

@@ -44,7 +44,8 @@ export interface ReactionRecord {
   readonly createdAt: number;
 }
 
-interface MessageRow {
+/** @internal a `messages` row as SQLite returns it for {@link messageColumns}. */
+export interface MessageRow {
   readonly id: number;
   readonly guid: string;
   readonly chat_id: number;
@@ -65,8 +66,14 @@ interface MessageRow {
   readonly retracted_at: number | null;
 }
 
-const messageColumns =
+/** @internal the column list every message read selects (for {@link messageFromRow}). */
+export const messageColumns =
   "id, guid, chat_id, sender_address, sender_account_id, kind, text, subject, effect_id, reply_to_guid, thread_originator_guid, thread_originator_part, formatting, link_preview, data_detection, created_at, edited_at, retracted_at";
+
+/** @internal a {@link MessageRow} as a record. */
+export function messageFromRow(row: MessageRow): MessageRecord {
+  return recordFrom(row);
+}
 
 function recordFrom(row: MessageRow): MessageRecord {
   return {

@@ -5,6 +5,7 @@ import { addressInfo } from "./event-envelope.js";
 import { containsDetectableData, containsLink, linkPreviewBalloonId } from "./message-detection.js";
 import { formattingView } from "./message-formatting.js";
 import { type MessageRecord, type ReactionRecord, reactionsOf } from "./message-records.js";
+import { messageViewAdditions } from "./message-view-additions.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
 
@@ -64,9 +65,10 @@ export function messageView(
 ): MessageProperties {
   const created = timestampFromDate(new Date(message.createdAt));
   const withAttachments = attachmentMessageFields(db, message, viewerAccountId);
+  const additions = messageViewAdditions(db, message, viewerAccountId);
   return {
     guid: message.guid,
-    content: { ...messageContent(message), ...withAttachments.content },
+    content: additions.content ?? { ...messageContent(message), ...withAttachments.content },
     ...withAttachments.message,
     ...(message.subject === null ? {} : { subject: message.subject }),
     dateCreated: created,
@@ -81,6 +83,7 @@ export function messageView(
     isFromMe: message.senderAccountId === viewerAccountId,
     isSent: true,
     isDelivered: true,
+    ...(additions.didNotifyRecipient ? { didNotifyRecipient: true } : {}),
     ...(message.dataDetection &&
     message.retractedAt === null &&
     containsDetectableData(message.text)
@@ -88,6 +91,7 @@ export function messageView(
       : {}),
     ...replyFields(message),
     appliedReactions: reactions.map((reaction) => reactionView(message, reaction, viewerAccountId)),
+    placedStickers: additions.placedStickers,
     chatGuids: [chatGuid],
   };
 }

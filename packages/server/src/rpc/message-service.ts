@@ -12,6 +12,7 @@ import {
 } from "../domain/message-operations.js";
 import { createAttachmentMessageHandlers } from "./attachment-message-handlers.js";
 import { unary } from "./handlers.js";
+import { createMessageServiceAdditions } from "./message-service-additions.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
 type Empty = google.protobuf.Empty.$Properties;
@@ -102,5 +103,6 @@ export function createMessageServiceImplementation(deps: ServiceDependencies) {
     })),
     subscribeMessageEvents: deps.subscriptions.subscribeMessageEvents,
     ...createAttachmentMessageHandlers(deps),
+    ...createMessageServiceAdditions(deps),
   };
 }

@@ -155,4 +155,51 @@ export const domainSchema: readonly string[] = [
     length INTEGER NOT NULL,
     PRIMARY KEY (message_id, position)
   ) WITHOUT ROWID`,
+  // An app-extension card (SendCustomizedMiniAppMessage) shown by a message row of kind
+  // 'text' with empty text; updates rewrite the row in place, the session stays.
+  `CREATE TABLE IF NOT EXISTS mini_app_cards (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    session_id TEXT NOT NULL UNIQUE,
+    team_id TEXT NOT NULL,
+    extension_bundle_id TEXT NOT NULL,
+    app_name TEXT NOT NULL,
+    url TEXT NOT NULL,
+    app_store_id INTEGER,
+    live INTEGER NOT NULL CHECK (live IN (0, 1)),
+    caption TEXT,
+    subcaption TEXT,
+    trailing_caption TEXT,
+    trailing_subcaption TEXT,
+    image_title TEXT,
+    image_subtitle TEXT,
+    summary TEXT,
+    image BLOB
+  )`,
+  // Stickers placed on messages (PlaceSticker), with the sticker attachment's metadata
+  // as it was when placed; part_index -1 stands for "the whole message".
+  `CREATE TABLE IF NOT EXISTS message_stickers (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id),
+    sender_address TEXT NOT NULL,
+    sender_account_id INTEGER NOT NULL,
+    part_index INTEGER NOT NULL,
+    attachment_guid TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    mime_type TEXT NOT NULL,
+    uti TEXT NOT NULL,
+    total_bytes INTEGER NOT NULL,
+    x REAL NOT NULL,
+    y REAL NOT NULL,
+    scale REAL,
+    rotation REAL,
+    width REAL,
+    created_at INTEGER NOT NULL
+  )`,
+  "CREATE INDEX IF NOT EXISTS message_stickers_by_message ON message_stickers (message_id, id)",
+  // "Notify anyway" (NotifySilencedMessage): the first time the sender asked, per message.
+  `CREATE TABLE IF NOT EXISTS silenced_message_notifications (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+    account_id INTEGER NOT NULL,
+    notified_at INTEGER NOT NULL
+  )`,
 ];

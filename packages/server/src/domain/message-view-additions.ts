@@ -1,0 +1,113 @@
+import { photon, timestampFromDate } from "@threadline/protocol";
+import type { Database } from "better-sqlite3";
+import { cachedStatement } from "../storage/statement-cache.js";
+import { addressInfo } from "./event-envelope.js";
+import type { MessageRecord } from "./message-records.js";
+import { type MiniAppCardRecord, miniAppCardOf } from "./mini-app-card-records.js";
+import { type PlacedStickerRecord, placedStickersOf } from "./sticker-records.js";
+
+type ContentProperties = photon.imessage.v1.MessageContent.$Properties;
+type PlacedStickerProperties = photon.imessage.v1.MessagePlacedSticker.$Properties;
+
+/** Apple's balloon id of an app-extension card: the plugin, the Team ID and the bundle id. */
+export function miniAppBalloonId(teamId: string, extensionBundleId: string): string {
+  return `com.apple.messages.MSMessageExtensionBalloonPlugin:${teamId}:${extensionBundleId}`;
+}
+
+/** A card's content as readers see it: the balloon id and the decoded card, without image bytes. */
+export function miniAppContent(card: MiniAppCardRecord): ContentProperties {
+  const { layout } = card;
+  const slots = {
+    caption: layout.caption,
+    subcaption: layout.subcaption,
+    trailingCaption: layout.trailingCaption,
+    trailingSubcaption: layout.trailingSubcaption,
+    imageTitle: layout.imageTitle,
+    imageSubtitle: layout.imageSubtitle,
+    summary: layout.summary,
+  };
+  return {
+    balloonBundleId: miniAppBalloonId(card.teamId, card.extensionBundleId),
+    miniApp: {
+      teamId: card.teamId,
+      extensionBundleId: card.extensionBundleId,
+      appName: card.appName,
+      url: card.url,
+      sessionId: card.sessionId,
+      ...(card.appStoreId === null ? {} : { appStoreId: card.appStoreId }),
+      live: card.live,
+      layout: Object.fromEntries(Object.entries(slots).filter(([, value]) => value !== null)),
+    },
+  };
+}
+
+/** One placed sticker as `viewerAccountId` sees it; the attachment is marked as a sticker. */
+export function placedStickerView(
+  message: MessageRecord,
+  sticker: PlacedStickerRecord,
+  viewerAccountId: number,
+): PlacedStickerProperties & {
+  sticker: photon.imessage.v1.AttachmentInfo.$Properties;
+  placement: photon.imessage.v1.StickerPlacement.$Properties;
+} {
+  const { placement } = sticker;
+  const isFromMe = sticker.senderAccountId === viewerAccountId;
+  return {
+    messageGuid: message.guid,
+    ...(sticker.partIndex === null ? {} : { targetPartIndex: sticker.partIndex }),
+    sender: addressInfo(sticker.senderAddress),
+    isFromMe,
+    dateCreated: timestampFromDate(new Date(sticker.createdAt)),
+    sticker: {
+      guid: sticker.attachmentGuid,
+      fileName: sticker.fileName,
+      mimeType: sticker.mimeType,
+      uti: sticker.uti,
+      totalBytes: sticker.totalBytes,
+      isOutgoing: isFromMe,
+      transferState: photon.imessage.v1.TransferState.TRANSFER_STATE_FINISHED,
+      isSticker: true,
+    },
+    placement: {
+      x: placement.x,
+      y: placement.y,
+      ...(placement.scale === null ? {} : { scale: placement.scale }),
+      ...(placement.rotation === null ? {} : { rotation: placement.rotation }),
+      ...(placement.width === null ? {} : { width: placement.width }),
+    },
+  };
+}
+
+/** Whether the sender of message `messageId` asked to notify its silenced recipients anyway. */
+export function wasNotifiedAnyway(db: Database, messageId: number): boolean {
+  return (
+    cachedStatement<[number], { found: number }>(
+      db,
+      "SELECT 1 AS found FROM silenced_message_notifications WHERE message_id = ?",
+    ).get(messageId) !== undefined
+  );
+}
+
+/**
+ * What a message view adds from the card, sticker and notification tables: the card
+ * content that replaces the plain content of a card message (an unsent card shows
+ * none), the placed stickers, and `didNotifyRecipient` after "notify anyway".
+ */
+export function messageViewAdditions(
+  db: Database,
+  message: MessageRecord,
+  viewerAccountId: number,
+): {
+  readonly content?: ContentProperties;
+  readonly placedStickers: PlacedStickerProperties[];
+  readonly didNotifyRecipient?: true;
+} {
+  const card = message.retractedAt === null ? miniAppCardOf(db, message.id) : undefined;
+  return {
+    ...(card === undefined ? {} : { content: miniAppContent(card) }),
+    placedStickers: placedStickersOf(db, message.id).map((sticker) =>
+      placedStickerView(message, sticker, viewerAccountId),
+    ),
+    ...(wasNotifiedAnyway(db, message.id) ? { didNotifyRecipient: true as const } : {}),
+  };
+}
