@@ -78,6 +78,31 @@ describe("locations: share, list, get, stop", () => {
     await ada.stop();
   });
 
+  it("a chat audience follows membership: a removed member stops seeing it, and so does the chat once the sharer leaves", async () => {
+    const { createRawClient } = await import("./support/grpc-client.js");
+    const { GroupServiceDefinition } = await import("@threadline/protocol");
+    const adaGroups = createRawClient(server.address, GroupServiceDefinition, ada.token);
+    const bobGroups = createRawClient(server.address, GroupServiceDefinition, bob.token);
+    try {
+      const team = await ada.createChat([bob.address, cyd.address, dan.address]);
+      await bob.share(position(6, 6, { chats: [team] }));
+      expect((await dan.get(bob.address)).latitude).toBe(6);
+      await adaGroups.unary("removeParticipants", { chatGuid: team, addresses: [dan.address] });
+      expect(await dan.list()).toEqual([]);
+      expect((await ada.get(bob.address)).latitude).toBe(6);
+      await bobGroups.unary("leaveGroup", { chatGuid: team });
+      expect(await ada.list()).toEqual([]);
+      expect((await cyd.failure(cyd.get(bob.address))).code).toBe(status.NOT_FOUND);
+      // A new share into the chat Bob left is refused: he no longer takes part in it.
+      const refused = await bob.failure(bob.share(position(7, 7, { chats: [team] })));
+      expect(refused.code).toBe(status.NOT_FOUND);
+      await bob.stop();
+    } finally {
+      adaGroups.close();
+      bobGroups.close();
+    }
+  });
+
   it("a new share replaces the audience as a whole", async () => {
     await ada.share(position(1, 2, { addresses: [bob.address, dan.address] }));
     await ada.share(position(3, 4, { addresses: [dan.address] }));

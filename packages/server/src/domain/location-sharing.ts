@@ -3,7 +3,7 @@ import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses, getAccount } from "../auth/account-directory.js";
 import { notFound } from "../errors/common-errors.js";
-import { chatViewers, loadChat, resolveChat, viewerFor } from "./chat-records.js";
+import { type ChatRecord, chatViewers, loadChat, resolveChat, viewerFor } from "./chat-records.js";
 import type { SharedPosition, ShareLocationInput } from "./location-input.js";
 
 /** The wire shape of a shared location. */
@@ -34,7 +34,8 @@ export interface ShareResult {
  *
  * Visibility is decided when it is needed, against the committed chats and accounts:
  * an account sees a location when one of its addresses is in the sharer's allowed
- * addresses, or when it currently takes part in one of the sharer's allowed chats.
+ * addresses, or when it currently takes part in one of the sharer's allowed chats
+ * that the sharer still takes part in too (leaving a group stops sharing with it).
  * Expired sessions are invisible and are dropped when next met.
  */
 export interface LocationSharing {
@@ -62,6 +63,7 @@ export interface LocationSharing {
 
 interface Session {
   readonly sharerAccountId: number;
+  readonly sharerAddresses: readonly string[];
   readonly location: SharedLocation;
   readonly allowedAddresses: ReadonlySet<string>;
   readonly allowedChatIds: ReadonlySet<number>;
@@ -109,11 +111,20 @@ export function createLocationSharing(options: LocationSharingOptions): Location
     return session;
   }
 
+  // A chat lets its participants see the location only while the sharer still takes part.
+  function sharedChat(db: Database, session: Session, chatId: number): ChatRecord | undefined {
+    const chat = loadChat(db, chatId);
+    if (chat === undefined) return undefined;
+    return session.sharerAddresses.some((address) => chat.participants.includes(address))
+      ? chat
+      : undefined;
+  }
+
   function sees(db: Database, viewer: Account, session: Session): boolean {
     if (viewer.id === session.sharerAccountId) return false;
     if (viewer.addresses.some((address) => session.allowedAddresses.has(address))) return true;
     for (const chatId of session.allowedChatIds) {
-      const chat = loadChat(db, chatId);
+      const chat = sharedChat(db, session, chatId);
       if (chat !== undefined && viewerFor(chat, viewer) !== undefined) return true;
     }
     return false;
@@ -122,7 +133,7 @@ export function createLocationSharing(options: LocationSharingOptions): Location
   function audienceOf(db: Database, session: Session): number[] {
     const accounts = new Set(findAccountIdsByAddresses(db, [...session.allowedAddresses]).values());
     for (const chatId of session.allowedChatIds) {
-      const chat = loadChat(db, chatId);
+      const chat = sharedChat(db, session, chatId);
       if (chat === undefined) continue;
       for (const viewer of chatViewers(db, chat)) accounts.add(viewer.accountId);
     }
@@ -148,6 +159,7 @@ export function createLocationSharing(options: LocationSharingOptions): Location
       });
       const session: Session = {
         sharerAccountId: sharer.id,
+        sharerAddresses: sharer.addresses,
         location: wireLocation(sharer.primaryAddress, input.position),
         allowedAddresses: new Set(input.audience.addresses),
         allowedChatIds,
