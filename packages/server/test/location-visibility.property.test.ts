@@ -2,7 +2,14 @@ import { status } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../src/testing.js";
-import { type LocationAccount, locationAccount, position } from "./support/location-harness.js";
+import {
+  cancelWatch,
+  type LocationAccount,
+  locationAccount,
+  position,
+  registered,
+  type WatchFrame,
+} from "./support/location-harness.js";
 
 type Operation =
   | {
@@ -24,6 +31,7 @@ describe("location visibility and latest values (property)", () => {
   let server: TestServer;
   let accounts: LocationAccount[];
   let chats: TestChat[];
+  let sentinel: LocationAccount;
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -31,6 +39,7 @@ describe("location visibility and latest values (property)", () => {
     for (const address of ["a@example.com", "b@example.com", "c@example.com", "d@example.com"]) {
       accounts.push(await locationAccount(server, address));
     }
+    sentinel = await locationAccount(server, "z@example.com");
     const [a, b, c, d] = accounts as [
       LocationAccount,
       LocationAccount,
@@ -67,7 +76,7 @@ describe("location visibility and latest values (property)", () => {
   });
 
   afterAll(async () => {
-    for (const account of accounts) account.close();
+    for (const account of [...accounts, sentinel]) account.close();
     await server.close();
   });
 
@@ -147,6 +156,75 @@ describe("location visibility and latest values (property)", () => {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+
+  it("every watcher receives exactly the updates it may see, in order, numbered without gaps", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 10 }), async (operations) => {
+        for (const account of accounts) await account.stop();
+        const watches = accounts.map((account) => account.watch());
+        const received: WatchFrame[][] = accounts.map(() => []);
+        watches.forEach((watch, index) => {
+          watch.on("data", (frame: WatchFrame) => {
+            if (frame.payload === "locationUpdated") received[index]?.push(frame);
+          });
+        });
+        try {
+          await Promise.all(watches.map(registered));
+          const expected: [string, number][][] = accounts.map(() => []);
+          for (const step of operations) {
+            const sharer = accounts[step.sharer];
+            if (sharer === undefined) throw new Error("no such account");
+            if (step.kind === "stop") {
+              await sharer.stop();
+              continue;
+            }
+            const addresses = step.addresses.filter((index) => index !== step.sharer);
+            const ownChats = step.chats.filter((index) =>
+              chats[index]?.members.includes(step.sharer),
+            );
+            if (addresses.length === 0 && ownChats.length === 0) continue;
+            const viewers = new Set(addresses);
+            for (const index of ownChats)
+              for (const member of chats[index]?.members ?? []) viewers.add(member);
+            viewers.delete(step.sharer);
+            await sharer.share(
+              position(step.latitude, 0, {
+                addresses: addresses.map((index) => accounts[index]?.address ?? ""),
+                chats: ownChats.map((index) => chats[index]?.guidFor.get(step.sharer) ?? ""),
+              }),
+            );
+            for (const viewer of viewers) expected[viewer]?.push([sharer.address, step.latitude]);
+          }
+          // A last update everyone may see marks the end of what each watcher was sent.
+          await sentinel.share(
+            position(0, 0, { addresses: accounts.map((account) => account.address) }),
+          );
+          const isSentinel = (frame: WatchFrame) =>
+            frame.locationUpdated?.location?.address === sentinel.address;
+          while (!received.every((frames) => frames.some(isSentinel))) {
+            await new Promise((resolve) => setTimeout(resolve, 2));
+          }
+          for (const [index, frames] of received.entries()) {
+            const beforeSentinel = frames.slice(0, frames.findIndex(isSentinel));
+            expect(
+              beforeSentinel.map((frame) => [
+                frame.locationUpdated?.location?.address,
+                frame.locationUpdated?.location?.latitude,
+              ]),
+            ).toEqual(expected[index]);
+            const numbers = frames.map((frame) => frame.locationUpdated?.sourceSequence ?? 0);
+            numbers.forEach((number, position) => {
+              if (position > 0) expect(number).toBe((numbers[position - 1] ?? 0) + 1);
+            });
+          }
+          await sentinel.stop();
+        } finally {
+          await Promise.all(watches.map(cancelWatch));
+        }
+      }),
+      { numRuns: 20 },
     );
   });
 });
