@@ -18,6 +18,13 @@
 export type { Message, MessageEvent, TextFormat } from "@threadline/core";
 /** The effect names: core's one list, which `@threadline/chats` re-exports too. */
 export { isMessageEffect, MessageEffect } from "@threadline/core";
+export {
+  type AttachmentSendMethods,
+  type MessagePart,
+  maxMessageParts,
+  type SendAttachmentOptions,
+  type SendMultipartOptions,
+} from "./attachment-sends.js";
 export { maxMessageTextLength } from "./message-text.js";
 export type {
   EditMessageOptions,

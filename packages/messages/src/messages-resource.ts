@@ -23,6 +23,7 @@ import {
   checkReplyTo,
 } from "./argument-checks.js";
 
+import { type AttachmentSendMethods, createAttachmentSends } from "./attachment-sends.js";
 import { checkMessageText, checkOptionalText } from "./message-text.js";
 import type {
   EditMessageOptions,
@@ -43,7 +44,7 @@ import { checkFormatting } from "./text-formatting.js";
  * (your `clientMessageId`, or one the SDK makes per call) that the SDK's own retries
  * reuse, so a retried write is applied once.
  */
-export interface MessagesResource {
+export interface MessagesResource extends AttachmentSendMethods {
   /**
    * Sends text to a chat: optionally a threaded reply (`replyTo`), with a subject, an
    * effect, formatting ranges, a link preview or data detection. Returns the message as
@@ -152,6 +153,7 @@ export function createMessagesResource(context: ClientContext): MessagesResource
     ...(partIndex !== undefined ? { targetPartIndex: partIndex } : {}),
   });
   return {
+    ...createAttachmentSends(context, chatGuid),
     async sendText(chat, text, options) {
       const guid = chatGuid("chat", chat);
       const body = checkMessageText("text", text);
