@@ -147,6 +147,22 @@ describe("README examples, run against a real server", () => {
     expect(result.stdout).toBe(output);
   });
 
+  it("addresses-quick-start.ts (the addresses README) looks up a registered address and sets Focus", async () => {
+    const server = await startTestServer();
+    await using _server = server;
+    const bot = await server.accounts.create(["bot@example.com"]);
+    await server.accounts.create(["bob@example.com"]);
+    const result = await runExample("addresses-quick-start.ts", directory, {
+      THREADLINE_ADDRESS: server.address,
+      THREADLINE_TOKEN: bot.token,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      "bob@example.com is on iMessage; silenced by Focus: false\nmy notifications are silenced: true\n",
+    );
+  });
+
   it("server-start.ts (the server README) starts a server, adds an account and closes", async () => {
     const result = await runExample("server-start.ts", directory);
     expect(result.stderr).toBe("");

@@ -67,6 +67,7 @@ describe("README snippets", () => {
   it("the package READMEs' quick starts that close resources are marked examples", () => {
     expect(packageExamples.map((example) => `${example.readme}: ${example.name}`).sort()).toEqual(
       expect.arrayContaining([
+        "packages/addresses/README.md: addresses-quick-start.ts",
         "packages/chats/README.md: chats-quick-start.ts",
         "packages/core/README.md: core-subscribe.ts",
         "packages/groups/README.md: groups-quick-start.ts",
