@@ -10,7 +10,10 @@ export interface RetentionOptions {
 
 /** Limits of one live subscriber's outgoing buffer. */
 export interface SubscriberBufferLimits {
-  /** Frames waiting to be sent before the subscriber is cut off. */
+  /**
+   * Events waiting to be sent (queued on the server, not yet handed to the transport)
+   * before the subscriber is cut off.
+   */
   readonly maxEvents: number;
   /** Bytes waiting to be sent before the subscriber is cut off. */
   readonly maxBytes: number;
@@ -30,7 +33,7 @@ export interface ServerOptions {
   readonly retention?: RetentionOptions;
   /** Largest batch CatchUpEventBatches and SubscribeEvents send. Default 256. */
   readonly maxBatchSize?: number;
-  /** Per-subscriber buffer limits. Default 10,000 frames and 8 MiB. */
+  /** Per-subscriber buffer limits. Default 10,000 events and 8 MiB. */
   readonly subscriberBuffer?: Partial<SubscriberBufferLimits>;
   /** Largest accepted request message in bytes. Default 16 MiB. */
   readonly maxReceiveMessageBytes?: number;
