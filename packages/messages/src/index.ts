@@ -14,8 +14,18 @@
  * ```
  */
 
-/** Every event `subscribeEvents(...)` yields; the same shape catch-up replays. */
-export type { Message, MessageEvent, TextFormat } from "@threadline/core";
+/**
+ * Core's message model: every event `subscribeEvents(...)` yields (the same shape
+ * catch-up replays), and what the sticker, card and list methods take and return.
+ */
+export type {
+  Message,
+  MessageEvent,
+  MessagePlacedSticker,
+  MiniAppContent,
+  StickerPlacement,
+  TextFormat,
+} from "@threadline/core";
 /** The effect names: core's one list, which `@threadline/chats` re-exports too. */
 export { isMessageEffect, MessageEffect } from "@threadline/core";
 export {
@@ -25,6 +35,15 @@ export {
   type SendAttachmentOptions,
   type SendMultipartOptions,
 } from "./attachment-sends.js";
+export { type MessageDecorationMethods, maxStickerScale } from "./message-decorations.js";
+export {
+  defaultMessagePageSize,
+  type EmbeddedMedia,
+  type MessageListFilter,
+  type MessageListPage,
+  type MessageReadMethods,
+  maxMessagePageSize,
+} from "./message-reads.js";
 export { maxMessageTextLength } from "./message-text.js";
 export type {
   EditMessageOptions,
@@ -38,5 +57,14 @@ export type {
   TextFormatInput,
 } from "./message-types.js";
 export { type MessagesResource, messages } from "./messages-resource.js";
+export {
+  type CustomizedMiniAppMessage,
+  type MiniAppCardMethods,
+  type MiniAppCardSession,
+  type MiniAppLayout,
+  type MiniAppMessageResult,
+  maxMiniAppImageBytes,
+  maxMiniAppSlotLength,
+} from "./mini-app-cards.js";
 export { isTextEffect, TextEffect } from "./text-effect.js";
 export { maxFormattingRanges } from "./text-formatting.js";

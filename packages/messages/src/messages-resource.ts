@@ -24,6 +24,8 @@ import {
 } from "./argument-checks.js";
 
 import { type AttachmentSendMethods, createAttachmentSends } from "./attachment-sends.js";
+import { createMessageDecorations, type MessageDecorationMethods } from "./message-decorations.js";
+import { createMessageReads, type MessageReadMethods } from "./message-reads.js";
 import { checkMessageText, checkOptionalText } from "./message-text.js";
 import type {
   EditMessageOptions,
@@ -34,6 +36,7 @@ import type {
   SendTextOptions,
   SettableMessageReaction,
 } from "./message-types.js";
+import { createMiniAppCards, type MiniAppCardMethods } from "./mini-app-cards.js";
 import { checkFormatting } from "./text-formatting.js";
 
 /**
@@ -44,7 +47,11 @@ import { checkFormatting } from "./text-formatting.js";
  * (your `clientMessageId`, or one the SDK makes per call) that the SDK's own retries
  * reuse, so a retried write is applied once.
  */
-export interface MessagesResource extends AttachmentSendMethods {
+export interface MessagesResource
+  extends AttachmentSendMethods,
+    MessageReadMethods,
+    MessageDecorationMethods,
+    MiniAppCardMethods {
   /**
    * Sends text to a chat: optionally a threaded reply (`replyTo`), with a subject, an
    * effect, formatting ranges, a link preview or data detection. Returns the message as
@@ -154,6 +161,9 @@ export function createMessagesResource(context: ClientContext): MessagesResource
   });
   return {
     ...createAttachmentSends(context, chatGuid),
+    ...createMessageReads(context, chatGuid),
+    ...createMessageDecorations(context, chatGuid),
+    ...createMiniAppCards(context, chatGuid),
     async sendText(chat, text, options) {
       const guid = chatGuid("chat", chat);
       const body = checkMessageText("text", text);
