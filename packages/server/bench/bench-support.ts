@@ -55,14 +55,18 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts the built CLI as a separate process on `dataPath`, port 0. */
+/** Starts the built CLI (or `cli`, another build of it) as a separate process on `dataPath`, port 0. */
 export function startBenchServer(
   dataPath: string,
   extraArgs: readonly string[] = [],
+  cli: string = cliPath,
 ): Promise<BenchServer> {
+  // THREADLINE_BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to
+  // the server's node only, so a profile shows the server and not the bench's clients.
+  const nodeArgs = (process.env.THREADLINE_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const child = spawn(
     process.execPath,
-    [cliPath, "start", "--data", dataPath, "--port", "0", ...extraArgs],
+    [...nodeArgs, cli, "start", "--data", dataPath, "--port", "0", ...extraArgs],
     {
       stdio: ["ignore", "ignore", "pipe"],
     },

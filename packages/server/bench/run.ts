@@ -1,5 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureConcurrentAppends, measureSingleWriteLatency } from "./append-throughput.js";
 import { createBenchAccount, median, openBenchStore, startBenchServer } from "./bench-support.js";
@@ -11,6 +11,7 @@ import {
   measureWebhookToLive,
   prepareWhatsAppDatabase,
 } from "./whatsapp-webhooks.js";
+import { measureWritePeers, writePeersSettings, writePeersTable } from "./write-peers.js";
 
 // Short by default (the machine is shared); THREADLINE_BENCH_RUNS raises the repetitions.
 const runs = Number(process.env.THREADLINE_BENCH_RUNS ?? 3);
@@ -29,6 +30,8 @@ interface Row {
 }
 
 const rows: Row[] = [];
+/** Tables printed after the main one (each compares systems side by side). */
+const extraTables: string[] = [];
 const format = (value: number) => Math.round(value).toLocaleString("en-US");
 const formatMs = (value: number) => `${value.toFixed(2)} ms`;
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -116,6 +119,21 @@ async function main(): Promise<void> {
     } finally {
       await rpcServer.stop();
     }
+
+    console.error(
+      "write path beside the peers (SendTextMessage vs PostgreSQL INSERT vs Redis XADD, interleaved)...",
+    );
+    const loadBefore = loadavg();
+    const writePeers = await measureWritePeers({
+      directory,
+      ...writePeersSettings(),
+      progress: (line) => console.error(`  ${line}`),
+    });
+    extraTables.push(
+      `Acknowledged writes beside the peers (medians of interleaved rounds; load average ${loadBefore.map((value) => value.toFixed(2)).join(" ")} before, ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(" ")} after):\n${writePeersTable(writePeers)}`,
+    );
 
     console.error("WhatsApp webhooks (signed POSTs, server in a separate process)...");
     const whatsappPath = join(directory, "whatsapp.db");
@@ -229,6 +247,7 @@ async function main(): Promise<void> {
     await rm(directory, { recursive: true, force: true });
   }
   printTable();
+  for (const table of extraTables) console.log(`\n${table}`);
 }
 
 main().catch((error: unknown) => {
