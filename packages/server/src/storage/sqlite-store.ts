@@ -5,7 +5,12 @@ import type { LoggedEvent } from "../log/logged-event.js";
 import { expireEventsBefore } from "../log/retention.js";
 import { type BatchResult, createBatchRunner } from "./group-commit-batch.js";
 import { migrate } from "./migrate.js";
-import { classifyStorageFailure, dataFileFailure } from "./storage-failure.js";
+import {
+  classifyStorageFailure,
+  dataFileFailure,
+  isDatabaseBusy,
+  storageBusy,
+} from "./storage-failure.js";
 import type { Store, WriteContext } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */
@@ -28,6 +33,12 @@ export interface SqliteStoreOptions {
    * close; true again after the next commit succeeds. Feeds the health service.
    */
   readonly onAvailabilityChange?: (available: boolean) => void;
+  /**
+   * How long a write waits for the file's write lock while another connection (another
+   * process) holds it, before it is refused with a retryable UNAVAILABLE. The wait never
+   * blocks the event loop: the lock is tried again on a timer. Default 5000 ms.
+   */
+  readonly busyTimeoutMs?: number;
 }
 
 /** The SQLite {@link Store}: group commit, migrations, retention, orderly close. */
@@ -46,7 +57,12 @@ interface QueuedWrite {
   readonly write: (context: WriteContext) => unknown;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
+  /** `performance.now()` when it was queued: how long it has waited for the lock. */
+  readonly queuedAt: number;
 }
+
+/** Longest pause between two attempts at a write lock another connection holds. */
+const maxLockRetryMs = 50;
 
 /** Thrown by `write` after `close()`. */
 export class StoreClosedError extends Error {
@@ -68,6 +84,7 @@ function openDataFile(path: string): Database {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
+    // Only while opening and migrating; afterwards writes never wait inside SQLite.
     db.pragma("busy_timeout = 5000");
     db.pragma("cache_size = -65536");
     // Checkpoint every ~40 MiB of WAL instead of ~4 MiB: each checkpoint costs fsyncs
@@ -97,17 +114,26 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     commit: db.prepare("COMMIT"),
     rollback: db.prepare("ROLLBACK"),
   };
+  // From here on SQLite never sleeps in its busy handler, on the event loop: BEGIN
+  // IMMEDIATE fails at once while another connection holds the write lock, and flush
+  // tries again on a timer (see waitForLock). Reads in WAL mode do not wait for writers.
+  // (A prepared PRAGMA busy_timeout takes effect when prepared, not when run, so the
+  // setting is not toggled per commit.)
+  db.pragma("busy_timeout = 0");
   // Heads are read inside the batch's IMMEDIATE transaction (once per account per
   // batch), never cached across batches: another process writing the same file (the
   // CLI, a second server by mistake) can then never make two events share a sequence.
   const runBatch = createBatchRunner(db, { maxEvents: options.retention?.maxEvents });
   const maxAgeMs = options.retention?.maxAgeMs;
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
 
   let queue: QueuedWrite[] = [];
   let flushScheduled = false;
   let closed = false;
   let commits = 0;
   let writesCommitted = 0;
+  /** Pause before the next attempt at a write lock another connection holds (0: not waiting). */
+  let lockRetryMs = 0;
 
   let available = true;
   function setAvailable(now: boolean): void {
@@ -122,29 +148,68 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     setImmediate(flush);
   }
 
-  function flush(): void {
-    flushScheduled = false;
+  /** BEGIN IMMEDIATE without waiting: false when another connection holds the write lock. */
+  function tryBegin(): boolean {
+    try {
+      statements.begin.run();
+      return true;
+    } catch (error) {
+      if (isDatabaseBusy(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * The write lock is taken: refuse the writes that have waited `busyTimeoutMs`, and try
+   * again after a pause (doubling up to {@link maxLockRetryMs}) for the others.
+   */
+  function waitForLock(): void {
+    const now = performance.now();
+    const waitedTooLong = queue.filter((item) => now - item.queuedAt >= busyTimeoutMs);
+    if (waitedTooLong.length > 0) {
+      queue = queue.filter((item) => now - item.queuedAt < busyTimeoutMs);
+      options.logger.error(
+        { writes: waitedTooLong.length, busyTimeoutMs },
+        "another connection held the database's write lock too long; writes were refused",
+      );
+      setAvailable(false);
+      const failure = storageBusy(busyTimeoutMs);
+      for (const item of waitedTooLong) item.reject(failure);
+    }
+    if (queue.length === 0) {
+      lockRetryMs = 0;
+      return;
+    }
+    lockRetryMs = Math.min(maxLockRetryMs, Math.max(1, lockRetryMs * 2));
+    flushScheduled = true;
+    setTimeout(flush, lockRetryMs);
+  }
+
+  /** Commits what is queued; false when it could not because the write lock is taken. */
+  function commitQueued(): boolean {
+    if (queue.length === 0) return true;
+    let began: boolean;
+    try {
+      began = tryBegin();
+    } catch (error) {
+      rejectBatch(queue, error);
+      queue = [];
+      return true;
+    }
+    if (!began) return false;
+    lockRetryMs = 0;
     const batch = queue;
     queue = [];
-    if (batch.length === 0) return;
     let result: BatchResult;
     const started = performance.now();
     try {
-      statements.begin.run();
       result = runBatch(batch.map((item) => item.write));
       statements.commit.run();
     } catch (error) {
       // The batch as a whole failed (disk full, I/O error): nothing of it is stored.
       if (db.inTransaction) statements.rollback.run();
-      options.logger.error(
-        { err: error },
-        "group commit failed; every write of the batch was rejected",
-      );
-      const failure = classifyStorageFailure(error);
-      if (failure === error) setAvailable(false);
-      for (const item of batch) item.reject(failure);
-      if (queue.length > 0) scheduleFlush();
-      return;
+      rejectBatch(batch, error);
+      return true;
     }
     commits += 1;
     writesCommitted += batch.length;
@@ -164,13 +229,37 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         options.logger.error({ err: error }, "publishing committed events failed");
       }
     }
+    return true;
+  }
+
+  function rejectBatch(batch: readonly QueuedWrite[], error: unknown): void {
+    options.logger.error(
+      { err: error },
+      "group commit failed; every write of the batch was rejected",
+    );
+    const failure = classifyStorageFailure(error);
+    if (failure === error) setAvailable(false);
+    for (const item of batch) item.reject(failure);
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    if (!commitQueued()) {
+      waitForLock();
+      return;
+    }
     if (queue.length > 0) scheduleFlush();
   }
 
   function write<T>(body: (context: WriteContext) => T): Promise<T> {
     if (closed) return Promise.reject(new StoreClosedError());
     return new Promise<T>((resolve, reject) => {
-      queue.push({ write: body, resolve: (value) => resolve(value as T), reject });
+      queue.push({
+        write: body,
+        resolve: (value) => resolve(value as T),
+        reject,
+        queuedAt: performance.now(),
+      });
       scheduleFlush();
     });
   }
@@ -207,7 +296,13 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
       closing ??= (async () => {
         closed = true;
         if (expiryTimer !== undefined) clearInterval(expiryTimer);
-        while (queue.length > 0) flush();
+        // Queued writes still commit (or, after waiting for a lock another connection
+        // holds, are refused) before the file closes.
+        while (queue.length > 0) {
+          if (commitQueued()) continue;
+          waitForLock();
+          if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, lockRetryMs));
+        }
         db.close();
         setAvailable(false);
       })();

@@ -34,6 +34,27 @@ export function classifyStorageFailure(error: unknown): unknown {
   );
 }
 
+/**
+ * Whether SQLite refused because another connection holds the lock it needs
+ * (SQLITE_BUSY and its extended codes such as SQLITE_BUSY_SNAPSHOT).
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  return sqliteCode(error)?.startsWith("SQLITE_BUSY") ?? false;
+}
+
+/**
+ * The error for a write that waited `waitedMs` for the file's write lock while another
+ * connection (another process) held it: UNAVAILABLE and retryable, since nothing of the
+ * write was stored and the same call succeeds once the lock is released.
+ */
+export function storageBusy(waitedMs: number): ServerError {
+  return new ServerError(
+    "UNAVAILABLE",
+    `the server's database file is locked by another process and stayed locked for ${waitedMs} ms, so this write was not stored (nothing of it was kept); retry the same call later`,
+    { retryable: true },
+  );
+}
+
 /** The access error for writing the file (or, when it does not exist, its directory). */
 function writeAccessError(path: string): string | undefined {
   const target = existsSync(path) ? path : dirname(path);
