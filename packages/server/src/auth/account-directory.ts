@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { Account } from "./account.js";
+import { forgetAuthenticatedAccounts } from "./authenticated-accounts.js";
 import { issueBearerToken } from "./bearer-token.js";
 
 interface AddressRow {
@@ -130,6 +131,7 @@ export function replaceTokens(
   accountId: number,
   now: Date,
 ): { readonly token: string; readonly revoked: number } {
+  forgetAuthenticatedAccounts(db);
   const revoked = db.prepare("DELETE FROM tokens WHERE account_id = ?").run(accountId).changes;
   return { token: insertToken(db, accountId, now), revoked };
 }

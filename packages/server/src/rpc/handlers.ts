@@ -58,6 +58,14 @@ export function toServiceError(
   );
 }
 
+function isPromiseLike<Value>(value: Value | PromiseLike<Value>): value is PromiseLike<Value> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
 /**
  * Wraps a unary RPC body: authenticates the caller with `authenticateCaller`
  * (UNAUTHENTICATED otherwise), rejects an undecodable or oversized request
@@ -79,12 +87,23 @@ export function authenticatedUnary<Request, Response, Caller>(
       callback(toServiceError(error, dependencies.logger, method));
       return;
     }
-    Promise.resolve()
-      .then(() => implementation(acceptRequest(call.request), caller, call))
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(toServiceError(error, dependencies.logger, method)),
-      );
+    // The body runs right away (no extra promise hops per call); a body that returns a
+    // promise is answered when it settles, one that throws is answered with its status.
+    let result: Response | PromiseLike<Response>;
+    try {
+      result = implementation(acceptRequest(call.request), caller, call);
+    } catch (error) {
+      callback(toServiceError(error, dependencies.logger, method));
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      callback(null, result);
+      return;
+    }
+    result.then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(toServiceError(error, dependencies.logger, method)),
+    );
   };
 }
 
