@@ -7,6 +7,7 @@ import { addresses } from "@threadline/addresses";
 import { chats } from "@threadline/chats";
 import { createClient, NotFoundError, ValidationError } from "@threadline/core";
 import { startTestServer } from "@threadline/server/testing";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { comparable } from "./comparable.js";
 import { connectPhoton } from "./fixture.js";
@@ -142,5 +143,39 @@ describe("published client and @threadline/addresses against one server", () => 
         expect(await rejectionOf(call)).toBeInstanceOf(PublishedValidationError);
       }
     }
+  });
+
+  it("for any input, both clients agree: the same availability, or both a ValidationError (property)", async () => {
+    const typed = fc.oneof(
+      fc.string({ maxLength: 24 }),
+      fc.stringMatching(/^\+?[0-9 ().-]{0,18}$/),
+      fc.emailAddress(),
+      fc.constantFrom(aliceEmail, " Alice@Example.com", "+44 7400 123456", bobAddress, outsider),
+    );
+    let accepted = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(typed, async (address) => {
+        const viaPublished = await carol.photon.addresses.isIMessageAvailable(address).then(
+          (available) => ({ available }),
+          (error: unknown) => ({ error }),
+        );
+        const viaOurs = await carol.threadline.addresses.isIMessageAvailable(address).then(
+          (available) => ({ available }),
+          (error: unknown) => ({ error }),
+        );
+        if ("available" in viaPublished) {
+          accepted += 1;
+          expect(viaOurs).toEqual(viaPublished);
+        } else {
+          refused += 1;
+          expect(viaPublished.error).toBeInstanceOf(PublishedValidationError);
+          expect("error" in viaOurs && viaOurs.error).toBeInstanceOf(ValidationError);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(accepted).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
   });
 });
