@@ -265,7 +265,10 @@ describe("live fan-out to many subscribers", () => {
             : client.stream("subscribeMessageEvents", {
                 chatGuid: spec.chat === undefined ? "" : chats[spec.chat],
               });
-        streams.push({ spec, recorder: recordLive(stream, spec.stream) });
+        streams.push({
+          spec,
+          recorder: recordLive(stream, spec.stream === "batched" ? "batched" : "single"),
+        });
       }
       await Promise.all(streams.map(({ recorder }) => recorder.headers));
       expect(server.server.hub.countFor(account.id)).toBe(60);

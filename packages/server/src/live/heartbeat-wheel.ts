@@ -2,12 +2,21 @@
  * Heartbeats of every live stream with the same interval, driven by one timer.
  *
  * A timer per stream costs memory and timer-list work for each of thousands of idle
- * streams. Instead the interval is cut into {@link slotsPerInterval} slots; a stream
- * joins the slot of the moment it joined, and one timer visits a slot per tick. Each
- * stream's beats therefore stay `intervalMs` apart, and a large number of streams
- * spreads its heartbeats over the whole interval instead of one burst.
+ * streams. Instead the interval is cut into up to 16 slots of whole milliseconds; a
+ * stream joins the slot of the moment it joined, and one timer visits a slot per tick.
+ * Each stream's beats therefore stay `intervalMs` apart (the first within one tick of
+ * `intervalMs` after joining), and many streams spread their heartbeats over the whole
+ * interval instead of one burst.
  */
-export const slotsPerInterval = 16;
+const maxSlots = 16;
+
+/** Slots of the wheel for `intervalMs`: the most, up to 16, that divide it evenly. */
+export function heartbeatSlots(intervalMs: number): number {
+  for (let slots = Math.min(maxSlots, intervalMs); slots > 1; slots -= 1) {
+    if (intervalMs % slots === 0) return slots;
+  }
+  return 1;
+}
 
 interface Wheel {
   readonly slots: Set<() => void>[];
@@ -21,7 +30,7 @@ const wheels = new Map<number, Wheel>();
 function wheelFor(intervalMs: number): Wheel {
   const existing = wheels.get(intervalMs);
   if (existing !== undefined) return existing;
-  const slotCount = Math.min(slotsPerInterval, intervalMs);
+  const slotCount = heartbeatSlots(intervalMs);
   const slots = Array.from({ length: slotCount }, () => new Set<() => void>());
   const wheel: Wheel = {
     slots,

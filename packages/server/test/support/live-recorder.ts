@@ -27,7 +27,7 @@ export interface LiveRecorder {
  * SubscribeMessageEvents stream (one event per frame).
  */
 export function recordLive(
-  stream: ClientReadableStream<SubscribeFrame | MessageFrame>,
+  stream: ClientReadableStream<unknown>,
   kind: "batched" | "single",
 ): LiveRecorder {
   const events: ReceivedEvent[] = [];
@@ -58,6 +58,7 @@ export function recordLive(
       resolve(undefined);
     });
   });
+  // The raw client decodes with the method's response type, which `kind` names.
   stream.on("data", (frame: SubscribeFrame | MessageFrame) => {
     if (kind === "batched") {
       for (const event of (frame as SubscribeFrame).batch?.events ?? []) {
