@@ -8,7 +8,8 @@ import {
   type threadline,
 } from "@threadline/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { allowedAddressDescription } from "../src/domain/address.js";
+import { allowedAddressDescription, normalizeRequestAddress } from "../src/domain/address.js";
+import { ServerError } from "../src/errors/server-error.js";
 import { startTestServer } from "../src/testing.js";
 import { type AccountClient, connectAccount } from "./domain-client.js";
 import { type DomainTestServer, startDomainTestServer } from "./domain-fixture.js";
@@ -213,6 +214,19 @@ describe("rejections", () => {
       }
     },
   );
+
+  it("a rejected lookup names the request field `address` (sent as the `field` trailer)", () => {
+    let caught: unknown;
+    try {
+      normalizeRequestAddress("12345", "address");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ServerError);
+    expect(caught).toMatchObject({ errorCode: "INVALID_ARGUMENT", field: "address" });
+    expect(caught instanceof ServerError && caught.trailers).toEqual({ field: "address" });
+    expect(normalizeRequestAddress(" Bob@Example.com ", "address")).toBe("bob@example.com");
+  });
 
   it("every address and focus call needs a valid bearer token", async () => {
     const stranger = connectAccount(server.address, "not-a-token");
