@@ -4,13 +4,58 @@ import {
   type UnaryCallOptions,
   ValidationError,
 } from "@threadline/core";
-import { AttachmentUploadServiceDefinition, type photon } from "@threadline/protocol";
+import {
+  AttachmentUploadServiceDefinition,
+  type EncodedMessage,
+  type photon,
+  threadline,
+} from "@threadline/protocol";
 import type { AttachmentInput } from "./attachment.js";
 
 /** Default bytes per AppendAttachmentChunk. */
 export const defaultChunkBytes = 2 * 1024 * 1024;
 
 const liveVideoCompanion = 1;
+
+type ChunkRequest = threadline.v1.AppendAttachmentChunkRequest &
+  threadline.v1.AppendAttachmentChunkRequest.$Properties;
+
+// AppendAttachmentChunk with its request already encoded, which it sends as it is.
+const appendEncodedChunk = {
+  ...AttachmentUploadServiceDefinition.appendAttachmentChunk,
+  requestSerialize: (bytes: EncodedMessage<ChunkRequest>): Buffer =>
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+};
+
+/** Room for a chunk request's fields besides its bytes (upload id, offset, flags, tags). */
+const chunkHeaderRoom = 512;
+
+/**
+ * Encodes one AppendAttachmentChunkRequest into `buffer` (a new one only when it is too
+ * small): the small fields, then `data` as field 3. Reusing one buffer for every chunk
+ * leaves the transport's own copy as an upload's only garbage, so memory stays low
+ * between garbage collections.
+ */
+function encodeChunk(
+  buffer: Buffer,
+  fields: { readonly uploadId: string; readonly offset: number; readonly companion: boolean },
+  data: Uint8Array,
+): EncodedMessage<ChunkRequest> {
+  const head = threadline.v1.AppendAttachmentChunkRequest.encode(fields).finish();
+  const needed = head.length + 6 + data.length;
+  const target = needed <= buffer.length ? buffer : Buffer.allocUnsafe(needed);
+  target.set(head, 0);
+  let position = head.length;
+  target[position++] = (3 << 3) | 2; // field 3, length-delimited
+  let length = data.length;
+  while (length > 0x7f) {
+    target[position++] = (length & 0x7f) | 0x80;
+    length >>>= 7;
+  }
+  target[position++] = length;
+  target.set(data, position);
+  return target.subarray(0, position + data.length);
+}
 
 /**
  * Uploads through `threadline.v1.AttachmentUploadService`: start, the file's bytes in
@@ -67,11 +112,18 @@ async function uploadOnce(
   const serverChunk = started.maxChunkBytes ?? defaultChunkBytes;
   const chunkBytes = Math.max(1, Math.min(options.chunkBytes ?? defaultChunkBytes, serverChunk));
   const uploadId = started.uploadId ?? "";
+  // One call at a time, so the buffer is free again when the next chunk is encoded
+  // (a retry of a call resends the bytes it was given, before the next encode).
+  const buffer = Buffer.allocUnsafe(chunkBytes + chunkHeaderRoom);
   const send = async (bytes: Uint8Array, companion: boolean) => {
     for (let offset = 0; offset < bytes.length; offset += chunkBytes) {
       await context.unary(
-        AttachmentUploadServiceDefinition.appendAttachmentChunk,
-        { uploadId, offset, data: bytes.subarray(offset, offset + chunkBytes), companion },
+        appendEncodedChunk,
+        encodeChunk(
+          buffer,
+          { uploadId, offset, companion },
+          bytes.subarray(offset, offset + chunkBytes),
+        ),
         { ...options.read, operation },
       );
     }
