@@ -26,11 +26,7 @@ if (mode === "upload") {
   await im.attachments.upload({ fileName: "warm.bin", data: data.subarray(0, 1024) });
   collect();
   const before = resetPeak("self");
-  const chunkBytes = process.env.TRANSFER_CHUNK_BYTES;
-  const { attachment } = await im.attachments.upload(
-    { fileName: "large.png", data },
-    chunkBytes === undefined ? {} : { chunkBytes: Number(chunkBytes) },
-  );
+  const { attachment } = await im.attachments.upload({ fileName: "large.png", data });
   const peak = peakBytes("self");
   process.stdout.write(`${JSON.stringify({ guid: attachment.guid, sha256, before, peak })}\n`);
 } else {
