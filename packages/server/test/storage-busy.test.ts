@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import { ChatServiceDefinition } from "@threadline/protocol";
 import BetterSqlite3 from "better-sqlite3";
+import fc from "fast-check";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ServerError } from "../src/errors/server-error.js";
@@ -177,4 +178,139 @@ describe("a data file whose write lock another process holds", () => {
       chats.close();
     }
   }, 20_000);
+});
+
+type Step =
+  | { readonly kind: "write"; readonly accounts: readonly number[]; readonly fails: boolean }
+  | { readonly kind: "lock" }
+  | { readonly kind: "unlock" }
+  | { readonly kind: "wait"; readonly turns: number };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("write" as const),
+      accounts: fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 3 }),
+      fails: fc.boolean(),
+    }),
+    weight: 4,
+  },
+  { arbitrary: fc.constant({ kind: "lock" as const }), weight: 1 },
+  { arbitrary: fc.constant({ kind: "unlock" as const }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant("wait" as const),
+      turns: fc.integer({ min: 1, max: 4 }),
+    }),
+    weight: 2,
+  },
+);
+
+class PlannedFailure extends Error {}
+
+describe("writes while another connection takes and releases the write lock (property)", () => {
+  it("acknowledged writes are stored once, in the order they were made, with contiguous sequences; refused ones leave nothing; only a short busy timeout refuses", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "threadline-busy-property-"));
+    let run = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(step, { minLength: 1, maxLength: 20 }),
+          fc.constantFrom(3, 60_000),
+          async (steps, busyTimeoutMs) => {
+            run += 1;
+            const path = join(directory, `run-${run}.db`);
+            const store = openSqliteStore({
+              path,
+              logger: pino({ enabled: false }),
+              busyTimeoutMs,
+            });
+            const locker = new BetterSqlite3(path);
+            try {
+              const outcomes: Promise<{ index: number; result: PromiseSettledResult<number[]> }>[] =
+                [];
+              const specs = new Map<number, { accounts: readonly number[]; fails: boolean }>();
+              for (const [index, next] of steps.entries()) {
+                if (next.kind === "lock" && !locker.inTransaction) locker.exec("BEGIN IMMEDIATE");
+                if (next.kind === "unlock" && locker.inTransaction) locker.exec("COMMIT");
+                if (next.kind === "wait") await loopTurns(next.turns);
+                if (next.kind !== "write") continue;
+                specs.set(index, next);
+                const write = store.write((context) => {
+                  const sequences = next.accounts.map((accountId, position) =>
+                    context.appendEvent(
+                      accountId,
+                      messageEvent(`any;-;w${index}-${position}@x.com`),
+                    ),
+                  );
+                  if (next.fails) throw new PlannedFailure(`write ${index}`);
+                  return sequences;
+                });
+                outcomes.push(
+                  write.then(
+                    (value) => ({ index, result: { status: "fulfilled", value } as const }),
+                    (reason: unknown) => ({
+                      index,
+                      result: { status: "rejected", reason } as const,
+                    }),
+                  ),
+                );
+              }
+              if (locker.inTransaction) locker.exec("COMMIT");
+              const settled = await Promise.all(outcomes);
+
+              const expected = new Map<number, string[]>();
+              for (const { index, result } of settled) {
+                const spec = specs.get(index);
+                if (spec === undefined) throw new Error(`no spec for write ${index}`);
+                if (result.status === "rejected") {
+                  if (result.reason instanceof PlannedFailure) {
+                    expect(spec.fails).toBe(true);
+                  } else {
+                    expect(busyTimeoutMs).toBe(3);
+                    expect(result.reason).toBeInstanceOf(ServerError);
+                    expect(result.reason).toMatchObject({
+                      errorCode: "UNAVAILABLE",
+                      retryable: true,
+                    });
+                  }
+                  continue;
+                }
+                expect(spec.fails).toBe(false);
+                const sequences = spec.accounts.map((accountId, position) => {
+                  const list = expected.get(accountId) ?? [];
+                  list.push(`any;-;w${index}-${position}@x.com`);
+                  expected.set(accountId, list);
+                  return list.length;
+                });
+                expect(result.value).toEqual(sequences);
+              }
+              // Everything still queued commits at close; what the file then holds is the truth.
+              await store.close();
+              const stored = new Map<number, string[]>();
+              const rows = locker
+                .prepare<[], { account_id: number; sequence: number; chat_guid: string }>(
+                  "SELECT account_id, sequence, chat_guid FROM event_log ORDER BY account_id, sequence",
+                )
+                .all();
+              for (const row of rows) {
+                const list = stored.get(row.account_id) ?? [];
+                expect(row.sequence).toBe(list.length + 1);
+                list.push(row.chat_guid);
+                stored.set(row.account_id, list);
+              }
+              expect(stored).toEqual(expected);
+            } finally {
+              if (locker.inTransaction) locker.exec("ROLLBACK");
+              locker.close();
+              await store.close();
+            }
+          },
+        ),
+        { numRuns: 30 },
+      );
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
