@@ -5,6 +5,7 @@ import { measureConcurrentAppends, measureSingleWriteLatency } from "./append-th
 import { createBenchAccount, median, openBenchStore, startBenchServer } from "./bench-support.js";
 import { measureCatchUp, prepareCatchUpLog } from "./catch-up-throughput.js";
 import { measureIdleSubscribers } from "./idle-subscribers.js";
+import { locationFanOutTable } from "./location-fan-out.js";
 import { measureRpcWrites } from "./rpc-write-throughput.js";
 import {
   measureWebhookIngest,
@@ -133,6 +134,18 @@ async function main(): Promise<void> {
       `Acknowledged writes beside the peers (medians of interleaved rounds; load average ${loadBefore.map((value) => value.toFixed(2)).join(" ")} before, ${loadavg()
         .map((value) => value.toFixed(2))
         .join(" ")} after):\n${writePeersTable(writePeers)}`,
+    );
+
+    console.error("location fan-out beside durable message fan-out (interleaved rounds)...");
+    const locationPath = join(directory, "locations.db");
+    const locationStore = openBenchStore(locationPath);
+    console.log(
+      await locationFanOutTable(runs, {
+        createAccount: (address) => createBenchAccount(locationStore, address),
+        closeStore: () => locationStore.close(),
+        startServer: () => startBenchServer(locationPath),
+        median,
+      }),
     );
 
     console.error("WhatsApp webhooks (signed POSTs, server in a separate process)...");
