@@ -87,38 +87,55 @@ export function createFrameWriter(
   call: FlowControlledCall,
   options: { readonly coalesce: boolean } = { coalesce: true },
 ): FrameWriter {
-  const inner = options.coalesce ? innerCallOf(call) : undefined;
+  return new CallFrameWriter(call, options.coalesce ? innerCallOf(call) : undefined);
+}
+
+// A class, so that thousands of idle streams share its methods instead of each holding
+// its own closures.
+class CallFrameWriter implements FrameWriter {
+  private drainedVia: "call" | "stream" = "call";
+
+  constructor(
+    private readonly call: FlowControlledCall,
+    private readonly inner: InnerCall | undefined,
+  ) {}
+
+  get coalesces(): boolean {
+    return this.inner !== undefined;
+  }
 
   // Direct writes must not overtake messages grpc-js still holds (a backlog or marker
   // frame written with call.write) and need the response headers out first.
-  function direct(): Http2Writable | undefined {
+  private direct(): Http2Writable | undefined {
+    const { inner, call } = this;
     if (inner === undefined || !inner.metadataSent || call.writableLength > 0) return undefined;
     const stream = inner.stream;
     if (stream.destroyed || stream.writableEnded) return undefined;
     return stream;
   }
 
-  let drainedVia: "call" | "stream" = "call";
-  return {
-    coalesces: inner !== undefined,
-    write(frames) {
-      const stream = direct();
-      if (stream !== undefined) {
-        drainedVia = "stream";
-        return stream.write(lengthPrefixed(frames));
-      }
-      drainedVia = "call";
-      let more = true;
-      for (const frame of frames) more = call.write(frame);
-      return more;
-    },
-    onceDrained(listener) {
-      if (drainedVia === "stream" && inner !== undefined) inner.stream.once("drain", listener);
-      else call.once("drain", listener);
-    },
-    cancelDrained(listener) {
-      inner?.stream.off("drain", listener);
-      call.off("drain", listener);
-    },
-  };
+  write(frames: readonly Uint8Array[]): boolean {
+    const stream = this.direct();
+    if (stream !== undefined) {
+      this.drainedVia = "stream";
+      return stream.write(lengthPrefixed(frames));
+    }
+    this.drainedVia = "call";
+    let more = true;
+    for (const frame of frames) more = this.call.write(frame);
+    return more;
+  }
+
+  onceDrained(listener: () => void): void {
+    if (this.drainedVia === "stream" && this.inner !== undefined) {
+      this.inner.stream.once("drain", listener);
+    } else {
+      this.call.once("drain", listener);
+    }
+  }
+
+  cancelDrained(listener: () => void): void {
+    this.inner?.stream.off("drain", listener);
+    this.call.off("drain", listener);
+  }
 }

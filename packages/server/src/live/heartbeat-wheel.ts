@@ -48,23 +48,20 @@ function wheelFor(intervalMs: number): Wheel {
 }
 
 /**
- * Calls `beat` every `intervalMs` (the first time within `intervalMs` of joining)
- * until the returned function is called.
+ * Calls `beat` every `intervalMs` (the first time within one tick of `intervalMs` after
+ * joining) until the returned function is called. Each membership needs its own
+ * `beat` function: joining twice with the same one is a single membership.
  */
 export function joinHeartbeats(intervalMs: number, beat: () => void): () => void {
   const wheel = wheelFor(intervalMs);
   // The slot visited last: reached again one whole interval from now.
   const slot = wheel.slots[(wheel.next + wheel.slots.length - 1) % wheel.slots.length];
   if (slot === undefined) throw new RangeError("heartbeat wheel without slots");
-  // A callback may join twice (tests reuse functions): each membership is its own entry.
-  const member = () => beat();
-  slot.add(member);
+  if (slot.has(beat)) return () => undefined;
+  slot.add(beat);
   wheel.members += 1;
-  let left = false;
   return () => {
-    if (left) return;
-    left = true;
-    slot.delete(member);
+    if (!slot.delete(beat)) return;
     wheel.members -= 1;
     if (wheel.members === 0) {
       clearInterval(wheel.timer);
