@@ -403,6 +403,12 @@ describe("locations: share, list, get, stop", () => {
         "address",
       ],
       [
+        "a malformed address in a chat the caller is not in",
+        () => ({ chatGuid: "any;-;zed@example.com", address: "zed" }),
+        status.INVALID_ARGUMENT,
+        "address",
+      ],
+      [
         "a chat the caller is not in",
         () => ({ chatGuid: "any;-;zed@example.com", address: "zed@example.com" }),
         status.NOT_FOUND,

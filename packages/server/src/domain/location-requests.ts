@@ -4,6 +4,7 @@ import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses } from "../auth/account-directory.js";
 import { invalidArgument } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
+import { normalizeChatGuid } from "./chat-guid.js";
 import { chatGuidFor, loadChat, resolveChat } from "./chat-records.js";
 import { locationAddress } from "./location-input.js";
 import type { LocationSharing } from "./location-sharing.js";
@@ -88,8 +89,10 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
 
   return {
     request(db, requester, rawChatGuid, rawAddress, key, now) {
-      const { chat, viewer } = resolveChat(db, requester, rawChatGuid);
+      // Malformed input is INVALID_ARGUMENT before any lookup can answer NOT_FOUND.
+      const chatGuid = normalizeChatGuid(rawChatGuid);
       const address = locationAddress(rawAddress);
+      const { chat, viewer } = resolveChat(db, requester, chatGuid);
       const fingerprint = `${chat.id}\n${address}`;
       const keyId = key === undefined ? undefined : `${requester.id}\n${key}`;
       if (keyId !== undefined) {
