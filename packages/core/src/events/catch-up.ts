@@ -11,6 +11,7 @@ import { createTransportWatchdog } from "../resumable/stream-watchdog.js";
 import type { EventSource } from "../stream/event-source.js";
 import type { StreamConnection, Transport } from "../transport/grpc-transport.js";
 import type { CatchUpEvent } from "./domain-events.js";
+import { decodeEventBatchFrame } from "./event-batch-frame.js";
 import { eventFromFrame } from "./event-mapper.js";
 
 /** How a catch-up reaches the server. */
@@ -61,6 +62,14 @@ export function openBatchedCatchUp(
     EventLogServiceDefinition.catchUpEventBatches,
     afterSequenceField(afterSequence),
     (bytes, emit) => {
+      const elements = decodeEventBatchFrame(bytes);
+      if (elements !== undefined) {
+        for (const element of elements) {
+          const event = eventFromFrame(element);
+          if (event !== undefined) emit(event);
+        }
+        return;
+      }
       const frame = threadline.v1.CatchUpEventBatchesResponse.decode(bytes);
       const events = frame.batch?.events;
       if (events !== undefined && events !== null) {

@@ -37,7 +37,8 @@ export function createInOrderRelease<Event extends Sequenced>(
   const held = new Map<number, Event>();
 
   function drainHeld(): void {
-    if (current === undefined) return;
+    // The common case, events arriving in order, holds nothing: no lookups, no iterator.
+    if (current === undefined || held.size === 0) return;
     for (let next = held.get(current + 1); next !== undefined; next = held.get(current + 1)) {
       held.delete(next.sequence);
       current = next.sequence;

@@ -53,6 +53,41 @@ describe("the stream watchdog", () => {
     connection.source.cancel();
   });
 
+  it("a stream whose frames stop after a busy stretch is still declared dead", async () => {
+    const { watchdog, connection, registered } = watched();
+    registered();
+    await connection.ready;
+    const pending = Promise.resolve(connection.source.pull()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    // Frames for several stall windows (the reader waits throughout), then silence.
+    const frames = setInterval(() => watchdog.frame(), heartbeatIntervalMs / 10);
+    await pause(heartbeatIntervalMs * 5);
+    clearInterval(frames);
+    const failure = await pending;
+    expect(failure).toBeInstanceOf(ConnectionError);
+    expect(failure).toMatchObject({ code: "STREAM_STALLED", retryable: true });
+  });
+
+  it("waits that follow each other still stall once frames stop", async () => {
+    const { watchdog, inner, connection, registered } = watched();
+    registered();
+    await connection.ready;
+    // Many short waits, each ended by a frame and an event, as on a busy live stream.
+    for (let event = 0; event < 20; event++) {
+      const pending = connection.source.pull();
+      watchdog.frame();
+      inner.push(event);
+      await expect(Promise.resolve(pending)).resolves.toEqual([event]);
+    }
+    const failure = await Promise.resolve(connection.source.pull()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ code: "STREAM_STALLED" });
+  });
+
   it("does not count the silence while the reader is busy elsewhere (no pull pending)", async () => {
     const { watchdog, inner, connection, registered } = watched();
     registered();

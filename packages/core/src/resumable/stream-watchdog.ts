@@ -45,24 +45,39 @@ export function createStreamWatchdog(options: StreamWatchdogOptions): StreamWatc
   let timer: NodeJS.Timeout | undefined;
   let waiting = false;
   let over = false;
+  // When the current quiet stretch began: the last frame, or the start of the wait.
+  let quietSince = 0;
   let onDead: (error: ConnectionError) => void = () => undefined;
 
-  const arm = () => {
-    clearTimeout(timer);
+  // Frames and pulls only move `quietSince`; the one timer checks it when it fires and
+  // sleeps again for what is left. Re-arming a timer per frame cost more than decoding
+  // the frame on a busy live stream.
+  const check = () => {
     timer = undefined;
     if (over || !waiting || stallAfterMs === undefined) return;
     const after = stallAfterMs;
-    timer = setTimeout(() => {
-      if (over) return;
-      over = true;
-      onDead(
-        new ConnectionError(
-          `${options.operation}: no frame for ${after} ms (twice the server's heartbeat interval of ${after / 2} ms); the connection is treated as dead`,
-          { code: "STREAM_STALLED", retryable: true, context: { operation: options.operation } },
-        ),
-      );
-    }, after);
+    const quietFor = performance.now() - quietSince;
+    if (quietFor < after) {
+      schedule(after - quietFor);
+      return;
+    }
+    over = true;
+    onDead(
+      new ConnectionError(
+        `${options.operation}: no frame for ${after} ms (twice the server's heartbeat interval of ${after / 2} ms); the connection is treated as dead`,
+        { code: "STREAM_STALLED", retryable: true, context: { operation: options.operation } },
+      ),
+    );
+  };
+  const schedule = (delayMs: number) => {
+    timer = setTimeout(check, delayMs);
     timer.unref?.();
+  };
+  // The reader starts waiting: the quiet stretch starts now.
+  const arm = () => {
+    quietSince = performance.now();
+    if (timer !== undefined || over || !waiting || stallAfterMs === undefined) return;
+    schedule(stallAfterMs);
   };
 
   Promise.resolve(options.heartbeatIntervalMs).then(
@@ -75,7 +90,7 @@ export function createStreamWatchdog(options: StreamWatchdogOptions): StreamWatc
 
   return {
     frame() {
-      if (timer !== undefined) arm();
+      quietSince = performance.now();
     },
     watch<Event>(connection: WatchedConnection<Event>): WatchedConnection<Event> {
       const inner = connection.source;
