@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureConcurrentAppends, measureSingleWriteLatency } from "./append-throughput.js";
+import { attachmentTransferTable } from "./attachment-transfer.js";
 import { createBenchAccount, median, openBenchStore, startBenchServer } from "./bench-support.js";
 import { measureCatchUp, prepareCatchUpLog } from "./catch-up-throughput.js";
 import { measureIdleSubscribers } from "./idle-subscribers.js";
@@ -226,6 +227,9 @@ async function main(): Promise<void> {
     } finally {
       await server.stop();
     }
+
+    console.error("attachment transfer of 50 MiB beside raw loopback TCP (separate processes)...");
+    extraTables.push(await attachmentTransferTable(directory, runs));
 
     console.error(`${subscribers} idle live subscribers...`);
     const subscribersPath = join(directory, "subscribers.db");
