@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { cachedStatement } from "../storage/statement-cache.js";
+import { timeOrderedGuid } from "../storage/time-ordered-guid.js";
 import {
   formattingColumn,
   formattingFromColumn,
@@ -116,10 +116,13 @@ export interface NewMessage {
   readonly dataDetection?: boolean;
 }
 
-/** Stores a message with a fresh upper-case UUID as its GUID. Run inside a write. */
+/**
+ * Stores a message with a fresh upper-case, time-ordered UUID as its GUID (new rows go
+ * to the end of the GUID index: see timeOrderedGuid). Run inside a write.
+ */
 export function insertMessage(db: Database, message: NewMessage, now: Date): MessageRecord {
-  const guid = randomUUID().toUpperCase();
   const createdAt = now.getTime();
+  const guid = timeOrderedGuid(createdAt);
   const record = {
     ...message,
     threadOriginatorGuid: message.threadOriginatorGuid ?? null,

@@ -202,4 +202,23 @@ export const domainSchema: readonly string[] = [
     account_id INTEGER NOT NULL,
     notified_at INTEGER NOT NULL
   )`,
+  // Idempotency keys move to a rowid table: rows (with their stored response) are
+  // appended in time order, and only the small (account_id, key) index takes a random
+  // insert per keyed write. Clustered by the random key (WITHOUT ROWID), every keyed
+  // write dirtied its own leaf of wide rows and split one often: ~2 WAL pages per keyed
+  // write, each written and fsync'd at commit.
+  `CREATE TABLE IF NOT EXISTS idempotency_records (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    response BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+  )`,
+  `INSERT INTO idempotency_records (account_id, key, fingerprint, response, created_at)
+    SELECT account_id, key, fingerprint, response, created_at FROM idempotency_keys ORDER BY created_at`,
+  "DROP TABLE idempotency_keys",
+  "ALTER TABLE idempotency_records RENAME TO idempotency_keys",
+  "CREATE UNIQUE INDEX IF NOT EXISTS idempotency_keys_by_key ON idempotency_keys (account_id, key)",
+  "CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)",
 ];
