@@ -73,6 +73,8 @@ export type SubscriberCommand =
       readonly subject: string;
       /** True to count nothing (idle subscribers for the memory figure). */
       readonly idle: boolean;
+      /** Subscriptions per client (connection); all on one when undefined. */
+      readonly perClient?: number;
     }
   | { readonly type: "progress" }
   | { readonly type: "collect" }

@@ -36,6 +36,7 @@ import {
   type WriterCommand,
   type WriterReport,
 } from "./live-bench-messages.js";
+import { captureMessageEvents, liveFrames, measureClientPath } from "./live-client-path.js";
 
 /** One subscriber count at one write rate. */
 export interface LiveCell {
@@ -217,9 +218,12 @@ class Worker<Command, Report extends { type: string }> {
     return report;
   }
 
+  /** Asks the process to exit; kills it when it has not after 10 s (a command still running). */
   async exit(command: Command): Promise<void> {
     this.child.send(command as object);
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
     await this.exited;
+    clearTimeout(timer);
   }
 }
 
@@ -566,7 +570,7 @@ async function measureIdle(
       natsServer: config.natsServer,
     };
     const shares = spread(config.idleSubscribers, subscribers.length);
-    await Promise.all(
+    const opened = Promise.all(
       subscribers.map((worker, index) =>
         worker.ask({
           type: "open",
@@ -575,9 +579,21 @@ async function measureIdle(
           subscriptions: shares[index] ?? 0,
           subject: "",
           idle: true,
+          // Many applications' connections, not one: 500 streams per connection.
+          perClient: 500,
         }),
       ),
     );
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      opened,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${config.idleSubscribers} subscriptions not live after 180 s`)),
+          180_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const withSubscribersBytes = await rssBytes(server.pid);
     await Promise.all(subscribers.map((worker) => worker.ask({ type: "collect" })));
@@ -588,8 +604,21 @@ async function measureIdle(
   }
 }
 
+/** The client's CPU per event of subscribe() on replayed one-event frames: median of 5 after a warm-up. */
+async function measureClientShare(): Promise<number[]> {
+  const events = 50_000;
+  const frames = liveFrames(await captureMessageEvents(32), events);
+  await measureClientPath(frames, events);
+  const runs: number[] = [];
+  for (let run = 0; run < 5; run++)
+    runs.push((await measureClientPath(frames, events)).cpuMicrosPerEvent);
+  return runs;
+}
+
 /** Runs every cell and the idle figure, and prints the tables. */
 export async function runLiveBenchmarks(config: LiveBenchConfig): Promise<void> {
+  console.error("live: client share per event (replayed frames, this process)...");
+  const clientShare = await measureClientShare();
   const directory = await mkdtemp(join(tmpdir(), "threadline-live-bench-"));
   const dataPath = join(directory, "live.db");
   const writerToken = await addAccount(dataPath, "writer@example.com");
@@ -644,8 +673,12 @@ export async function runLiveBenchmarks(config: LiveBenchConfig): Promise<void> 
           rounds.get(system)?.push(await measureRound(context, system, cell, config.durationMs));
         }
       }
-      for (const system of config.systems)
-        summaries.push({ cell, system, rounds: rounds.get(system) ?? [] });
+      for (const system of config.systems) {
+        const summary = { cell, system, rounds: rounds.get(system) ?? [] };
+        summaries.push(summary);
+        // As it goes, so a run cut short still shows what it measured.
+        console.log(`live so far: | ${summaryRow(summary).join(" | ")} |`);
+      }
       load.push(loadavg());
     }
   } finally {
@@ -655,14 +688,26 @@ export async function runLiveBenchmarks(config: LiveBenchConfig): Promise<void> 
     if (config.idleSubscribers > 0) {
       console.error(`live: ${config.idleSubscribers} idle subscribers...`);
       const runs: { baselineBytes: number; withSubscribersBytes: number }[] = [];
-      for (let round = 0; round < Math.max(1, Math.min(config.runs, 3)); round++)
-        runs.push(await measureIdle(config, directory, subscribers, round));
-      idle = {
-        subscribers: config.idleSubscribers,
-        baselineBytes: median(runs.map((result) => result.baselineBytes)),
-        withSubscribersBytes: median(runs.map((result) => result.withSubscribersBytes)),
-        runs: runs.map((result) => result.withSubscribersBytes),
-      };
+      for (let round = 0; round < Math.max(1, Math.min(config.runs, 3)); round++) {
+        const result = await measureIdle(config, directory, subscribers, round).catch(
+          (error: unknown) => {
+            console.log(`live: idle subscribers failed: ${String(error)}`);
+            return undefined;
+          },
+        );
+        if (result === undefined) break;
+        console.log(
+          `live so far: ${config.idleSubscribers} idle subscribers, server RSS ${mebibytes(result.withSubscribersBytes)} (idle ${mebibytes(result.baselineBytes)})`,
+        );
+        runs.push(result);
+      }
+      if (runs.length > 0)
+        idle = {
+          subscribers: config.idleSubscribers,
+          baselineBytes: median(runs.map((result) => result.baselineBytes)),
+          withSubscribersBytes: median(runs.map((result) => result.withSubscribersBytes)),
+          runs: runs.map((result) => result.withSubscribersBytes),
+        };
       load.push(loadavg());
     }
   } finally {
@@ -702,6 +747,9 @@ export async function runLiveBenchmarks(config: LiveBenchConfig): Promise<void> 
     console.log(
       `\nServer RSS with ${idle.subscribers.toLocaleString("en-US")} idle subscribe() streams (4 client processes): ${mebibytes(idle.withSubscribersBytes)} (runs ${idle.runs.map(mebibytes).join(", ")}); idle server ${mebibytes(idle.baselineBytes)}.`,
     );
+  console.log(
+    `\nClient share of live delivery, no network: subscribe() reading replayed one-event SubscribeEvents frames costs ${median(clientShare).toFixed(2)} us CPU per event (runs ${clientShare.map((value) => value.toFixed(2)).join(", ")}).`,
+  );
   console.log("\nTargets of issue 16, beside NATS core in the same run:");
   printTable(["System", "Target", "Measured", "Verdict", "NATS core"], targetRows(summaries, idle));
   console.log(

@@ -100,14 +100,19 @@ async function openThreadlineSubscribe(
   target: LiveTarget,
   count: number,
   idle: boolean,
+  perClient: number,
 ): Promise<OpenSet> {
   const set: SetState = { idle, closed: false };
-  const client = createClient({ address: target.address, token: target.subscriberToken });
-  const head = (await client.events.getLogInfo()).headSequence;
+  const clients = Array.from({ length: Math.ceil(count / perClient) }, () =>
+    createClient({ address: target.address, token: target.subscriberToken }),
+  );
+  const head = (await clients[0]?.events.getLogInfo())?.headSequence ?? 0;
   const streams: TypedEventStream<SubscribedEvent>[] = [];
   const live: Promise<void>[] = [];
   const consumed: Promise<void>[] = [];
   for (let index = 0; index < count; index++) {
+    const client = clients[Math.floor(index / perClient)];
+    if (client === undefined) throw new Error("no client for a subscription");
     let markLive: () => void = () => undefined;
     live.push(new Promise<void>((resolve) => (markLive = resolve)));
     let connections = 0;
@@ -144,7 +149,7 @@ async function openThreadlineSubscribe(
       set.closed = true;
       await Promise.all(streams.map((stream) => stream.close()));
       await Promise.all(consumed);
-      await client.close();
+      await Promise.all(clients.map((client) => client.close()));
     },
   };
 }
@@ -251,7 +256,12 @@ function openSet(command: Extract<SubscriberCommand, { type: "open" }>): Promise
   const system: LiveSystem = command.system;
   switch (system) {
     case "threadline-subscribe":
-      return openThreadlineSubscribe(target, subscriptions, idle);
+      return openThreadlineSubscribe(
+        target,
+        subscriptions,
+        idle,
+        command.perClient ?? Math.max(1, subscriptions),
+      );
     case "threadline-live":
       return openThreadlineLive(target, subscriptions, idle);
     case "published-live":
