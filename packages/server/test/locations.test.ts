@@ -471,3 +471,40 @@ describe("locations: share, list, get, stop", () => {
     for (const account of [ada, cyd, dan]) await account.stop();
   });
 });
+
+describe("locations across accounts and restarts", () => {
+  it("an account created later for an allowed address sees the location", async () => {
+    await using server = await startTestServer();
+    const ada = await locationAccount(server, "ada@example.com");
+    try {
+      const shared = await ada.share(position(12, 34, { addresses: ["late@example.com"] }));
+      expect(shared.audienceAccountCount).toBe(0);
+      const late = await locationAccount(server, "late@example.com");
+      try {
+        expect((await late.get(ada.address)).latitude).toBe(12);
+      } finally {
+        late.close();
+      }
+    } finally {
+      ada.close();
+    }
+  });
+
+  it("a restart forgets every location (nothing was stored) and the log is untouched", async () => {
+    await using server = await startTestServer();
+    const ada = await locationAccount(server, "ada@example.com");
+    const bob = await locationAccount(server, "bob@example.com");
+    try {
+      await ada.share(position(1, 2, { addresses: [bob.address] }));
+      expect(await bob.list()).toHaveLength(1);
+      const before = await bob.catchUp();
+      await server.restart();
+      expect(await bob.list()).toEqual([]);
+      expect((await bob.failure(bob.get(ada.address))).code).toBe(status.NOT_FOUND);
+      expect((await bob.catchUp()).head).toBe(before.head);
+    } finally {
+      ada.close();
+      bob.close();
+    }
+  });
+});
