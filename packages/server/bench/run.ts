@@ -7,6 +7,7 @@ import { createBenchAccount, median, openBenchStore, startBenchServer } from "./
 import { measureCatchUp, prepareCatchUpLog } from "./catch-up-throughput.js";
 import { measureIdleSubscribers } from "./idle-subscribers.js";
 import { locationFanOutTable } from "./location-fan-out.js";
+import { type ListVariant, measureListPaging, prepareListChat } from "./message-list-paging.js";
 import { measureRpcWrites } from "./rpc-write-throughput.js";
 import {
   measureWebhookIngest,
@@ -23,6 +24,7 @@ const rpcMessages = Number(process.env.THREADLINE_BENCH_RPC_MESSAGES ?? 5000);
 const subscribers = Number(process.env.THREADLINE_BENCH_SUBSCRIBERS ?? 1000);
 const webhookPosts = Number(process.env.THREADLINE_BENCH_WEBHOOKS ?? 5000);
 const latencySamples = Number(process.env.THREADLINE_BENCH_LATENCY_SAMPLES ?? 300);
+const listMessages = Number(process.env.THREADLINE_BENCH_LIST_MESSAGES ?? 100_000);
 
 interface Row {
   readonly what: string;
@@ -226,6 +228,63 @@ async function main(): Promise<void> {
       });
     } finally {
       await server.stop();
+    }
+
+    console.error(
+      `message lists over a chat of ${listMessages} messages (server in a separate process)...`,
+    );
+    const listPath = join(directory, "message-lists.db");
+    const listToken = await prepareListChat(listPath, listMessages);
+    const listServer = await startBenchServer(listPath);
+    try {
+      const variants: ListVariant[] = [
+        {
+          label: "listInChat, 100/page, to the end",
+          method: "listChatMessages",
+          pageSize: 100,
+          traverse: true,
+        },
+        {
+          label: "listInChat, 50/page (default), to the end",
+          method: "listChatMessages",
+          pageSize: 50,
+          traverse: true,
+        },
+        {
+          label: "listRecent, 100/page, to the end",
+          method: "listRecentMessages",
+          pageSize: 100,
+          traverse: true,
+        },
+        {
+          label: "listInChat, newest 100, repeated",
+          method: "listChatMessages",
+          pageSize: 100,
+          traverse: false,
+        },
+      ];
+      const results = new Map<string, { pagesPerSecond: number; messagesPerSecond: number }[]>();
+      // Warm-up (discarded), then the variants interleaved in every run.
+      for (const variant of variants)
+        await measureListPaging(listServer, listToken, variant, listMessages, 100);
+      for (let run = 0; run < runs; run += 1) {
+        for (const variant of variants) {
+          const result = await measureListPaging(listServer, listToken, variant, listMessages, 500);
+          results.set(variant.label, [...(results.get(variant.label) ?? []), result]);
+        }
+      }
+      for (const variant of variants) {
+        const measured = results.get(variant.label) ?? [];
+        const pages = measured.map((result) => result.pagesPerSecond);
+        rows.push({
+          what: `${variant.label} (pages/s; messages/s ${format(median(measured.map((result) => result.messagesPerSecond)))})`,
+          result: format(median(pages)),
+          target: "report",
+          runs: pages.map(format).join(", "),
+        });
+      }
+    } finally {
+      await listServer.stop();
     }
 
     console.error("attachment transfer of 50 MiB beside raw loopback TCP (separate processes)...");

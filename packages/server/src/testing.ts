@@ -6,6 +6,7 @@ import { startServer, type ThreadlineServer } from "./server.js";
 
 export { type FreezableProxy, startFreezableProxy } from "./testing/freezable-proxy.js";
 export { createRawClient, type RawClient, type RawOutcome } from "./testing/raw-rpc-client.js";
+export { type ChatSeedOptions, seedChatMessages } from "./testing/seed-chat-messages.js";
 export { type SeedOptions, seedReceivedMessages } from "./testing/seed-received-messages.js";
 export {
   type SeededServerProcess,

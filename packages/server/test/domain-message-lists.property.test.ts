@@ -25,18 +25,22 @@ const sendArbitrary = fc.record({
   peer: fc.integer({ min: 1, max: 2 }),
 });
 
+/** The reader marks its chat with peer 1 or 2 read. */
+const readArbitrary = fc.record({ read: fc.integer({ min: 1, max: 2 }) });
+
 const scenarioArbitrary = fc.record({
-  before: fc.array(sendArbitrary, { minLength: 0, maxLength: 24 }),
+  before: fc.array(fc.oneof(sendArbitrary, sendArbitrary, readArbitrary), { maxLength: 24 }),
   pageSizes: fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 12 }),
   between: fc.array(fc.array(sendArbitrary, { maxLength: 3 }), { minLength: 12, maxLength: 12 }),
   isFromMe: fc.constantFrom(undefined, true, false),
+  isRead: fc.constantFrom(undefined, true, false),
   scope: fc.constantFrom("recent" as const, "chat" as const),
 });
 
 let run = 0;
 
 describe("message list paging (property)", () => {
-  it("pages concatenate to exactly the visible messages at the first page, newest first, with no repeats or gaps, even with writes between pages", async () => {
+  it("pages concatenate to exactly the visible messages at the first page (with the isFromMe / isRead filters), newest first, with no repeats or gaps, even with writes between pages", async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArbitrary, async (scenario) => {
         run += 1;
@@ -56,8 +60,10 @@ describe("message list paging (property)", () => {
         await reader.call(Chat.createChat, { addresses: [names[2] ?? ""] });
         await stranger.call(Chat.createChat, { addresses: [names[1] ?? ""] });
 
-        // What the reader can see, oldest first, as [guid, fromReader, peer].
-        const visible: { guid: string; fromMe: boolean; peer: number }[] = [];
+        // What the reader can see, oldest first; `index` is its place in storage order.
+        const visible: { guid: string; fromMe: boolean; peer: number; index: number }[] = [];
+        // Per peer chat: entries with a smaller index were read by the reader.
+        const readBelow = new Map<number, number>();
         const send = async ({ sender, peer }: { sender: number; peer: number }) => {
           const client = clients[sender];
           if (client === undefined) throw new Error("no client");
@@ -71,15 +77,27 @@ describe("message list paging (property)", () => {
             chatGuid,
             text: `from ${sender}`,
           });
-          if (sender === 0) visible.push({ guid: message.guid, fromMe: true, peer });
-          else if (sender !== 3) visible.push({ guid: message.guid, fromMe: false, peer: sender });
+          const index = visible.length;
+          if (sender === 0) visible.push({ guid: message.guid, fromMe: true, peer, index });
+          else if (sender !== 3)
+            visible.push({ guid: message.guid, fromMe: false, peer: sender, index });
         };
-        for (const each of scenario.before) await send(each);
+        for (const each of scenario.before) {
+          if ("read" in each) {
+            await reader.call(Chat.markChatRead, { chatGuid: `any;-;${names[each.read]}` });
+            readBelow.set(each.read, visible.length);
+          } else {
+            await send(each);
+          }
+        }
 
         const chatGuid = `any;-;${names[1]}`;
-        const filter = (entry: { fromMe: boolean; peer: number }) =>
+        const isRead = (entry: { fromMe: boolean; peer: number; index: number }) =>
+          entry.fromMe || entry.index < (readBelow.get(entry.peer) ?? 0);
+        const filter = (entry: { fromMe: boolean; peer: number; index: number }) =>
           (scenario.scope === "recent" || entry.peer === 1) &&
-          (scenario.isFromMe === undefined || entry.fromMe === scenario.isFromMe);
+          (scenario.isFromMe === undefined || entry.fromMe === scenario.isFromMe) &&
+          (scenario.isRead === undefined || isRead(entry) === scenario.isRead);
         const expected = visible
           .filter(filter)
           .map((entry) => entry.guid)
@@ -94,6 +112,7 @@ describe("message list paging (property)", () => {
             pageSize,
             ...(token === undefined ? {} : { pageToken: token }),
             ...(scenario.isFromMe === undefined ? {} : { isFromMe: scenario.isFromMe }),
+            ...(scenario.isRead === undefined ? {} : { isRead: scenario.isRead }),
           };
           const page =
             scenario.scope === "recent"

@@ -7,7 +7,7 @@ import {
 } from "@threadline/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { defaultMessagePageSize, maxMessagePageSize } from "../src/domain/message-lists.js";
-import { startTestServer } from "../src/testing.js";
+import { seedChatMessages, startTestServer } from "../src/testing.js";
 import { type AccountClient, connectAccount } from "./domain-client.js";
 import { type DomainTestServer, startDomainTestServer } from "./domain-fixture.js";
 
@@ -278,6 +278,42 @@ describe("lists read the stored messages, not the log", () => {
       expect(texts(recent)).toEqual(texts(page));
     } finally {
       erin.close();
+    }
+  });
+});
+
+describe("a long chat", () => {
+  it("pages through 1,000 seeded messages at page size 100: ten full pages, newest first, every message once", async () => {
+    await using fixture = await startTestServer();
+    const reader = await fixture.accounts.create(["reader@example.com"]);
+    const writer = await fixture.accounts.create(["writer@example.com"]);
+    await seedChatMessages(fixture.server.store, {
+      sender: { accountId: writer.account.id, address: "writer@example.com" },
+      recipient: "reader@example.com",
+      count: 1000,
+    });
+    const client = connectAccount(fixture.address, reader.token);
+    try {
+      const seen: string[] = [];
+      let pageToken: string | undefined;
+      let pages = 0;
+      do {
+        const page = await client.call(Messages.listChatMessages, {
+          chatGuid: "any;-;writer@example.com",
+          pageSize: 100,
+          ...(pageToken === undefined ? {} : { pageToken }),
+        });
+        expect(page.messages).toHaveLength(100);
+        seen.push(...page.messages.map((message) => message.content?.text ?? ""));
+        pageToken = page.nextPageToken ?? undefined;
+        pages += 1;
+      } while (pageToken !== undefined);
+      expect(pages).toBe(10);
+      expect(seen).toEqual(
+        Array.from({ length: 1000 }, (_, index) => `seeded message ${1000 - index}`),
+      );
+    } finally {
+      client.close();
     }
   });
 });

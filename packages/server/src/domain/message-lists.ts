@@ -4,8 +4,14 @@ import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument } from "../errors/common-errors.js";
 import { cachedStatement } from "../storage/statement-cache.js";
+import { chatAccountState } from "./chat-account-state.js";
 import { type ChatRecord, loadChat, resolveChat, viewerFor } from "./chat-records.js";
-import { type MessageRow, messageColumns, messageFromRow } from "./message-records.js";
+import {
+  type MessageRecord,
+  type MessageRow,
+  messageColumns,
+  messageFromRow,
+} from "./message-records.js";
 import { messageView } from "./message-view.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
@@ -167,68 +173,91 @@ export function validateMessageList(fields: ListFields): MessageListQuery {
  * the caller does not take part in.
  */
 export function listMessages(db: Database, account: Account, query: MessageListQuery): MessagePage {
-  const conditions: string[] = [];
-  const parameters: (number | string)[] = [account.id];
-  if (query.chatGuid !== null) {
-    const { chat } = resolveChat(db, account, query.chatGuid);
-    conditions.push("m.chat_id = ?");
-    parameters.push(chat.id);
-  } else {
-    conditions.push(
-      `m.chat_id IN (SELECT chat_id FROM chat_participants WHERE address IN (${account.addresses.map(() => "?").join(", ")}))`,
-    );
-    parameters.push(...account.addresses);
-  }
-  if (query.beforeId !== null) {
-    conditions.push("m.id < ?");
-    parameters.push(query.beforeId);
-  }
-  if (query.isFromMe !== null) {
-    conditions.push(query.isFromMe ? "m.sender_account_id = ?" : "m.sender_account_id != ?");
-    parameters.push(account.id);
-  }
-  if (query.isRead !== null) {
-    const read =
-      "(m.sender_account_id = ? OR m.id <= COALESCE(s.read_through_message_id, 0) OR m.retracted_at IS NOT NULL)";
-    conditions.push(query.isRead ? read : `NOT ${read}`);
-    parameters.push(account.id);
-  }
-  if (query.afterMs !== null) {
-    conditions.push("m.created_at >= ?");
-    parameters.push(query.afterMs);
-  }
-  if (query.beforeMs !== null) {
-    conditions.push("m.created_at < ?");
-    parameters.push(query.beforeMs);
-  }
-  parameters.push(query.pageSize + 1);
-  const columns = messageColumns
-    .split(", ")
-    .map((column) => `m.${column}`)
-    .join(", ");
-  const rows = cachedStatement<(number | string)[], MessageRow>(
-    db,
-    `SELECT ${columns} FROM messages m
-     LEFT JOIN chat_account_state s ON s.chat_id = m.chat_id AND s.account_id = ?
-     WHERE ${conditions.join(" AND ")}
-     ORDER BY m.id DESC LIMIT ?`,
-  ).all(...parameters);
-  const page = rows.slice(0, query.pageSize).map(messageFromRow);
+  const chatIds =
+    query.chatGuid !== null
+      ? [resolveChat(db, account, query.chatGuid).chat.id]
+      : visibleChatIds(db, account);
+  // Newest first across chats: each chat's newest matching ids come from its
+  // (chat_id, id) index, and the page is the newest of those. One ordered index walk per
+  // chat keeps a page's cost independent of how deep into the listing it is.
+  const limit = query.pageSize + 1;
+  const candidates: number[] = [];
+  for (const chatId of chatIds) candidates.push(...newestIds(db, account, chatId, query, limit));
+  candidates.sort((first, second) => second - first);
+  const ids = candidates.slice(0, limit);
+  const page = ids
+    .slice(0, query.pageSize)
+    .map((id) => messageById(db, id))
+    .filter((message) => message !== undefined);
   const chats = new Map<number, ChatRecord | undefined>();
   const messages: MessageProperties[] = [];
   for (const message of page) {
-    let chat = chats.get(message.chatId);
-    if (!chats.has(message.chatId)) {
-      chat = loadChat(db, message.chatId);
-      chats.set(message.chatId, chat);
-    }
+    if (!chats.has(message.chatId)) chats.set(message.chatId, loadChat(db, message.chatId));
+    const chat = chats.get(message.chatId);
     const viewer = chat === undefined ? undefined : viewerFor(chat, account);
-    // The query already limits rows to the caller's chats; this only guards the view.
+    // The ids come from the caller's chats only; this only guards the view.
     if (viewer === undefined) continue;
     messages.push(messageView(db, message, account.id, viewer.chatGuid));
   }
   const last = page.at(-1);
-  return rows.length > query.pageSize && last !== undefined
+  return ids.length > query.pageSize && last !== undefined
     ? { messages, nextPageToken: pageToken(last.id, filterFingerprint(query)) }
     : { messages };
+}
+
+function visibleChatIds(db: Database, account: Account): number[] {
+  return cachedStatement<string[], { chat_id: number }>(
+    db,
+    `SELECT DISTINCT chat_id FROM chat_participants WHERE address IN (${account.addresses.map(() => "?").join(", ")})`,
+  )
+    .all(...account.addresses)
+    .map((row) => row.chat_id);
+}
+
+/** The ids of the newest `limit` messages of one chat that match the query, newest first. */
+function newestIds(
+  db: Database,
+  account: Account,
+  chatId: number,
+  query: MessageListQuery,
+  limit: number,
+): number[] {
+  const conditions = ["chat_id = ?"];
+  const parameters: number[] = [chatId];
+  if (query.beforeId !== null) {
+    conditions.push("id < ?");
+    parameters.push(query.beforeId);
+  }
+  if (query.isFromMe !== null) {
+    conditions.push(query.isFromMe ? "sender_account_id = ?" : "sender_account_id != ?");
+    parameters.push(account.id);
+  }
+  if (query.isRead !== null) {
+    const read = "(sender_account_id = ? OR id <= ? OR retracted_at IS NOT NULL)";
+    conditions.push(query.isRead ? read : `NOT ${read}`);
+    parameters.push(account.id, chatAccountState(db, chatId, account.id).readThroughMessageId);
+  }
+  if (query.afterMs !== null) {
+    conditions.push("created_at >= ?");
+    parameters.push(query.afterMs);
+  }
+  if (query.beforeMs !== null) {
+    conditions.push("created_at < ?");
+    parameters.push(query.beforeMs);
+  }
+  parameters.push(limit);
+  return cachedStatement<number[], { id: number }>(
+    db,
+    `SELECT id FROM messages WHERE ${conditions.join(" AND ")} ORDER BY id DESC LIMIT ?`,
+  )
+    .all(...parameters)
+    .map((row) => row.id);
+}
+
+function messageById(db: Database, id: number): MessageRecord | undefined {
+  const row = cachedStatement<[number], MessageRow>(
+    db,
+    `SELECT ${messageColumns} FROM messages WHERE id = ?`,
+  ).get(id);
+  return row === undefined ? undefined : messageFromRow(row);
 }
