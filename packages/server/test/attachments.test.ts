@@ -4,7 +4,6 @@ import { status } from "@grpc/grpc-js";
 import type { photon } from "@threadline/protocol";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { rejectionOf } from "./support/grpc-client.js";
 import {
   type AttachmentHarness,
   errorCodeOf,
@@ -12,6 +11,7 @@ import {
   sha256,
   startAttachmentHarness,
 } from "./support/attachment-harness.js";
+import { rejectionOf } from "./support/grpc-client.js";
 
 type MessageResponse = photon.imessage.v1.MessageResponse;
 
@@ -269,10 +269,9 @@ describe("attachments: messages", () => {
         received[0]?.messageChanged?.messageReceived?.message?.content?.attachments ?? [];
       expect(attachments.map((a) => [a.guid, a.isOutgoing])).toEqual([[guid, outgoing]]);
     }
-    const fetched = await bob.messages.unary<photon.imessage.v1.GetMessageResponse>(
-      "getMessage",
-      { messageGuid: sent.message?.guid ?? "" },
-    );
+    const fetched = await bob.messages.unary<photon.imessage.v1.GetMessageResponse>("getMessage", {
+      messageGuid: sent.message?.guid ?? "",
+    });
     expect(fetched.message?.content?.attachments?.[0]?.guid).toBe(guid);
   });
 
@@ -299,10 +298,7 @@ describe("attachments: messages", () => {
       expect.objectContaining({ address: "bob@example.com", start: 5, length: 3 }),
     ]);
     expect(content?.formatting?.[0]).toMatchObject({ type: "bold", start: 0, length: 4 });
-    expect(content?.attachments?.map((a) => a.mimeType)).toEqual([
-      "image/png",
-      "application/pdf",
-    ]);
+    expect(content?.attachments?.map((a) => a.mimeType)).toEqual(["image/png", "application/pdf"]);
     expect(sent.message?.subject).toBe("Trip");
   });
 

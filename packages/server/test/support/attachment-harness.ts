@@ -47,7 +47,10 @@ export interface AttachmentAccount {
   append(
     request: threadline.v1.AppendAttachmentChunkRequest.$Properties,
   ): Promise<threadline.v1.AppendAttachmentChunkResponse>;
-  finish(uploadId: string, idempotencyKey?: string): Promise<photon.imessage.v1.UploadAttachmentResponse>;
+  finish(
+    uploadId: string,
+    idempotencyKey?: string,
+  ): Promise<photon.imessage.v1.UploadAttachmentResponse>;
 }
 
 /** A server on a temporary directory with `maxAttachmentBytes`, and a way to add accounts. */
@@ -131,10 +134,9 @@ export async function startAttachmentHarness(
           };
         },
         async directChat(other) {
-          const response = await chats.unary<photon.imessage.v1.CreateChatResponse>(
-            "createChat",
-            { addresses: [other] },
-          );
+          const response = await chats.unary<photon.imessage.v1.CreateChatResponse>("createChat", {
+            addresses: [other],
+          });
           return response.chat?.guid ?? "";
         },
         async catchUp() {
