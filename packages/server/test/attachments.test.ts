@@ -302,6 +302,30 @@ describe("attachments: messages", () => {
     expect(sent.message?.subject).toBe("Trip");
   });
 
+  it("editing an attachment message keeps its attachments in the message.edited event", async () => {
+    const server = await start();
+    const alice = await server.account("alice@example.com");
+    const bob = await server.account("bob@example.com");
+    const chatGuid = await alice.directChat("bob@example.com");
+    const uploaded = await alice.upload({ fileName: "a.png", data: pngBytes(100) });
+    const sent = await alice.messages.unary<MessageResponse>("sendAttachmentMessage", {
+      chatGuid,
+      attachment: { attachmentGuid: uploaded.attachment?.guid ?? "" },
+    });
+    await alice.messages.unary("editMessage", {
+      target: { chatGuid, messageGuid: sent.message?.guid ?? "" },
+      newText: "with a caption",
+    });
+    const edited = (await bob.catchUp()).flatMap((frame) =>
+      frame.messageChanged?.messageEdited ? [frame.messageChanged.messageEdited] : [],
+    );
+    expect(edited).toHaveLength(1);
+    expect(edited[0]?.content?.text).toBe("with a caption");
+    expect(edited[0]?.content?.attachments?.map((a) => a.guid)).toEqual([
+      uploaded.attachment?.guid,
+    ]);
+  });
+
   it("live message streams carry attachment messages", async () => {
     const server = await start();
     const alice = await server.account("alice@example.com");

@@ -5,6 +5,7 @@ import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
 import type { WriteContext } from "../storage/write-context.js";
+import { attachmentMessageFields } from "./attachment-view.js";
 import {
   type ChatRecord,
   type ChatViewer,
@@ -278,7 +279,11 @@ export function editMessage(
         ...envelope,
         messageEdited: {
           messageGuid: edited.guid,
-          content: messageContent(edited),
+          // An edit changes the text only; the attachment bubbles and mentions stay.
+          content: {
+            ...messageContent(edited),
+            ...attachmentMessageFields(context.db, edited, viewer.accountId).content,
+          },
           editedAt: envelope.occurredAt,
         },
       },
