@@ -19,10 +19,12 @@ type Empty = google.protobuf.Empty.$Properties;
 type MessageResponse = photon.imessage.v1.MessageResponse.$Properties;
 
 /**
- * The `photon.imessage.v1.MessageService` text subset: SendTextMessage, EditMessage,
- * UnsendMessage, SetReaction, GetMessage and the live stream. The attachment and
- * multipart methods of the published protocol are not part of this proto, so they do
- * not exist here. Writes honour `client_message_id` / `x-idempotency-key`.
+ * `photon.imessage.v1.MessageService`, every published method: the text methods here
+ * (SendTextMessage, EditMessage, UnsendMessage, SetReaction, GetMessage and the live
+ * stream), the attachment and multipart sends (`attachment-message-handlers.ts`), and
+ * lists, stickers, "notify anyway", mini-app cards and embedded media
+ * (`message-service-additions.ts`). Writes honour `client_message_id` /
+ * `x-idempotency-key`.
  */
 export function createMessageServiceImplementation(deps: ServiceDependencies) {
   const { store } = deps;
