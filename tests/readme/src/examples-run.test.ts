@@ -163,6 +163,19 @@ describe("README examples, run against a real server", () => {
     );
   });
 
+  it("attachments-quick-start.ts (the attachments README) uploads, sends and downloads a file", async () => {
+    const server = await startTestServer();
+    await using _server = server;
+    const bot = await server.accounts.create(["bot@example.com"]);
+    const result = await runExample("attachments-quick-start.ts", directory, {
+      THREADLINE_ADDRESS: server.address,
+      THREADLINE_TOKEN: bot.token,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("image/png: sent 1, downloaded 2048 bytes\n");
+  });
+
   it("server-start.ts (the server README) starts a server, adds an account and closes", async () => {
     const result = await runExample("server-start.ts", directory);
     expect(result.stderr).toBe("");
