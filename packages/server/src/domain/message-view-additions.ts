@@ -78,16 +78,6 @@ export function placedStickerView(
   };
 }
 
-/** Whether the sender of message `messageId` asked to notify its silenced recipients anyway. */
-export function wasNotifiedAnyway(db: Database, messageId: number): boolean {
-  return (
-    cachedStatement<[number], { found: number }>(
-      db,
-      "SELECT 1 AS found FROM silenced_message_notifications WHERE message_id = ?",
-    ).get(messageId) !== undefined
-  );
-}
-
 /**
  * What a message view adds from the card, sticker and notification tables: the card
  * content that replaces the plain content of a card message (an unsent card shows
@@ -102,12 +92,26 @@ export function messageViewAdditions(
   readonly placedStickers: PlacedStickerProperties[];
   readonly didNotifyRecipient?: true;
 } {
-  const card = message.retractedAt === null ? miniAppCardOf(db, message.id) : undefined;
+  // Most messages have none of the three: one probe, then only the tables that have rows.
+  const present = cachedStatement<
+    [number, number, number],
+    { stickers: number; card: number; notified: number }
+  >(
+    db,
+    `SELECT EXISTS (SELECT 1 FROM message_stickers WHERE message_id = ?) AS stickers,
+            EXISTS (SELECT 1 FROM mini_app_cards WHERE message_id = ?) AS card,
+            EXISTS (SELECT 1 FROM silenced_message_notifications WHERE message_id = ?) AS notified`,
+  ).get(message.id, message.id, message.id);
+  const card =
+    present?.card === 1 && message.retractedAt === null ? miniAppCardOf(db, message.id) : undefined;
   return {
     ...(card === undefined ? {} : { content: miniAppContent(card) }),
-    placedStickers: placedStickersOf(db, message.id).map((sticker) =>
-      placedStickerView(message, sticker, viewerAccountId),
-    ),
-    ...(wasNotifiedAnyway(db, message.id) ? { didNotifyRecipient: true as const } : {}),
+    placedStickers:
+      present?.stickers === 1
+        ? placedStickersOf(db, message.id).map((sticker) =>
+            placedStickerView(message, sticker, viewerAccountId),
+          )
+        : [],
+    ...(present?.notified === 1 ? { didNotifyRecipient: true as const } : {}),
   };
 }
