@@ -75,6 +75,8 @@ export type SubscriberCommand =
       readonly idle: boolean;
       /** Subscriptions per client (connection); all on one when undefined. */
       readonly perClient?: number;
+      /** A token per client, when the clients read different accounts (the server caps live streams per account). */
+      readonly clientTokens?: readonly string[];
     }
   | { readonly type: "progress" }
   | { readonly type: "collect" }
@@ -97,6 +99,8 @@ export type SubscriberReport =
       readonly cuts: number;
       /** The first error text seen, if any. */
       readonly firstError: string | undefined;
+      /** CPU time this process used (user + system) since its subscriptions were open, in µs. */
+      readonly cpuMicros: number;
     }
   | { readonly type: "closed" }
   | { readonly type: "failed"; readonly error: string };

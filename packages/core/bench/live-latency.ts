@@ -12,7 +12,7 @@
  * Settings (environment; turbo passes THREADLINE_BENCH_*):
  * - THREADLINE_BENCH_RUNS            rounds per cell (default 3)
  * - THREADLINE_BENCH_LIVE_SECONDS    seconds of writing per round and system (default 5)
- * - THREADLINE_BENCH_LIVE_CELLS      subscribers@events/s list (default "1@1000,100@1000,1000@100")
+ * - THREADLINE_BENCH_LIVE_CELLS      subscribers@events/s list (default "1@1000,100@1000,1000@100"; "none" skips)
  * - THREADLINE_BENCH_LIVE_SYSTEMS    systems to compare (default "threadline-subscribe,threadline-live,nats";
  *                                    "published-live" adds the published client)
  * - THREADLINE_BENCH_IDLE_SUBSCRIBERS idle live subscribers for the RSS figure (default 10000; 0 skips)
@@ -57,6 +57,7 @@ export interface LiveBenchConfig {
 }
 
 function parseCells(raw: string): LiveCell[] {
+  if (raw.trim() === "none") return [];
   return raw.split(",").map((cell) => {
     const [subscribers, rate] = cell.trim().split("@").map(Number);
     if (!Number.isSafeInteger(subscribers) || !Number.isSafeInteger(rate))
@@ -302,6 +303,8 @@ interface RoundResult {
   readonly misordered: number;
   /** Server CPU microseconds per delivered event; NaN when the server's CPU is unreadable. */
   readonly cpuMicrosPerEvent: number;
+  /** CPU microseconds of the client processes per delivered event. */
+  readonly clientCpuMicrosPerEvent: number;
   readonly ackP50Ms: number;
   readonly ackP99Ms: number;
   readonly firstError: string | undefined;
@@ -384,7 +387,12 @@ async function measureRound(
   let misordered = 0;
   let firstError = written.firstError;
   let count = 0;
-  for (const report of collected) if (report.type === "collected") count += report.latencies.length;
+  let clientCpuMicros = 0;
+  for (const report of collected) {
+    if (report.type !== "collected") continue;
+    count += report.latencies.length;
+    clientCpuMicros += report.cpuMicros;
+  }
   const latencies = new Float64Array(count);
   let offset = 0;
   for (const report of collected) {
@@ -409,6 +417,7 @@ async function measureRound(
     cuts,
     misordered,
     cpuMicrosPerEvent: cpu,
+    clientCpuMicrosPerEvent: delivered === 0 ? Number.NaN : clientCpuMicros / delivered,
     ackP50Ms: written.ackP50Ms,
     ackP99Ms: written.ackP99Ms,
     firstError,
@@ -447,6 +456,7 @@ function summaryRow(summary: CellSummary): string[] {
     `${(share * 100).toFixed(share >= 0.9995 ? 0 : 1)} %`,
     cuts.join("/"),
     Number.isNaN(cpu) ? "n/a" : cpu.toFixed(1),
+    ms(pick("clientCpuMicrosPerEvent")),
     summary.system === "nats" ? "-" : `${ms(pick("ackP50Ms"))} / ${ms(pick("ackP99Ms"))}`,
   ];
 }
@@ -530,7 +540,7 @@ function targetRows(summaries: readonly CellSummary[], idle: IdleResult | undefi
   }
   if (idle !== undefined) {
     rows.push([
-      systemNames["threadline-subscribe"],
+      systemNames["threadline-live"],
       `${idle.subscribers.toLocaleString("en-US")} idle live subscribers: server RSS <= 400 MB`,
       `${mebibytes(idle.withSubscribersBytes)} (idle server ${mebibytes(idle.baselineBytes)})`,
       verdict(idle.withSubscribersBytes <= 400 * 1024 * 1024),
@@ -549,7 +559,7 @@ interface IdleResult {
   readonly runs: readonly number[];
 }
 
-/** A fresh server's RSS before and with `count` idle subscribe() streams spread over the clients. */
+/** A fresh server's RSS before and with `count` idle live("message") streams spread over the clients. */
 async function measureIdle(
   config: LiveBenchConfig,
   directory: string,
@@ -557,7 +567,14 @@ async function measureIdle(
   round: number,
 ): Promise<{ baselineBytes: number; withSubscribersBytes: number }> {
   const dataPath = join(directory, `idle-${round}.db`);
-  const token = await addAccount(dataPath, "idle@example.com");
+  // The server allows 1,000 live streams per account: 10,000 subscribers are ten
+  // accounts' worth, each account read by two connections of 500 streams.
+  const perClient = 500;
+  const perAccount = 1000;
+  const tokens: string[] = [];
+  for (let index = 0; index < Math.ceil(config.idleSubscribers / perAccount); index++)
+    tokens.push(await addAccount(dataPath, `idle-${index}@example.com`));
+  const token = tokens[0] ?? "";
   const server = await startServer(config, dataPath, "server-idle");
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -570,17 +587,26 @@ async function measureIdle(
       natsServer: config.natsServer,
     };
     const shares = spread(config.idleSubscribers, subscribers.length);
+    // Connection k overall reads account floor(k * perClient / perAccount).
+    let connection = 0;
+    const clientTokens = shares.map((share) =>
+      Array.from(
+        { length: Math.ceil(share / perClient) },
+        () => tokens[Math.floor((connection++ * perClient) / perAccount)] ?? token,
+      ),
+    );
     const opened = Promise.all(
       subscribers.map((worker, index) =>
         worker.ask({
           type: "open",
-          system: "threadline-subscribe",
+          system: "threadline-live",
           target,
           subscriptions: shares[index] ?? 0,
           subject: "",
           idle: true,
           // Many applications' connections, not one: 500 streams per connection.
-          perClient: 500,
+          perClient,
+          clientTokens: clientTokens[index] ?? [],
         }),
       ),
     );
@@ -729,6 +755,7 @@ export async function runLiveBenchmarks(config: LiveBenchConfig): Promise<void> 
       "delivered",
       "cuts per round",
       "server CPU us/event",
+      "client CPU us/event",
       "write ack p50 / p99",
     ],
     summaries.map(summaryRow),
@@ -745,7 +772,7 @@ export async function runLiveBenchmarks(config: LiveBenchConfig): Promise<void> 
   }
   if (idle !== undefined)
     console.log(
-      `\nServer RSS with ${idle.subscribers.toLocaleString("en-US")} idle subscribe() streams (4 client processes): ${mebibytes(idle.withSubscribersBytes)} (runs ${idle.runs.map(mebibytes).join(", ")}); idle server ${mebibytes(idle.baselineBytes)}.`,
+      `\nServer RSS with ${idle.subscribers.toLocaleString("en-US")} idle live("message") streams (4 client processes, 500 per connection): ${mebibytes(idle.withSubscribersBytes)} (runs ${idle.runs.map(mebibytes).join(", ")}); idle server ${mebibytes(idle.baselineBytes)}.`,
     );
   console.log(
     `\nClient share of live delivery, no network: subscribe() reading replayed one-event SubscribeEvents frames costs ${median(clientShare).toFixed(2)} us CPU per event (runs ${clientShare.map((value) => value.toFixed(2)).join(", ")}).`,

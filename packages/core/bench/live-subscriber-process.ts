@@ -53,10 +53,17 @@ interface Tally {
 
 /** What an open set of subscriptions can do. */
 interface OpenSet {
+  /** Stops counting what arrives from now on (what trickles in after a collect is not the next round's). */
+  readonly state: SetState;
   close(): Promise<void>;
 }
 
 const latencies = new LatencyLog();
+let cpuAtOpen = process.cpuUsage();
+const cpuMicrosSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+};
 const tally: Tally = { delivered: 0, misordered: 0, cuts: 0, firstError: undefined };
 let open: OpenSet | undefined;
 
@@ -145,6 +152,7 @@ async function openThreadlineSubscribe(
   }
   await Promise.all(live);
   return {
+    state: set,
     async close() {
       set.closed = true;
       await Promise.all(streams.map((stream) => stream.close()));
@@ -158,10 +166,21 @@ async function openThreadlineLive(
   target: LiveTarget,
   count: number,
   idle: boolean,
+  perClient: number,
+  clientTokens: readonly string[] | undefined,
 ): Promise<OpenSet> {
   const set: SetState = { idle, closed: false };
-  const client = createClient({ address: target.address, token: target.subscriberToken });
-  const streams = Array.from({ length: count }, () => client.events.live("message"));
+  const clients = Array.from({ length: Math.ceil(count / perClient) }, (_, index) =>
+    createClient({
+      address: target.address,
+      token: clientTokens?.[index] ?? target.subscriberToken,
+    }),
+  );
+  const streams = Array.from({ length: count }, (_, index) => {
+    const client = clients[Math.floor(index / perClient)];
+    if (client === undefined) throw new Error("no client for a subscription");
+    return client.events.live("message");
+  });
   const consumed = streams.map(async (stream) => {
     let last = -1;
     try {
@@ -176,11 +195,12 @@ async function openThreadlineLive(
   });
   await Promise.all(streams.map((stream) => stream.ready));
   return {
+    state: set,
     async close() {
       set.closed = true;
       await Promise.all(streams.map((stream) => stream.close()));
       await Promise.all(consumed);
-      await client.close();
+      await Promise.all(clients.map((client) => client.close()));
     },
   };
 }
@@ -212,6 +232,7 @@ async function openPublishedLive(
   // The published client has no "registered" signal; give the server time to register.
   await new Promise((resolve) => setTimeout(resolve, 1000 + count * 2));
   return {
+    state: set,
     async close() {
       set.closed = true;
       for (const stream of streams) stream.close();
@@ -242,6 +263,7 @@ async function openNats(
   // A flush round trip means the server has processed every SUB before it.
   await connection.flush();
   return {
+    state: set,
     async close() {
       set.closed = true;
       for (const subscription of subscriptions) subscription.unsubscribe();
@@ -263,7 +285,13 @@ function openSet(command: Extract<SubscriberCommand, { type: "open" }>): Promise
         command.perClient ?? Math.max(1, subscriptions),
       );
     case "threadline-live":
-      return openThreadlineLive(target, subscriptions, idle);
+      return openThreadlineLive(
+        target,
+        subscriptions,
+        idle,
+        command.perClient ?? Math.max(1, subscriptions),
+        command.clientTokens,
+      );
     case "published-live":
       return openPublishedLive(target, subscriptions, idle);
     case "nats":
@@ -275,12 +303,14 @@ async function handle(command: SubscriberCommand): Promise<void> {
   switch (command.type) {
     case "open":
       open = await openSet(command);
+      cpuAtOpen = process.cpuUsage();
       send({ type: "opened", subscriptions: command.subscriptions });
       return;
     case "progress":
       send({ type: "progress", delivered: tally.delivered, cuts: tally.cuts });
       return;
     case "collect":
+      if (open !== undefined) open.state.closed = true;
       send({
         type: "collected",
         latencies: latencies.take(),
@@ -288,6 +318,7 @@ async function handle(command: SubscriberCommand): Promise<void> {
         misordered: tally.misordered,
         cuts: tally.cuts,
         firstError: tally.firstError,
+        cpuMicros: cpuMicrosSince(cpuAtOpen),
       });
       tally.delivered = 0;
       tally.misordered = 0;
