@@ -4,8 +4,9 @@ import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import type { WriteContext } from "../storage/write-context.js";
-import { type AttachmentRecord, chatsCarrying, findAttachment } from "./attachment-records.js";
-import { chatViewers, loadChat, viewerFor } from "./chat-records.js";
+import { canSeeAttachment } from "./attachment-operations.js";
+import { type AttachmentRecord, findAttachment } from "./attachment-records.js";
+import { chatViewers } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
 import { targetMessage } from "./message-operations.js";
 import { messageView } from "./message-view.js";
@@ -104,18 +105,11 @@ export function validateStickerRef(
   return guid;
 }
 
-// The caller may place an attachment it uploaded, or one it can already see: carried
-// by a message or placed as a sticker in one of its chats.
-function visibleAttachment(db: Database, account: Account, guid: string): AttachmentRecord {
+// The caller may place an attachment it can see: one it uploaded, or one a live
+// message of its chats carries (the attachments rule, kept in one place).
+function placeableAttachment(db: Database, account: Account, guid: string): AttachmentRecord {
   const attachment = findAttachment(db, guid);
-  const visible =
-    attachment !== undefined &&
-    (attachment.uploaderAccountId === account.id ||
-      chatsCarrying(db, attachment.id).some((chatId) => {
-        const chat = loadChat(db, chatId);
-        return chat !== undefined && viewerFor(chat, account) !== undefined;
-      }));
-  if (attachment === undefined || !visible) {
+  if (attachment === undefined || !canSeeAttachment(db, account, attachment)) {
     throw notFound(
       `sticker attachment ${JSON.stringify(guid)} was not found among the attachments this account uploaded or can see`,
     );
@@ -139,7 +133,7 @@ export function placeSticker(
   placement: StickerPlacementRecord,
 ): MessageProperties {
   const found = targetMessage(context.db, account, target);
-  const attachment = visibleAttachment(context.db, account, stickerGuid);
+  const attachment = placeableAttachment(context.db, account, stickerGuid);
   if (!attachment.mimeType.startsWith("image/")) {
     throw invalidArgument(
       `sticker.attachment_guid ${attachment.guid} is ${attachment.mimeType}; a sticker must be an image`,
