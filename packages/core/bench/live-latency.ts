@@ -197,7 +197,10 @@ async function createChat(address: string, token: string, recipient: string): Pr
 /** A child process that answers each command with one report. */
 class Worker<Command, Report extends { type: string }> {
   private readonly child: ChildProcess;
-  private readonly waiting: ((report: Report) => void)[] = [];
+  private readonly waiting: {
+    resolve(report: Report): void;
+    reject(error: Error): void;
+  }[] = [];
   private readonly exited: Promise<void>;
 
   constructor(script: string, execArgv: readonly string[]) {
@@ -207,12 +210,17 @@ class Worker<Command, Report extends { type: string }> {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     this.exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
-    this.child.on("message", (report: Report) => this.waiting.shift()?.(report));
+    this.child.on("message", (report: Report) => this.waiting.shift()?.resolve(report));
+    // A process that dies fails every waiting command instead of leaving it unanswered.
+    this.child.once("exit", (code, signal) => {
+      for (const waiter of this.waiting.splice(0))
+        waiter.reject(new Error(`${script} exited (${signal ?? code})`));
+    });
   }
 
   /** Sends `command` and resolves with the process's answer; rejects on a `failed` answer. */
   async ask(command: Command): Promise<Report> {
-    const answer = new Promise<Report>((resolve) => this.waiting.push(resolve));
+    const answer = new Promise<Report>((resolve, reject) => this.waiting.push({ resolve, reject }));
     this.child.send(command as object);
     const report = await answer;
     if (report.type === "failed") throw new Error(`${String(Reflect.get(report, "error"))}`);
@@ -221,6 +229,7 @@ class Worker<Command, Report extends { type: string }> {
 
   /** Asks the process to exit; kills it when it has not after 10 s (a command still running). */
   async exit(command: Command): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.send(command as object);
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
     await this.exited;
