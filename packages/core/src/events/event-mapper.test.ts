@@ -186,4 +186,28 @@ describe("eventFromFrame", () => {
       ),
     ).toThrow(/event 5 could not be decoded/);
   });
+
+  it("an address carries its country only when the wire has one", () => {
+    const event = eventFromFrame(
+      roundTrip({
+        sequence: 3,
+        messageChanged: {
+          chatGuid: "any;-;+4915112345678",
+          occurredAt,
+          actor: { address: "+4915112345678", service: 1, country: "DE" },
+          messageReceived: {
+            message: { guid: "m3", sender: { address: "bob@example.com", service: 1 } },
+          },
+        },
+      }),
+    );
+    expect(event?.actor).toEqual({ address: "+4915112345678", service: "iMessage", country: "DE" });
+    expect(event?.type === "message.received" && event.message.sender).toEqual({
+      address: "bob@example.com",
+      service: "iMessage",
+    });
+    expect(event?.type === "message.received" && "country" in (event.message.sender ?? {})).toBe(
+      false,
+    );
+  });
 });

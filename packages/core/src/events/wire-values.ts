@@ -75,11 +75,13 @@ const reactionKinds: Readonly<Record<number, MessageReaction["kind"]>> = {
 export function addressFromWire(
   wire: WireFields<"SingleServiceAddressInfo">,
 ): SingleServiceAddressInfo {
-  return {
+  // Assigned rather than spread: this runs for the actor and the sender of every event.
+  const address: Writable<SingleServiceAddressInfo> = {
     address: wire.address ?? "",
     service: serviceTypeFromWire(wire.service),
-    ...(present(wire.country) ? { country: wire.country } : {}),
   };
+  if (present(wire.country)) address.country = wire.country;
+  return address;
 }
 
 /** Attachment metadata. */
