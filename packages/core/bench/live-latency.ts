@@ -18,6 +18,7 @@
  * - THREADLINE_BENCH_IDLE_SUBSCRIBERS idle live subscribers for the RSS figure (default 10000; 0 skips)
  * - THREADLINE_BENCH_NATS            NATS server (default 127.0.0.1:4222)
  * - THREADLINE_BENCH_PROFILE_DIR     when set, the server and client processes write --cpu-prof profiles there
+ * - THREADLINE_BENCH_SERVER_CLI      path of the threadline-server bin to run (default: the workspace build)
  */
 import { type ChildProcess, execFile, fork, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
@@ -99,7 +100,10 @@ export function liveBenchConfigFromEnvironment(
 
 const here = dirname(fileURLToPath(import.meta.url));
 const serverPackage = createRequire(import.meta.url).resolve("@threadline/server/package.json");
-const serverCli = join(dirname(serverPackage), "bin", "threadline-server.js");
+// THREADLINE_BENCH_SERVER_CLI runs another build of the server (an earlier commit's, say).
+const serverCli =
+  process.env.THREADLINE_BENCH_SERVER_CLI ??
+  join(dirname(serverPackage), "bin", "threadline-server.js");
 
 function run(command: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
