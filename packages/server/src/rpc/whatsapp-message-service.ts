@@ -107,6 +107,7 @@ export function createWhatsAppMessageServiceImplementation(
           onEnd: (ended) => whatsappHub.unregister(ended),
           wireError: serviceErrorOf,
           resumeHint: "fetch missed events from the last cursor you handled and subscribe again",
+          coalesceWrites: true,
         });
         whatsappHub.register(subscriber);
         // Headers go out once the subscription is registered: from here on no event is missed.

@@ -8,6 +8,8 @@ export interface FreezableProxy {
   readonly address: string;
   /** Stops forwarding on every connection open now, leaving them half-open; new connections work. */
   freeze(): void;
+  /** Forwards again on every open connection, with what waited while frozen. */
+  thaw(): void;
   /** TCP connections accepted so far. */
   readonly accepted: number;
   close(): Promise<void>;
@@ -17,6 +19,7 @@ export interface FreezableProxy {
 export async function startFreezableProxy(target: string): Promise<FreezableProxy> {
   const [host = "127.0.0.1", port = "0"] = target.split(":");
   const pairs = new Set<[Socket, Socket]>();
+  const frozen = new Set<[Socket, Socket]>();
   let accepted = 0;
   const server = createServer((client) => {
     accepted += 1;
@@ -44,12 +47,25 @@ export async function startFreezableProxy(target: string): Promise<FreezableProx
       return accepted;
     },
     freeze() {
-      for (const [client, upstream] of pairs) {
+      for (const pair of pairs) {
+        if (frozen.has(pair)) continue;
+        frozen.add(pair);
+        const [client, upstream] = pair;
         client.unpipe(upstream);
         upstream.unpipe(client);
         client.pause();
         upstream.pause();
       }
+    },
+    thaw() {
+      for (const pair of frozen) {
+        const [client, upstream] = pair;
+        if (pairs.has(pair)) {
+          client.pipe(upstream);
+          upstream.pipe(client);
+        }
+      }
+      frozen.clear();
     },
     async close() {
       for (const [client, upstream] of pairs) {
