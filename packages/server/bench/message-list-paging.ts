@@ -106,3 +106,61 @@ export async function measureListPaging(
     client.close();
   }
 }
+
+/**
+ * The peer of a list page: the same newest `count` messages fetched one GetMessage call
+ * each, `inFlight` at a time, repeated `rounds` times. Returns messages per second, to
+ * set beside a list's messages per second.
+ */
+export async function measureGetMessages(
+  server: BenchServer,
+  token: string,
+  count: number,
+  inFlight: number,
+  rounds: number,
+): Promise<number> {
+  const definition = {
+    listChatMessages: MessageServiceDefinition.listChatMessages,
+    getMessage: MessageServiceDefinition.getMessage,
+  };
+  const Client = makeGenericClientConstructor(definition, "BenchMessages");
+  const client = new Client(server.address, credentials.createInsecure());
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${token}`);
+  const call = <Response>(name: string, request: object): Promise<Response> =>
+    new Promise((resolve, reject) => {
+      const invoke: unknown = Reflect.get(client, name);
+      if (typeof invoke !== "function") throw new Error(`no ${name} method`);
+      Reflect.apply(invoke, client, [
+        request,
+        metadata,
+        (error: Error | null, response: Response) => (error ? reject(error) : resolve(response)),
+      ]);
+    });
+  try {
+    const page = await call<ListResponse>("listChatMessages", {
+      chatGuid: listedChatGuid,
+      pageSize: count,
+    });
+    const guids = page.messages.map((message) => message.guid);
+    const started = performance.now();
+    for (let round = 0; round < rounds; round += 1) {
+      let next = 0;
+      const worker = async () => {
+        while (next < guids.length) {
+          const guid = guids[next];
+          next += 1;
+          const response = await call<photon.imessage.v1.GetMessageResponse>("getMessage", {
+            messageGuid: guid,
+          });
+          if (response.message?.guid !== guid)
+            throw new Error(`GetMessage returned another message`);
+        }
+      };
+      await Promise.all(Array.from({ length: inFlight }, worker));
+    }
+    return (guids.length * rounds) / ((performance.now() - started) / 1000);
+  } finally {
+    client.close();
+  }
+}

@@ -7,7 +7,12 @@ import { createBenchAccount, median, openBenchStore, startBenchServer } from "./
 import { measureCatchUp, prepareCatchUpLog } from "./catch-up-throughput.js";
 import { measureIdleSubscribers } from "./idle-subscribers.js";
 import { locationFanOutTable } from "./location-fan-out.js";
-import { type ListVariant, measureListPaging, prepareListChat } from "./message-list-paging.js";
+import {
+  type ListVariant,
+  measureGetMessages,
+  measureListPaging,
+  prepareListChat,
+} from "./message-list-paging.js";
 import { measureRpcWrites } from "./rpc-write-throughput.js";
 import {
   measureWebhookIngest,
@@ -264,14 +269,17 @@ async function main(): Promise<void> {
         },
       ];
       const results = new Map<string, { pagesPerSecond: number; messagesPerSecond: number }[]>();
-      // Warm-up (discarded), then the variants interleaved in every run.
+      const oneByOne: number[] = [];
+      // Warm-up (discarded), then the variants and the GetMessage peer interleaved in every run.
       for (const variant of variants)
         await measureListPaging(listServer, listToken, variant, listMessages, 100);
+      await measureGetMessages(listServer, listToken, 100, 16, 2);
       for (let run = 0; run < runs; run += 1) {
         for (const variant of variants) {
           const result = await measureListPaging(listServer, listToken, variant, listMessages, 500);
           results.set(variant.label, [...(results.get(variant.label) ?? []), result]);
         }
+        oneByOne.push(await measureGetMessages(listServer, listToken, 100, 16, 20));
       }
       for (const variant of variants) {
         const measured = results.get(variant.label) ?? [];
@@ -283,6 +291,12 @@ async function main(): Promise<void> {
           runs: pages.map(format).join(", "),
         });
       }
+      rows.push({
+        what: "Peer: the newest 100 by GetMessage, one call each, 16 in flight (messages/s)",
+        result: format(median(oneByOne)),
+        target: "report (beside the list rows' messages/s)",
+        runs: oneByOne.map(format).join(", "),
+      });
     } finally {
       await listServer.stop();
     }
