@@ -48,7 +48,7 @@ export function recordLive(
   };
   const ended = new Promise<ServiceError | undefined>((resolve) => {
     stream.on("error", (error: ServiceError) => {
-      finished = new Error(`stream ended with ${error.code}: ${error.details}`);
+      finished = new Error(`${kind} stream ended with ${error.code}: ${error.details}`);
       settle();
       resolve(error);
     });
