@@ -50,7 +50,7 @@ describe("README install.sh: install only the packages you need", () => {
 
   it("names only published packages, or peers a listed package declares", () => {
     const packages = publishedPackages();
-    expect(lines.length).toBe(4);
+    expect(lines.length).toBe(5);
     for (const line of lines) {
       for (const name of line) {
         if (name.startsWith("@threadline/")) {
@@ -88,6 +88,8 @@ describe("README install.sh: install only the packages you need", () => {
     ["messages-quick-start.ts", [1]],
     ["groups-quick-start.ts", [2]],
     ["polls-quick-start.ts", [2]],
+    ["attachments-quick-start.ts", [3]],
+    ["addresses-quick-start.ts", [3]],
   ] as const)("%s runs with what install lines %j install, and nothing more", (name, indexes) => {
     const line = indexes.flatMap((index) => lines[index] ?? []);
     expect(satisfiedBy(line, importsOf(example(name)))).toEqual([]);
@@ -109,7 +111,7 @@ describe("README install.sh: install only the packages you need", () => {
   });
 
   it("the server line brings the threadline-server CLI that server.sh runs", () => {
-    expect(lines[3]).toEqual(["@threadline/server"]);
+    expect(lines[4]).toEqual(["@threadline/server"]);
     expect(publishedPackages().get("@threadline/server")?.manifest.bin).toHaveProperty(
       "threadline-server",
     );

@@ -469,4 +469,27 @@ describe("the newcomer path from an empty folder, against the packed server's CL
       ["Climbing: 3 participants\n", 'poll "Where?" with 2 choices\n'],
     );
   }, 300_000);
+
+  it("install line 4 alone runs the attachments and addresses quick starts", async () => {
+    expect(serverAddress, "the server test ran first").not.toBe("");
+    const project = await newProject("my-attachments", true);
+    await runLine(["npm", "install", ...(beforeRelease[3] ?? [])], project);
+    expect(installedThreadlinePackages(project).sort()).toEqual([
+      "@threadline/addresses",
+      "@threadline/attachments",
+      "@threadline/chats",
+      "@threadline/core",
+      "@threadline/locations",
+      "@threadline/messages",
+      "@threadline/protocol",
+    ]);
+    // The addresses quick start looks Bob up, so he needs an account on this server.
+    await addAccount("bob@example.com");
+    expect(
+      await runExamplesIn(project, ["attachments-quick-start.ts", "addresses-quick-start.ts"]),
+    ).toEqual([
+      "image/png: sent 1, downloaded 2048 bytes\n",
+      "bob@example.com is on iMessage; silenced by Focus: false\nmy notifications are silenced: true\n",
+    ]);
+  }, 300_000);
 });
