@@ -48,6 +48,10 @@ describe("slow WhatsApp subscribers", () => {
     );
     const ended = new Promise<ServiceError>((resolve) => stream.on("error", resolve));
     let read = 0;
+    let readerFailure: ServiceError | undefined;
+    reader.on("error", (error: ServiceError) => {
+      if (error.code !== status.CANCELLED) readerFailure = error;
+    });
     reader.on("data", (frame: EventFrame) => {
       if (frame.message !== null && frame.message !== undefined) read += 1;
     });
@@ -85,6 +89,7 @@ describe("slow WhatsApp subscribers", () => {
       expect(trailer(error, "x-retryable")).toBe("true");
       expect(error.details).toContain("fetch missed events");
       expect(received).toBeLessThan(posted);
+      expect(readerFailure).toBeUndefined();
       reader.cancel();
       await until(() => harness.server.calls.active.size === 0);
     } finally {
