@@ -59,6 +59,17 @@ async function upload(address: string, data: Uint8Array, fileName = "sticker.png
   }
 }
 
+/** GetAttachmentInfo as `address`: the MIME type it answers, or the status code it fails with. */
+async function attachmentInfo(address: string, attachmentGuid: string) {
+  const client = createRawClient(server.address, tokens.get(address) ?? "");
+  try {
+    const outcome = await client.call(Attachments.getAttachmentInfo, { attachmentGuid });
+    return outcome.ok ? outcome.response.attachment?.mimeType : outcome.code;
+  } finally {
+    client.close();
+  }
+}
+
 async function send(client: AccountClient, chatGuid: string, text: string) {
   return (await client.call(Messages.sendTextMessage, { chatGuid, text })).message;
 }
@@ -101,6 +112,26 @@ describe("PlaceSticker", () => {
     expect(seen.message.placedStickers[0]?.sticker?.guid).toBe(sticker);
     const listed = await alice.call(Messages.listChatMessages, { chatGuid: aliceToBob });
     expect(listed.messages[0]?.placedStickers).toHaveLength(1);
+  });
+
+  it("lets everyone in the chat see the placed sticker's attachment, and nobody else", async () => {
+    const message = await send(alice, aliceToBob, "stick here");
+    const sticker = await upload("bob@example.com", png);
+    // Before it is placed only Bob, who uploaded it, can see it.
+    expect(await attachmentInfo("alice@example.com", sticker)).toBe(status.NOT_FOUND);
+    await bob.call(Messages.placeSticker, {
+      target: { chatGuid: bobToAlice, messageGuid: message.guid },
+      sticker: { attachmentGuid: sticker },
+      placement,
+    });
+    expect(await attachmentInfo("alice@example.com", sticker)).toBe("image/png");
+    expect(await attachmentInfo("carol@example.com", sticker)).toBe(status.NOT_FOUND);
+    // Unsending the message takes the sticker out of the chat again.
+    await alice.call(Messages.unsendMessage, {
+      target: { chatGuid: aliceToBob, messageGuid: message.guid },
+    });
+    expect(await attachmentInfo("alice@example.com", sticker)).toBe(status.NOT_FOUND);
+    expect(await attachmentInfo("bob@example.com", sticker)).toBe("image/png");
   });
 
   it("places on bubble 0 with target_part_index and keeps only x and y when nothing else is set", async () => {

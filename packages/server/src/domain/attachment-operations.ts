@@ -133,7 +133,7 @@ export function uploadResponse(attachment: AttachmentRecord): UploadResponse {
 
 /**
  * Whether `account` may see an attachment: it uploaded it, or it takes part in a chat
- * with a live (not unsent) message carrying it.
+ * with a live (not unsent) message carrying it, as a bubble or as a placed sticker.
  */
 export function canSeeAttachment(
   db: Database,
@@ -141,7 +141,7 @@ export function canSeeAttachment(
   attachment: AttachmentRecord,
 ): boolean {
   if (attachment.uploaderAccountId === account.id) return true;
-  return chatsCarrying(db, attachment.id).some((chatId) => {
+  return chatsCarrying(db, attachment).some((chatId) => {
     const chat = loadChat(db, chatId);
     return chat !== undefined && viewerFor(chat, account) !== undefined;
   });

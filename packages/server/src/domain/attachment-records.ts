@@ -193,13 +193,23 @@ export function messageAttachments(db: Database, messageId: number): MessageAtta
     }));
 }
 
-/** The chats of the live (not unsent) messages that carry an attachment. */
-export function chatsCarrying(db: Database, attachmentId: number): number[] {
-  return cachedStatement<[number], { chat_id: number }>(
+/**
+ * The chats of the live (not unsent) messages that carry an attachment, as a bubble
+ * or as a sticker placed on them.
+ */
+export function chatsCarrying(
+  db: Database,
+  attachment: { readonly id: number; readonly guid: string },
+): number[] {
+  return cachedStatement<[number, string], { chat_id: number }>(
     db,
-    "SELECT DISTINCT m.chat_id FROM message_attachments l JOIN messages m ON m.id = l.message_id WHERE l.attachment_id = ? AND m.retracted_at IS NULL",
+    `SELECT m.chat_id FROM message_attachments l JOIN messages m ON m.id = l.message_id
+       WHERE l.attachment_id = ? AND m.retracted_at IS NULL
+     UNION
+     SELECT m.chat_id FROM message_stickers s JOIN messages m ON m.id = s.message_id
+       WHERE s.attachment_guid = ? AND m.retracted_at IS NULL`,
   )
-    .all(attachmentId)
+    .all(attachment.id, attachment.guid)
     .map((row) => row.chat_id);
 }
 

@@ -221,4 +221,6 @@ export const domainSchema: readonly string[] = [
   "ALTER TABLE idempotency_records RENAME TO idempotency_keys",
   "CREATE UNIQUE INDEX IF NOT EXISTS idempotency_keys_by_key ON idempotency_keys (account_id, key)",
   "CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)",
+  // Who may see an attachment asks which chats carry it as a placed sticker, too.
+  "CREATE INDEX IF NOT EXISTS message_stickers_by_attachment ON message_stickers (attachment_guid)",
 ];
