@@ -111,4 +111,46 @@ describe("a stalled subscriber among healthy ones", () => {
       await relay.close();
     }
   }, 60_000);
+
+  it("a reading client keeps up with a burst of concurrent commits and is not cut", async () => {
+    await using server = await startTestServer({
+      subscriberBuffer: { maxEvents: 200, maxBytes: 8 * 1024 * 1024 },
+    });
+    const { account, token } = await server.accounts.create(["alice@example.com"]);
+    const { hub, store } = server.server;
+    const messages = createRawClient(server.address, MessageServiceDefinition, token);
+    const reader = recordLive(messages.stream("subscribeMessageEvents", {}), "single");
+    try {
+      await reader.headers;
+      // 32 writers committing 5 events at a time: group commit joins what arrives during
+      // a commit, so one publish offers the reader far more events than one write per
+      // frame sends in an event-loop turn.
+      const sequences: number[] = [];
+      await Promise.all(
+        Array.from({ length: 32 }, async (_, writer) => {
+          for (let round = 0; round < 20; round += 1) {
+            const committed = await store.write((context) =>
+              Array.from({ length: 5 }, (_, index) =>
+                context.appendEvent(account.id, {
+                  kind: "message",
+                  event: {
+                    chatGuid: chats[0] ?? "",
+                    messageReceived: { message: { guid: `b${writer}-${round}-${index}` } },
+                  },
+                }),
+              ),
+            );
+            sequences.push(...committed);
+          }
+        }),
+      );
+      sequences.sort((a, b) => a - b);
+      await reader.reach(sequences.at(-1) ?? 0);
+      expect(hub.slowSubscriberCuts).toBe(0);
+      expect(reader.events.map((event) => event.sequence)).toEqual(sequences);
+    } finally {
+      reader.cancel();
+      messages.close();
+    }
+  }, 60_000);
 });

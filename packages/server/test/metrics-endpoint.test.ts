@@ -5,6 +5,7 @@ import {
   type photon,
 } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
+import { startFreezableProxy } from "../src/testing.js";
 import { businessNumberId, messageFixtures, webhookBody } from "./fixtures/whatsapp-webhooks.js";
 import { collect, createRawClient } from "./support/grpc-client.js";
 import { startWhatsAppHarness } from "./support/whatsapp-harness.js";
@@ -42,7 +43,10 @@ describe("GET /metrics on the HTTP port", () => {
     const chats = createRawClient(server.address, ChatServiceDefinition, alice.token);
     const messages = createRawClient(server.address, MessageServiceDefinition, alice.token);
     const events = createRawClient(server.address, EventServiceDefinition, dave.token);
-    const carolMessages = createRawClient(server.address, MessageServiceDefinition, carol.token);
+    // Carol's client reaches the server through a relay that can stop forwarding, so her
+    // stream can truly stall (a paused grpc-js stream still drains the socket).
+    const relay = await startFreezableProxy(server.address);
+    const carolMessages = createRawClient(relay.address, MessageServiceDefinition, carol.token);
     try {
       const before = await scrape();
       expect(sample(before, "threadline_events_appended_total")).toBe(0);
@@ -106,7 +110,7 @@ describe("GET /metrics on the HTTP port", () => {
       const slow = carolMessages.stream<MessageFrame>("subscribeMessageEvents", {});
       const cut = new Promise<void>((resolve) => slow.on("error", () => resolve()));
       await new Promise((resolve) => slow.once("metadata", resolve));
-      slow.pause();
+      relay.freeze();
       await until(() => server.hub.countFor(carol.account.id) === 1);
       while (server.hub.countFor(carol.account.id) > 0) {
         await server.store.write((context) => {
@@ -123,7 +127,7 @@ describe("GET /metrics on the HTTP port", () => {
       }
       // Reading again, the client gets what was on the wire, then SUBSCRIBER_TOO_SLOW.
       slow.on("data", () => undefined);
-      slow.resume();
+      relay.thaw();
       await cut;
       expect(sample(await scrape(), 'threadline_slow_subscriber_cuts_total{log="account"}')).toBe(
         1,
@@ -158,6 +162,7 @@ describe("GET /metrics on the HTTP port", () => {
       messages.close();
       events.close();
       carolMessages.close();
+      await relay.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { MessageServiceDefinition, type photon } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
-import { startTestServer } from "../src/testing.js";
+import { startFreezableProxy, startTestServer } from "../src/testing.js";
 import { createRawClient, trailer } from "./support/grpc-client.js";
 
 type MessageFrame = photon.imessage.v1.SubscribeMessageEventsResponse;
@@ -17,12 +17,15 @@ describe("slow subscribers", () => {
     const limits = { maxEvents: 50, maxBytes: 256 * 1024 };
     await using server = await startTestServer({ subscriberBuffer: limits });
     const { account, token } = await server.accounts.create(["alice@example.com"]);
-    const messages = createRawClient(server.address, MessageServiceDefinition, token);
+    // The client reaches the server through a relay that stops forwarding: it truly reads
+    // nothing (a paused grpc-js stream would still drain the socket into its own queue).
+    const relay = await startFreezableProxy(server.address);
+    const messages = createRawClient(relay.address, MessageServiceDefinition, token);
     const stream = messages.stream<MessageFrame>("subscribeMessageEvents", {});
     const ended = new Promise<ServiceError>((resolve) => stream.on("error", resolve));
     try {
       await new Promise((resolve) => stream.once("metadata", resolve));
-      stream.pause();
+      relay.freeze();
       const { store, hub } = server.server;
       expect(hub.size).toBe(1);
       let appended = 0;
@@ -60,7 +63,7 @@ describe("slow subscribers", () => {
       stream.on("data", () => {
         received += 1;
       });
-      stream.resume();
+      relay.thaw();
       const error = await ended;
       expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
       expect(trailer(error, "error-code")).toBe("SUBSCRIBER_TOO_SLOW");
@@ -71,6 +74,7 @@ describe("slow subscribers", () => {
     } finally {
       stream.cancel();
       messages.close();
+      await relay.close();
     }
   });
 });

@@ -68,10 +68,11 @@ export interface FramedLiveSubscriberOptions<Event extends LiveEvent>
    * True to coalesce the waiting frames into one transport write (see
    * {@link createFrameWriter}) instead of one `call.write` each. Default false.
    *
-   * A grpc-js client that pauses its stream still takes whole HTTP/2 DATA frames into
-   * its own queue, so coalesced writes keep draining towards it and only the
-   * subscriber's buffer limit can tell it is slow. Streams whose slow-subscriber cut
-   * is meant to follow the transport's pace keep one write per frame.
+   * One `call.write` per frame moves at most grpc-js's 16 pending messages per
+   * event-loop turn, so a burst can fill the buffer of a client that reads perfectly
+   * well and cut it. Coalesced writes send everything waiting (up to 64 KiB) at once;
+   * only a client whose connection really stops taking data falls behind. (A grpc-js
+   * client that merely pauses its stream still drains the socket into its own queue.)
    */
   readonly coalesceWrites?: boolean;
 }
@@ -126,9 +127,7 @@ export function createLiveSubscriber(options: LiveSubscriberOptions): LiveSubscr
     ...options,
     accepts: accepts ?? (() => true),
     encode,
-    // Batched streams are read by clients that resume from a cursor; the published
-    // single-event streams keep one write per frame (see coalesceWrites).
-    coalesceWrites: mode.type === "batch",
+    coalesceWrites: true,
   });
 }
 
