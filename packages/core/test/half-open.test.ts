@@ -56,6 +56,40 @@ describe("a half-open connection (a proxy that stops forwarding, sockets left op
     }
   }, 30_000);
 
+  it("a resource's stream opened with heartbeats: true ends with STREAM_STALLED too", async () => {
+    await using fixture = await startFixture({ heartbeatIntervalMs });
+    const proxy = await startFreezableProxy(fixture.server.address);
+    try {
+      const writer = fixture.client();
+      const chatGuid = await writeMessages(writer, 1);
+      const im = fixture.client({
+        address: proxy.address,
+        channelOptions: { "grpc.keepalive_time_ms": 600_000 },
+      });
+      const stream = im.context.stream(
+        MessageServiceDefinition.subscribeMessageEvents,
+        {},
+        (frame) => frame.messageChanged ?? undefined,
+        { operation: "things.watch()", heartbeats: true },
+      );
+      await stream.ready;
+      const iterator = stream[Symbol.asyncIterator]();
+      await send(writer, chatGuid, "before the freeze");
+      expect((await iterator.next()).done).toBe(false);
+      proxy.freeze();
+      await send(writer, chatGuid, "during the freeze");
+      const failure = await iterator.next().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(ConnectionError);
+      expect(failure).toMatchObject({ code: "STREAM_STALLED", retryable: true });
+      expect(String((failure as Error).message)).toContain("things.watch()");
+    } finally {
+      await proxy.close();
+    }
+  }, 30_000);
+
   it.each([
     ["SubscribeEvents", true],
     ["fallback", false],

@@ -155,7 +155,7 @@ export function createLocationsResource(context: ClientContext): LocationsResour
           frame.locationUpdated !== undefined
             ? updateFromWire(frame.locationUpdated)
             : undefined,
-        { operation: "locations.watch()" },
+        { operation: "locations.watch()", heartbeats: true },
       );
     },
 

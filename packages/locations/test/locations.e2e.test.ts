@@ -1,7 +1,13 @@
 import { chats } from "@threadline/chats";
-import { createClient, NotFoundError, UnimplementedError, ValidationError } from "@threadline/core";
+import {
+  ConnectionError,
+  createClient,
+  NotFoundError,
+  UnimplementedError,
+  ValidationError,
+} from "@threadline/core";
 import { recordingContext } from "@threadline/core/testing";
-import { startTestServer } from "@threadline/server/testing";
+import { startFreezableProxy, startTestServer } from "@threadline/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { locations } from "../src/index.js";
 import { createLocationsResource } from "../src/locations-resource.js";
@@ -259,4 +265,42 @@ describe("@threadline/locations against a real server", () => {
     ).rejects.toBeInstanceOf(ValidationError);
     expect(calls).toEqual([]);
   });
+});
+
+describe("locations.watch() on a half-open connection", () => {
+  it("ends with a retryable ConnectionError (STREAM_STALLED) once heartbeats stop arriving", async () => {
+    // The watchdog acts after twice the heartbeat interval the server announces.
+    await using server = await startTestServer({ heartbeatIntervalMs: 300 });
+    const proxy = await startFreezableProxy(server.address);
+    const sharer = createClient({
+      address: server.address,
+      token: (await server.accounts.create([adaAddress])).token,
+      resources: { locations },
+    });
+    const watcher = createClient({
+      address: proxy.address,
+      token: (await server.accounts.create([bobAddress])).token,
+      // Keepalive alone would take minutes; the heartbeat watchdog must act first.
+      channelOptions: { "grpc.keepalive_time_ms": 600_000 },
+      resources: { locations },
+    });
+    try {
+      const watch = watcher.locations.watch();
+      await watch.ready;
+      const updates = watch[Symbol.asyncIterator]();
+      await sharer.locations.share({ allowedAddresses: [bobAddress], latitude: 1, longitude: 1 });
+      expect((await updates.next()).value?.location.latitude).toBe(1);
+      proxy.freeze();
+      await sharer.locations.share({ allowedAddresses: [bobAddress], latitude: 2, longitude: 2 });
+      const failure = await updates.next().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(ConnectionError);
+      expect(failure).toMatchObject({ code: "STREAM_STALLED", retryable: true });
+    } finally {
+      await Promise.allSettled([sharer.close(), watcher.close()]);
+      await proxy.close();
+    }
+  }, 30_000);
 });

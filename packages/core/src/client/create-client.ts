@@ -8,6 +8,7 @@ import { createTransport } from "../transport/grpc-transport.js";
 import type { RetryOptions } from "../transport/retry-options.js";
 import { createCapabilitiesCache } from "./capabilities-cache.js";
 import type { ClientContext, ResourceFactory } from "./client-context.js";
+import { openHeartbeatWatchedStream } from "./heartbeat-watched-stream.js";
 
 const asyncDispose: typeof Symbol.asyncDispose =
   Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose");
@@ -118,7 +119,9 @@ export function createClient<const Resources extends ResourceFactories = Record<
   const context: ClientContext = {
     unary: (method, request, callOptions) => transport.unary(method, request, callOptions),
     stream: (method, request, map, streamOptions) =>
-      transport.stream(method, request, map, streamOptions),
+      streamOptions?.heartbeats === true
+        ? openHeartbeatWatchedStream(transport, capabilities, method, request, map, streamOptions)
+        : transport.stream(method, request, map, streamOptions),
     serverCapabilities: capabilities,
     events,
   };

@@ -32,6 +32,15 @@ export interface StreamCallOptions {
    * Default 4096.
    */
   readonly highWaterMark?: number;
+  /**
+   * The server sends heartbeat frames on this stream (a long-lived live stream). When
+   * the reader waits twice the server's heartbeat interval (from GetServerInfo, 15 s
+   * when it does not say) without any frame, the stream ends with a retryable
+   * `ConnectionError` (code `STREAM_STALLED`) instead of waiting for TCP keepalive,
+   * and new streams move to a fresh connection. Default false: a stream whose server
+   * sends no heartbeats (a download, say) must not set it.
+   */
+  readonly heartbeats?: boolean;
 }
 
 /** The two kinds of call every layer above the transport makes. */
