@@ -1,8 +1,6 @@
 import type { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument } from "../errors/common-errors.js";
-import { ServerError } from "../errors/server-error.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { normalizeAddress } from "./address.js";
 import { normalizeFileName } from "./attachment-file-name.js";
@@ -12,12 +10,12 @@ import {
   linkMessageAttachments,
   type MentionRecord,
 } from "./attachment-records.js";
-import { type ChatRecord, resolveChat } from "./chat-records.js";
+import { resolveChat } from "./chat-records.js";
 import { validateEffect } from "./message-effect.js";
 import { sendMessage } from "./message-fan-out.js";
 import { type TextFormatRecord, validateFormatting } from "./message-formatting.js";
-import { findMessage } from "./message-records.js";
 import { messageView } from "./message-view.js";
+import { type ReplyInput, replyThread } from "./reply-thread.js";
 import { limitText, maxMessageTextLength, optionalText } from "./text-rules.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
@@ -27,12 +25,6 @@ export const attachmentPlaceholder = "\uFFFC";
 
 /** Most parts one multipart message may have. */
 export const maxMessageParts = 32;
-
-/** A reply target after validation. */
-interface ReplyInput {
-  readonly guid: string;
-  readonly part: number | null;
-}
 
 const messageGuidPattern = /^[\x21-\x7e]{1,128}$/;
 
@@ -63,31 +55,6 @@ function validateReply(
     );
   }
   return { guid, part };
-}
-
-// The thread a reply joins, as sendText does: the target's thread, or one started at it.
-function replyThread(
-  db: Database,
-  chat: ChatRecord,
-  reply: ReplyInput | null,
-): { guid: string; part: string } | null {
-  if (reply === null) return null;
-  const target = findMessage(db, reply.guid);
-  if (target === undefined || target.chatId !== chat.id) {
-    throw invalidArgument(
-      `reply_to.message_guid ${JSON.stringify(reply.guid)} is not a message of this chat; a reply must answer a message in the same chat`,
-      { field: "reply_to.message_guid" },
-    );
-  }
-  if (target.retractedAt !== null) {
-    throw new ServerError(
-      "FAILED_PRECONDITION",
-      `message ${target.guid} was unsent; an unsent message cannot be replied to`,
-    );
-  }
-  return target.threadOriginatorGuid !== null
-    ? { guid: target.threadOriginatorGuid, part: target.threadOriginatorPart ?? "0:0:0" }
-    : { guid: target.guid, part: `${reply.part ?? 0}:0:${target.text.length}` };
 }
 
 // An AttachmentRef names an uploaded attachment by GUID; server paths are refused,

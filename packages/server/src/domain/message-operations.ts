@@ -21,6 +21,7 @@ import { type TextFormatRecord, validateFormatting } from "./message-formatting.
 import { findMessage, type MessageRecord } from "./message-records.js";
 import { messageContent, messageView } from "./message-view.js";
 import { miniAppCardOf } from "./mini-app-card-records.js";
+import { replyThread } from "./reply-thread.js";
 import { limitText, maxMessageTextLength, optionalText, requireText } from "./text-rules.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
@@ -103,25 +104,11 @@ export function sendText(
   input: SendTextInput,
 ): MessageProperties {
   const { chat, viewer } = resolveChat(context.db, account, input.chatGuid);
-  let thread: { guid: string; part: string } | null = null;
-  if (input.replyToGuid !== null) {
-    const target = findMessage(context.db, input.replyToGuid);
-    if (target === undefined || target.chatId !== chat.id) {
-      throw invalidArgument(
-        `reply_to.message_guid ${JSON.stringify(input.replyToGuid)} is not a message of this chat; a reply must answer a message in the same chat`,
-        { field: "reply_to.message_guid" },
-      );
-    }
-    if (target.retractedAt !== null) {
-      throw failedPrecondition(
-        `message ${target.guid} was unsent; an unsent message cannot be replied to`,
-      );
-    }
-    thread =
-      target.threadOriginatorGuid !== null
-        ? { guid: target.threadOriginatorGuid, part: target.threadOriginatorPart ?? "0:0:0" }
-        : { guid: target.guid, part: `${input.replyToPart ?? 0}:0:${target.text.length}` };
-  }
+  const thread = replyThread(
+    context.db,
+    chat,
+    input.replyToGuid === null ? null : { guid: input.replyToGuid, part: input.replyToPart },
+  );
   const message = sendMessage(context, chat, viewer, {
     kind: "text",
     text: input.text,

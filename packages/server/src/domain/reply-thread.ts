@@ -1,0 +1,47 @@
+import type { Database } from "better-sqlite3";
+import { invalidArgument } from "../errors/common-errors.js";
+import { ServerError } from "../errors/server-error.js";
+import type { ChatRecord } from "./chat-records.js";
+import { findMessage } from "./message-records.js";
+
+/** A validated reply target: the message answered and, optionally, which of its bubbles. */
+export interface ReplyInput {
+  readonly guid: string;
+  readonly part: number | null;
+}
+
+/** The thread a new message joins: its originator's GUID and the originator's part range. */
+export interface ReplyThread {
+  readonly guid: string;
+  readonly part: string;
+}
+
+/**
+ * The thread a reply joins: the target's thread, or a new one started at the target.
+ * The target must be a live message of the same chat: INVALID_ARGUMENT for another
+ * chat's (or an unknown) GUID, FAILED_PRECONDITION for an unsent one. Null for a
+ * message that answers nothing.
+ */
+export function replyThread(
+  db: Database,
+  chat: ChatRecord,
+  reply: ReplyInput | null,
+): ReplyThread | null {
+  if (reply === null) return null;
+  const target = findMessage(db, reply.guid);
+  if (target === undefined || target.chatId !== chat.id) {
+    throw invalidArgument(
+      `reply_to.message_guid ${JSON.stringify(reply.guid)} is not a message of this chat; a reply must answer a message in the same chat`,
+      { field: "reply_to.message_guid" },
+    );
+  }
+  if (target.retractedAt !== null) {
+    throw new ServerError(
+      "FAILED_PRECONDITION",
+      `message ${target.guid} was unsent; an unsent message cannot be replied to`,
+    );
+  }
+  return target.threadOriginatorGuid !== null
+    ? { guid: target.threadOriginatorGuid, part: target.threadOriginatorPart ?? "0:0:0" }
+    : { guid: target.guid, part: `${reply.part ?? 0}:0:${target.text.length}` };
+}
