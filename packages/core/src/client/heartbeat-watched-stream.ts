@@ -1,7 +1,7 @@
 import type { GrpcMethodDefinition } from "@threadline/protocol";
 import { createTransportWatchdog } from "../resumable/stream-watchdog.js";
 import { LiveEventStream } from "../stream/live-event-stream.js";
-import type { Transport } from "../transport/grpc-transport.js";
+import { expandEach, type Transport } from "../transport/grpc-transport.js";
 import type { StreamCallOptions } from "../transport/rpc-calls.js";
 import type { ServerCapabilities } from "./server-capabilities.js";
 
@@ -36,24 +36,16 @@ export function openHeartbeatWatchedStream<
   );
   const onFrame = options.onFrame;
   const { source, ready } = watchdog.watch(
-    transport.openSource<RequestProperties, Event>(
-      method,
-      request,
-      (bytes, emit) => {
-        const event = map(method.responseDeserialize(bytes));
-        if (event !== undefined) emit(event);
-      },
-      {
-        ...options,
-        onFrame:
-          onFrame === undefined
-            ? watchdog.frame
-            : () => {
-                watchdog.frame();
-                onFrame();
-              },
-      },
-    ),
+    transport.openSource<RequestProperties, Event>(method, request, expandEach(method, map), {
+      ...options,
+      onFrame:
+        onFrame === undefined
+          ? watchdog.frame
+          : () => {
+              watchdog.frame();
+              onFrame();
+            },
+    }),
   );
   return new LiveEventStream(source, ready);
 }

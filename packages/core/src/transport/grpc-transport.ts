@@ -73,6 +73,20 @@ export interface StreamConnection<Event> {
   readonly ready: Promise<void>;
 }
 
+/**
+ * The `expand` of {@link Transport.openSource} for a stream whose every frame decodes to
+ * one message that `map` turns into an event, or `undefined` to skip it (heartbeats).
+ */
+export function expandEach<ResponseDecoded, Event>(
+  method: { responseDeserialize(bytes: Buffer): ResponseDecoded },
+  map: (frame: ResponseDecoded) => Event | undefined,
+): (bytes: Buffer, emit: (event: Event) => void) => void {
+  return (bytes, emit) => {
+    const event = map(method.responseDeserialize(bytes));
+    if (event !== undefined) emit(event);
+  };
+}
+
 /** Default deadline of a unary call. */
 export const defaultTimeoutMs = 30_000;
 
@@ -376,10 +390,7 @@ export function createTransport(options: TransportOptions): Transport {
     const { source, ready } = openSource<RequestProperties, Event>(
       method,
       request,
-      (bytes, emit) => {
-        const event = map(method.responseDeserialize(bytes));
-        if (event !== undefined) emit(event);
-      },
+      expandEach(method, map),
       streamOptions,
     );
     return new LiveEventStream(source, ready);
