@@ -307,14 +307,22 @@ async function main(): Promise<void> {
     console.error(`${subscribers} idle live subscribers...`);
     const subscribersPath = join(directory, "subscribers.db");
     const store = openBenchStore(subscribersPath);
-    const account = await createBenchAccount(store, "idle@example.com");
+    // One account may hold 1,000 live streams (the server's default limit).
+    const idleAccounts = [];
+    for (let index = 0; index < Math.ceil(subscribers / 1000); index += 1) {
+      idleAccounts.push(await createBenchAccount(store, `idle-${index}@example.com`));
+    }
     await store.close();
     const baselines: number[] = [];
     const loaded: number[] = [];
     for (let run = 0; run < Math.min(runs, 2); run += 1) {
       const idleServer = await startBenchServer(subscribersPath);
       try {
-        const result = await measureIdleSubscribers(idleServer, account.token, subscribers);
+        const result = await measureIdleSubscribers(
+          idleServer,
+          idleAccounts.map((account) => account.token),
+          subscribers,
+        );
         baselines.push(result.baselineBytes);
         loaded.push(result.withSubscribersBytes);
       } finally {
