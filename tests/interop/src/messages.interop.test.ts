@@ -5,24 +5,13 @@ import {
   NotFoundError,
   type MessageEvent as PublishedMessageEvent,
 } from "@photon-ai/advanced-imessage/grpc";
-import { chats } from "@threadline/chats";
-import { createClient, type Message } from "@threadline/core";
-import { type MessageStreamEvent, messages } from "@threadline/messages";
+import type { Message } from "@threadline/core";
+import type { MessageStreamEvent } from "@threadline/messages";
 import { describe, expect, it } from "vitest";
 import { comparable } from "./comparable.js";
-import { type InteropFixture, type Person, startInteropFixture } from "./fixture.js";
+import { type InteropFixture, startInteropFixture } from "./fixture.js";
+import { withMessages } from "./messages-fixture.js";
 import { collectInBackground } from "./stream-collector.js";
-
-/** Both clients of one person, the Threadline one with `messages`. */
-function withMessages(fixture: InteropFixture, person: Person) {
-  const threadline = createClient({
-    address: fixture.server.address,
-    token: person.token,
-    tls: false,
-    resources: { chats, messages },
-  });
-  return { photon: person.photon, threadline, address: person.address, token: person.token };
-}
 
 async function startMessagesInterop() {
   const fixture = await startInteropFixture();
