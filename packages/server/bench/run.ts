@@ -45,6 +45,16 @@ const format = (value: number) => Math.round(value).toLocaleString("en-US");
 const formatMs = (value: number) => `${value.toFixed(2)} ms`;
 const mebibytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
+/** A row of the main table: the median of `values` as the result, every run beside it. */
+function addMedianRow(
+  what: string,
+  values: readonly number[],
+  target: string,
+  show: (value: number) => string = format,
+): void {
+  rows.push({ what, result: show(median(values)), target, runs: values.map(show).join(", ") });
+}
+
 function printTable(): void {
   const headers: Row = { what: "What", result: "Median", target: "Target", runs: "Runs" };
   const all = [headers, ...rows];
@@ -69,34 +79,32 @@ async function main(): Promise<void> {
           (await measureConcurrentAppends(directory, run, writers, appendEvents)).eventsPerSecond,
         );
       }
-      rows.push({
-        what: `Durable append, ${writers} concurrent writers, 1 event/write (events/s)`,
-        result: format(median(results)),
-        target: ">= 50,000",
-        runs: results.map(format).join(", "),
-      });
+      addMedianRow(
+        `Durable append, ${writers} concurrent writers, 1 event/write (events/s)`,
+        results,
+        ">= 50,000",
+      );
     }
     const latencies = [];
     for (let run = 0; run < runs; run += 1)
       latencies.push(await measureSingleWriteLatency(directory, run, 500));
-    rows.push({
-      what: "Durable append, 1 writer, sequential (events/s)",
-      result: format(median(latencies.map((latency) => latency.eventsPerSecond))),
-      target: "(one fsync per write)",
-      runs: latencies.map((latency) => format(latency.eventsPerSecond)).join(", "),
-    });
-    rows.push({
-      what: "Single durable write latency p50",
-      result: formatMs(median(latencies.map((latency) => latency.p50Ms))),
-      target: "report",
-      runs: latencies.map((latency) => formatMs(latency.p50Ms)).join(", "),
-    });
-    rows.push({
-      what: "Single durable write latency p99",
-      result: formatMs(median(latencies.map((latency) => latency.p99Ms))),
-      target: "report",
-      runs: latencies.map((latency) => formatMs(latency.p99Ms)).join(", "),
-    });
+    addMedianRow(
+      "Durable append, 1 writer, sequential (events/s)",
+      latencies.map((latency) => latency.eventsPerSecond),
+      "(one fsync per write)",
+    );
+    addMedianRow(
+      "Single durable write latency p50",
+      latencies.map((latency) => latency.p50Ms),
+      "report",
+      formatMs,
+    );
+    addMedianRow(
+      "Single durable write latency p99",
+      latencies.map((latency) => latency.p99Ms),
+      "report",
+      formatMs,
+    );
 
     console.error("durable writes over gRPC (SendTextMessage, server in a separate process)...");
     const rpcPath = join(directory, "rpc.db");
@@ -119,12 +127,11 @@ async function main(): Promise<void> {
           ),
         );
       }
-      rows.push({
-        what: "Durable writes via SendTextMessage RPC, 256 in flight (events/s, 2 per message)",
-        result: format(median(results)),
-        target: "report (end to end)",
-        runs: results.map(format).join(", "),
-      });
+      addMedianRow(
+        "Durable writes via SendTextMessage RPC, 256 in flight (events/s, 2 per message)",
+        results,
+        "report (end to end)",
+      );
     } finally {
       await rpcServer.stop();
     }
@@ -168,24 +175,23 @@ async function main(): Promise<void> {
         ingest.push(await measureWebhookIngest(whatsappServer, `run-${run}`, 64, webhookPosts));
         latencies.push(await measureWebhookToLive(whatsappServer, `run-${run}`, latencySamples));
       }
-      rows.push({
-        what: "WhatsApp webhook ingest, 64 concurrent senders (signed POSTs/s, 200 after fsync)",
-        result: format(median(ingest)),
-        target: "report (beside the RPC write row)",
-        runs: ingest.map(format).join(", "),
-      });
-      rows.push({
-        what: "WhatsApp webhook POST -> live subscriber latency p50",
-        result: formatMs(median(latencies.map((latency) => latency.p50Ms))),
-        target: "report",
-        runs: latencies.map((latency) => formatMs(latency.p50Ms)).join(", "),
-      });
-      rows.push({
-        what: "WhatsApp webhook POST -> live subscriber latency p99",
-        result: formatMs(median(latencies.map((latency) => latency.p99Ms))),
-        target: "report",
-        runs: latencies.map((latency) => formatMs(latency.p99Ms)).join(", "),
-      });
+      addMedianRow(
+        "WhatsApp webhook ingest, 64 concurrent senders (signed POSTs/s, 200 after fsync)",
+        ingest,
+        "report (beside the RPC write row)",
+      );
+      addMedianRow(
+        "WhatsApp webhook POST -> live subscriber latency p50",
+        latencies.map((latency) => latency.p50Ms),
+        "report",
+        formatMs,
+      );
+      addMedianRow(
+        "WhatsApp webhook POST -> live subscriber latency p99",
+        latencies.map((latency) => latency.p99Ms),
+        "report",
+        formatMs,
+      );
     } finally {
       await whatsappServer.stop();
     }
@@ -213,24 +219,13 @@ async function main(): Promise<void> {
           await measureCatchUp(server.address, token, "batched", catchUpEvents, wideWindowBytes),
         );
       }
-      rows.push({
-        what: "Catch-up read + send, batched (256/frame) (events/s)",
-        result: format(median(batched)),
-        target: ">= 250,000",
-        runs: batched.map(format).join(", "),
-      });
-      rows.push({
-        what: "Catch-up read + send, batched (256/frame), client window 4 MiB (events/s)",
-        result: format(median(batchedWideWindow)),
-        target: "report",
-        runs: batchedWideWindow.map(format).join(", "),
-      });
-      rows.push({
-        what: "Catch-up read + send, one event per frame (events/s)",
-        result: format(median(single)),
-        target: ">= 40,000",
-        runs: single.map(format).join(", "),
-      });
+      addMedianRow("Catch-up read + send, batched (256/frame) (events/s)", batched, ">= 250,000");
+      addMedianRow(
+        "Catch-up read + send, batched (256/frame), client window 4 MiB (events/s)",
+        batchedWideWindow,
+        "report",
+      );
+      addMedianRow("Catch-up read + send, one event per frame (events/s)", single, ">= 40,000");
     } finally {
       await server.stop();
     }
@@ -284,19 +279,17 @@ async function main(): Promise<void> {
       for (const variant of variants) {
         const measured = results.get(variant.label) ?? [];
         const pages = measured.map((result) => result.pagesPerSecond);
-        rows.push({
-          what: `${variant.label} (pages/s; messages/s ${format(median(measured.map((result) => result.messagesPerSecond)))})`,
-          result: format(median(pages)),
-          target: "report",
-          runs: pages.map(format).join(", "),
-        });
+        addMedianRow(
+          `${variant.label} (pages/s; messages/s ${format(median(measured.map((result) => result.messagesPerSecond)))})`,
+          pages,
+          "report",
+        );
       }
-      rows.push({
-        what: "Peer: the newest 100 by GetMessage, one call each, 16 in flight (messages/s)",
-        result: format(median(oneByOne)),
-        target: "report (beside the list rows' messages/s)",
-        runs: oneByOne.map(format).join(", "),
-      });
+      addMedianRow(
+        "Peer: the newest 100 by GetMessage, one call each, 16 in flight (messages/s)",
+        oneByOne,
+        "report (beside the list rows' messages/s)",
+      );
     } finally {
       await listServer.stop();
     }
@@ -329,18 +322,13 @@ async function main(): Promise<void> {
         await idleServer.stop();
       }
     }
-    rows.push({
-      what: "Server RSS, idle (no subscribers)",
-      result: mebibytes(median(baselines)),
-      target: "report",
-      runs: baselines.map(mebibytes).join(", "),
-    });
-    rows.push({
-      what: `Server RSS with ${subscribers} idle live subscribers`,
-      result: mebibytes(median(loaded)),
-      target: "report",
-      runs: loaded.map(mebibytes).join(", "),
-    });
+    addMedianRow("Server RSS, idle (no subscribers)", baselines, "report", mebibytes);
+    addMedianRow(
+      `Server RSS with ${subscribers} idle live subscribers`,
+      loaded,
+      "report",
+      mebibytes,
+    );
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
