@@ -151,6 +151,16 @@ async function openThreadlineSubscribe(
     );
   }
   await Promise.all(live);
+  return threadlineSet(set, streams, consumed, clients);
+}
+
+/** An open set of our SDK's streams: closing ends the streams, waits for their readers, then closes the clients. */
+function threadlineSet(
+  set: SetState,
+  streams: readonly { close(): Promise<void> }[],
+  consumed: readonly Promise<void>[],
+  clients: readonly { close(): Promise<void> }[],
+): OpenSet {
   return {
     state: set,
     async close() {
@@ -194,15 +204,7 @@ async function openThreadlineLive(
     }
   });
   await Promise.all(streams.map((stream) => stream.ready));
-  return {
-    state: set,
-    async close() {
-      set.closed = true;
-      await Promise.all(streams.map((stream) => stream.close()));
-      await Promise.all(consumed);
-      await Promise.all(clients.map((client) => client.close()));
-    },
-  };
+  return threadlineSet(set, streams, consumed, clients);
 }
 
 async function openPublishedLive(
