@@ -1,7 +1,7 @@
 import type { GrpcMethodDefinition } from "@threadline/protocol";
 import { createTransportWatchdog } from "../resumable/stream-watchdog.js";
 import { LiveEventStream } from "../stream/live-event-stream.js";
-import { expandEach, type Transport } from "../transport/grpc-transport.js";
+import { expandEach, operationName, type Transport } from "../transport/grpc-transport.js";
 import type { StreamCallOptions } from "../transport/rpc-calls.js";
 import type { ServerCapabilities } from "./server-capabilities.js";
 
@@ -32,7 +32,7 @@ export function openHeartbeatWatchedStream<
   const watchdog = createTransportWatchdog(
     transport,
     capabilities,
-    options.operation ?? method.path,
+    options.operation ?? operationName(method.path),
   );
   const onFrame = options.onFrame;
   const { source, ready } = watchdog.watch(

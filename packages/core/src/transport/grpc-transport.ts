@@ -103,7 +103,7 @@ interface CallMethod<RequestProperties, ResponseDecoded> {
 const passThrough = (bytes: Buffer): Buffer => bytes;
 
 /** `"/photon.imessage.v1.ChatService/CreateChat"` -> `"ChatService.CreateChat"`. */
-function operationName(path: string): string {
+export function operationName(path: string): string {
   const [service = path, method = ""] = path.slice(1).split("/");
   const shortService = service.slice(service.lastIndexOf(".") + 1);
   return method === "" ? path : `${shortService}.${method}`;
