@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
 import { encodeLogEvent } from "../log/encode-log-event.js";
 import { kindCodes, type LoggedEvent } from "../log/logged-event.js";
+import { createSqliteRepositories } from "./sqlite/sqlite-repositories.js";
 import type { LogEventInput, WriteContext } from "./write-context.js";
 
 /** How one write of a batch ended. */
@@ -17,7 +18,9 @@ export interface BatchResult {
 }
 
 /** Runs the writes of one group commit inside an open transaction. */
-export type BatchRunner = (writes: readonly ((context: WriteContext) => unknown)[]) => BatchResult;
+export type BatchRunner = (
+  writes: readonly ((context: WriteContext) => unknown)[],
+) => Promise<BatchResult>;
 
 /** A head this batch has moved: the committed value it started from and where it is now. */
 interface BatchHead {
@@ -55,8 +58,9 @@ export function createBatchRunner(
     trimEvents: db.prepare("DELETE FROM event_log WHERE account_id = ? AND sequence < ?"),
   };
   const maxEvents = retention.maxEvents;
+  const repositories = createSqliteRepositories(db);
 
-  return function runBatch(writes) {
+  return async function runBatch(writes) {
     const outcomes: WriteOutcome[] = [];
     const appended: LoggedEvent[] = [];
     const heads = new Map<number, BatchHead>();
@@ -70,14 +74,22 @@ export function createBatchRunner(
     let appendedBeforeSavepoint = 0;
     let batchOver = false;
 
+    function openSavepoint(): void {
+      if (!savepointOpen && !batchOver) {
+        statements.savepoint.run();
+        savepointOpen = true;
+        appendedBeforeSavepoint = appended.length;
+      }
+    }
+
     const context: WriteContext = {
       get db() {
-        if (!savepointOpen && !batchOver) {
-          statements.savepoint.run();
-          savepointOpen = true;
-          appendedBeforeSavepoint = appended.length;
-        }
+        openSavepoint();
         return db;
+      },
+      get repositories() {
+        openSavepoint();
+        return repositories;
       },
       now,
       appendEvent(accountId: number, input: LogEventInput): number {
@@ -137,13 +149,9 @@ export function createBatchRunner(
       firstAppend = appended.length;
       savepointOpen = false;
       try {
-        const value = write(context);
-        if (value instanceof Promise) {
-          value.catch(() => undefined);
-          throw new TypeError(
-            "store.write callbacks must be synchronous; this one returned a Promise",
-          );
-        }
+        // The repositories answer at once (the connection is synchronous), so awaiting a
+        // write lets no other macrotask run inside the batch's transaction.
+        const value = await write(context);
         if (savepointOpen) statements.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {

@@ -16,7 +16,8 @@ import {
   isDatabaseBusy,
   storageBusy,
 } from "./storage-failure.js";
-import type { Store, WriteContext } from "./write-context.js";
+import { createSqliteRepositories } from "./sqlite/sqlite-repositories.js";
+import type { Store, WriteContext, WriteExecutor, WriteRequest } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -55,6 +56,11 @@ export interface SqliteStoreOptions {
   readonly backgroundCheckpoint?:
     | { readonly afterCommits?: number; readonly intervalMs?: number }
     | false;
+  /**
+   * Runs the named writes of {@link Store.run}: the domain's registry
+   * (`executeWrite` in `domain/write-operations.ts`). Without it, `run` rejects.
+   */
+  readonly execute?: WriteExecutor;
 }
 
 /** The SQLite {@link Store}: group commit, migrations, retention, orderly close. */
@@ -75,7 +81,7 @@ export interface SqliteStore extends Store {
 }
 
 interface QueuedWrite {
-  readonly write: (context: WriteContext) => unknown;
+  readonly write: (context: WriteContext) => unknown | Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   /** `performance.now()` when it was queued: how long it has waited for the lock. */
@@ -125,6 +131,18 @@ function openDataFile(path: string): Database {
   }
 }
 
+/** A second connection on the (already migrated) file, for reads of committed data. */
+function openReadConnection(path: string): Database {
+  try {
+    const reader = new BetterSqlite3(path, { fileMustExist: true });
+    reader.pragma("busy_timeout = 5000");
+    reader.pragma("cache_size = -65536");
+    return reader;
+  } catch (error) {
+    throw dataFileFailure(path, error);
+  }
+}
+
 /**
  * Opens (and migrates) the SQLite file in WAL mode with `synchronous=FULL`.
  *
@@ -135,6 +153,11 @@ function openDataFile(path: string): Database {
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = openDataFile(options.path);
+  // Reads run on a connection of their own, so they see committed data only, even while
+  // a batch's transaction is open between two awaits of its writes. (An in-memory
+  // database exists once per connection, so it reads on the one it has.)
+  const readDb = options.path === ":memory:" ? db : openReadConnection(options.path);
+  const readRepositories = createSqliteRepositories(readDb);
 
   const statements = {
     begin: db.prepare("BEGIN IMMEDIATE"),
@@ -240,7 +263,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   }
 
   /** Commits what is queued; false when it could not because the write lock is taken. */
-  function commitQueued(): boolean {
+  async function commitQueued(): Promise<boolean> {
     if (queue.length === 0) return true;
     let began: boolean;
     try {
@@ -257,7 +280,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     let result: BatchResult;
     const started = performance.now();
     try {
-      result = runBatch(batch.map((item) => item.write));
+      result = await runBatch(batch.map((item) => item.write));
       statements.commit.run();
     } catch (error) {
       // The batch as a whole failed (disk full, I/O error): nothing of it is stored.
@@ -297,16 +320,36 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     for (const item of batch) item.reject(failure);
   }
 
+  /** The batch being committed; a flush never starts another one beside it. */
+  let committing: Promise<boolean> | undefined;
+
   function flush(): void {
     flushScheduled = false;
-    if (!commitQueued()) {
-      waitForLock();
-      return;
-    }
-    if (queue.length > 0) scheduleFlush();
+    if (committing !== undefined) return;
+    committing = commitQueued();
+    void committing.then((committed) => {
+      committing = undefined;
+      if (!committed) {
+        waitForLock();
+        return;
+      }
+      if (queue.length > 0) scheduleFlush();
+    });
   }
 
-  function write<T>(body: (context: WriteContext) => T): Promise<T> {
+  function run(request: WriteRequest): Promise<unknown> {
+    const execute = options.execute;
+    if (execute === undefined) {
+      return Promise.reject(
+        new TypeError(
+          `store.run(${JSON.stringify(request.operation)}) needs the store to be opened with an execute function`,
+        ),
+      );
+    }
+    return write((context) => execute(context, request));
+  }
+
+  function write<T>(body: (context: WriteContext) => T | Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new StoreClosedError());
     return new Promise<T>((resolve, reject) => {
       queue.push({
@@ -340,10 +383,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let closing: Promise<void> | undefined;
   return {
     database: db,
+    repositories: readRepositories,
+    run,
     write,
     read<T>(body: (database: Database) => T): T {
-      if (!db.open) throw new StoreClosedError();
-      return body(db);
+      if (!readDb.open) throw new StoreClosedError();
+      return body(readDb);
     },
     expireOldEvents,
     stats: () => ({ commits, writes: writesCommitted }),
@@ -354,14 +399,22 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         if (expiryTimer !== undefined) clearInterval(expiryTimer);
         // Queued writes still commit (or, after waiting for a lock another connection
         // holds, are refused) before the file closes.
-        while (queue.length > 0) {
-          if (commitQueued()) continue;
+        while (committing !== undefined || queue.length > 0) {
+          if (committing !== undefined) {
+            await committing;
+            continue;
+          }
+          committing = commitQueued();
+          const committed = await committing;
+          committing = undefined;
+          if (committed) continue;
           waitForLock();
           if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, lockRetryMs));
         }
         // The worker's connection closes first, so this one is the last and finishes
         // the WAL itself.
         await checkpointer?.close();
+        if (readDb !== db) readDb.close();
         db.close();
         setAvailable(false);
       })();

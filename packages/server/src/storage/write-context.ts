@@ -1,5 +1,6 @@
 import type { photon } from "@threadline/protocol";
 import type { Database } from "better-sqlite3";
+import type { Repositories } from "./repositories.js";
 
 /**
  * One durable event for one account's log, before its sequence is assigned. The
@@ -16,31 +17,75 @@ export type LogEventInput =
 export type EventDomain = LogEventInput["kind"];
 
 /**
- * What a write sees while it runs inside a group commit. Everything is synchronous:
- * the write runs inside a SQLite savepoint of the shared transaction.
+ * What a write sees while it runs inside a group commit, on either engine. The write is
+ * domain code: it reads and changes rows through `repositories` (inside the shared
+ * transaction) and appends events; it never sees SQL or a connection.
  */
 export interface WriteContext {
-  /** The database, inside the open transaction. Writes here commit or roll back with the event appends. */
-  readonly db: Database;
+  /** The repositories, inside the open transaction: changes commit or roll back with the write. */
+  readonly repositories: Repositories;
   /** One clock reading for the whole write, so every event of one write has the same time. */
   readonly now: Date;
   /**
-   * Appends one event to `accountId`'s log and returns its sequence. Sequences are
-   * per account, start at 1 and are contiguous. The event becomes visible to catch-up
-   * and live streams only after the transaction has committed durably.
+   * Appends one event to `accountId`'s log. Sequences are per account, start at 1 and
+   * are contiguous; the engine assigns them (under the account's head lock on
+   * PostgreSQL). The event becomes visible to catch-up and live streams only after the
+   * transaction has committed durably.
    */
-  appendEvent(accountId: number, event: LogEventInput): number;
+  appendEvent(accountId: number, event: LogEventInput): void;
+  /**
+   * @deprecated transitional: the SQLite connection, for code not yet moved behind
+   * `repositories`. It is removed once every area is behind the boundary; PostgreSQL
+   * never sets it.
+   */
+  readonly db: Database;
 }
 
-/** The server's storage: group-committed writes and synchronous reads. */
+/**
+ * A keyed write's claim: the same key with the same request (fingerprint) returns the
+ * stored first response; with another request it is IDEMPOTENCY_KEY_REUSED.
+ */
+export interface IdempotencyClaim {
+  readonly accountId: number;
+  readonly key: string;
+  /** Hash of the method and the request without its key. */
+  readonly fingerprint: string;
+  /** The gRPC method path: how the stored response is encoded and decoded. */
+  readonly methodPath: string;
+}
+
+/**
+ * One named write, as it crosses into the engine (and, for SQLite, onto the writer
+ * thread): everything in it is plain, structured-cloneable data.
+ */
+export interface WriteRequest {
+  /** A name from the domain's write-operation registry (`domain/write-operations.ts`). */
+  readonly operation: string;
+  readonly input: unknown;
+  readonly idempotency?: IdempotencyClaim | undefined;
+}
+
+/**
+ * Runs one {@link WriteRequest} inside a write: the domain's registry, handed to the
+ * engine so that storage never imports the domain.
+ */
+export type WriteExecutor = (context: WriteContext, request: WriteRequest) => Promise<unknown>;
+
+/** The server's storage: group-committed writes and reads of committed data. */
 export interface Store {
   /**
-   * Queues `write` for the next group commit and resolves with its result once the
-   * transaction is committed and fsync'd. If `write` throws, only its own savepoint
-   * is rolled back (other writes in the batch commit) and the promise rejects with
-   * the thrown error. Nothing of a failed write is stored.
+   * Queues a named write for the next group commit and resolves with its result once
+   * the transaction is committed and fsync'd. If the write throws, only it is undone
+   * (other writes in the batch commit) and the promise rejects with the thrown error.
    */
-  write<T>(write: (context: WriteContext) => T): Promise<T>;
-  /** Runs a read against committed data. */
+  run(request: WriteRequest): Promise<unknown>;
+  /** Repositories over committed data (reads never wait on a commit). */
+  readonly repositories: Repositories;
+  /**
+   * @deprecated transitional: queues a closure write. Closures cannot cross to the
+   * writer thread or to another engine; use {@link Store.run}.
+   */
+  write<T>(write: (context: WriteContext) => T | Promise<T>): Promise<T>;
+  /** @deprecated transitional: a read on the SQLite read connection; use `repositories`. */
   read<T>(read: (db: Database) => T): T;
 }

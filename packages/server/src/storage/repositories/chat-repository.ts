@@ -1,0 +1,9 @@
+/**
+ * Chats, their participants and each participant's per-chat state (unread, archive, read marks).
+ *
+ * Every method is async, takes and returns plain data (no driver types), and is
+ * implemented by both engines: `storage/sqlite/` and `storage/postgres/`. Inside a
+ * write it runs in the write's transaction; outside it reads committed data.
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: filled in as the area moves behind the boundary
+export interface ChatRepository {}
