@@ -26,6 +26,7 @@ import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.j
 import { normalizeAddressList } from "./domain/address.js";
 import { isBlobReferenced } from "./domain/attachment-records.js";
 import { createUploadSessions, maxUploadChunkBytes } from "./domain/attachment-upload-sessions.js";
+import { executeWrite } from "./domain/write-operations.js";
 import { notFound } from "./errors/common-errors.js";
 import { ServerError } from "./errors/server-error.js";
 import { createServerMetrics } from "./http/metrics-registry.js";
@@ -303,6 +304,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     },
     onCommitMeasured: (writes, seconds) => metrics.observeCommit(writes, seconds),
     onAvailabilityChange: (available) => health?.setServing(available),
+    execute: executeWrite,
   });
   // Attachment files of uploads that never got their metadata row (a crash mid-upload)
   // are removed before anyone can ask for them.

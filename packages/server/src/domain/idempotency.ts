@@ -4,7 +4,8 @@ import { type GrpcMethodDefinition, metadataKeys } from "@threadline/protocol";
 import { invalidArgument } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import { cachedStatement } from "../storage/statement-cache.js";
-import type { Store, WriteContext } from "../storage/write-context.js";
+import type { IdempotencyClaim, Store, WriteContext } from "../storage/write-context.js";
+import { methodByPath } from "./method-by-path.js";
 
 /** How long a key is remembered at least. Keys are pruned after twice this. */
 export const idempotencyKeyRetentionMs = 24 * 60 * 60 * 1000;
@@ -133,4 +134,73 @@ export function idempotentWrite<
     );
     return response;
   });
+}
+
+/** What {@link idempotencyClaim} needs: the method, the request, who calls and the key. */
+export interface ClaimedCall<Request> {
+  readonly method: { readonly path: string; requestSerialize(value: Request): Buffer };
+  readonly request: Request;
+  readonly accountId: number;
+  readonly key: string | undefined;
+}
+
+/**
+ * The {@link IdempotencyClaim} of a keyed call for `runWrite`, or undefined without a
+ * key (then the write simply runs). Computed on the calling thread: the fingerprint
+ * covers the method and every field of the request except the key itself.
+ */
+export function idempotencyClaim<Request>(
+  call: ClaimedCall<Request>,
+): IdempotencyClaim | undefined {
+  if (call.key === undefined) return undefined;
+  const fingerprint = createHash("sha256")
+    .update(call.method.path)
+    .update("\n")
+    .update(call.method.requestSerialize(withoutClientMessageId(call.request)))
+    .digest("base64");
+  return { accountId: call.accountId, key: call.key, fingerprint, methodPath: call.method.path };
+}
+
+const lastPruneAt = new WeakMap<object, number>();
+
+/**
+ * Runs `body` at most once per claimed key, inside the caller's write: a retry with the
+ * same request gets the stored first response (decoded), without running `body`; the
+ * same key with a different request is IDEMPOTENCY_KEY_REUSED. A failed `body` stores
+ * nothing, so a retry runs it again.
+ */
+export async function runIdempotently(
+  context: WriteContext,
+  claim: IdempotencyClaim,
+  body: () => Promise<unknown>,
+): Promise<unknown> {
+  const method = methodByPath(claim.methodPath);
+  if (method === undefined) {
+    throw new TypeError(`idempotency claim names no known gRPC method: ${claim.methodPath}`);
+  }
+  const keys = context.repositories.idempotency;
+  const now = context.now.getTime();
+  if (now - (lastPruneAt.get(keys) ?? 0) >= pruneIntervalMs) {
+    lastPruneAt.set(keys, now);
+    await keys.pruneBefore(now - 2 * idempotencyKeyRetentionMs);
+  }
+  const stored = await keys.find(claim.accountId, claim.key);
+  if (stored !== undefined) {
+    if (stored.fingerprint !== claim.fingerprint) {
+      throw new ServerError(
+        "IDEMPOTENCY_KEY_REUSED",
+        `idempotency key ${JSON.stringify(claim.key)} was already used for a different request; use a new key for each logical write and the same key only to retry it unchanged`,
+        { trailers: { field: "client_message_id" } },
+      );
+    }
+    return method.responseDeserialize(Buffer.from(stored.response));
+  }
+  const response = await body();
+  await keys.insert(
+    claim.accountId,
+    claim.key,
+    { fingerprint: claim.fingerprint, response: method.responseSerialize(response) },
+    now,
+  );
+  return response;
 }

@@ -6,7 +6,10 @@ import type { WriteContext } from "../storage/write-context.js";
  * plain, structured-cloneable data (no functions, no class instances but Uint8Array
  * and Date), and it reaches storage only through `context`.
  */
-export type WriteOperation<Input, Result> = (context: WriteContext, input: Input) => Promise<Result>;
+export type WriteOperation<Input, Result> = (
+  context: WriteContext,
+  input: Input,
+) => Promise<Result>;
 
 /** Names a write operation with its types checked (for the per-area maps in `writes/`). */
 export function writeOperation<Input, Result>(

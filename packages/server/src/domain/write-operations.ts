@@ -1,4 +1,5 @@
 import type { IdempotencyClaim, Store, WriteExecutor } from "../storage/write-context.js";
+import { runIdempotently } from "./idempotency.js";
 import type { WriteOperation } from "./write-operation.js";
 import { accountWrites } from "./writes/account-writes.js";
 import { addressWrites } from "./writes/address-writes.js";
@@ -52,17 +53,18 @@ export function runWrite<Name extends WriteOperationName>(
   return store.run({ operation, input, idempotency }) as Promise<WriteResult<Name>>;
 }
 
-const registry: Readonly<Record<string, WriteOperation<unknown, unknown> | undefined>> =
-  writeOperations;
+// Inputs are checked where runWrite is called; by name, an operation takes what it is given.
+const registry: Readonly<Record<string, WriteOperation<never, unknown>>> = writeOperations;
 
 /** The {@link WriteExecutor} both engines are opened with. */
 export const executeWrite: WriteExecutor = async (context, request) => {
   const operation = Object.hasOwn(registry, request.operation)
-    ? registry[request.operation]
+    ? (registry[request.operation] as WriteOperation<unknown, unknown>)
     : undefined;
   if (operation === undefined) {
     throw new TypeError(`no write operation is named ${JSON.stringify(request.operation)}`);
   }
-  // TODO(idempotency): keyed writes go through the idempotency repository here.
-  return operation(context, request.input);
+  const claim = request.idempotency;
+  if (claim === undefined) return operation(context, request.input);
+  return runIdempotently(context, claim, () => operation(context, request.input));
 };

@@ -1,15 +1,15 @@
 import { type google, MessageServiceDefinition, type photon } from "@threadline/protocol";
-import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { idempotencyClaim, idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
 import {
   editMessage,
   getMessage,
-  sendText,
   setReaction,
   unsendMessage,
   validateEdit,
   validateReaction,
   validateSendText,
 } from "../domain/message-operations.js";
+import { runWrite } from "../domain/write-operations.js";
 import { createAttachmentMessageHandlers } from "./attachment-message-handlers.js";
 import { unary } from "./handlers.js";
 import { createMessageServiceAdditions } from "./message-service-additions.js";
@@ -34,15 +34,16 @@ export function createMessageServiceImplementation(deps: ServiceDependencies) {
       deps,
       (request, account, call) => {
         const input = validateSendText(request);
-        return idempotentWrite(
+        return runWrite(
           store,
-          {
+          "messages.sendText",
+          { account, input },
+          idempotencyClaim({
             method: definition.sendTextMessage,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({ message: sendText(context, account, input) }),
+          }),
         );
       },
     ),

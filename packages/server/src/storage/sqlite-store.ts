@@ -10,13 +10,13 @@ import {
 } from "./background-checkpointer.js";
 import { type BatchResult, createBatchRunner } from "./group-commit-batch.js";
 import { migrate } from "./migrate.js";
+import { createSqliteRepositories } from "./sqlite/sqlite-repositories.js";
 import {
   classifyStorageFailure,
   dataFileFailure,
   isDatabaseBusy,
   storageBusy,
 } from "./storage-failure.js";
-import { createSqliteRepositories } from "./sqlite/sqlite-repositories.js";
 import type { Store, WriteContext, WriteExecutor, WriteRequest } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */

@@ -1,15 +1,15 @@
 import type { Repositories } from "../repositories.js";
-import type { PgQueryable } from "./pg-queryable.js";
 import { createPostgresAccountRepository } from "./account-repository.js";
-import { createPostgresChatRepository } from "./chat-repository.js";
-import { createPostgresMessageRepository } from "./message-repository.js";
-import { createPostgresAttachmentRepository } from "./attachment-repository.js";
-import { createPostgresStickerRepository } from "./sticker-repository.js";
-import { createPostgresMiniAppRepository } from "./mini-app-repository.js";
-import { createPostgresPollRepository } from "./poll-repository.js";
 import { createPostgresAddressRepository } from "./address-repository.js";
-import { createPostgresIdempotencyRepository } from "./idempotency-repository.js";
+import { createPostgresAttachmentRepository } from "./attachment-repository.js";
+import { createPostgresChatRepository } from "./chat-repository.js";
 import { createPostgresEventLogRepository } from "./event-log-repository.js";
+import { createPostgresIdempotencyRepository } from "./idempotency-repository.js";
+import { createPostgresMessageRepository } from "./message-repository.js";
+import { createPostgresMiniAppRepository } from "./mini-app-repository.js";
+import type { PgQueryable } from "./pg-queryable.js";
+import { createPostgresPollRepository } from "./poll-repository.js";
+import { createPostgresStickerRepository } from "./sticker-repository.js";
 import { createPostgresWhatsAppRepository } from "./whatsapp-repository.js";
 
 /**

@@ -1,15 +1,15 @@
 import type { Database } from "better-sqlite3";
 import type { Repositories } from "../repositories.js";
 import { createSqliteAccountRepository } from "./account-repository.js";
-import { createSqliteChatRepository } from "./chat-repository.js";
-import { createSqliteMessageRepository } from "./message-repository.js";
+import { createSqliteAddressRepository } from "./address-repository.js";
 import { createSqliteAttachmentRepository } from "./attachment-repository.js";
-import { createSqliteStickerRepository } from "./sticker-repository.js";
+import { createSqliteChatRepository } from "./chat-repository.js";
+import { createSqliteEventLogRepository } from "./event-log-repository.js";
+import { createSqliteIdempotencyRepository } from "./idempotency-repository.js";
+import { createSqliteMessageRepository } from "./message-repository.js";
 import { createSqliteMiniAppRepository } from "./mini-app-repository.js";
 import { createSqlitePollRepository } from "./poll-repository.js";
-import { createSqliteAddressRepository } from "./address-repository.js";
-import { createSqliteIdempotencyRepository } from "./idempotency-repository.js";
-import { createSqliteEventLogRepository } from "./event-log-repository.js";
+import { createSqliteStickerRepository } from "./sticker-repository.js";
 import { createSqliteWhatsAppRepository } from "./whatsapp-repository.js";
 
 /**
