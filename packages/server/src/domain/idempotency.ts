@@ -161,7 +161,8 @@ export function idempotencyClaim<Request>(
   return { accountId: call.accountId, key: call.key, fingerprint, methodPath: call.method.path };
 }
 
-const lastPruneAt = new WeakMap<object, number>();
+/** When this thread last pruned old keys (each writer thread or process prunes on its own). */
+let lastPruneAt = 0;
 
 /**
  * Runs `body` at most once per claimed key, inside the caller's write: a retry with the
@@ -180,8 +181,8 @@ export async function runIdempotently(
   }
   const keys = context.repositories.idempotency;
   const now = context.now.getTime();
-  if (now - (lastPruneAt.get(keys) ?? 0) >= pruneIntervalMs) {
-    lastPruneAt.set(keys, now);
+  if (now - lastPruneAt >= pruneIntervalMs) {
+    lastPruneAt = now;
     await keys.pruneBefore(now - 2 * idempotencyKeyRetentionMs);
   }
   const stored = await keys.find(claim.accountId, claim.key);
