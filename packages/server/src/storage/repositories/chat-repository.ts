@@ -1,3 +1,32 @@
+/** A chat as stored: shared by every participant, whoever looks at it. */
+export interface ChatRecord {
+  readonly id: number;
+  readonly isGroup: boolean;
+  /** Group id (the part after `any;+;`); null for direct chats. */
+  readonly groupId: string | null;
+  readonly displayName: string | null;
+  /** Current participants' normalised addresses, in the order they joined. */
+  readonly participants: readonly string[];
+  /** MIME type of the background, or null when none is set. */
+  readonly backgroundType: string | null;
+  /** MIME type of the group icon, or null when none is set. */
+  readonly iconType: string | null;
+}
+
+/** One account's private state of one chat. */
+export interface ChatAccountState {
+  /** Every message up to this id counts as read by the account. */
+  readonly readThroughMessageId: number;
+  readonly isArchived: boolean;
+}
+
+/** An image stored on a chat (background or group icon), already validated. */
+export interface ChatImage {
+  readonly bytes: Uint8Array;
+  /** Its MIME type. */
+  readonly type: string;
+}
+
 /**
  * Chats, their participants and each participant's per-chat state (unread, archive, read marks).
  *
@@ -5,5 +34,62 @@
  * implemented by both engines: `storage/sqlite/` and `storage/postgres/`. Inside a
  * write it runs in the write's transaction; outside it reads committed data.
  */
-// biome-ignore lint/suspicious/noEmptyInterface: filled in as the area moves behind the boundary
-export interface ChatRepository {}
+export interface ChatRepository {
+  /** The chat with id `id`, with its current participants, or undefined. */
+  find(id: number): Promise<ChatRecord | undefined>;
+  /** The direct chat between two addresses (in either order), or undefined when they have none. */
+  findDirect(first: string, second: string): Promise<ChatRecord | undefined>;
+  /** The group chat with group id `groupId`, or undefined. */
+  findGroup(groupId: string): Promise<ChatRecord | undefined>;
+  /**
+   * Creates the direct chat between `own` and `other` (participants in that order) and
+   * returns it. There is at most one direct chat per pair of addresses, whichever side
+   * created it: a second insert for the same pair (in either order) fails.
+   */
+  insertDirect(own: string, other: string, createdAt: number): Promise<ChatRecord>;
+  /** Creates a group chat with `groupId` and `participants` in that order, and returns it. */
+  insertGroup(
+    groupId: string,
+    participants: readonly string[],
+    createdAt: number,
+  ): Promise<ChatRecord>;
+  /** Adds participants after the current ones, in the order given. */
+  appendParticipants(chatId: number, addresses: readonly string[]): Promise<void>;
+  /**
+   * Removes participants (addresses that are not participants are ignored). Their
+   * per-account state stays, so a re-added member keeps its read marker.
+   */
+  deleteParticipants(chatId: number, addresses: readonly string[]): Promise<void>;
+  /** Sets the display name; null clears it. */
+  setDisplayName(chatId: number, displayName: string | null): Promise<void>;
+  /** Stores the chat's background, replacing any earlier one. */
+  setBackground(chatId: number, image: ChatImage): Promise<void>;
+  /** Removes the chat's background (nothing happens when there is none). */
+  clearBackground(chatId: number): Promise<void>;
+  /** Stores the group icon, replacing any earlier one. */
+  setIcon(chatId: number, image: ChatImage): Promise<void>;
+  /** Removes the group icon (nothing happens when there is none). */
+  clearIcon(chatId: number): Promise<void>;
+  /** The group icon's bytes and MIME type, or undefined when the chat has none. */
+  findIcon(chatId: number): Promise<ChatImage | undefined>;
+  /** The account's state of the chat; defaults (nothing read, not archived) when never set. */
+  accountState(chatId: number, accountId: number): Promise<ChatAccountState>;
+  /** Moves the account's read marker forward to `messageId`; never back. */
+  markReadThrough(chatId: number, accountId: number, messageId: number): Promise<void>;
+  /** Sets the account's archive flag of the chat. */
+  setArchived(chatId: number, accountId: number, archived: boolean): Promise<void>;
+  /**
+   * The ids of the chats any of `addresses` currently takes part in, each once (in no
+   * particular order).
+   */
+  listIdsForAddresses(addresses: readonly string[]): Promise<number[]>;
+  /**
+   * How many distinct chats any of `addresses` takes part in; chats `accountId` has
+   * archived are counted only with `includeArchived`.
+   */
+  countForAddresses(
+    accountId: number,
+    addresses: readonly string[],
+    includeArchived: boolean,
+  ): Promise<number>;
+}
