@@ -34,6 +34,27 @@ export interface ContractEngine {
    * Commits when `body` resolves; rolls back and rethrows when it rejects.
    */
   write<T>(body: (repositories: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Test-only: stores log rows and moves the account's head to the last one, as the
+   * engine's append does after assigning sequences (appends are the engine's, not a
+   * repository's, so the suite seeds the log directly).
+   */
+  seedLog(
+    accountId: number,
+    events: readonly SeededLogEvent[],
+    retainedFrom?: number,
+  ): Promise<void>;
+}
+
+/** One event-log row to seed. */
+export interface SeededLogEvent {
+  readonly sequence: number;
+  /** The kind code: 1 message, 2 group, 3 poll, 4 chat. */
+  readonly kind: number;
+  readonly chatGuid: string;
+  readonly pollGuid: string | null;
+  readonly recordedAt: number;
+  readonly payload: Uint8Array;
 }
 
 /**
@@ -71,6 +92,25 @@ function useSqliteEngine(): () => ContractEngine {
             if (db.inTransaction) db.exec("ROLLBACK");
             throw error;
           }
+        },
+        async seedLog(accountId, events, retainedFrom = 1) {
+          const insert = db.prepare(
+            "INSERT INTO event_log (account_id, sequence, kind, chat_guid, poll_guid, recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          );
+          for (const event of events) {
+            insert.run(
+              accountId,
+              event.sequence,
+              event.kind,
+              event.chatGuid,
+              event.pollGuid,
+              event.recordedAt,
+              event.payload,
+            );
+          }
+          db.prepare(
+            "INSERT INTO log_heads (account_id, head_sequence, retained_from) VALUES (?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET head_sequence = excluded.head_sequence, retained_from = excluded.retained_from",
+          ).run(accountId, events.at(-1)?.sequence ?? 0, retainedFrom);
         },
       },
       close() {
@@ -211,6 +251,26 @@ function usePostgresEngine(): () => ContractEngine {
             client.release();
           }
         },
+        async seedLog(accountId, events, retainedFrom = 1) {
+          await pool.query(
+            `INSERT INTO event_log (account_id, sequence, kind, chat_guid, poll_guid, recorded_at, payload)
+             SELECT $1, seeded.* FROM unnest($2::bigint[], $3::smallint[], $4::text[], $5::text[], $6::bigint[], $7::bytea[])
+               AS seeded (sequence, kind, chat_guid, poll_guid, recorded_at, payload)`,
+            [
+              accountId,
+              events.map((event) => event.sequence),
+              events.map((event) => event.kind),
+              events.map((event) => event.chatGuid),
+              events.map((event) => event.pollGuid),
+              events.map((event) => event.recordedAt),
+              events.map((event) => event.payload),
+            ],
+          );
+          await pool.query(
+            "INSERT INTO log_heads (account_id, head_sequence, retained_from) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET head_sequence = excluded.head_sequence, retained_from = excluded.retained_from",
+            [accountId, events.at(-1)?.sequence ?? 0, retainedFrom],
+          );
+        },
       },
     };
   });
@@ -223,4 +283,9 @@ function usePostgresEngine(): () => ContractEngine {
       throw new Error("the PostgreSQL contract engine is open only inside a test");
     return current.engine;
   };
+}
+
+/** Bytes as hex text, so both engines' byte values (Buffer or Uint8Array) compare equal. */
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
