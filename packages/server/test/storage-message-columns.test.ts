@@ -52,22 +52,23 @@ describe("message columns added after the first schema", () => {
 
     const store = openSqliteStore({ path, logger: silent });
     try {
-      const columns = store.read((db) =>
-        db
+      const reader = new BetterSqlite3(path, { readonly: true });
+      try {
+        const columns = reader
           .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('messages')")
           .all()
-          .map((row) => row.name),
-      );
-      expect(columns).toEqual(expect.arrayContaining(addedColumns));
-      const version = store.read((db) =>
-        db
+          .map((row) => row.name);
+        expect(columns).toEqual(expect.arrayContaining(addedColumns));
+        const version = reader
           .prepare<[], { version: number }>(
             "SELECT version FROM schema_version WHERE component = 'domain'",
           )
-          .get(),
-      );
-      expect(version?.version).toBe(domainSchema.length);
-      const old = store.read((db) => findMessage(db, "OLD-1"));
+          .get();
+        expect(version?.version).toBe(domainSchema.length);
+      } finally {
+        reader.close();
+      }
+      const old = await findMessage(store.repositories, "OLD-1");
       expect(old).toMatchObject({
         text: "from before",
         formatting: [],

@@ -9,15 +9,17 @@ import { envelopeFor } from "./event-envelope.js";
  * is per account, so `chat.archived` / `chat.unarchived` goes to the caller's own log.
  * Already in that state: no change, no event. Run inside a write.
  */
-export function setChatArchived(
+export async function setChatArchived(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   archived: boolean,
-): void {
-  const { chat, viewer } = resolveChat(context.db, account, chatGuid);
-  if (chatAccountState(context.db, chat.id, account.id).isArchived === archived) return;
-  setArchived(context.db, chat.id, account.id, archived);
+): Promise<void> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveChat(repositories, account, chatGuid);
+  const state = await chatAccountState(repositories, chat.id, account.id);
+  if (state.isArchived === archived) return;
+  await setArchived(repositories, chat.id, account.id, archived);
   const envelope = envelopeFor(
     viewer,
     { accountId: account.id, address: viewer.address },

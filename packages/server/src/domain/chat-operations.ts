@@ -1,8 +1,7 @@
 import type { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument } from "../errors/common-errors.js";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { normalizeAddressList } from "./address.js";
 import { chatAccountState, markReadThrough } from "./chat-account-state.js";
@@ -97,55 +96,55 @@ export function validateCreateChat(
  * or more a new group with the caller first. Sends the opening message, if any, as
  * `message.received` to everyone who can see the chat. Run inside a write.
  */
-export function createChat(
+export async function createChat(
   context: WriteContext,
   account: Account,
   input: CreateChatInput,
-): Properties["CreateChatResponse"] {
-  const { db, now } = context;
+): Promise<Properties["CreateChatResponse"]> {
+  const { repositories, now } = context;
   let chat: ChatRecord | undefined;
   const [only, ...rest] = input.addresses;
   if (only !== undefined && rest.length === 0) {
     for (const own of account.addresses) {
-      chat = findDirectChat(db, own, only);
+      chat = await findDirectChat(repositories, own, only);
       if (chat !== undefined) break;
     }
-    chat ??= insertDirectChat(db, account.primaryAddress, only, now);
+    chat ??= await insertDirectChat(repositories, account.primaryAddress, only, now);
   } else {
-    chat = insertGroupChat(db, [account.primaryAddress, ...input.addresses], now);
+    chat = await insertGroupChat(repositories, [account.primaryAddress, ...input.addresses], now);
   }
   const viewer = viewerFor(chat, account);
   if (viewer === undefined)
     throw new Error("the creator is not a participant of the chat it created");
-  if (input.message === undefined) return { chat: chatView(db, chat, viewer) };
-  const message = sendMessage(context, chat, viewer, {
+  if (input.message === undefined) return { chat: await chatView(repositories, chat, viewer) };
+  const message = await sendMessage(context, chat, viewer, {
     kind: "text",
     replyToGuid: null,
     ...input.message,
   });
   return {
-    chat: chatView(db, chat, viewer),
-    initialMessage: messageView(db, message, account.id, viewer.chatGuid, []),
+    chat: await chatView(repositories, chat, viewer),
+    initialMessage: await messageView(repositories, message, account.id, viewer.chatGuid, []),
   };
 }
 
 /** The chat as the caller sees it. Throws NOT_FOUND for unknown chats and chats of others. */
-export function getChat(db: Database, account: Account, chatGuid: string): Properties["Chat"] {
-  const { chat, viewer } = resolveChat(db, account, chatGuid);
-  return chatView(db, chat, viewer);
+export async function getChat(
+  repositories: Repositories,
+  account: Account,
+  chatGuid: string,
+): Promise<Properties["Chat"]> {
+  const { chat, viewer } = await resolveChat(repositories, account, chatGuid);
+  return chatView(repositories, chat, viewer);
 }
 
 /** How many chats the caller takes part in; archived ones only when asked. */
-export function countChats(db: Database, account: Account, includeArchived: boolean): number {
-  const placeholders = account.addresses.map(() => "?").join(", ");
-  const row = db
-    .prepare<unknown[], { count: number }>(
-      `SELECT COUNT(DISTINCT p.chat_id) AS count FROM chat_participants p
-       LEFT JOIN chat_account_state s ON s.chat_id = p.chat_id AND s.account_id = ?
-       WHERE p.address IN (${placeholders})${includeArchived ? "" : " AND COALESCE(s.is_archived, 0) = 0"}`,
-    )
-    .get(account.id, ...account.addresses);
-  return row?.count ?? 0;
+export async function countChats(
+  repositories: Repositories,
+  account: Account,
+  includeArchived: boolean,
+): Promise<number> {
+  return repositories.chats.countForAddresses(account.id, account.addresses, includeArchived);
 }
 
 /**
@@ -154,12 +153,26 @@ export function countChats(db: Database, account: Account, includeArchived: bool
  * for each of its messages that became read. Nothing unread: no change, no event.
  * Run inside a write.
  */
-export function markChatRead(context: WriteContext, account: Account, chatGuid: string): void {
-  const { db, now } = context;
-  const { chat, viewer } = resolveChat(db, account, chatGuid);
-  const state = chatAccountState(db, chat.id, account.id);
-  const unread = unreadMessages(db, chat.id, account.id, state.readThroughMessageId);
-  markReadThrough(db, chat.id, account.id, newestMessageId(db, chat.id));
+export async function markChatRead(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+): Promise<void> {
+  const { repositories, now } = context;
+  const { chat, viewer } = await resolveChat(repositories, account, chatGuid);
+  const state = await chatAccountState(repositories, chat.id, account.id);
+  const unread = await unreadMessages(
+    repositories,
+    chat.id,
+    account.id,
+    state.readThroughMessageId,
+  );
+  await markReadThrough(
+    repositories,
+    chat.id,
+    account.id,
+    await newestMessageId(repositories, chat.id),
+  );
   if (unread.length === 0) return;
   const actor = { accountId: account.id, address: viewer.address };
   context.appendEvent(account.id, {
@@ -167,7 +180,9 @@ export function markChatRead(context: WriteContext, account: Account, chatGuid: 
     event: { ...envelopeFor(viewer, actor, now), markedRead: {} },
   });
   const senders = new Map(
-    chatViewers(db, chat).map((senderView) => [senderView.accountId, senderView] as const),
+    (await chatViewers(repositories, chat)).map(
+      (senderView) => [senderView.accountId, senderView] as const,
+    ),
   );
   const readAt = envelopeFor(viewer, actor, now).occurredAt;
   for (const message of unread) {
@@ -185,8 +200,12 @@ export function markChatRead(context: WriteContext, account: Account, chatGuid: 
 }
 
 /** Checks a typing update: the chat must exist for the caller. Typing is never stored or logged. */
-export function checkTyping(db: Database, account: Account, chatGuid: string): void {
-  resolveChat(db, account, chatGuid);
+export async function checkTyping(
+  repositories: Repositories,
+  account: Account,
+  chatGuid: string,
+): Promise<void> {
+  await resolveChat(repositories, account, chatGuid);
 }
 
 /**
@@ -207,9 +226,13 @@ export function contactCard(account: Account): string {
  * from {@link contactCard}: `message.received` to everyone in the chat, like any
  * message. Run inside a write.
  */
-export function shareContactInfo(context: WriteContext, account: Account, chatGuid: string): void {
-  const { chat, viewer } = resolveChat(context.db, account, chatGuid);
-  sendMessage(context, chat, viewer, {
+export async function shareContactInfo(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+): Promise<void> {
+  const { chat, viewer } = await resolveChat(context.repositories, account, chatGuid);
+  await sendMessage(context, chat, viewer, {
     kind: "contact",
     text: contactCard(account),
     subject: null,
@@ -222,23 +245,16 @@ export function shareContactInfo(context: WriteContext, account: Account, chatGu
  * Stores the background (already validated) and appends `chat.backgroundChanged` to
  * everyone in the chat, also when it replaces an earlier one. Run inside a write.
  */
-export function setBackground(
+export async function setBackground(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   image: { readonly bytes: Uint8Array; readonly type: ImageType },
-): void {
-  const { chat, viewer } = resolveChat(context.db, account, chatGuid);
-  cachedStatement<[Buffer, string, number]>(
-    context.db,
-    "UPDATE chats SET background = ?, background_type = ? WHERE id = ?",
-  ).run(
-    Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength),
-    image.type,
-    chat.id,
-  );
+): Promise<void> {
+  const { chat, viewer } = await resolveChat(context.repositories, account, chatGuid);
+  await context.repositories.chats.setBackground(chat.id, image);
   const actor = { accountId: account.id, address: viewer.address };
-  for (const each of chatViewers(context.db, chat)) {
+  for (const each of await chatViewers(context.repositories, chat)) {
     context.appendEvent(each.accountId, {
       kind: "chat",
       event: { ...envelopeFor(each, actor, context.now), backgroundChanged: {} },
@@ -247,23 +263,28 @@ export function setBackground(
 }
 
 /** Whether the chat has a custom background. Throws NOT_FOUND like {@link getChat}. */
-export function hasBackground(db: Database, account: Account, chatGuid: string): boolean {
-  return resolveChat(db, account, chatGuid).chat.backgroundType !== null;
+export async function hasBackground(
+  repositories: Repositories,
+  account: Account,
+  chatGuid: string,
+): Promise<boolean> {
+  return (await resolveChat(repositories, account, chatGuid)).chat.backgroundType !== null;
 }
 
 /**
  * Removes the background. Safe to repeat: only a removal of an existing background
  * appends `chat.backgroundRemoved` (to everyone in the chat). Run inside a write.
  */
-export function removeBackground(context: WriteContext, account: Account, chatGuid: string): void {
-  const { chat, viewer } = resolveChat(context.db, account, chatGuid);
+export async function removeBackground(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+): Promise<void> {
+  const { chat, viewer } = await resolveChat(context.repositories, account, chatGuid);
   if (chat.backgroundType === null) return;
-  cachedStatement<[number]>(
-    context.db,
-    "UPDATE chats SET background = NULL, background_type = NULL WHERE id = ?",
-  ).run(chat.id);
+  await context.repositories.chats.clearBackground(chat.id);
   const actor = { accountId: account.id, address: viewer.address };
-  for (const each of chatViewers(context.db, chat)) {
+  for (const each of await chatViewers(context.repositories, chat)) {
     context.appendEvent(each.accountId, {
       kind: "chat",
       event: { ...envelopeFor(each, actor, context.now), backgroundRemoved: {} },

@@ -1,5 +1,5 @@
 import { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
+import type { Repositories } from "../storage/repositories.js";
 import { chatAccountState } from "./chat-account-state.js";
 import type { ChatRecord, ChatViewer } from "./chat-records.js";
 import { addressInfo } from "./event-envelope.js";
@@ -10,14 +10,20 @@ import { messageView } from "./message-view.js";
  * A chat as `viewer` sees it: its own GUID for the chat, the other participants
  * (never the viewer), its own archive flag and unread count, and the latest message.
  */
-export function chatView(
-  db: Database,
+export async function chatView(
+  repositories: Repositories,
   chat: ChatRecord,
   viewer: ChatViewer,
-): photon.imessage.v1.Chat.$Properties {
-  const state = chatAccountState(db, chat.id, viewer.accountId);
+): Promise<photon.imessage.v1.Chat.$Properties> {
+  const state = await chatAccountState(repositories, chat.id, viewer.accountId);
   const others = chat.participants.filter((address) => address !== viewer.address);
-  const last = latestMessage(db, chat.id);
+  const last = await latestMessage(repositories, chat.id);
+  const unreadCount = await countUnread(
+    repositories,
+    chat.id,
+    viewer.accountId,
+    state.readThroughMessageId,
+  );
   const identifier = chat.isGroup ? chat.groupId : (others[0] ?? null);
   return {
     guid: viewer.chatGuid,
@@ -28,10 +34,10 @@ export function chatView(
     service: photon.imessage.v1.ChatServiceType.CHAT_SERVICE_TYPE_IMESSAGE,
     isArchived: state.isArchived,
     isFiltered: false,
-    unreadCount: countUnread(db, chat.id, viewer.accountId, state.readThroughMessageId),
+    unreadCount,
     participants: others.map(addressInfo),
     ...(last === undefined
       ? {}
-      : { lastMessage: messageView(db, last, viewer.accountId, viewer.chatGuid) }),
+      : { lastMessage: await messageView(repositories, last, viewer.accountId, viewer.chatGuid) }),
   };
 }

@@ -1,9 +1,8 @@
 import type { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses } from "../auth/account-directory.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { normalizeAddressList } from "./address.js";
 import { markReadThrough } from "./chat-account-state.js";
@@ -30,8 +29,12 @@ type GroupChange = Omit<
 >;
 
 /** The caller's group; a direct chat is INVALID_ARGUMENT (groups only), an unknown one NOT_FOUND. */
-export function resolveGroup(db: Database, account: Account, chatGuid: string): ResolvedChat {
-  const resolved = resolveChat(db, account, chatGuid);
+export async function resolveGroup(
+  repositories: Repositories,
+  account: Account,
+  chatGuid: string,
+): Promise<ResolvedChat> {
+  const resolved = await resolveChat(repositories, account, chatGuid);
   if (!resolved.chat.isGroup) {
     throw invalidArgument(
       `chat ${JSON.stringify(chatGuid)} is a direct chat; names, members and icons exist only for group chats ("any;+;<id>")`,
@@ -56,12 +59,12 @@ function appendGroupEvent(
 }
 
 function reloadedView(
-  db: Database,
+  repositories: Repositories,
   chat: ChatRecord,
   viewer: ChatViewer,
   changes: Partial<ChatRecord>,
-): ChatProperties {
-  return chatView(db, { ...chat, ...changes }, viewer);
+): Promise<ChatProperties> {
+  return chatView(repositories, { ...chat, ...changes }, viewer);
 }
 
 /** Validates a group name: at most 256 characters; empty clears the name. */
@@ -74,28 +77,26 @@ export function validateDisplayName(value: string): string {
  * displayNameChanged to every member. The same name again changes nothing and appends
  * nothing. Run inside a write.
  */
-export function setDisplayName(
+export async function setDisplayName(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   displayName: string,
-): ChatProperties {
-  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+): Promise<ChatProperties> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
   const stored = displayName === "" ? null : displayName;
-  if (stored === chat.displayName) return chatView(context.db, chat, viewer);
-  cachedStatement<[string | null, number]>(
-    context.db,
-    "UPDATE chats SET display_name = ? WHERE id = ?",
-  ).run(stored, chat.id);
+  if (stored === chat.displayName) return chatView(repositories, chat, viewer);
+  await repositories.chats.setDisplayName(chat.id, stored);
   appendGroupEvent(
     context,
-    chatViewers(context.db, chat),
+    await chatViewers(repositories, chat),
     { accountId: account.id, address: viewer.address },
     {
       displayNameChanged: { displayName },
     },
   );
-  return reloadedView(context.db, chat, viewer, { displayName: stored });
+  return reloadedView(repositories, chat, viewer, { displayName: stored });
 }
 
 /** Validates an address list for AddParticipants / RemoveParticipants. */
@@ -118,13 +119,14 @@ export function validateParticipantList(addresses: readonly string[]): string[] 
  * already a member is INVALID_ARGUMENT (nothing is added). New members start with
  * every earlier message read. Run inside a write.
  */
-export function addParticipants(
+export async function addParticipants(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   addresses: readonly string[],
-): ChatProperties {
-  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+): Promise<ChatProperties> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
   const present = addresses.find((address) => chat.participants.includes(address));
   if (present !== undefined) {
     throw invalidArgument(
@@ -139,20 +141,20 @@ export function addParticipants(
       field: "addresses",
     });
   }
-  appendParticipants(context.db, chat.id, addresses);
+  await appendParticipants(repositories, chat.id, addresses);
   const after: ChatRecord = { ...chat, participants: [...chat.participants, ...addresses] };
-  const newest = newestMessageId(context.db, chat.id);
-  for (const accountId of findAccountIdsByAddresses(context.db, addresses).values()) {
-    markReadThrough(context.db, chat.id, accountId, newest);
+  const newest = await newestMessageId(repositories, chat.id);
+  for (const accountId of (await findAccountIdsByAddresses(repositories, addresses)).values()) {
+    await markReadThrough(repositories, chat.id, accountId, newest);
   }
-  const viewers = chatViewers(context.db, after);
+  const viewers = await chatViewers(repositories, after);
   const actor = { accountId: account.id, address: viewer.address };
   for (const address of addresses) {
     appendGroupEvent(context, viewers, actor, {
       participantAdded: { participant: addressInfo(address) },
     });
   }
-  return chatView(context.db, after, viewer);
+  return chatView(repositories, after, viewer);
 }
 
 /**
@@ -161,13 +163,14 @@ export function addParticipants(
  * that they no longer see the group). Removing yourself is INVALID_ARGUMENT (use
  * LeaveGroup); an address that is not a member is INVALID_ARGUMENT. Run inside a write.
  */
-export function removeParticipants(
+export async function removeParticipants(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   addresses: readonly string[],
-): ChatProperties {
-  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+): Promise<ChatProperties> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
   if (addresses.includes(viewer.address)) {
     throw invalidArgument(
       `${viewer.address} is your own address; use LeaveGroup to leave a group`,
@@ -185,8 +188,8 @@ export function removeParticipants(
       },
     );
   }
-  const viewersBefore = chatViewers(context.db, chat);
-  deleteParticipants(context.db, chat.id, addresses);
+  const viewersBefore = await chatViewers(repositories, chat);
+  await deleteParticipants(repositories, chat.id, addresses);
   const actor = { accountId: account.id, address: viewer.address };
   for (const address of addresses) {
     appendGroupEvent(context, viewersBefore, actor, {
@@ -197,7 +200,7 @@ export function removeParticipants(
     ...chat,
     participants: chat.participants.filter((address) => !addresses.includes(address)),
   };
-  return chatView(context.db, after, viewer);
+  return chatView(repositories, after, viewer);
 }
 
 /**
@@ -205,11 +208,16 @@ export function removeParticipants(
  * it, the caller included; afterwards the group is NOT_FOUND for the caller. Run
  * inside a write.
  */
-export function leaveGroup(context: WriteContext, account: Account, chatGuid: string): void {
-  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
-  const viewersBefore = chatViewers(context.db, chat);
+export async function leaveGroup(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+): Promise<void> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
+  const viewersBefore = await chatViewers(repositories, chat);
   const own = chat.participants.filter((address) => account.addresses.includes(address));
-  deleteParticipants(context.db, chat.id, own);
+  await deleteParticipants(repositories, chat.id, own);
   appendGroupEvent(
     context,
     viewersBefore,
@@ -224,24 +232,18 @@ export function leaveGroup(context: WriteContext, account: Account, chatGuid: st
  * Stores the group icon (already validated) and appends `group.changed` iconChanged to
  * every member. Run inside a write.
  */
-export function setIcon(
+export async function setIcon(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   image: { readonly bytes: Uint8Array; readonly type: ImageType },
-): void {
-  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
-  cachedStatement<[Buffer, string, number]>(
-    context.db,
-    "UPDATE chats SET icon = ?, icon_type = ? WHERE id = ?",
-  ).run(
-    Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength),
-    image.type,
-    chat.id,
-  );
+): Promise<void> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
+  await repositories.chats.setIcon(chat.id, image);
   appendGroupEvent(
     context,
-    chatViewers(context.db, chat),
+    await chatViewers(repositories, chat),
     {
       accountId: account.id,
       address: viewer.address,
@@ -251,16 +253,18 @@ export function setIcon(
 }
 
 /** Removes the group icon; safe to repeat (only a real removal appends iconRemoved). Run inside a write. */
-export function removeIcon(context: WriteContext, account: Account, chatGuid: string): void {
-  const { chat, viewer } = resolveGroup(context.db, account, chatGuid);
+export async function removeIcon(
+  context: WriteContext,
+  account: Account,
+  chatGuid: string,
+): Promise<void> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
   if (chat.iconType === null) return;
-  cachedStatement<[number]>(
-    context.db,
-    "UPDATE chats SET icon = NULL, icon_type = NULL WHERE id = ?",
-  ).run(chat.id);
+  await repositories.chats.clearIcon(chat.id);
   appendGroupEvent(
     context,
-    chatViewers(context.db, chat),
+    await chatViewers(repositories, chat),
     { accountId: account.id, address: viewer.address },
     {
       iconRemoved: {},
@@ -269,18 +273,15 @@ export function removeIcon(context: WriteContext, account: Account, chatGuid: st
 }
 
 /** The group icon's bytes and MIME type; NOT_FOUND when the group has no icon. */
-export function getIcon(
-  db: Database,
+export async function getIcon(
+  repositories: Repositories,
   account: Account,
   chatGuid: string,
-): { data: Buffer; mimeType: string } {
-  const { chat } = resolveGroup(db, account, chatGuid);
-  const row = cachedStatement<[number], { icon: Buffer | null; icon_type: string | null }>(
-    db,
-    "SELECT icon, icon_type FROM chats WHERE id = ?",
-  ).get(chat.id);
-  if (row?.icon === null || row?.icon === undefined || row.icon_type === null) {
+): Promise<{ data: Uint8Array; mimeType: string }> {
+  const { chat } = await resolveGroup(repositories, account, chatGuid);
+  const icon = await repositories.chats.findIcon(chat.id);
+  if (icon === undefined) {
     throw notFound(`group ${JSON.stringify(chatGuid)} has no icon; set one with SetIcon`);
   }
-  return { data: row.icon, mimeType: row.icon_type };
+  return { data: icon.bytes, mimeType: icon.type };
 }

@@ -12,15 +12,15 @@ import { messageView } from "./message-view.js";
  * `beforeFanOut` runs once the row exists and before any event is written, for rows
  * that belong to the message (its attachment bubbles, say) and must be in its events.
  */
-export function sendMessage(
+export async function sendMessage(
   context: WriteContext,
   chat: ChatRecord,
   sender: ChatViewer,
   fields: Omit<NewMessage, "chatId" | "senderAddress" | "senderAccountId">,
-  beforeFanOut?: (message: MessageRecord) => void,
-): MessageRecord {
-  const message = insertMessage(
-    context.db,
+  beforeFanOut?: (message: MessageRecord) => void | Promise<void>,
+): Promise<MessageRecord> {
+  const message = await insertMessage(
+    context.repositories,
     {
       ...fields,
       chatId: chat.id,
@@ -29,16 +29,21 @@ export function sendMessage(
     },
     context.now,
   );
-  beforeFanOut?.(message);
+  await beforeFanOut?.(message);
   const actor = { accountId: sender.accountId, address: sender.address };
-  for (const viewer of chatViewers(context.db, chat)) {
+  for (const viewer of await chatViewers(context.repositories, chat)) {
+    const view = await messageView(
+      context.repositories,
+      message,
+      viewer.accountId,
+      viewer.chatGuid,
+      [],
+    );
     context.appendEvent(viewer.accountId, {
       kind: "message",
       event: {
         ...envelopeFor(viewer, actor, context.now),
-        messageReceived: {
-          message: messageView(context.db, message, viewer.accountId, viewer.chatGuid, []),
-        },
+        messageReceived: { message: view },
       },
     });
   }

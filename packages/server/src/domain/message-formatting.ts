@@ -1,11 +1,16 @@
 import type { photon } from "@threadline/protocol";
 import { invalidArgument } from "../errors/common-errors.js";
+import {
+  type TextFormatRecord,
+  type TextFormatType,
+  textFormatTypes,
+} from "../storage/repositories/message-repository.js";
 
-/** The styles a formatting range may carry; `effect` animates its range. */
-export const textFormatTypes = ["bold", "italic", "underline", "strikethrough", "effect"] as const;
-
-/** One of {@link textFormatTypes}. */
-export type TextFormatType = (typeof textFormatTypes)[number];
+export {
+  type TextFormatRecord,
+  type TextFormatType,
+  textFormatTypes,
+} from "../storage/repositories/message-repository.js";
 
 /** The per-range animations (iOS 18 text effects) a range of type `effect` may name. */
 export const textEffectNames = [
@@ -21,15 +26,6 @@ export const textEffectNames = [
 
 /** Most formatting ranges one message may carry. */
 export const maxFormattingRanges = 256;
-
-/** A validated formatting range, as stored with the message. */
-export interface TextFormatRecord {
-  readonly type: TextFormatType;
-  readonly start: number;
-  readonly length: number;
-  /** Set exactly for type `effect`. */
-  readonly effectName: string | null;
-}
 
 const knownTypes: ReadonlySet<string> = new Set(textFormatTypes);
 const knownEffects: ReadonlySet<string> = new Set(textEffectNames);
@@ -137,36 +133,6 @@ export function validateFormatting(
     }
   }
   return records;
-}
-
-/** The stored form of a message's formatting: JSON, or null for none. */
-export function formattingColumn(records: readonly TextFormatRecord[]): string | null {
-  return records.length === 0 ? null : JSON.stringify(records);
-}
-
-function isRecordShape(value: unknown): value is TextFormatRecord {
-  if (typeof value !== "object" || value === null) return false;
-  const type: unknown = Reflect.get(value, "type");
-  const start: unknown = Reflect.get(value, "start");
-  const length: unknown = Reflect.get(value, "length");
-  const effectName: unknown = Reflect.get(value, "effectName");
-  return (
-    typeof type === "string" &&
-    isTextFormatType(type) &&
-    typeof start === "number" &&
-    typeof length === "number" &&
-    (effectName === null || typeof effectName === "string")
-  );
-}
-
-/** Reads {@link formattingColumn} back; throws when the stored value is not ours. */
-export function formattingFromColumn(value: string | null): TextFormatRecord[] {
-  if (value === null) return [];
-  const parsed: unknown = JSON.parse(value);
-  if (!Array.isArray(parsed) || !parsed.every(isRecordShape)) {
-    throw new Error("a message's stored formatting is not a list of formatting ranges");
-  }
-  return parsed;
 }
 
 /** The wire form of stored ranges. */

@@ -1,17 +1,11 @@
 import { createHash } from "node:crypto";
 import { type google, type photon, timestampToDate } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument } from "../errors/common-errors.js";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { Repositories } from "../storage/repositories.js";
 import { chatAccountState } from "./chat-account-state.js";
 import { type ChatRecord, loadChat, resolveChat, viewerFor } from "./chat-records.js";
-import {
-  type MessageRecord,
-  type MessageRow,
-  messageColumns,
-  messageFromRow,
-} from "./message-records.js";
+import type { MessageRecord } from "./message-records.js";
 import { messageView } from "./message-view.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
@@ -172,32 +166,41 @@ export function validateMessageList(fields: ListFields): MessageListQuery {
  * and the pages of one listing never repeat or skip a message. NOT_FOUND for a chat
  * the caller does not take part in.
  */
-export function listMessages(db: Database, account: Account, query: MessageListQuery): MessagePage {
+export async function listMessages(
+  repositories: Repositories,
+  account: Account,
+  query: MessageListQuery,
+): Promise<MessagePage> {
   const chatIds =
     query.chatGuid !== null
-      ? [resolveChat(db, account, query.chatGuid).chat.id]
-      : visibleChatIds(db, account);
+      ? [(await resolveChat(repositories, account, query.chatGuid)).chat.id]
+      : await repositories.chats.listIdsForAddresses(account.addresses);
   // Newest first across chats: each chat's newest matching ids come from its
   // (chat_id, id) index, and the page is the newest of those. One ordered index walk per
   // chat keeps a page's cost independent of how deep into the listing it is.
   const limit = query.pageSize + 1;
   const candidates: number[] = [];
-  for (const chatId of chatIds) candidates.push(...newestIds(db, account, chatId, query, limit));
+  for (const chatId of chatIds) {
+    candidates.push(...(await newestIds(repositories, account, chatId, query, limit)));
+  }
   candidates.sort((first, second) => second - first);
   const ids = candidates.slice(0, limit);
-  const page = ids
-    .slice(0, query.pageSize)
-    .map((id) => messageById(db, id))
-    .filter((message) => message !== undefined);
+  const page: MessageRecord[] = [];
+  for (const id of ids.slice(0, query.pageSize)) {
+    const message = await repositories.messages.findById(id);
+    if (message !== undefined) page.push(message);
+  }
   const chats = new Map<number, ChatRecord | undefined>();
   const messages: MessageProperties[] = [];
   for (const message of page) {
-    if (!chats.has(message.chatId)) chats.set(message.chatId, loadChat(db, message.chatId));
+    if (!chats.has(message.chatId)) {
+      chats.set(message.chatId, await loadChat(repositories, message.chatId));
+    }
     const chat = chats.get(message.chatId);
     const viewer = chat === undefined ? undefined : viewerFor(chat, account);
     // The ids come from the caller's chats only; this only guards the view.
     if (viewer === undefined) continue;
-    messages.push(messageView(db, message, account.id, viewer.chatGuid));
+    messages.push(await messageView(repositories, message, account.id, viewer.chatGuid));
   }
   const last = page.at(-1);
   return ids.length > query.pageSize && last !== undefined
@@ -205,59 +208,29 @@ export function listMessages(db: Database, account: Account, query: MessageListQ
     : { messages };
 }
 
-function visibleChatIds(db: Database, account: Account): number[] {
-  return cachedStatement<string[], { chat_id: number }>(
-    db,
-    `SELECT DISTINCT chat_id FROM chat_participants WHERE address IN (${account.addresses.map(() => "?").join(", ")})`,
-  )
-    .all(...account.addresses)
-    .map((row) => row.chat_id);
-}
-
 /** The ids of the newest `limit` messages of one chat that match the query, newest first. */
-function newestIds(
-  db: Database,
+async function newestIds(
+  repositories: Repositories,
   account: Account,
   chatId: number,
   query: MessageListQuery,
   limit: number,
-): number[] {
-  const conditions = ["chat_id = ?"];
-  const parameters: number[] = [chatId];
-  if (query.beforeId !== null) {
-    conditions.push("id < ?");
-    parameters.push(query.beforeId);
-  }
-  if (query.isFromMe !== null) {
-    conditions.push(query.isFromMe ? "sender_account_id = ?" : "sender_account_id != ?");
-    parameters.push(account.id);
-  }
-  if (query.isRead !== null) {
-    const read = "(sender_account_id = ? OR id <= ? OR retracted_at IS NOT NULL)";
-    conditions.push(query.isRead ? read : `NOT ${read}`);
-    parameters.push(account.id, chatAccountState(db, chatId, account.id).readThroughMessageId);
-  }
-  if (query.afterMs !== null) {
-    conditions.push("created_at >= ?");
-    parameters.push(query.afterMs);
-  }
-  if (query.beforeMs !== null) {
-    conditions.push("created_at < ?");
-    parameters.push(query.beforeMs);
-  }
-  parameters.push(limit);
-  return cachedStatement<number[], { id: number }>(
-    db,
-    `SELECT id FROM messages WHERE ${conditions.join(" AND ")} ORDER BY id DESC LIMIT ?`,
-  )
-    .all(...parameters)
-    .map((row) => row.id);
-}
-
-function messageById(db: Database, id: number): MessageRecord | undefined {
-  const row = cachedStatement<[number], MessageRow>(
-    db,
-    `SELECT ${messageColumns} FROM messages WHERE id = ?`,
-  ).get(id);
-  return row === undefined ? undefined : messageFromRow(row);
+): Promise<number[]> {
+  const readThroughMessageId =
+    query.isRead === null
+      ? 0
+      : (await chatAccountState(repositories, chatId, account.id)).readThroughMessageId;
+  return repositories.messages.listNewestIds(
+    chatId,
+    {
+      beforeId: query.beforeId,
+      accountId: account.id,
+      isFromMe: query.isFromMe,
+      isRead: query.isRead,
+      readThroughMessageId,
+      afterMs: query.afterMs,
+      beforeMs: query.beforeMs,
+    },
+    limit,
+  );
 }

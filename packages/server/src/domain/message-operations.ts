@@ -1,9 +1,8 @@
 import { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { attachmentMessageFields } from "./attachment-view.js";
 import {
@@ -98,18 +97,18 @@ export function validateSendText(
  * for an unsent one); it joins the target's thread, or starts one at the target.
  * Run inside a write.
  */
-export function sendText(
+export async function sendText(
   context: WriteContext,
   account: Account,
   input: SendTextInput,
-): MessageProperties {
-  const { chat, viewer } = resolveChat(context.db, account, input.chatGuid);
-  const thread = replyThread(
-    context.db,
+): Promise<MessageProperties> {
+  const { chat, viewer } = await resolveChat(context.repositories, account, input.chatGuid);
+  const thread = await replyThread(
+    context.repositories,
     chat,
     input.replyToGuid === null ? null : { guid: input.replyToGuid, part: input.replyToPart },
   );
-  const message = sendMessage(context, chat, viewer, {
+  const message = await sendMessage(context, chat, viewer, {
     kind: "text",
     text: input.text,
     subject: input.subject,
@@ -121,7 +120,7 @@ export function sendText(
     linkPreview: input.linkPreview,
     dataDetection: input.dataDetection,
   });
-  return messageView(context.db, message, account.id, viewer.chatGuid, []);
+  return messageView(context.repositories, message, account.id, viewer.chatGuid, []);
 }
 
 /** A message the caller can see, with its chat and the caller's view of that chat. */
@@ -144,14 +143,14 @@ function checkMessageGuid(value: string, field: string): string {
 }
 
 /** Finds a message by GUID among the caller's chats; NOT_FOUND otherwise (existence never leaks). */
-export function visibleMessage(
-  db: Database,
+export async function visibleMessage(
+  repositories: Repositories,
   account: Account,
   messageGuid: string,
   field = "message_guid",
-): VisibleMessage {
-  const message = findMessage(db, checkMessageGuid(messageGuid, field));
-  const chat = message === undefined ? undefined : loadChat(db, message.chatId);
+): Promise<VisibleMessage> {
+  const message = await findMessage(repositories, checkMessageGuid(messageGuid, field));
+  const chat = message === undefined ? undefined : await loadChat(repositories, message.chatId);
   const viewer = chat === undefined ? undefined : viewerFor(chat, account);
   if (message === undefined || chat === undefined || viewer === undefined) {
     throw notFound(
@@ -161,23 +160,51 @@ export function visibleMessage(
   return { message, chat, viewer };
 }
 
+/** A `MessageTarget` as plain data, for a write's input; null when the request has none. */
+export interface MessageTargetInput {
+  readonly chatGuid: string;
+  readonly messageGuid: string;
+  readonly targetPartIndex: number | null;
+}
+
+/**
+ * Copies a request's `MessageTarget` field by field into plain data (a decoded message
+ * keeps its default values on its prototype, which a structured clone drops). Checks
+ * nothing: {@link targetMessage} does, inside the write.
+ */
+export function messageTargetInput(
+  target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
+): MessageTargetInput | null {
+  if (target === undefined || target === null) return null;
+  return {
+    chatGuid: target.chatGuid ?? "",
+    messageGuid: target.messageGuid ?? "",
+    targetPartIndex: target.targetPartIndex ?? null,
+  };
+}
+
 /**
  * A `MessageTarget`: the chat must be the caller's (NOT_FOUND) and the message must be
  * in it (NOT_FOUND); a part index other than 0 is INVALID_ARGUMENT.
  */
-export function targetMessage(
-  db: Database,
+export async function targetMessage(
+  repositories: Repositories,
   account: Account,
   target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
-): VisibleMessage & { readonly partIndex: number | null } {
+): Promise<VisibleMessage & { readonly partIndex: number | null }> {
   if (target === undefined || target === null) {
     throw invalidArgument("target is required: set target.chat_guid and target.message_guid", {
       field: "target",
     });
   }
-  const { chat, viewer } = resolveChat(db, account, target.chatGuid ?? "", "target.chat_guid");
+  const { chat, viewer } = await resolveChat(
+    repositories,
+    account,
+    target.chatGuid ?? "",
+    "target.chat_guid",
+  );
   const guid = checkMessageGuid(target.messageGuid ?? "", "target.message_guid");
-  const message = findMessage(db, guid);
+  const message = await findMessage(repositories, guid);
   if (message === undefined || message.chatId !== chat.id) {
     throw notFound(
       `message ${JSON.stringify(guid)} was not found in chat ${JSON.stringify(target.chatGuid)}`,
@@ -237,29 +264,28 @@ export function validateEdit(request: photon.imessage.v1.EditMessageRequest.$Pro
  * to everyone in the chat. Someone else's or an unsent message: FAILED_PRECONDITION.
  * Run inside a write.
  */
-export function editMessage(
+export async function editMessage(
   context: WriteContext,
   account: Account,
   target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
   newText: string,
-): MessageProperties {
-  const found = targetMessage(context.db, account, target);
+): Promise<MessageProperties> {
+  const { repositories } = context;
+  const found = await targetMessage(repositories, account, target);
   requireOwnLiveMessage(found, account, "edit");
-  if (miniAppCardOf(context.db, found.message.id) !== undefined) {
+  if ((await miniAppCardOf(repositories, found.message.id)) !== undefined) {
     throw failedPrecondition(
       `message ${found.message.guid} is a mini-app card; change it with UpdateCustomizedMiniAppMessage`,
     );
   }
   const editedAt = context.now.getTime();
   // The old ranges index the old text; EditMessage carries none for the new one.
-  cachedStatement<[string, number, number]>(
-    context.db,
-    "UPDATE messages SET text = ?, edited_at = ?, formatting = NULL WHERE id = ?",
-  ).run(newText, editedAt, found.message.id);
+  await repositories.messages.editText(found.message.id, newText, editedAt);
   const edited: MessageRecord = { ...found.message, text: newText, editedAt, formatting: [] };
   const actor = { accountId: account.id, address: found.viewer.address };
-  for (const viewer of chatViewers(context.db, found.chat)) {
+  for (const viewer of await chatViewers(repositories, found.chat)) {
     const envelope = envelopeFor(viewer, actor, context.now);
+    const attachments = await attachmentMessageFields(repositories, edited, viewer.accountId);
     context.appendEvent(viewer.accountId, {
       kind: "message",
       event: {
@@ -269,14 +295,14 @@ export function editMessage(
           // An edit changes the text only; the attachment bubbles and mentions stay.
           content: {
             ...messageContent(edited),
-            ...attachmentMessageFields(context.db, edited, viewer.accountId).content,
+            ...attachments.content,
           },
           editedAt: envelope.occurredAt,
         },
       },
     });
   }
-  return messageView(context.db, edited, account.id, found.viewer.chatGuid);
+  return messageView(repositories, edited, account.id, found.viewer.chatGuid);
 }
 
 /**
@@ -284,24 +310,22 @@ export function editMessage(
  * the chat. Repeating it for an already unsent message is a no-op without an event.
  * Someone else's message: FAILED_PRECONDITION. Run inside a write.
  */
-export function unsendMessage(
+export async function unsendMessage(
   context: WriteContext,
   account: Account,
   target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
-): void {
-  const found = targetMessage(context.db, account, target);
+): Promise<void> {
+  const { repositories } = context;
+  const found = await targetMessage(repositories, account, target);
   if (found.message.senderAccountId !== account.id) {
     throw failedPrecondition(
       `message ${found.message.guid} was sent by ${found.message.senderAddress}; only the sender can unsend it`,
     );
   }
   if (found.message.retractedAt !== null) return;
-  cachedStatement<[number, number]>(
-    context.db,
-    "UPDATE messages SET retracted_at = ? WHERE id = ?",
-  ).run(context.now.getTime(), found.message.id);
+  await repositories.messages.markRetracted(found.message.id, context.now.getTime());
   const actor = { accountId: account.id, address: found.viewer.address };
-  for (const viewer of chatViewers(context.db, found.chat)) {
+  for (const viewer of await chatViewers(repositories, found.chat)) {
     const envelope = envelopeFor(viewer, actor, context.now);
     context.appendEvent(viewer.accountId, {
       kind: "message",
@@ -380,37 +404,32 @@ export function validateReaction(
  * and appends nothing. An unsent message takes no tapbacks (FAILED_PRECONDITION).
  * Returns the message with its current tapbacks. Run inside a write.
  */
-export function setReaction(
+export async function setReaction(
   context: WriteContext,
   account: Account,
   target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
   reaction: ReactionInput,
   isSet: boolean,
-): MessageProperties {
-  const found = targetMessage(context.db, account, target);
+): Promise<MessageProperties> {
+  const { repositories } = context;
+  const found = await targetMessage(repositories, account, target);
   if (found.message.retractedAt !== null) {
     throw failedPrecondition(`message ${found.message.guid} was unsent; it cannot take tapbacks`);
   }
-  const part = found.partIndex ?? -1;
-  const emoji = reaction.emoji ?? "";
+  const key = {
+    senderAddress: found.viewer.address,
+    partIndex: found.partIndex,
+    kind: reaction.kind,
+    emoji: reaction.emoji,
+  };
   const changed = isSet
-    ? cachedStatement<[number, string, number, number, number, string, number]>(
-        context.db,
-        "INSERT OR IGNORE INTO message_reactions (message_id, sender_address, sender_account_id, part_index, kind, emoji, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      ).run(
-        found.message.id,
-        found.viewer.address,
-        account.id,
-        part,
-        reaction.kind,
-        emoji,
-        context.now.getTime(),
-      ).changes
-    : cachedStatement<[number, string, number, number, string]>(
-        context.db,
-        "DELETE FROM message_reactions WHERE message_id = ? AND sender_address = ? AND part_index = ? AND kind = ? AND emoji = ?",
-      ).run(found.message.id, found.viewer.address, part, reaction.kind, emoji).changes;
-  if (changed > 0) {
+    ? await repositories.messages.addReaction(found.message.id, {
+        ...key,
+        senderAccountId: account.id,
+        createdAt: context.now.getTime(),
+      })
+    : await repositories.messages.removeReaction(found.message.id, key);
+  if (changed) {
     const actor = { accountId: account.id, address: found.viewer.address };
     const change = {
       messageGuid: found.message.guid,
@@ -420,7 +439,7 @@ export function setReaction(
         ...(reaction.emoji === null ? {} : { emoji: reaction.emoji }),
       },
     };
-    for (const viewer of chatViewers(context.db, found.chat)) {
+    for (const viewer of await chatViewers(repositories, found.chat)) {
       context.appendEvent(viewer.accountId, {
         kind: "message",
         event: {
@@ -430,11 +449,15 @@ export function setReaction(
       });
     }
   }
-  return messageView(context.db, found.message, account.id, found.viewer.chatGuid);
+  return messageView(repositories, found.message, account.id, found.viewer.chatGuid);
 }
 
 /** A message as the caller sees it. Throws NOT_FOUND for messages outside its chats. */
-export function getMessage(db: Database, account: Account, messageGuid: string): MessageProperties {
-  const found = visibleMessage(db, account, messageGuid);
-  return messageView(db, found.message, account.id, found.viewer.chatGuid);
+export async function getMessage(
+  repositories: Repositories,
+  account: Account,
+  messageGuid: string,
+): Promise<MessageProperties> {
+  const found = await visibleMessage(repositories, account, messageGuid);
+  return messageView(repositories, found.message, account.id, found.viewer.chatGuid);
 }

@@ -1,6 +1,5 @@
 import { photon, timestampFromDate } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { Repositories } from "../storage/repositories.js";
 import { addressInfo } from "./event-envelope.js";
 import type { MessageRecord } from "./message-records.js";
 import { type MiniAppCardRecord, miniAppCardOf } from "./mini-app-card-records.js";
@@ -83,35 +82,25 @@ export function placedStickerView(
  * content that replaces the plain content of a card message (an unsent card shows
  * none), the placed stickers, and `didNotifyRecipient` after "notify anyway".
  */
-export function messageViewAdditions(
-  db: Database,
+export async function messageViewAdditions(
+  repositories: Repositories,
   message: MessageRecord,
   viewerAccountId: number,
-): {
+): Promise<{
   readonly content?: ContentProperties;
   readonly placedStickers: PlacedStickerProperties[];
   readonly didNotifyRecipient?: true;
-} {
+}> {
   // Most messages have none of the three: one probe, then only the tables that have rows.
-  const present = cachedStatement<
-    [number, number, number],
-    { stickers: number; card: number; notified: number }
-  >(
-    db,
-    `SELECT EXISTS (SELECT 1 FROM message_stickers WHERE message_id = ?) AS stickers,
-            EXISTS (SELECT 1 FROM mini_app_cards WHERE message_id = ?) AS card,
-            EXISTS (SELECT 1 FROM silenced_message_notifications WHERE message_id = ?) AS notified`,
-  ).get(message.id, message.id, message.id);
+  const present = await repositories.messages.findExtras(message.id);
   const card =
-    present?.card === 1 && message.retractedAt === null ? miniAppCardOf(db, message.id) : undefined;
+    present.hasMiniAppCard && message.retractedAt === null
+      ? await miniAppCardOf(repositories, message.id)
+      : undefined;
+  const stickers = present.hasStickers ? await placedStickersOf(repositories, message.id) : [];
   return {
     ...(card === undefined ? {} : { content: miniAppContent(card) }),
-    placedStickers:
-      present?.stickers === 1
-        ? placedStickersOf(db, message.id).map((sticker) =>
-            placedStickerView(message, sticker, viewerAccountId),
-          )
-        : [],
-    ...(present?.notified === 1 ? { didNotifyRecipient: true as const } : {}),
+    placedStickers: stickers.map((sticker) => placedStickerView(message, sticker, viewerAccountId)),
+    ...(present.notifiedAnyway ? { didNotifyRecipient: true as const } : {}),
   };
 }

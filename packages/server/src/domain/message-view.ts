@@ -1,5 +1,5 @@
 import { type photon, timestampFromDate } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
+import type { Repositories } from "../storage/repositories.js";
 import { attachmentMessageFields } from "./attachment-view.js";
 import { addressInfo } from "./event-envelope.js";
 import { containsDetectableData, containsLink, linkPreviewBalloonId } from "./message-detection.js";
@@ -56,16 +56,17 @@ function reactionView(
  * that started the thread), `replyTargetGuid` (the same message: the public reply
  * target) and `threadOriginatorPart`; `replyToGuid` is the message answered directly.
  */
-export function messageView(
-  db: Database,
+export async function messageView(
+  repositories: Repositories,
   message: MessageRecord,
   viewerAccountId: number,
   chatGuid: string,
-  reactions: readonly ReactionRecord[] = reactionsOf(db, message.id),
-): MessageProperties {
+  knownReactions?: readonly ReactionRecord[],
+): Promise<MessageProperties> {
+  const reactions = knownReactions ?? (await reactionsOf(repositories, message.id));
   const created = timestampFromDate(new Date(message.createdAt));
-  const withAttachments = attachmentMessageFields(db, message, viewerAccountId);
-  const additions = messageViewAdditions(db, message, viewerAccountId);
+  const withAttachments = await attachmentMessageFields(repositories, message, viewerAccountId);
+  const additions = await messageViewAdditions(repositories, message, viewerAccountId);
   return {
     guid: message.guid,
     content: additions.content ?? { ...messageContent(message), ...withAttachments.content },

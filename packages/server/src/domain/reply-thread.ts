@@ -1,6 +1,6 @@
-import type { Database } from "better-sqlite3";
 import { invalidArgument } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { ChatRecord } from "./chat-records.js";
 import { findMessage } from "./message-records.js";
 
@@ -22,13 +22,13 @@ export interface ReplyThread {
  * chat's (or an unknown) GUID, FAILED_PRECONDITION for an unsent one. Null for a
  * message that answers nothing.
  */
-export function replyThread(
-  db: Database,
+export async function replyThread(
+  repositories: Repositories,
   chat: ChatRecord,
   reply: ReplyInput | null,
-): ReplyThread | null {
+): Promise<ReplyThread | null> {
   if (reply === null) return null;
-  const target = findMessage(db, reply.guid);
+  const target = await findMessage(repositories, reply.guid);
   if (target === undefined || target.chatId !== chat.id) {
     throw invalidArgument(
       `reply_to.message_guid ${JSON.stringify(reply.guid)} is not a message of this chat; a reply must answer a message in the same chat`,

@@ -1,7 +1,6 @@
 import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
-import { cachedStatement } from "../storage/statement-cache.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { resolveChat } from "./chat-records.js";
 import { findMessage } from "./message-records.js";
@@ -17,20 +16,20 @@ const guidPattern = /^[\x21-\x7e]{1,128}$/;
  * cannot see: NOT_FOUND; someone else's or an unsent message: FAILED_PRECONDITION
  * (only the sender can ask to notify its recipients). Run inside a write.
  */
-export function notifySilencedMessage(
+export async function notifySilencedMessage(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   messageGuid: string,
-): void {
-  const { chat } = resolveChat(context.db, account, chatGuid);
+): Promise<void> {
+  const { chat } = await resolveChat(context.repositories, account, chatGuid);
   if (!guidPattern.test(messageGuid)) {
     throw invalidArgument(
       `message_guid must be a message GUID (1 to 128 printable characters without spaces); received ${JSON.stringify(messageGuid.slice(0, 64))}`,
       { field: "message_guid" },
     );
   }
-  const message = findMessage(context.db, messageGuid);
+  const message = await findMessage(context.repositories, messageGuid);
   if (message === undefined || message.chatId !== chat.id) {
     throw notFound(
       `message ${JSON.stringify(messageGuid)} was not found in chat ${JSON.stringify(chatGuid)}`,
@@ -48,8 +47,9 @@ export function notifySilencedMessage(
       `message ${message.guid} was unsent; there is nothing to notify about`,
     );
   }
-  cachedStatement<[number, number, number]>(
-    context.db,
-    "INSERT OR IGNORE INTO silenced_message_notifications (message_id, account_id, notified_at) VALUES (?, ?, ?)",
-  ).run(message.id, account.id, context.now.getTime());
+  await context.repositories.messages.markNotifiedAnyway(
+    message.id,
+    account.id,
+    context.now.getTime(),
+  );
 }

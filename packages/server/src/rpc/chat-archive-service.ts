@@ -1,6 +1,6 @@
 import { ChatArchiveServiceDefinition, type google, type threadline } from "@threadline/protocol";
-import { setChatArchived } from "../domain/archive-operations.js";
-import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
+import { runWrite } from "../domain/write-operations.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
@@ -15,35 +15,31 @@ export function createChatArchiveServiceImplementation(deps: ServiceDependencies
   const definition = ChatArchiveServiceDefinition;
   return {
     archiveChat: unary<threadline.v1.ArchiveChatRequest, Empty>(deps, (request, account, call) =>
-      idempotentWrite(
+      runWrite(
         store,
-        {
+        "chats.setArchived",
+        { account, chatGuid: request.chatGuid, archived: true },
+        idempotencyClaim({
           method: definition.archiveChat,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => {
-          setChatArchived(context, account, request.chatGuid, true);
-          return {};
-        },
+        }),
       ),
     ),
     unarchiveChat: unary<threadline.v1.UnarchiveChatRequest, Empty>(
       deps,
       (request, account, call) =>
-        idempotentWrite(
+        runWrite(
           store,
-          {
+          "chats.setArchived",
+          { account, chatGuid: request.chatGuid, archived: false },
+          idempotencyClaim({
             method: definition.unarchiveChat,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => {
-            setChatArchived(context, account, request.chatGuid, false);
-            return {};
-          },
+          }),
         ),
     ),
   };

@@ -2,17 +2,13 @@ import { ChatServiceDefinition, type google, type photon } from "@threadline/pro
 import {
   checkTyping,
   countChats,
-  createChat,
   getChat,
   hasBackground,
-  markChatRead,
-  removeBackground,
-  setBackground,
-  shareContactInfo,
   validateCreateChat,
 } from "../domain/chat-operations.js";
-import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
 import { validateImage } from "../domain/image-type.js";
+import { runWrite } from "../domain/write-operations.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
@@ -21,7 +17,7 @@ const empty: Empty = {};
 
 /**
  * The `photon.imessage.v1.ChatService` implementation: all ten RPCs, the live stream
- * from the shared subscription handlers. Every write runs in one group-committed
+ * from the shared subscription handlers. Every write runs as one named, group-committed
  * write and honours `client_message_id` / `x-idempotency-key`.
  */
 export function createChatServiceImplementation(deps: ServiceDependencies) {
@@ -33,108 +29,102 @@ export function createChatServiceImplementation(deps: ServiceDependencies) {
       photon.imessage.v1.CreateChatResponse.$Properties
     >(deps, (request, account, call) => {
       const input = validateCreateChat(request, account);
-      return idempotentWrite(
+      return runWrite(
         store,
-        {
+        "chats.create",
+        { account, input },
+        idempotencyClaim({
           method: definition.createChat,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => createChat(context, account, input),
+        }),
       );
     }),
     getChat: unary<
       photon.imessage.v1.GetChatRequest,
       photon.imessage.v1.GetChatResponse.$Properties
-    >(deps, (request, account) => ({
-      chat: store.read((db) => getChat(db, account, request.chatGuid)),
+    >(deps, async (request, account) => ({
+      chat: await getChat(store.repositories, account, request.chatGuid),
     })),
     getChatCount: unary<
       photon.imessage.v1.GetChatCountRequest,
       photon.imessage.v1.GetChatCountResponse.$Properties
-    >(deps, (request, account) => ({
-      count: store.read((db) => countChats(db, account, request.includeArchived)),
+    >(deps, async (request, account) => ({
+      count: await countChats(store.repositories, account, request.includeArchived),
     })),
     markChatRead: unary<photon.imessage.v1.MarkChatReadRequest, Empty>(
       deps,
       (request, account, call) =>
-        idempotentWrite(
+        runWrite(
           store,
-          {
+          "chats.markRead",
+          { account, chatGuid: request.chatGuid },
+          idempotencyClaim({
             method: definition.markChatRead,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(undefined, call.metadata),
-          },
-          (context) => {
-            markChatRead(context, account, request.chatGuid);
-            return empty;
-          },
+          }),
         ),
     ),
-    setTyping: unary<photon.imessage.v1.SetTypingRequest, Empty>(deps, (request, account) => {
-      store.read((db) => checkTyping(db, account, request.chatGuid));
+    setTyping: unary<photon.imessage.v1.SetTypingRequest, Empty>(deps, async (request, account) => {
+      await checkTyping(store.repositories, account, request.chatGuid);
       return empty;
     }),
     shareContactInfo: unary<photon.imessage.v1.ShareContactInfoRequest, Empty>(
       deps,
       (request, account, call) =>
-        idempotentWrite(
+        runWrite(
           store,
-          {
+          "chats.shareContactInfo",
+          { account, chatGuid: request.chatGuid },
+          idempotencyClaim({
             method: definition.shareContactInfo,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(undefined, call.metadata),
-          },
-          (context) => {
-            shareContactInfo(context, account, request.chatGuid);
-            return empty;
-          },
+          }),
         ),
     ),
     setBackground: unary<photon.imessage.v1.SetBackgroundRequest, Empty>(
       deps,
       (request, account, call) => {
-        const bytes = request.data;
-        const type = validateImage(bytes, "data");
-        return idempotentWrite(
+        const type = validateImage(request.data, "data");
+        // A copy of just these bytes: the decoded field may view a larger buffer.
+        const bytes = new Uint8Array(request.data);
+        return runWrite(
           store,
-          {
+          "chats.setBackground",
+          { account, chatGuid: request.chatGuid, image: { bytes, type } },
+          idempotencyClaim({
             method: definition.setBackground,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(undefined, call.metadata),
-          },
-          (context) => {
-            setBackground(context, account, request.chatGuid, { bytes, type });
-            return empty;
-          },
+          }),
         );
       },
     ),
     hasBackground: unary<
       photon.imessage.v1.HasBackgroundRequest,
       photon.imessage.v1.HasBackgroundResponse.$Properties
-    >(deps, (request, account) => ({
-      backgroundPresent: store.read((db) => hasBackground(db, account, request.chatGuid)),
+    >(deps, async (request, account) => ({
+      backgroundPresent: await hasBackground(store.repositories, account, request.chatGuid),
     })),
     removeBackground: unary<photon.imessage.v1.RemoveBackgroundRequest, Empty>(
       deps,
       (request, account, call) =>
-        idempotentWrite(
+        runWrite(
           store,
-          {
+          "chats.removeBackground",
+          { account, chatGuid: request.chatGuid },
+          idempotencyClaim({
             method: definition.removeBackground,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(undefined, call.metadata),
-          },
-          (context) => {
-            removeBackground(context, account, request.chatGuid);
-            return empty;
-          },
+          }),
         ),
     ),
     subscribeChatEvents: deps.subscriptions.subscribeChatEvents,

@@ -1,17 +1,12 @@
 import { GroupServiceDefinition, type google, type photon } from "@threadline/protocol";
 import {
-  addParticipants,
   getIcon,
-  leaveGroup,
-  removeIcon,
-  removeParticipants,
-  setDisplayName,
-  setIcon,
   validateDisplayName,
   validateParticipantList,
 } from "../domain/group-operations.js";
-import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
 import { validateImage } from "../domain/image-type.js";
+import { runWrite } from "../domain/write-operations.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
@@ -30,15 +25,16 @@ export function createGroupServiceImplementation(deps: ServiceDependencies) {
       photon.imessage.v1.SetDisplayNameResponse.$Properties
     >(deps, (request, account, call) => {
       const displayName = validateDisplayName(request.displayName);
-      return idempotentWrite(
+      return runWrite(
         store,
-        {
+        "groups.setDisplayName",
+        { account, chatGuid: request.chatGuid, displayName },
+        idempotencyClaim({
           method: definition.setDisplayName,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => ({ chat: setDisplayName(context, account, request.chatGuid, displayName) }),
+        }),
       );
     }),
     addParticipants: unary<
@@ -46,15 +42,16 @@ export function createGroupServiceImplementation(deps: ServiceDependencies) {
       photon.imessage.v1.AddParticipantsResponse.$Properties
     >(deps, (request, account, call) => {
       const addresses = validateParticipantList(request.addresses);
-      return idempotentWrite(
+      return runWrite(
         store,
-        {
+        "groups.addParticipants",
+        { account, chatGuid: request.chatGuid, addresses },
+        idempotencyClaim({
           method: definition.addParticipants,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => ({ chat: addParticipants(context, account, request.chatGuid, addresses) }),
+        }),
       );
     }),
     removeParticipants: unary<
@@ -62,68 +59,64 @@ export function createGroupServiceImplementation(deps: ServiceDependencies) {
       photon.imessage.v1.RemoveParticipantsResponse.$Properties
     >(deps, (request, account, call) => {
       const addresses = validateParticipantList(request.addresses);
-      return idempotentWrite(
+      return runWrite(
         store,
-        {
+        "groups.removeParticipants",
+        { account, chatGuid: request.chatGuid, addresses },
+        idempotencyClaim({
           method: definition.removeParticipants,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => ({ chat: removeParticipants(context, account, request.chatGuid, addresses) }),
+        }),
       );
     }),
     leaveGroup: unary<photon.imessage.v1.LeaveGroupRequest, Empty>(deps, (request, account, call) =>
-      idempotentWrite(
+      runWrite(
         store,
-        {
+        "groups.leave",
+        { account, chatGuid: request.chatGuid },
+        idempotencyClaim({
           method: definition.leaveGroup,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => {
-          leaveGroup(context, account, request.chatGuid);
-          return {};
-        },
+        }),
       ),
     ),
     setIcon: unary<photon.imessage.v1.SetIconRequest, Empty>(deps, (request, account, call) => {
-      const bytes = request.data;
-      const type = validateImage(bytes, "data");
-      return idempotentWrite(
+      const type = validateImage(request.data, "data");
+      // A copy of just these bytes: the decoded field may view a larger buffer.
+      const bytes = new Uint8Array(request.data);
+      return runWrite(
         store,
-        {
+        "groups.setIcon",
+        { account, chatGuid: request.chatGuid, image: { bytes, type } },
+        idempotencyClaim({
           method: definition.setIcon,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => {
-          setIcon(context, account, request.chatGuid, { bytes, type });
-          return {};
-        },
+        }),
       );
     }),
     removeIcon: unary<photon.imessage.v1.RemoveIconRequest, Empty>(deps, (request, account, call) =>
-      idempotentWrite(
+      runWrite(
         store,
-        {
+        "groups.removeIcon",
+        { account, chatGuid: request.chatGuid },
+        idempotencyClaim({
           method: definition.removeIcon,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => {
-          removeIcon(context, account, request.chatGuid);
-          return {};
-        },
+        }),
       ),
     ),
     getIcon: unary<
       photon.imessage.v1.GetIconRequest,
       photon.imessage.v1.GetIconResponse.$Properties
-    >(deps, (request, account) => store.read((db) => getIcon(db, account, request.chatGuid))),
+    >(deps, (request, account) => getIcon(store.repositories, account, request.chatGuid)),
     subscribeGroupEvents: deps.subscriptions.subscribeGroupEvents,
   };
 }

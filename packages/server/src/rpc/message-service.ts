@@ -1,10 +1,8 @@
 import { type google, MessageServiceDefinition, type photon } from "@threadline/protocol";
-import { idempotencyClaim, idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
 import {
-  editMessage,
   getMessage,
-  setReaction,
-  unsendMessage,
+  messageTargetInput,
   validateEdit,
   validateReaction,
   validateSendText,
@@ -51,49 +49,52 @@ export function createMessageServiceImplementation(deps: ServiceDependencies) {
       deps,
       (request, account, call) => {
         const newText = validateEdit(request);
-        return idempotentWrite(
+        return runWrite(
           store,
-          {
+          "messages.edit",
+          { account, target: messageTargetInput(request.target), newText },
+          idempotencyClaim({
             method: definition.editMessage,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({ message: editMessage(context, account, request.target, newText) }),
+          }),
         );
       },
     ),
     unsendMessage: unary<photon.imessage.v1.UnsendMessageRequest, Empty>(
       deps,
       (request, account, call) =>
-        idempotentWrite(
+        runWrite(
           store,
-          {
+          "messages.unsend",
+          { account, target: messageTargetInput(request.target) },
+          idempotencyClaim({
             method: definition.unsendMessage,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => {
-            unsendMessage(context, account, request.target);
-            return {};
-          },
+          }),
         ),
     ),
     setReaction: unary<photon.imessage.v1.SetReactionRequest, MessageResponse>(
       deps,
       (request, account, call) => {
         const reaction = validateReaction(request.reaction);
-        return idempotentWrite(
+        return runWrite(
           store,
+          "messages.setReaction",
           {
+            account,
+            target: messageTargetInput(request.target),
+            reaction,
+            isSet: request.isSet,
+          },
+          idempotencyClaim({
             method: definition.setReaction,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({
-            message: setReaction(context, account, request.target, reaction, request.isSet),
           }),
         );
       },
@@ -101,8 +102,8 @@ export function createMessageServiceImplementation(deps: ServiceDependencies) {
     getMessage: unary<
       photon.imessage.v1.GetMessageRequest,
       photon.imessage.v1.GetMessageResponse.$Properties
-    >(deps, (request, account) => ({
-      message: store.read((db) => getMessage(db, account, request.messageGuid)),
+    >(deps, async (request, account) => ({
+      message: await getMessage(store.repositories, account, request.messageGuid),
     })),
     subscribeMessageEvents: deps.subscriptions.subscribeMessageEvents,
     ...createAttachmentMessageHandlers(deps),
