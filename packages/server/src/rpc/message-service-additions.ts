@@ -1,18 +1,14 @@
 import { type google, MessageServiceDefinition, type photon } from "@threadline/protocol";
 import { getEmbeddedMedia } from "../domain/embedded-media.js";
-import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
 import { listMessages, validateMessageList } from "../domain/message-lists.js";
+import { plainCardSession, validateMiniAppCard } from "../domain/mini-app-operations.js";
 import {
-  sendMiniAppCard,
-  updateMiniAppCard,
-  validateMiniAppCard,
-} from "../domain/mini-app-operations.js";
-import { notifySilencedMessage } from "../domain/silenced-notification-operations.js";
-import {
-  placeSticker,
+  plainMessageTarget,
   validateStickerPlacement,
   validateStickerRef,
 } from "../domain/sticker-operations.js";
+import { runWrite } from "../domain/write-operations.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
@@ -43,7 +39,7 @@ export function createMessageServiceAdditions(deps: ServiceDependencies) {
         before: request.before,
         after: request.after,
       });
-      return store.read((db) => listMessages(db, account, query));
+      return listMessages(store.repositories, account, query);
     }),
     listChatMessages: unary<
       photon.imessage.v1.ListChatMessagesRequest,
@@ -58,23 +54,22 @@ export function createMessageServiceAdditions(deps: ServiceDependencies) {
         before: request.before,
         after: request.after,
       });
-      return store.read((db) => listMessages(db, account, query));
+      return listMessages(store.repositories, account, query);
     }),
     placeSticker: unary<photon.imessage.v1.PlaceStickerRequest, MessageResponse>(
       deps,
       (request, account, call) => {
         const stickerGuid = validateStickerRef(request.sticker);
         const placement = validateStickerPlacement(request.placement);
-        return idempotentWrite(
+        return runWrite(
           store,
-          {
+          "stickers.place",
+          { account, target: plainMessageTarget(request.target), stickerGuid, placement },
+          idempotencyClaim({
             method: definition.placeSticker,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({
-            message: placeSticker(context, account, request.target, stickerGuid, placement),
           }),
         );
       },
@@ -82,31 +77,31 @@ export function createMessageServiceAdditions(deps: ServiceDependencies) {
     notifySilencedMessage: unary<photon.imessage.v1.NotifySilencedMessageRequest, Empty>(
       deps,
       (request, account, call) =>
-        idempotentWrite(
+        runWrite(
           store,
+          "messages.notifySilenced",
           {
+            account,
+            chatGuid: request.chatGuid ?? "",
+            messageGuid: request.messageGuid ?? "",
+          },
+          idempotencyClaim({
             method: definition.notifySilencedMessage,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => {
-            notifySilencedMessage(
-              context,
-              account,
-              request.chatGuid ?? "",
-              request.messageGuid ?? "",
-            );
-            return {};
-          },
+          }),
         ),
     ),
     getEmbeddedMedia: unary<
       photon.imessage.v1.GetEmbeddedMediaRequest,
       photon.imessage.v1.GetEmbeddedMediaResponse.$Properties
-    >(deps, (request, account) => ({
-      media: store.read((db) =>
-        getEmbeddedMedia(db, account, request.chatGuid ?? "", request.messageGuid ?? ""),
+    >(deps, async (request, account) => ({
+      media: await getEmbeddedMedia(
+        store.repositories,
+        account,
+        request.chatGuid ?? "",
+        request.messageGuid ?? "",
       ),
     })),
     sendCustomizedMiniAppMessage: unary<
@@ -114,15 +109,16 @@ export function createMessageServiceAdditions(deps: ServiceDependencies) {
       MessageResponse
     >(deps, (request, account, call) => {
       const card = validateMiniAppCard(request);
-      return idempotentWrite(
+      return runWrite(
         store,
-        {
+        "miniApps.send",
+        { account, chatGuid: request.chatGuid ?? "", card },
+        idempotencyClaim({
           method: definition.sendCustomizedMiniAppMessage,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => sendMiniAppCard(context, account, request.chatGuid ?? "", card),
+        }),
       );
     }),
     updateCustomizedMiniAppMessage: unary<
@@ -130,15 +126,16 @@ export function createMessageServiceAdditions(deps: ServiceDependencies) {
       MessageResponse
     >(deps, (request, account, call) => {
       const card = validateMiniAppCard(request);
-      return idempotentWrite(
+      return runWrite(
         store,
-        {
+        "miniApps.update",
+        { account, session: plainCardSession(request.session), card },
+        idempotencyClaim({
           method: definition.updateCustomizedMiniAppMessage,
           request,
           accountId: account.id,
           key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-        },
-        (context) => updateMiniAppCard(context, account, request.session, card),
+        }),
       );
     }),
   };
