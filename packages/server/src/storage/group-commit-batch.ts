@@ -17,10 +17,11 @@ export interface BatchResult {
   readonly appended: readonly LoggedEvent[];
 }
 
+/** One write of a batch: domain code run with the batch's {@link WriteContext}. */
+export type BatchWrite = (context: WriteContext) => unknown;
+
 /** Runs the writes of one group commit inside an open transaction. */
-export type BatchRunner = (
-  writes: readonly ((context: WriteContext) => unknown)[],
-) => Promise<BatchResult>;
+export type BatchRunner = (writes: readonly BatchWrite[]) => Promise<BatchResult>;
 
 /** A head this batch has moved: the committed value it started from and where it is now. */
 interface BatchHead {
@@ -28,14 +29,26 @@ interface BatchHead {
   head: number;
 }
 
+/** An event a write appended, encoded, waiting for the write to end to get its sequence. */
+interface PendingEvent {
+  readonly accountId: number;
+  readonly kind: LogEventInput["kind"];
+  readonly chatGuid: string;
+  readonly pollGuid: string | null;
+  readonly payload: Uint8Array;
+}
+
 /**
  * Prepares the statements of the append path once and returns the function that runs
  * a batch of writes in the caller's transaction.
  *
- * A write gets a SAVEPOINT only when it touches `context.db`: an append-only write (the
- * common case) is undone, if it throws, by deleting exactly the rows it inserted, which
- * saves two statements per write. Heads are read once per account per batch inside the
- * transaction, and written once per account at the end of the batch.
+ * `appendEvent` only encodes and keeps the event; when the write's body has returned,
+ * its events get the next sequences of their accounts and are inserted. So a write that
+ * throws never took a sequence (a rollback allocates nothing) and sequences stay
+ * contiguous. A write gets a SAVEPOINT only when it reaches for the repositories (or the
+ * transitional `db`): an append-only write that throws has nothing to undo. Heads are
+ * read once per account per batch inside the transaction, and written once per account
+ * at the end of the batch (with the `maxEvents` trim).
  */
 export function createBatchRunner(
   db: Database,
@@ -69,17 +82,25 @@ export function createBatchRunner(
     const recordedAt = now.getTime();
 
     // Per-write state, reset before each write; the context object reads it.
-    let firstAppend = 0;
+    let pending: PendingEvent[] = [];
     let savepointOpen = false;
-    let appendedBeforeSavepoint = 0;
-    let batchOver = false;
+    let writeOver = true;
 
     function openSavepoint(): void {
-      if (!savepointOpen && !batchOver) {
+      if (!savepointOpen && !writeOver) {
         statements.savepoint.run();
         savepointOpen = true;
-        appendedBeforeSavepoint = appended.length;
       }
+    }
+
+    function headOf(accountId: number): BatchHead {
+      let batchHead = heads.get(accountId);
+      if (batchHead === undefined) {
+        const committed = statements.readHead.get(accountId)?.head_sequence ?? 0;
+        batchHead = { committed, head: committed };
+        heads.set(accountId, batchHead);
+      }
+      return batchHead;
     }
 
     const context: WriteContext = {
@@ -92,78 +113,86 @@ export function createBatchRunner(
         return repositories;
       },
       now,
-      appendEvent(accountId: number, input: LogEventInput): number {
+      appendEvent(accountId: number, input: LogEventInput): void {
+        if (writeOver) {
+          throw new TypeError("appendEvent was called after its write had ended");
+        }
         if (!Number.isSafeInteger(accountId) || accountId <= 0) {
           throw new TypeError(`appendEvent needs a positive account id; received ${accountId}`);
         }
         const encoded = encodeLogEvent(input, now);
-        let batchHead = heads.get(accountId);
-        if (batchHead === undefined) {
-          const committed = statements.readHead.get(accountId)?.head_sequence ?? 0;
-          batchHead = { committed, head: committed };
-          heads.set(accountId, batchHead);
-        }
-        const sequence = batchHead.head + 1;
-        statements.insertEvent.run(
+        pending.push({
           accountId,
-          sequence,
-          kindCodes[input.kind],
-          encoded.chatGuid,
-          encoded.pollGuid,
-          recordedAt,
-          encoded.payload,
-        );
-        batchHead.head = sequence;
-        appended.push({
-          accountId,
-          sequence,
           kind: input.kind,
           chatGuid: encoded.chatGuid,
           pollGuid: encoded.pollGuid,
           payload: encoded.payload,
         });
-        return sequence;
       },
     };
 
-    function undoWrite(): void {
-      if (savepointOpen) {
-        statements.rollbackTo.run();
-        statements.release.run();
+    /** Numbers and inserts the ended write's events; undoes its inserts if one fails. */
+    function insertPending(): void {
+      const firstAppended = appended.length;
+      try {
+        for (const event of pending) {
+          const batchHead = headOf(event.accountId);
+          const sequence = batchHead.head + 1;
+          statements.insertEvent.run(
+            event.accountId,
+            sequence,
+            kindCodes[event.kind],
+            event.chatGuid,
+            event.pollGuid,
+            recordedAt,
+            event.payload,
+          );
+          batchHead.head = sequence;
+          appended.push({ ...event, sequence });
+        }
+      } catch (error) {
+        // Without a savepoint the rows inserted so far are deleted one by one (with one,
+        // ROLLBACK TO removes them with the rest of the write).
+        if (!savepointOpen && db.inTransaction) {
+          for (let index = firstAppended; index < appended.length; index += 1) {
+            const event = appended[index];
+            if (event !== undefined) statements.deleteEvent.run(event.accountId, event.sequence);
+          }
+        }
+        for (let index = appended.length - 1; index >= firstAppended; index -= 1) {
+          const event = appended[index];
+          const batchHead = event === undefined ? undefined : heads.get(event.accountId);
+          if (event !== undefined && batchHead !== undefined) batchHead.head = event.sequence - 1;
+        }
+        appended.length = firstAppended;
+        throw error;
       }
-      const undoneByDelete = savepointOpen ? appendedBeforeSavepoint : appended.length;
-      for (let index = firstAppend; index < undoneByDelete; index += 1) {
-        const event = appended[index];
-        if (event !== undefined) statements.deleteEvent.run(event.accountId, event.sequence);
-      }
-      // Each account's head goes back to just below the first sequence this write took.
-      for (let index = appended.length - 1; index >= firstAppend; index -= 1) {
-        const event = appended[index];
-        const batchHead = event === undefined ? undefined : heads.get(event.accountId);
-        if (event !== undefined && batchHead !== undefined) batchHead.head = event.sequence - 1;
-      }
-      appended.length = firstAppend;
     }
 
     for (const write of writes) {
-      firstAppend = appended.length;
+      pending = [];
       savepointOpen = false;
+      writeOver = false;
       try {
         // The repositories answer at once (the connection is synchronous), so awaiting a
         // write lets no other macrotask run inside the batch's transaction.
         const value = await write(context);
+        writeOver = true;
+        insertPending();
         if (savepointOpen) statements.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
+        writeOver = true;
         // SQLite ends the whole transaction on some failures (a full disk, an I/O
         // error): the batch cannot go on, or later writes would commit one by one.
         if (!db.inTransaction) throw error;
-        undoWrite();
+        if (savepointOpen) {
+          statements.rollbackTo.run();
+          statements.release.run();
+        }
         outcomes.push({ ok: false, error });
       }
     }
-    // A context kept past its write must not open savepoints outside the batch.
-    batchOver = true;
 
     for (const [accountId, { committed, head }] of heads) {
       if (head === committed) continue;

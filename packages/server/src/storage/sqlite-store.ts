@@ -1,22 +1,22 @@
-import BetterSqlite3, { type Database } from "better-sqlite3";
+import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { RetentionOptions } from "../config.js";
 import type { LoggedEvent } from "../log/logged-event.js";
-import { expireEventsBefore } from "../log/retention.js";
 import {
   type BackgroundCheckpointer,
   type CheckpointResult,
   startBackgroundCheckpointer,
 } from "./background-checkpointer.js";
-import { type BatchResult, createBatchRunner } from "./group-commit-batch.js";
-import { migrate } from "./migrate.js";
+import type { BatchWrite } from "./group-commit-batch.js";
+import { createGroupCommitQueue } from "./group-commit-queue.js";
 import { createSqliteRepositories } from "./sqlite/sqlite-repositories.js";
 import {
-  classifyStorageFailure,
-  dataFileFailure,
-  isDatabaseBusy,
-  storageBusy,
-} from "./storage-failure.js";
+  fallbackCheckpointPages,
+  openDataFile,
+  openReadConnection,
+  selfCheckpointPages,
+} from "./sqlite-connections.js";
+import { type SqliteWriterThread, startSqliteWriterThread } from "./sqlite-writer-client.js";
 import type { Store, WriteContext, WriteExecutor, WriteRequest } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */
@@ -61,12 +61,26 @@ export interface SqliteStoreOptions {
    * (`executeWrite` in `domain/write-operations.ts`). Without it, `run` rejects.
    */
   readonly execute?: WriteExecutor;
+  /**
+   * Runs the write connection and its commits on a worker thread, so no COMMIT (and no
+   * fsync) ever stops this thread's event loop: `module` is the thread's entry, which
+   * calls `serveSqliteWrites` with the domain's executor (storage does not import the
+   * domain). Named writes ({@link Store.run}) cross to it as plain data; the transitional
+   * closure writes ({@link Store.write}) cannot and reject. Ignored for `:memory:`
+   * (one connection, so one thread). Without it the main thread commits (`execute`).
+   */
+  readonly writerThread?: { readonly module: URL };
 }
 
 /** The SQLite {@link Store}: group commit, migrations, retention, orderly close. */
 export interface SqliteStore extends Store {
-  /** @internal the open connection; the log readers use it between flushes. */
+  /**
+   * @internal the main thread's connection: the write connection in main-thread mode,
+   * the read connection when the writer thread commits.
+   */
   readonly database: Database;
+  /** Where commits run: this thread's event loop, or SQLite's writer thread. */
+  readonly mode: "main-thread" | "writer-thread";
   /** Deletes events older than `retention.maxAgeMs` now (it also runs on a timer). */
   expireOldEvents(): Promise<number>;
   /** Commits so far and the writes they carried (how well group commit is batching). */
@@ -80,22 +94,6 @@ export interface SqliteStore extends Store {
   close(): Promise<void>;
 }
 
-interface QueuedWrite {
-  readonly write: (context: WriteContext) => unknown | Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-  /** `performance.now()` when it was queued: how long it has waited for the lock. */
-  readonly queuedAt: number;
-}
-
-/** WAL pages after which the main connection checkpoints by itself (on the event loop). */
-const mainThreadCheckpointPages = 10_000;
-/** The same while the background checkpointer runs: only if it cannot keep up. */
-const fallbackCheckpointPages = 40_000;
-
-/** Longest pause between two attempts at a write lock another connection holds. */
-const maxLockRetryMs = 50;
-
 /** Thrown by `write` after `close()`. */
 export class StoreClosedError extends Error {
   override readonly name = "StoreClosedError";
@@ -104,90 +102,168 @@ export class StoreClosedError extends Error {
   }
 }
 
-/**
- * Opens the file, sets WAL and `synchronous=FULL`, and migrates it; a file that cannot
- * be opened or written (read-only, a missing directory, not a database) becomes a
- * {@link DataFileError} naming the file and the cause.
- */
-function openDataFile(path: string): Database {
-  let db: Database | undefined;
-  try {
-    db = new BetterSqlite3(path);
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.pragma("foreign_keys = ON");
-    // Only while opening and migrating; afterwards writes never wait inside SQLite.
-    db.pragma("busy_timeout = 5000");
-    db.pragma("cache_size = -65536");
-    // Checkpoint every ~40 MiB of WAL instead of ~4 MiB: each checkpoint costs fsyncs
-    // of its own, and fewer, larger ones measurably raise durable append throughput.
-    // (Once the background checkpointer runs, this is only its fallback.)
-    db.pragma(`wal_autocheckpoint = ${mainThreadCheckpointPages}`);
-    migrate(db);
-    return db;
-  } catch (error) {
-    if (db?.open) db.close();
-    throw dataFileFailure(path, error);
-  }
+/** How writes reach the write connection: on this thread, or through the writer thread. */
+interface WriteEngine {
+  run(request: WriteRequest): Promise<unknown>;
+  write(body: BatchWrite): Promise<unknown>;
+  /** Deletes the events recorded before `cutoffMs`, as one write. */
+  expire(cutoffMs: number): Promise<number>;
+  setAutocheckpoint(pages: number): void;
+  /** Commits every queued write, then lets go of the write connection. */
+  close(): Promise<void>;
 }
 
-/** A second connection on the (already migrated) file, for reads of committed data. */
-function openReadConnection(path: string): Database {
-  try {
-    const reader = new BetterSqlite3(path, { fileMustExist: true });
-    reader.pragma("busy_timeout = 5000");
-    reader.pragma("cache_size = -65536");
-    return reader;
-  } catch (error) {
-    throw dataFileFailure(path, error);
+/** What both engines report to the store. */
+interface EngineEvents {
+  /** One durable COMMIT of `writes` writes, before they are settled. */
+  readonly measured: (writes: number, seconds: number) => void;
+  /** The same COMMIT's events, after its writes are settled. */
+  readonly published: (events: readonly LoggedEvent[]) => void;
+  readonly availability: (available: boolean) => void;
+}
+
+interface PendingWrite {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Group commit on this thread's event loop, over `db` (the only connection that writes). */
+function startMainThreadEngine(
+  db: Database,
+  options: SqliteStoreOptions,
+  events: EngineEvents,
+): WriteEngine {
+  // From here on SQLite never sleeps in its busy handler, on the event loop: the queue
+  // retries a held write lock on a timer. (A prepared PRAGMA busy_timeout takes effect
+  // when prepared, not when run, so the setting is not toggled per commit.)
+  db.pragma("busy_timeout = 0");
+  const queue = createGroupCommitQueue<PendingWrite>({
+    db,
+    maxEvents: options.retention?.maxEvents,
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    onCommitted: (tokens, result, seconds) => {
+      events.measured(tokens.length, seconds);
+      for (let index = 0; index < tokens.length; index += 1) {
+        const token = tokens[index];
+        const outcome = result.outcomes[index];
+        if (token === undefined || outcome === undefined) continue;
+        if (outcome.ok) token.resolve(outcome.value);
+        else token.reject(outcome.error);
+      }
+      if (result.appended.length > 0) events.published(result.appended);
+    },
+    onRefused: (tokens, error) => {
+      for (const token of tokens) token.reject(error);
+    },
+    onAvailabilityChange: events.availability,
+    logError: (fields, message) => options.logger.error(fields, message),
+  });
+  function write(body: BatchWrite): Promise<unknown> {
+    return new Promise((resolve, reject) => queue.enqueue({ resolve, reject }, body));
   }
+  return {
+    write,
+    run(request) {
+      const execute = options.execute;
+      if (execute === undefined) {
+        return Promise.reject(
+          new TypeError(
+            `store.run(${JSON.stringify(request.operation)}) needs the store to be opened with an execute function`,
+          ),
+        );
+      }
+      return write((context) => execute(context, request));
+    },
+    async expire(cutoffMs) {
+      const deleted = await write((context) =>
+        context.repositories.eventLog.expireBefore(cutoffMs),
+      );
+      return typeof deleted === "number" ? deleted : 0;
+    },
+    setAutocheckpoint(pages) {
+      if (db.open) db.pragma(`wal_autocheckpoint = ${pages}`);
+    },
+    close: () => queue.drain(),
+  };
+}
+
+/** Group commit on SQLite's writer thread; this thread only posts writes and settles them. */
+function startWriterThreadEngine(
+  module: URL,
+  options: SqliteStoreOptions,
+  events: EngineEvents,
+): WriteEngine {
+  const thread: SqliteWriterThread = startSqliteWriterThread({
+    module,
+    settings: {
+      path: options.path,
+      maxEvents: options.retention?.maxEvents,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      autocheckpointPages: selfCheckpointPages,
+    },
+    onCommitMeasured: events.measured,
+    onCommitted: events.published,
+    onAvailabilityChange: events.availability,
+    logError: (fields, message) => options.logger.error(fields, message),
+  });
+  return {
+    run: (request) => thread.run(request),
+    write: () =>
+      Promise.reject(
+        new TypeError(
+          "store.write(closure) cannot run on SQLite's writer thread (a closure cannot cross threads); make it a named write and call store.run, or open the store without writerThread",
+        ),
+      ),
+    expire: (cutoffMs) => thread.expire(cutoffMs),
+    setAutocheckpoint: (pages) => thread.setAutocheckpoint(pages),
+    close: () => thread.close(),
+  };
 }
 
 /**
- * Opens (and migrates) the SQLite file in WAL mode with `synchronous=FULL`.
+ * Opens (and migrates) the SQLite file in WAL mode with `synchronous=FULL`; a file that
+ * cannot be opened or written throws a {@link DataFileError} naming the file and the cause.
  *
  * Writes are group-committed: every write queued while the previous batch was being
- * committed runs in one transaction, and a throwing write is undone alone (through its
- * own SAVEPOINT, or by deleting the events it appended; see {@link createBatchRunner}). One COMMIT (one fsync) makes the whole batch durable; only
- * then are the promises settled and the appended events published.
+ * committed runs in one transaction, a throwing write is undone alone, and one COMMIT
+ * (one fsync) makes the whole batch durable; only then are the promises settled and the
+ * appended events published, in commit order. With `writerThread` (and a file), the
+ * write connection and its commits live on that thread and this thread keeps a read
+ * connection; otherwise this thread commits, on its event loop. Either way reads run on
+ * a connection of their own and never wait on a commit.
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const inMemory = options.path === ":memory:";
   const db = openDataFile(options.path);
+  const threadModule = inMemory ? undefined : options.writerThread?.module;
   // Reads run on a connection of their own, so they see committed data only, even while
-  // a batch's transaction is open between two awaits of its writes. (An in-memory
-  // database exists once per connection, so it reads on the one it has.)
-  const readDb = options.path === ":memory:" ? db : openReadConnection(options.path);
+  // a batch's transaction is open between two awaits of its writes. With the writer
+  // thread, the connection that migrated the file is that one. (An in-memory database
+  // exists once per connection, so it reads on the one it has.)
+  let readDb: Database;
+  try {
+    readDb = inMemory || threadModule !== undefined ? db : openReadConnection(options.path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const readRepositories = createSqliteRepositories(readDb);
-
-  const statements = {
-    begin: db.prepare("BEGIN IMMEDIATE"),
-    commit: db.prepare("COMMIT"),
-    rollback: db.prepare("ROLLBACK"),
-  };
-  // From here on SQLite never sleeps in its busy handler, on the event loop: BEGIN
-  // IMMEDIATE fails at once while another connection holds the write lock, and flush
-  // tries again on a timer (see waitForLock). Reads in WAL mode do not wait for writers.
-  // (A prepared PRAGMA busy_timeout takes effect when prepared, not when run, so the
-  // setting is not toggled per commit.)
-  db.pragma("busy_timeout = 0");
-  // Heads are read inside the batch's IMMEDIATE transaction (once per account per
-  // batch), never cached across batches: another process writing the same file (the
-  // CLI, a second server by mistake) can then never make two events share a sequence.
-  const runBatch = createBatchRunner(db, { maxEvents: options.retention?.maxEvents });
   const maxAgeMs = options.retention?.maxAgeMs;
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
 
-  let queue: QueuedWrite[] = [];
-  let flushScheduled = false;
   let closed = false;
   let commits = 0;
   let writesCommitted = 0;
-  /** Pause before the next attempt at a write lock another connection holds (0: not waiting). */
-  let lockRetryMs = 0;
+
+  let available = true;
+  function setAvailable(now: boolean): void {
+    if (now === available) return;
+    available = now;
+    options.onAvailabilityChange?.(now);
+  }
 
   const background = options.backgroundCheckpoint ?? {};
   const checkpointAfterCommits =
-    background === false || options.path === ":memory:"
+    background === false || inMemory
       ? Number.POSITIVE_INFINITY
       : Math.max(1, background.afterCommits ?? 100);
   let checkpointer: BackgroundCheckpointer | undefined;
@@ -200,171 +276,61 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         onFailure: (message) => {
           options.logger.error(
             { reason: message },
-            "background checkpoint failed; the main connection checkpoints again by itself",
+            "background checkpoint failed; the write connection checkpoints again by itself",
           );
-          if (!closed && db.open) db.pragma(`wal_autocheckpoint = ${mainThreadCheckpointPages}`);
+          if (!closed) engine.setAutocheckpoint(selfCheckpointPages);
         },
       });
     } catch (error) {
       options.logger.error({ err: error }, "could not start the background checkpointer");
       return;
     }
-    db.pragma(`wal_autocheckpoint = ${fallbackCheckpointPages}`);
+    engine.setAutocheckpoint(fallbackCheckpointPages);
   }
 
-  let available = true;
-  function setAvailable(now: boolean): void {
-    if (now === available) return;
-    available = now;
-    options.onAvailabilityChange?.(now);
-  }
-
-  function scheduleFlush(): void {
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(flush);
-  }
-
-  /** BEGIN IMMEDIATE without waiting: false when another connection holds the write lock. */
-  function tryBegin(): boolean {
-    try {
-      statements.begin.run();
-      return true;
-    } catch (error) {
-      if (isDatabaseBusy(error)) return false;
-      throw error;
-    }
-  }
-
-  /**
-   * The write lock is taken: refuse the writes that have waited `busyTimeoutMs`, and try
-   * again after a pause (doubling up to {@link maxLockRetryMs}) for the others.
-   */
-  function waitForLock(): void {
-    const now = performance.now();
-    const waitedTooLong = queue.filter((item) => now - item.queuedAt >= busyTimeoutMs);
-    if (waitedTooLong.length > 0) {
-      queue = queue.filter((item) => now - item.queuedAt < busyTimeoutMs);
-      options.logger.error(
-        { writes: waitedTooLong.length, busyTimeoutMs },
-        "another connection held the database's write lock too long; writes were refused",
-      );
-      setAvailable(false);
-      const failure = storageBusy(busyTimeoutMs);
-      for (const item of waitedTooLong) item.reject(failure);
-    }
-    if (queue.length === 0) {
-      lockRetryMs = 0;
-      return;
-    }
-    lockRetryMs = Math.min(maxLockRetryMs, Math.max(1, lockRetryMs * 2));
-    flushScheduled = true;
-    setTimeout(flush, lockRetryMs);
-  }
-
-  /** Commits what is queued; false when it could not because the write lock is taken. */
-  async function commitQueued(): Promise<boolean> {
-    if (queue.length === 0) return true;
-    let began: boolean;
-    try {
-      began = tryBegin();
-    } catch (error) {
-      rejectBatch(queue, error);
-      queue = [];
-      return true;
-    }
-    if (!began) return false;
-    lockRetryMs = 0;
-    const batch = queue;
-    queue = [];
-    let result: BatchResult;
-    const started = performance.now();
-    try {
-      result = await runBatch(batch.map((item) => item.write));
-      statements.commit.run();
-    } catch (error) {
-      // The batch as a whole failed (disk full, I/O error): nothing of it is stored.
-      if (db.inTransaction) statements.rollback.run();
-      rejectBatch(batch, error);
-      return true;
-    }
-    commits += 1;
-    writesCommitted += batch.length;
-    if (commits === checkpointAfterCommits) startCheckpointer();
-    setAvailable(true);
-    options.onCommitMeasured?.(batch.length, (performance.now() - started) / 1000);
-    for (let index = 0; index < batch.length; index += 1) {
-      const item = batch[index];
-      const outcome = result.outcomes[index];
-      if (item === undefined || outcome === undefined) continue;
-      if (outcome.ok) item.resolve(outcome.value);
-      else item.reject(classifyStorageFailure(outcome.error));
-    }
-    if (result.appended.length > 0 && options.onCommit !== undefined) {
+  const events: EngineEvents = {
+    measured(writes, seconds) {
+      commits += 1;
+      writesCommitted += writes;
+      if (commits === checkpointAfterCommits) startCheckpointer();
+      options.onCommitMeasured?.(writes, seconds);
+    },
+    published(appended) {
+      if (options.onCommit === undefined) return;
       try {
-        options.onCommit(result.appended);
+        options.onCommit(appended);
       } catch (error) {
         options.logger.error({ err: error }, "publishing committed events failed");
       }
-    }
-    return true;
-  }
-
-  function rejectBatch(batch: readonly QueuedWrite[], error: unknown): void {
-    options.logger.error(
-      { err: error },
-      "group commit failed; every write of the batch was rejected",
-    );
-    const failure = classifyStorageFailure(error);
-    if (failure === error) setAvailable(false);
-    for (const item of batch) item.reject(failure);
-  }
-
-  /** The batch being committed; a flush never starts another one beside it. */
-  let committing: Promise<boolean> | undefined;
-
-  function flush(): void {
-    flushScheduled = false;
-    if (committing !== undefined) return;
-    committing = commitQueued();
-    void committing.then((committed) => {
-      committing = undefined;
-      if (!committed) {
-        waitForLock();
-        return;
-      }
-      if (queue.length > 0) scheduleFlush();
-    });
+    },
+    availability: setAvailable,
+  };
+  let engine: WriteEngine;
+  try {
+    engine =
+      threadModule === undefined
+        ? startMainThreadEngine(db, options, events)
+        : startWriterThreadEngine(threadModule, options, events);
+  } catch (error) {
+    if (readDb !== db) readDb.close();
+    db.close();
+    throw error;
   }
 
   function run(request: WriteRequest): Promise<unknown> {
-    const execute = options.execute;
-    if (execute === undefined) {
-      return Promise.reject(
-        new TypeError(
-          `store.run(${JSON.stringify(request.operation)}) needs the store to be opened with an execute function`,
-        ),
-      );
-    }
-    return write((context) => execute(context, request));
+    if (closed) return Promise.reject(new StoreClosedError());
+    return engine.run(request);
   }
 
   function write<T>(body: (context: WriteContext) => T | Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new StoreClosedError());
-    return new Promise<T>((resolve, reject) => {
-      queue.push({
-        write: body,
-        resolve: (value) => resolve(value as T),
-        reject,
-        queuedAt: performance.now(),
-      });
-      scheduleFlush();
-    });
+    return engine.write(body) as Promise<T>;
   }
 
   async function expireOldEvents(): Promise<number> {
     if (maxAgeMs === undefined) return 0;
-    return write((context) => expireEventsBefore(context.db, context.now.getTime() - maxAgeMs));
+    if (closed) throw new StoreClosedError();
+    return engine.expire(Date.now() - maxAgeMs);
   }
 
   let expiryTimer: NodeJS.Timeout | undefined;
@@ -383,6 +349,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   let closing: Promise<void> | undefined;
   return {
     database: db,
+    mode: threadModule === undefined ? "main-thread" : "writer-thread",
     repositories: readRepositories,
     run,
     write,
@@ -399,20 +366,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
         if (expiryTimer !== undefined) clearInterval(expiryTimer);
         // Queued writes still commit (or, after waiting for a lock another connection
         // holds, are refused) before the file closes.
-        while (committing !== undefined || queue.length > 0) {
-          if (committing !== undefined) {
-            await committing;
-            continue;
-          }
-          committing = commitQueued();
-          const committed = await committing;
-          committing = undefined;
-          if (committed) continue;
-          waitForLock();
-          if (queue.length > 0) await new Promise((resolve) => setTimeout(resolve, lockRetryMs));
-        }
-        // The worker's connection closes first, so this one is the last and finishes
-        // the WAL itself.
+        await engine.close();
+        // The other connections close first, so this one is the last and finishes the
+        // WAL itself.
         await checkpointer?.close();
         if (readDb !== db) readDb.close();
         db.close();
