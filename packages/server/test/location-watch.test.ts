@@ -109,7 +109,7 @@ describe("WatchSharedFriendLocations", () => {
           sharer.addresses,
           now,
         );
-        server.server.store.read((db) => sharing.share(db, sharer, input, now));
+        await sharing.share(server.server.store.repositories, sharer, input, now);
         shares += 1;
         expect(shares).toBeLessThan(10_000);
       }

@@ -147,10 +147,11 @@ describe("locations: share, list, get, stop", () => {
     const viewer = server.accounts.get(bob.accountId);
     if (viewer === undefined) throw new Error("Bob's account is missing");
     const later = new Date((expiresAt.seconds + 1) * 1000);
-    expect(server.server.store.read((db) => sharing.list(db, viewer, later))).toEqual([]);
-    expect(() =>
-      server.server.store.read((db) => sharing.get(db, viewer, ada.address, later)),
-    ).toThrow(/shares no location/);
+    const { repositories } = server.server.store;
+    expect(await sharing.list(repositories, viewer, later)).toEqual([]);
+    await expect(sharing.get(repositories, viewer, ada.address, later)).rejects.toThrow(
+      /shares no location/,
+    );
     expect(sharing.stop(ada.accountId, later)).toBe(false);
     expect(await bob.list()).toEqual([]);
   });

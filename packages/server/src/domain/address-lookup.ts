@@ -1,10 +1,9 @@
 import { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses } from "../auth/account-directory.js";
 import { notFound } from "../errors/common-errors.js";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { Repositories } from "../storage/repositories.js";
 import { normalizeRequestAddress } from "./address.js";
 import { focusStatusOf } from "./focus-status.js";
 
@@ -13,19 +12,11 @@ type MultiServiceAddressInfo = photon.imessage.v1.MultiServiceAddressInfo.$Prope
 // AddressService requests name their address in this field.
 const addressField = "address";
 
-function accountIdOf(db: Database, address: string): number | undefined {
-  return findAccountIdsByAddresses(db, [address]).get(address);
-}
-
-/** Whether `address` is a current participant of a chat one of the viewer's addresses is in. */
-function sharesAChat(db: Database, viewer: Account, address: string): boolean {
-  const statement = cachedStatement<[string, string], { found: number }>(
-    db,
-    `SELECT 1 AS found FROM chat_participants theirs
-     JOIN chat_participants mine ON mine.chat_id = theirs.chat_id
-     WHERE theirs.address = ? AND mine.address = ? LIMIT 1`,
-  );
-  return viewer.addresses.some((own) => statement.get(address, own) !== undefined);
+async function accountIdOf(
+  repositories: Repositories,
+  address: string,
+): Promise<number | undefined> {
+  return (await findAccountIdsByAddresses(repositories, [address])).get(address);
 }
 
 /** The ISO 3166-1 alpha-2 region of an E.164 number; undefined for emails and non-geographic numbers. */
@@ -41,9 +32,12 @@ function countryOf(address: string): string | undefined {
  * @throws ServerError INVALID_ARGUMENT (field `address`) for an address that is not an
  * email or an E.164 phone number.
  */
-export function iMessageAvailability(db: Database, rawAddress: string): boolean {
+export async function iMessageAvailability(
+  repositories: Repositories,
+  rawAddress: string,
+): Promise<boolean> {
   const address = normalizeRequestAddress(rawAddress, addressField);
-  return accountIdOf(db, address) !== undefined;
+  return (await accountIdOf(repositories, address)) !== undefined;
 }
 
 /**
@@ -53,10 +47,13 @@ export function iMessageAvailability(db: Database, rawAddress: string): boolean 
  *
  * @throws ServerError INVALID_ARGUMENT (field `address`) for a malformed address.
  */
-export function focusStatusOfAddress(db: Database, rawAddress: string): boolean {
+export async function focusStatusOfAddress(
+  repositories: Repositories,
+  rawAddress: string,
+): Promise<boolean> {
   const address = normalizeRequestAddress(rawAddress, addressField);
-  const accountId = accountIdOf(db, address);
-  return accountId === undefined ? false : focusStatusOf(db, accountId);
+  const accountId = await accountIdOf(repositories, address);
+  return accountId === undefined ? false : focusStatusOf(repositories, accountId);
 }
 
 /**
@@ -70,11 +67,11 @@ export function focusStatusOfAddress(db: Database, rawAddress: string): boolean 
  * NOT_FOUND when no account has the address and it is in none of the viewer's chats
  * (other accounts' chats are not looked at).
  */
-export function addressInfoFor(
-  db: Database,
+export async function addressInfoFor(
+  repositories: Repositories,
   viewer: Account,
   rawAddress: string,
-): MultiServiceAddressInfo {
+): Promise<MultiServiceAddressInfo> {
   const address = normalizeRequestAddress(rawAddress, addressField);
   const country = countryOf(address);
   const known = (services: photon.imessage.v1.ChatServiceType[]): MultiServiceAddressInfo => ({
@@ -82,10 +79,11 @@ export function addressInfoFor(
     services,
     ...(country === undefined ? {} : { country }),
   });
-  if (accountIdOf(db, address) !== undefined) {
+  if ((await accountIdOf(repositories, address)) !== undefined) {
     return known([photon.imessage.v1.ChatServiceType.CHAT_SERVICE_TYPE_IMESSAGE]);
   }
-  if (sharesAChat(db, viewer, address)) return known([]);
+  // Whether the address is a current participant of a chat one of the viewer's is in.
+  if (await repositories.addresses.sharesAChat(address, viewer.addresses)) return known([]);
   throw notFound(
     `this server knows nothing about ${JSON.stringify(address)}: no account has it and it takes part in none of your chats; GetAddressInfo knows registered addresses and the participants of your chats`,
   );

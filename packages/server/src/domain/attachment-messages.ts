@@ -6,6 +6,7 @@ import { normalizeAddress } from "./address.js";
 import { normalizeFileName } from "./attachment-file-name.js";
 import { checkAttachmentGuid, visibleAttachment } from "./attachment-operations.js";
 import {
+  type AttachmentLinkRecord,
   insertMentions,
   linkMessageAttachments,
   type MentionRecord,
@@ -115,20 +116,21 @@ export function validateSendAttachment(
  * download the attachment. NOT_FOUND for an attachment the caller cannot see. Run
  * inside a write.
  */
-export function sendAttachment(
+export async function sendAttachment(
   context: WriteContext,
   account: Account,
   input: SendAttachmentInput,
-): MessageProperties {
-  const { chat, viewer } = resolveChat(context.db, account, input.chatGuid);
-  const attachment = visibleAttachment(
-    context.db,
+): Promise<MessageProperties> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveChat(repositories, account, input.chatGuid);
+  const attachment = await visibleAttachment(
+    repositories,
     account,
     input.attachmentGuid,
     "attachment.attachment_guid",
   );
-  const thread = replyThread(context.db, chat, input.reply);
-  const message = sendMessage(
+  const thread = await replyThread(repositories, chat, input.reply);
+  const message = await sendMessage(
     context,
     chat,
     viewer,
@@ -142,7 +144,7 @@ export function sendAttachment(
       threadOriginatorPart: thread?.part ?? null,
     },
     (stored) =>
-      linkMessageAttachments(context.db, stored.id, [
+      linkMessageAttachments(repositories, stored.id, [
         {
           attachmentId: attachment.id,
           displayName: input.displayName,
@@ -150,7 +152,7 @@ export function sendAttachment(
         },
       ]),
   );
-  return messageView(context.db, message, account.id, viewer.chatGuid, []);
+  return messageView(repositories, message, account.id, viewer.chatGuid, []);
 }
 
 /** One validated part of a multipart send. */
@@ -271,20 +273,21 @@ export function validateSendMultipart(
  * attachments in order. One `message.received` per account in the chat, as for text.
  * NOT_FOUND for an attachment the caller cannot see. Run inside a write.
  */
-export function sendMultipart(
+export async function sendMultipart(
   context: WriteContext,
   account: Account,
   input: SendMultipartInput,
-): MessageProperties {
-  const { chat, viewer } = resolveChat(context.db, account, input.chatGuid);
+): Promise<MessageProperties> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveChat(repositories, account, input.chatGuid);
   let text = "";
   const formatting: TextFormatRecord[] = [];
   const mentions: MentionRecord[] = [];
-  const links: { attachmentId: number; displayName: string | null; isAudioMessage: boolean }[] = [];
-  input.parts.forEach((part, index) => {
+  const links: AttachmentLinkRecord[] = [];
+  for (const [index, part] of input.parts.entries()) {
     if (part.kind === "attachment") {
-      const attachment = visibleAttachment(
-        context.db,
+      const attachment = await visibleAttachment(
+        repositories,
         account,
         part.guid,
         `parts[${index}].attachment.attachment_guid`,
@@ -295,7 +298,7 @@ export function sendMultipart(
         isAudioMessage: false,
       });
       text += attachmentPlaceholder;
-      return;
+      continue;
     }
     const start = text.length;
     for (const range of part.formatting) formatting.push({ ...range, start: range.start + start });
@@ -303,9 +306,9 @@ export function sendMultipart(
       mentions.push({ address: part.mention, start, length: part.text.length });
     }
     text += part.text;
-  });
-  const thread = replyThread(context.db, chat, input.reply);
-  const message = sendMessage(
+  }
+  const thread = await replyThread(repositories, chat, input.reply);
+  const message = await sendMessage(
     context,
     chat,
     viewer,
@@ -320,10 +323,10 @@ export function sendMultipart(
       formatting,
       dataDetection: input.dataDetection,
     },
-    (stored) => {
-      linkMessageAttachments(context.db, stored.id, links);
-      insertMentions(context.db, stored.id, mentions);
+    async (stored) => {
+      await linkMessageAttachments(repositories, stored.id, links);
+      await insertMentions(repositories, stored.id, mentions);
     },
   );
-  return messageView(context.db, message, account.id, viewer.chatGuid, []);
+  return messageView(repositories, message, account.id, viewer.chatGuid, []);
 }

@@ -1,9 +1,9 @@
 import { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import type { StoredBlob } from "../storage/attachment-blob-store.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { companionFileName, normalizeFileName } from "./attachment-file-name.js";
 import {
@@ -11,6 +11,7 @@ import {
   chatsCarrying,
   findAttachment,
   insertAttachment,
+  type NewAttachment,
 } from "./attachment-records.js";
 import { detectAttachmentType } from "./attachment-type.js";
 import { attachmentInfo, companionInfo } from "./attachment-view.js";
@@ -87,40 +88,44 @@ export interface CompletedUpload {
 }
 
 /**
- * Stores the metadata of an upload whose files are already fsync'd, typed from their
- * bytes. The attachment is visible only to its uploader until a message carries it.
- * Run inside a write.
+ * What is stored for an upload whose files are already fsync'd: its metadata, typed
+ * from the files' first bytes. Computed on the calling side, so that no file bytes
+ * travel with the write.
  */
-export function recordUpload(
-  context: WriteContext,
-  account: Account,
-  upload: CompletedUpload,
-): AttachmentRecord {
+export function describeUpload(account: Account, upload: CompletedUpload): NewAttachment {
   const type = detectAttachmentType(upload.primary.head);
   const fileName = normalizeFileName(upload.fileName);
   const companion = upload.companion;
-  return insertAttachment(
-    context.db,
-    {
-      uploaderAccountId: account.id,
-      fileName,
-      mimeType: type.mimeType,
-      uti: type.uti,
-      totalBytes: upload.primary.blob.size,
-      sha256: upload.primary.blob.sha256,
-      companion:
-        companion === null
-          ? null
-          : {
-              kind: companion.kind,
-              fileName: companionFileName(fileName),
-              mimeType: detectAttachmentType(companion.head).mimeType,
-              totalBytes: companion.blob.size,
-              sha256: companion.blob.sha256,
-            },
-    },
-    context.now,
-  );
+  return {
+    uploaderAccountId: account.id,
+    fileName,
+    mimeType: type.mimeType,
+    uti: type.uti,
+    totalBytes: upload.primary.blob.size,
+    sha256: upload.primary.blob.sha256,
+    companion:
+      companion === null
+        ? null
+        : {
+            kind: companion.kind,
+            fileName: companionFileName(fileName),
+            mimeType: detectAttachmentType(companion.head).mimeType,
+            totalBytes: companion.blob.size,
+            sha256: companion.blob.sha256,
+          },
+  };
+}
+
+/**
+ * Stores the metadata of an upload ({@link describeUpload}) whose files are durable.
+ * The attachment is visible only to its uploader until a message carries it. Run
+ * inside a write.
+ */
+export function recordUpload(
+  context: WriteContext,
+  attachment: NewAttachment,
+): Promise<AttachmentRecord> {
+  return insertAttachment(context.repositories, attachment, context.now);
 }
 
 /** The UploadAttachment answer for a stored attachment, from its uploader's side. */
@@ -135,16 +140,17 @@ export function uploadResponse(attachment: AttachmentRecord): UploadResponse {
  * Whether `account` may see an attachment: it uploaded it, or it takes part in a chat
  * with a live (not unsent) message carrying it, as a bubble or as a placed sticker.
  */
-export function canSeeAttachment(
-  db: Database,
+export async function canSeeAttachment(
+  repositories: Repositories,
   account: Account,
   attachment: AttachmentRecord,
-): boolean {
+): Promise<boolean> {
   if (attachment.uploaderAccountId === account.id) return true;
-  return chatsCarrying(db, attachment).some((chatId) => {
-    const chat = loadChat(db, chatId);
-    return chat !== undefined && viewerFor(chat, account) !== undefined;
-  });
+  for (const chatId of await chatsCarrying(repositories, attachment)) {
+    const chat = await loadChat(repositories, chatId);
+    if (chat !== undefined && viewerFor(chat, account) !== undefined) return true;
+  }
+  return false;
 }
 
 /**
@@ -152,15 +158,15 @@ export function canSeeAttachment(
  * NOT_FOUND otherwise, with the same message whether it exists or not, so that
  * another account's GUIDs cannot be probed.
  */
-export function visibleAttachment(
-  db: Database,
+export async function visibleAttachment(
+  repositories: Repositories,
   account: Account,
   guid: string | null | undefined,
   field = "attachment_guid",
-): AttachmentRecord {
+): Promise<AttachmentRecord> {
   const checked = checkAttachmentGuid(guid, field);
-  const attachment = findAttachment(db, checked);
-  if (attachment === undefined || !canSeeAttachment(db, account, attachment)) {
+  const attachment = await findAttachment(repositories, checked);
+  if (attachment === undefined || !(await canSeeAttachment(repositories, account, attachment))) {
     throw notFound(
       `attachment ${JSON.stringify(checked)} was not found among the attachments this account uploaded or can see in its chats`,
     );
@@ -169,11 +175,11 @@ export function visibleAttachment(
 }
 
 /** GetAttachmentInfo: the metadata of a visible attachment. */
-export function getAttachmentInfo(
-  db: Database,
+export async function getAttachmentInfo(
+  repositories: Repositories,
   account: Account,
   guid: string | null | undefined,
-): photon.imessage.v1.GetAttachmentInfoResponse.$Properties {
-  const attachment = visibleAttachment(db, account, guid);
+): Promise<photon.imessage.v1.GetAttachmentInfoResponse.$Properties> {
+  const attachment = await visibleAttachment(repositories, account, guid);
   return { attachment: attachmentInfo(attachment, attachment.uploaderAccountId === account.id) };
 }

@@ -1,5 +1,5 @@
 import { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
+import type { Repositories } from "../storage/repositories.js";
 import {
   type AttachmentRecord,
   type CompanionRecord,
@@ -52,17 +52,17 @@ export function companionInfo(
  * bubbles and mentions of its content, and `isAudioMessage`. Nothing for a message
  * without them, or an unsent one (its content is hidden).
  */
-export function attachmentMessageFields(
-  db: Database,
+export async function attachmentMessageFields(
+  repositories: Repositories,
   message: MessageRecord,
   viewerAccountId: number,
-): {
+): Promise<{
   readonly content: Partial<photon.imessage.v1.MessageContent.$Properties>;
   readonly message: Partial<photon.imessage.v1.Message.$Properties>;
-} {
+}> {
   if (message.retractedAt !== null) return { content: {}, message: {} };
-  const links = messageAttachments(db, message.id);
-  const mentions = messageMentions(db, message.id);
+  const links = await messageAttachments(repositories, message.id);
+  const mentions = await messageMentions(repositories, message.id);
   return {
     content: {
       ...(links.length === 0

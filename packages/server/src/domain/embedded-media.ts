@@ -1,7 +1,7 @@
 import type { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
+import type { Repositories } from "../storage/repositories.js";
 import { resolveChat } from "./chat-records.js";
 import { findMessage } from "./message-records.js";
 import { miniAppCardOf } from "./mini-app-card-records.js";
@@ -15,27 +15,29 @@ const guidPattern = /^[\x21-\x7e]{1,128}$/;
  * are attachments (AttachmentService), so every other message has none: NOT_FOUND,
  * as for a chat or message the caller cannot see or an unsent card.
  */
-export function getEmbeddedMedia(
-  db: Database,
+export async function getEmbeddedMedia(
+  repositories: Repositories,
   account: Account,
   chatGuid: string,
   messageGuid: string,
-): photon.imessage.v1.EmbeddedMedia.$Properties {
-  const { chat } = resolveChat(db, account, chatGuid);
+): Promise<photon.imessage.v1.EmbeddedMedia.$Properties> {
+  const { chat } = await resolveChat(repositories, account, chatGuid);
   if (!guidPattern.test(messageGuid)) {
     throw invalidArgument(
       `message_guid must be a message GUID (1 to 128 printable characters without spaces); received ${JSON.stringify(messageGuid.slice(0, 64))}`,
       { field: "message_guid" },
     );
   }
-  const message = findMessage(db, messageGuid);
+  const message = await findMessage(repositories, messageGuid);
   if (message === undefined || message.chatId !== chat.id) {
     throw notFound(
       `message ${JSON.stringify(messageGuid)} was not found in chat ${JSON.stringify(chatGuid)}`,
     );
   }
   const image =
-    message.retractedAt === null ? miniAppCardOf(db, message.id)?.layout.image : undefined;
+    message.retractedAt === null
+      ? (await miniAppCardOf(repositories, message.id))?.layout.image
+      : undefined;
   if (image === undefined || image === null) {
     throw notFound(
       `message ${message.guid} carries no embedded media; on this server only a mini-app card with a layout image has any (attachments download through AttachmentService)`,

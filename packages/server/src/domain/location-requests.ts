@@ -1,9 +1,9 @@
 import { type photon, type threadline, timestampFromDate } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses } from "../auth/account-directory.js";
 import { invalidArgument } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
+import type { Repositories } from "../storage/repositories.js";
 import { normalizeChatGuid } from "./chat-guid.js";
 import { chatGuidFor, loadChat, resolveChat } from "./chat-records.js";
 import { locationAddress } from "./location-input.js";
@@ -40,15 +40,19 @@ export interface LocationRequests {
    * RESOURCE_EXHAUSTED beyond {@link maxOpenRequestsPerAccount} open requests.
    */
   request(
-    db: Database,
+    repositories: Repositories,
     requester: Account,
     rawChatGuid: string,
     rawAddress: string,
     key: string | undefined,
     now: Date,
-  ): LocationRequestReceipt;
+  ): Promise<LocationRequestReceipt>;
   /** The open requests addressed to `target`, newest first, chats named from its side. */
-  pendingFor(db: Database, target: Account, now: Date): PendingLocationRequest[];
+  pendingFor(
+    repositories: Repositories,
+    target: Account,
+    now: Date,
+  ): Promise<PendingLocationRequest[]>;
   /** Closes the requests of `requesterAccountIds` to `sharer`: it now shares with them. */
   answer(sharer: Account, requesterAccountIds: readonly number[]): void;
 }
@@ -88,11 +92,11 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
   }
 
   return {
-    request(db, requester, rawChatGuid, rawAddress, key, now) {
+    async request(repositories, requester, rawChatGuid, rawAddress, key, now) {
       // Malformed input is INVALID_ARGUMENT before any lookup can answer NOT_FOUND.
       const chatGuid = normalizeChatGuid(rawChatGuid);
       const address = locationAddress(rawAddress);
-      const { chat, viewer } = resolveChat(db, requester, chatGuid);
+      const { chat, viewer } = await resolveChat(repositories, requester, chatGuid);
       const fingerprint = `${chat.id}\n${address}`;
       const keyId = key === undefined ? undefined : `${requester.id}\n${key}`;
       if (keyId !== undefined) {
@@ -120,9 +124,14 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
           { field: "address" },
         );
       }
-      const targetAccountId = findAccountIdsByAddresses(db, [address]).get(address);
+      const targetAccountId = (await findAccountIdsByAddresses(repositories, [address])).get(
+        address,
+      );
+      const alreadySharing =
+        targetAccountId !== undefined &&
+        (await sharing.isVisible(repositories, requester, targetAccountId, now));
       let receipt: LocationRequestReceipt;
-      if (targetAccountId !== undefined && sharing.isVisible(db, requester, targetAccountId, now)) {
+      if (alreadySharing) {
         receipt = {
           address,
           status: locationRequestStatus.alreadySharing,
@@ -155,7 +164,7 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
       return receipt;
     },
 
-    pendingFor(db, target, now) {
+    async pendingFor(repositories, target, now) {
       const found: OpenRequest[] = [];
       for (const mine of open.values()) {
         for (const own of target.addresses) {
@@ -165,7 +174,7 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
       }
       const pending: { at: number; request: PendingLocationRequest }[] = [];
       for (const request of found) {
-        const chat = loadChat(db, request.chatId);
+        const chat = await loadChat(repositories, request.chatId);
         // A chat either side has left since no longer carries the request.
         if (
           chat === undefined ||

@@ -1,8 +1,8 @@
 import { type photon, timestampFromDate } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses, getAccount } from "../auth/account-directory.js";
 import { notFound } from "../errors/common-errors.js";
+import type { Repositories } from "../storage/repositories.js";
 import { type ChatRecord, chatViewers, loadChat, resolveChat, viewerFor } from "./chat-records.js";
 import type { SharedPosition, ShareLocationInput } from "./location-input.js";
 
@@ -42,21 +42,36 @@ export interface LocationSharing {
   /**
    * Starts or replaces `sharer`'s session: its position and its whole audience. The
    * allowed chats must be chats `sharer` takes part in (NOT_FOUND otherwise). Fans the
-   * update out through `publish`. Run inside a read of committed data.
+   * update out through `publish`. Reads committed data through `repositories`.
    */
-  share(db: Database, sharer: Account, input: ShareLocationInput, now: Date): ShareResult;
+  share(
+    repositories: Repositories,
+    sharer: Account,
+    input: ShareLocationInput,
+    now: Date,
+  ): Promise<ShareResult>;
   /** Ends `sharer`'s session; false when it had none (or it had expired). */
   stop(sharerAccountId: number, now: Date): boolean;
   /** Every location `viewer` may see now, sorted by address. */
-  list(db: Database, viewer: Account, now: Date): SharedLocation[];
+  list(repositories: Repositories, viewer: Account, now: Date): Promise<SharedLocation[]>;
   /**
    * The location the owner of `address` (normalised) shares with `viewer`. Throws
    * NOT_FOUND when no account has the address, it shares nothing, or not with `viewer`
    * (indistinguishable on purpose).
    */
-  get(db: Database, viewer: Account, address: string, now: Date): SharedLocation;
+  get(
+    repositories: Repositories,
+    viewer: Account,
+    address: string,
+    now: Date,
+  ): Promise<SharedLocation>;
   /** Whether `sharerAccountId` shares a location `viewer` may see now. */
-  isVisible(db: Database, viewer: Account, sharerAccountId: number, now: Date): boolean;
+  isVisible(
+    repositories: Repositories,
+    viewer: Account,
+    sharerAccountId: number,
+    now: Date,
+  ): Promise<boolean>;
   /** Sessions held (expired ones not yet dropped included). */
   readonly sessionCount: number;
 }
@@ -112,30 +127,40 @@ export function createLocationSharing(options: LocationSharingOptions): Location
   }
 
   // A chat lets its participants see the location only while the sharer still takes part.
-  function sharedChat(db: Database, session: Session, chatId: number): ChatRecord | undefined {
-    const chat = loadChat(db, chatId);
+  async function sharedChat(
+    repositories: Repositories,
+    session: Session,
+    chatId: number,
+  ): Promise<ChatRecord | undefined> {
+    const chat = await loadChat(repositories, chatId);
     if (chat === undefined) return undefined;
     return session.sharerAddresses.some((address) => chat.participants.includes(address))
       ? chat
       : undefined;
   }
 
-  function sees(db: Database, viewer: Account, session: Session): boolean {
+  async function sees(
+    repositories: Repositories,
+    viewer: Account,
+    session: Session,
+  ): Promise<boolean> {
     if (viewer.id === session.sharerAccountId) return false;
     if (viewer.addresses.some((address) => session.allowedAddresses.has(address))) return true;
     for (const chatId of session.allowedChatIds) {
-      const chat = sharedChat(db, session, chatId);
+      const chat = await sharedChat(repositories, session, chatId);
       if (chat !== undefined && viewerFor(chat, viewer) !== undefined) return true;
     }
     return false;
   }
 
-  function audienceOf(db: Database, session: Session): number[] {
-    const accounts = new Set(findAccountIdsByAddresses(db, [...session.allowedAddresses]).values());
+  async function audienceOf(repositories: Repositories, session: Session): Promise<number[]> {
+    const accounts = new Set(
+      (await findAccountIdsByAddresses(repositories, [...session.allowedAddresses])).values(),
+    );
     for (const chatId of session.allowedChatIds) {
-      const chat = sharedChat(db, session, chatId);
+      const chat = await sharedChat(repositories, session, chatId);
       if (chat === undefined) continue;
-      for (const viewer of chatViewers(db, chat)) accounts.add(viewer.accountId);
+      for (const viewer of await chatViewers(repositories, chat)) accounts.add(viewer.accountId);
     }
     accounts.delete(session.sharerAccountId);
     return [...accounts].sort((first, second) => first - second);
@@ -145,18 +170,22 @@ export function createLocationSharing(options: LocationSharingOptions): Location
     get sessionCount() {
       return sessions.size;
     },
-    share(db, sharer, input, now) {
+    async share(repositories, sharer, input, now) {
       // Expired sessions nobody reads again are dropped here, at most once a second.
       if (now.getTime() - lastSweep >= 1000) {
         lastSweep = now.getTime();
         for (const accountId of [...sessions.keys()]) live(accountId, now);
       }
       const allowedChatIds = new Set<number>();
-      input.audience.chatGuids.forEach((chatGuid, index) => {
-        allowedChatIds.add(
-          resolveChat(db, sharer, chatGuid, `allowed_chat_guids[${index}]`).chat.id,
+      for (const [index, chatGuid] of input.audience.chatGuids.entries()) {
+        const resolved = await resolveChat(
+          repositories,
+          sharer,
+          chatGuid,
+          `allowed_chat_guids[${index}]`,
         );
-      });
+        allowedChatIds.add(resolved.chat.id);
+      }
       const session: Session = {
         sharerAccountId: sharer.id,
         sharerAddresses: sharer.addresses,
@@ -165,8 +194,10 @@ export function createLocationSharing(options: LocationSharingOptions): Location
         allowedChatIds,
         expiresAt: input.position.expiresAt,
       };
+      const audienceAccountIds = await audienceOf(repositories, session);
+      // From here on nothing awaits: the session, the feed numbers and the publish
+      // change together, so each viewer's feed stays in publish order.
       sessions.set(sharer.id, session);
-      const audienceAccountIds = audienceOf(db, session);
       const deliveries = audienceAccountIds.map((accountId) => {
         const sourceSequence = (feedPositions.get(accountId) ?? 0) + 1;
         feedPositions.set(accountId, sourceSequence);
@@ -184,11 +215,13 @@ export function createLocationSharing(options: LocationSharingOptions): Location
       sessions.delete(sharerAccountId);
       return running;
     },
-    list(db, viewer, now) {
+    async list(repositories, viewer, now) {
       const visible: SharedLocation[] = [];
       for (const accountId of [...sessions.keys()]) {
         const session = live(accountId, now);
-        if (session !== undefined && sees(db, viewer, session)) visible.push(session.location);
+        if (session !== undefined && (await sees(repositories, viewer, session))) {
+          visible.push(session.location);
+        }
       }
       return visible.sort((first, second) => {
         const a = first.address ?? "";
@@ -196,21 +229,21 @@ export function createLocationSharing(options: LocationSharingOptions): Location
         return a < b ? -1 : a > b ? 1 : 0;
       });
     },
-    get(db, viewer, address, now) {
-      const owner = findAccountIdsByAddresses(db, [address]).get(address);
+    async get(repositories, viewer, address, now) {
+      const owner = (await findAccountIdsByAddresses(repositories, [address])).get(address);
       const session = owner === undefined ? undefined : live(owner, now);
-      if (session === undefined || !sees(db, viewer, session)) {
+      if (session === undefined || !(await sees(repositories, viewer, session))) {
         throw notFound(
           `${address} shares no location with this account; list() shows the locations shared with you, and request() asks someone to share`,
         );
       }
       return session.location;
     },
-    isVisible(db, viewer, sharerAccountId, now) {
+    async isVisible(repositories, viewer, sharerAccountId, now) {
       const session = live(sharerAccountId, now);
-      return session !== undefined && getAccount(db, sharerAccountId) !== undefined
-        ? sees(db, viewer, session)
-        : false;
+      if (session === undefined) return false;
+      if ((await getAccount(repositories, sharerAccountId)) === undefined) return false;
+      return sees(repositories, viewer, session);
     },
   };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { type ChatRecord, type ChatViewer, chatViewers, resolveChat } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
@@ -65,7 +64,9 @@ function validateLayout(
     imageTitle: slot(layout.imageTitle, "layout.image_title"),
     imageSubtitle: slot(layout.imageSubtitle, "layout.image_subtitle"),
     summary: slot(layout.summary, "layout.summary"),
-    image: image === null || image.length === 0 ? null : image,
+    // A copy: the request's bytes may be a view into a much larger buffer, and the
+    // card travels to the writer thread.
+    image: image === null || image.length === 0 ? null : new Uint8Array(image),
   };
   if (
     record.caption === null &&
@@ -178,15 +179,16 @@ function cardSession(message: MessageRecord, sessionId: string, chatGuid: string
  * see the chat, and a new session for later updates. NOT_FOUND for a chat the caller
  * is not in. Run inside a write.
  */
-export function sendMiniAppCard(
+export async function sendMiniAppCard(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   card: MiniAppCardFields,
-): MessageResponse {
-  const { chat, viewer } = resolveChat(context.db, account, chatGuid);
-  const message = insertMessage(
-    context.db,
+): Promise<MessageResponse> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveChat(repositories, account, chatGuid);
+  const message = await insertMessage(
+    repositories,
     {
       chatId: chat.id,
       senderAddress: viewer.address,
@@ -200,22 +202,36 @@ export function sendMiniAppCard(
     context.now,
   );
   const sessionId = randomUUID().toUpperCase();
-  insertMiniAppCard(context.db, message.id, sessionId, card);
+  await insertMiniAppCard(repositories, message.id, sessionId, card);
   const actor = { accountId: account.id, address: viewer.address };
-  for (const each of chatViewers(context.db, chat)) {
+  for (const each of await chatViewers(repositories, chat)) {
     context.appendEvent(each.accountId, {
       kind: "message",
       event: {
         ...envelopeFor(each, actor, context.now),
         messageReceived: {
-          message: messageView(context.db, message, each.accountId, each.chatGuid, []),
+          message: await messageView(repositories, message, each.accountId, each.chatGuid, []),
         },
       },
     });
   }
   return {
-    message: messageView(context.db, message, account.id, viewer.chatGuid, []),
+    message: await messageView(repositories, message, account.id, viewer.chatGuid, []),
     miniAppCardSession: cardSession(message, sessionId, viewer.chatGuid),
+  };
+}
+
+/**
+ * A plain copy of a request's `MiniAppCardSession`, so that a write's input carries no
+ * decoded protobuf object; null when the request has none.
+ */
+export function plainCardSession(session: CardSession | null | undefined): CardSession | null {
+  if (session === undefined || session === null) return null;
+  return {
+    messageGuid: session.messageGuid ?? "",
+    chatGuid: session.chatGuid ?? "",
+    sessionId: session.sessionId ?? "",
+    targetMessageGuid: session.targetMessageGuid ?? "",
   };
 }
 
@@ -234,11 +250,11 @@ function failedPrecondition(message: string): ServerError {
 }
 
 /** The card a session names, checked against the caller's chat; see {@link updateMiniAppCard}. */
-function sessionCard(
-  db: Database,
+async function sessionCard(
+  repositories: Repositories,
   account: Account,
   session: CardSession | null | undefined,
-): { message: MessageRecord; chat: ChatRecord; viewer: ChatViewer; sessionId: string } {
+): Promise<{ message: MessageRecord; chat: ChatRecord; viewer: ChatViewer; sessionId: string }> {
   if (session === undefined || session === null) {
     throw invalidArgument(
       "session is required: pass the mini_app_card_session of the send or of the latest update unchanged",
@@ -248,14 +264,14 @@ function sessionCard(
   const sessionId = requireSessionField(session.sessionId, "session.session_id");
   const messageGuid = requireSessionField(session.messageGuid, "session.message_guid");
   const targetGuid = requireSessionField(session.targetMessageGuid, "session.target_message_guid");
-  const { chat, viewer } = resolveChat(
-    db,
+  const { chat, viewer } = await resolveChat(
+    repositories,
     account,
     requireSessionField(session.chatGuid, "session.chat_guid"),
     "session.chat_guid",
   );
-  const card = miniAppCardBySession(db, sessionId);
-  const message = card === undefined ? undefined : findMessage(db, targetGuid);
+  const card = await miniAppCardBySession(repositories, sessionId);
+  const message = card === undefined ? undefined : await findMessage(repositories, targetGuid);
   if (card === undefined || message === undefined || message.chatId !== chat.id) {
     throw notFound(
       `mini-app card session ${JSON.stringify(sessionId)} was not found in chat ${JSON.stringify(session.chatGuid)}`,
@@ -284,14 +300,15 @@ function sessionCard(
  * INVALID_ARGUMENT. Someone else's or an unsent card: FAILED_PRECONDITION. An unknown
  * session, or one outside the caller's chats: NOT_FOUND. Run inside a write.
  */
-export function updateMiniAppCard(
+export async function updateMiniAppCard(
   context: WriteContext,
   account: Account,
   session: CardSession | null | undefined,
   card: MiniAppCardFields,
-): MessageResponse {
-  const found = sessionCard(context.db, account, session);
-  const stored = miniAppCardOf(context.db, found.message.id);
+): Promise<MessageResponse> {
+  const { repositories } = context;
+  const found = await sessionCard(repositories, account, session);
+  const stored = await miniAppCardOf(repositories, found.message.id);
   if (stored === undefined) throw notFound(`message ${found.message.guid} is not a mini-app card`);
   if (found.message.senderAccountId !== account.id) {
     throw failedPrecondition(
@@ -312,17 +329,13 @@ export function updateMiniAppCard(
       );
     }
   }
-  replaceMiniAppCard(context.db, found.message.id, card);
   const editedAt = context.now.getTime();
-  cachedStatement<[number, number]>(
-    context.db,
-    "UPDATE messages SET edited_at = ? WHERE id = ?",
-  ).run(editedAt, found.message.id);
+  await replaceMiniAppCard(repositories, found.message.id, card, editedAt);
   const updated: MessageRecord = { ...found.message, editedAt };
   const actor = { accountId: account.id, address: found.viewer.address };
-  for (const viewer of chatViewers(context.db, found.chat)) {
+  for (const viewer of await chatViewers(repositories, found.chat)) {
     const envelope = envelopeFor(viewer, actor, context.now);
-    const view = messageView(context.db, updated, viewer.accountId, viewer.chatGuid, []);
+    const view = await messageView(repositories, updated, viewer.accountId, viewer.chatGuid, []);
     context.appendEvent(viewer.accountId, {
       kind: "message",
       event: {
@@ -336,7 +349,7 @@ export function updateMiniAppCard(
     });
   }
   return {
-    message: messageView(context.db, updated, account.id, found.viewer.chatGuid),
+    message: await messageView(repositories, updated, account.id, found.viewer.chatGuid),
     miniAppCardSession: cardSession(updated, found.sessionId, found.viewer.chatGuid),
   };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { PollRecord } from "../storage/repositories/poll-repository.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
 import {
   type ChatRecord,
@@ -26,16 +26,9 @@ type PollChange = Omit<
 /** Most options one poll may have. */
 export const maxPollOptions = 32;
 
-interface PollRow {
-  readonly id: number;
-  readonly guid: string;
-  readonly chat_id: number;
-  readonly title: string;
-}
-
 /** A poll the caller can see. */
 interface VisiblePoll {
-  readonly poll: PollRow;
+  readonly poll: PollRecord;
   readonly chat: ChatRecord;
   readonly viewer: ChatViewer;
 }
@@ -83,62 +76,54 @@ export function validateCreatePoll(
   return { title, options: [...seen.values()] };
 }
 
-function optionsOf(db: Database, pollId: number): PollOption[] {
-  return cachedStatement<
-    [number],
-    { option_identifier: string; text: string; creator_address: string }
-  >(
-    db,
-    "SELECT option_identifier, text, creator_address FROM poll_options WHERE poll_id = ? ORDER BY position",
-  )
-    .all(pollId)
-    .map((row) => ({
-      text: row.text,
-      optionIdentifier: row.option_identifier,
-      creatorHandle: row.creator_address,
-    }));
+async function optionsOf(repositories: Repositories, pollId: number): Promise<PollOption[]> {
+  return (await repositories.polls.listOptions(pollId)).map((option) => ({
+    text: option.text,
+    optionIdentifier: option.optionIdentifier,
+    creatorHandle: option.creatorAddress,
+  }));
 }
 
-function pollInfo(db: Database, poll: PollRow, chatGuid: string): PollInfo {
-  const votes = cachedStatement<[number], { voter_address: string; option_identifier: string }>(
-    db,
-    "SELECT voter_address, option_identifier FROM poll_votes WHERE poll_id = ? ORDER BY created_at, voter_address",
-  )
-    .all(poll.id)
-    .map((row) => ({
-      participant: addressInfo(row.voter_address),
-      optionIdentifier: row.option_identifier,
-    }));
+async function pollInfo(
+  repositories: Repositories,
+  poll: PollRecord,
+  chatGuid: string,
+): Promise<PollInfo> {
+  const votes = (await repositories.polls.listVotes(poll.id)).map((vote) => ({
+    participant: addressInfo(vote.voterAddress),
+    optionIdentifier: vote.optionIdentifier,
+  }));
   return {
     pollMessageGuid: poll.guid,
     chatGuid,
     title: poll.title,
-    options: optionsOf(db, poll.id),
+    options: await optionsOf(repositories, poll.id),
     votes,
   };
 }
 
 function insertOption(
-  db: Database,
+  repositories: Repositories,
   pollId: number,
   text: string,
   creator: string,
   position: number,
-): void {
-  cachedStatement<[number, string, string, string, number]>(
-    db,
-    "INSERT INTO poll_options (poll_id, option_identifier, text, creator_address, position) VALUES (?, ?, ?, ?, ?)",
-  ).run(pollId, randomUUID(), text, creator, position);
+): Promise<void> {
+  return repositories.polls.insertOption(
+    pollId,
+    { optionIdentifier: randomUUID(), text, creatorAddress: creator },
+    position,
+  );
 }
 
-function appendPollEvent(
+async function appendPollEvent(
   context: WriteContext,
   found: VisiblePoll,
   actorAccountId: number,
   change: PollChange,
-): void {
+): Promise<void> {
   const actor = { accountId: actorAccountId, address: found.viewer.address };
-  for (const viewer of chatViewers(context.db, found.chat)) {
+  for (const viewer of await chatViewers(context.repositories, found.chat)) {
     context.appendEvent(viewer.accountId, {
       kind: "poll",
       event: {
@@ -151,32 +136,31 @@ function appendPollEvent(
 }
 
 /** Creates a poll in the chat and appends `poll.changed` created to everyone in it. Run inside a write. */
-export function createPoll(
+export async function createPoll(
   context: WriteContext,
   account: Account,
   chatGuid: string,
   input: CreatePollInput,
-): PollInfo {
-  const { chat, viewer } = resolveChat(context.db, account, chatGuid);
+): Promise<PollInfo> {
+  const { repositories } = context;
+  const { chat, viewer } = await resolveChat(repositories, account, chatGuid);
   const guid = randomUUID().toUpperCase();
-  const result = cachedStatement<[string, number, string, string, number]>(
-    context.db,
-    "INSERT INTO polls (guid, chat_id, creator_address, title, created_at) VALUES (?, ?, ?, ?, ?)",
-  ).run(guid, chat.id, viewer.address, input.title, context.now.getTime());
-  const poll: PollRow = {
-    id: Number(result.lastInsertRowid),
+  const id = await repositories.polls.insert({
     guid,
-    chat_id: chat.id,
+    chatId: chat.id,
+    creatorAddress: viewer.address,
     title: input.title,
-  };
-  input.options.forEach((text, position) => {
-    insertOption(context.db, poll.id, text, viewer.address, position);
+    createdAt: context.now.getTime(),
   });
+  const poll: PollRecord = { id, guid, chatId: chat.id, title: input.title };
+  for (const [position, text] of input.options.entries()) {
+    await insertOption(repositories, poll.id, text, viewer.address, position);
+  }
   const found = { poll, chat, viewer };
-  appendPollEvent(context, found, account.id, {
-    created: { title: input.title, options: optionsOf(context.db, poll.id) },
+  await appendPollEvent(context, found, account.id, {
+    created: { title: input.title, options: await optionsOf(repositories, poll.id) },
   });
-  return pollInfo(context.db, poll, viewer.chatGuid);
+  return pollInfo(repositories, poll, viewer.chatGuid);
 }
 
 function checkPollGuid(value: string): string {
@@ -189,12 +173,13 @@ function checkPollGuid(value: string): string {
   return value;
 }
 
-function visiblePoll(db: Database, account: Account, pollGuid: string): VisiblePoll {
-  const poll = cachedStatement<[string], PollRow>(
-    db,
-    "SELECT id, guid, chat_id, title FROM polls WHERE guid = ?",
-  ).get(checkPollGuid(pollGuid));
-  const chat = poll === undefined ? undefined : loadChat(db, poll.chat_id);
+async function visiblePoll(
+  repositories: Repositories,
+  account: Account,
+  pollGuid: string,
+): Promise<VisiblePoll> {
+  const poll = await repositories.polls.find(checkPollGuid(pollGuid));
+  const chat = poll === undefined ? undefined : await loadChat(repositories, poll.chatId);
   const viewer = chat === undefined ? undefined : viewerFor(chat, account);
   if (poll === undefined || chat === undefined || viewer === undefined) {
     throw notFound(
@@ -204,26 +189,20 @@ function visiblePoll(db: Database, account: Account, pollGuid: string): VisibleP
   return { poll, chat, viewer };
 }
 
-function currentVote(db: Database, pollId: number, voter: string): string | undefined {
-  return cachedStatement<[number, string], { option_identifier: string }>(
-    db,
-    "SELECT option_identifier FROM poll_votes WHERE poll_id = ? AND voter_address = ?",
-  ).get(pollId, voter)?.option_identifier;
-}
-
 /**
  * Casts the caller's vote, or moves it: a moved vote appends `poll.changed` unvoted for
  * the old option, then voted for the new one. Voting for the option already chosen
  * changes nothing. An unknown option is INVALID_ARGUMENT. Run inside a write.
  */
-export function votePoll(
+export async function votePoll(
   context: WriteContext,
   account: Account,
   pollGuid: string,
   optionIdentifier: string,
-): PollInfo {
-  const found = visiblePoll(context.db, account, pollGuid);
-  const known = optionsOf(context.db, found.poll.id).some(
+): Promise<PollInfo> {
+  const { repositories } = context;
+  const found = await visiblePoll(repositories, account, pollGuid);
+  const known = (await optionsOf(repositories, found.poll.id)).some(
     (option) => option.optionIdentifier === optionIdentifier,
   );
   if (!known) {
@@ -232,32 +211,38 @@ export function votePoll(
       { field: "option_identifier" },
     );
   }
-  const previous = currentVote(context.db, found.poll.id, found.viewer.address);
+  const previous = await repositories.polls.findVote(found.poll.id, found.viewer.address);
   if (previous !== optionIdentifier) {
-    cachedStatement<[number, string, string, number]>(
-      context.db,
-      `INSERT INTO poll_votes (poll_id, voter_address, option_identifier, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (poll_id, voter_address) DO UPDATE SET option_identifier = excluded.option_identifier, created_at = excluded.created_at`,
-    ).run(found.poll.id, found.viewer.address, optionIdentifier, context.now.getTime());
-    if (previous !== undefined)
-      appendPollEvent(context, found, account.id, { unvoted: { optionIdentifier: previous } });
-    appendPollEvent(context, found, account.id, { voted: { optionIdentifier } });
+    await repositories.polls.setVote(
+      found.poll.id,
+      found.viewer.address,
+      optionIdentifier,
+      context.now.getTime(),
+    );
+    if (previous !== undefined) {
+      await appendPollEvent(context, found, account.id, {
+        unvoted: { optionIdentifier: previous },
+      });
+    }
+    await appendPollEvent(context, found, account.id, { voted: { optionIdentifier } });
   }
-  return pollInfo(context.db, found.poll, found.viewer.chatGuid);
+  return pollInfo(repositories, found.poll, found.viewer.chatGuid);
 }
 
 /** Withdraws the caller's vote (`poll.changed` unvoted); without a vote it is a no-op. Run inside a write. */
-export function unvotePoll(context: WriteContext, account: Account, pollGuid: string): PollInfo {
-  const found = visiblePoll(context.db, account, pollGuid);
-  const previous = currentVote(context.db, found.poll.id, found.viewer.address);
+export async function unvotePoll(
+  context: WriteContext,
+  account: Account,
+  pollGuid: string,
+): Promise<PollInfo> {
+  const { repositories } = context;
+  const found = await visiblePoll(repositories, account, pollGuid);
+  const previous = await repositories.polls.findVote(found.poll.id, found.viewer.address);
   if (previous !== undefined) {
-    cachedStatement<[number, string]>(
-      context.db,
-      "DELETE FROM poll_votes WHERE poll_id = ? AND voter_address = ?",
-    ).run(found.poll.id, found.viewer.address);
-    appendPollEvent(context, found, account.id, { unvoted: { optionIdentifier: previous } });
+    await repositories.polls.deleteVote(found.poll.id, found.viewer.address);
+    await appendPollEvent(context, found, account.id, { unvoted: { optionIdentifier: previous } });
   }
-  return pollInfo(context.db, found.poll, found.viewer.chatGuid);
+  return pollInfo(repositories, found.poll, found.viewer.chatGuid);
 }
 
 /** Validates a new option's text (non-blank, at most 256 characters). */
@@ -270,14 +255,15 @@ export function validateOptionText(value: string): string {
  * equal to an existing one (ignoring case and surrounding spaces) is INVALID_ARGUMENT,
  * as is going past 32 options. Run inside a write.
  */
-export function addPollOption(
+export async function addPollOption(
   context: WriteContext,
   account: Account,
   pollGuid: string,
   text: string,
-): PollInfo {
-  const found = visiblePoll(context.db, account, pollGuid);
-  const options = optionsOf(context.db, found.poll.id);
+): Promise<PollInfo> {
+  const { repositories } = context;
+  const found = await visiblePoll(repositories, account, pollGuid);
+  const options = await optionsOf(repositories, found.poll.id);
   if (options.some((option) => optionKey(option.text ?? "") === optionKey(text))) {
     throw invalidArgument(
       `option_text ${JSON.stringify(text)} is already an option of this poll; options must be distinct`,
@@ -294,15 +280,19 @@ export function addPollOption(
       },
     );
   }
-  insertOption(context.db, found.poll.id, text, found.viewer.address, options.length);
-  appendPollEvent(context, found, account.id, {
-    optionAdded: { title: found.poll.title, options: optionsOf(context.db, found.poll.id) },
+  await insertOption(repositories, found.poll.id, text, found.viewer.address, options.length);
+  await appendPollEvent(context, found, account.id, {
+    optionAdded: { title: found.poll.title, options: await optionsOf(repositories, found.poll.id) },
   });
-  return pollInfo(context.db, found.poll, found.viewer.chatGuid);
+  return pollInfo(repositories, found.poll, found.viewer.chatGuid);
 }
 
 /** The poll as the caller sees it; NOT_FOUND outside the caller's chats. */
-export function getPoll(db: Database, account: Account, pollGuid: string): PollInfo {
-  const found = visiblePoll(db, account, pollGuid);
-  return pollInfo(db, found.poll, found.viewer.chatGuid);
+export async function getPoll(
+  repositories: Repositories,
+  account: Account,
+  pollGuid: string,
+): Promise<PollInfo> {
+  const found = await visiblePoll(repositories, account, pollGuid);
+  return pollInfo(repositories, found.poll, found.viewer.chatGuid);
 }

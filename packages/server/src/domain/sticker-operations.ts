@@ -1,8 +1,8 @@
 import type { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { canSeeAttachment } from "./attachment-operations.js";
 import { type AttachmentRecord, findAttachment } from "./attachment-records.js";
@@ -18,6 +18,20 @@ import {
 } from "./sticker-records.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
+type MessageTarget = photon.imessage.v1.MessageTarget.$Properties;
+
+/**
+ * A plain copy of a request's `MessageTarget` (the fields `targetMessage` reads), so
+ * that a write's input carries no decoded protobuf object.
+ */
+export function plainMessageTarget(target: MessageTarget | null | undefined): MessageTarget | null {
+  if (target === undefined || target === null) return null;
+  return {
+    chatGuid: target.chatGuid ?? "",
+    messageGuid: target.messageGuid ?? "",
+    targetPartIndex: target.targetPartIndex ?? null,
+  };
+}
 
 /** The largest `scale` a placement may have. */
 export const maxStickerScale = 10;
@@ -107,9 +121,13 @@ export function validateStickerRef(
 
 // The caller may place an attachment it can see: one it uploaded, or one a live
 // message of its chats carries (the attachments rule, kept in one place).
-function placeableAttachment(db: Database, account: Account, guid: string): AttachmentRecord {
-  const attachment = findAttachment(db, guid);
-  if (attachment === undefined || !canSeeAttachment(db, account, attachment)) {
+async function placeableAttachment(
+  repositories: Repositories,
+  account: Account,
+  guid: string,
+): Promise<AttachmentRecord> {
+  const attachment = await findAttachment(repositories, guid);
+  if (attachment === undefined || !(await canSeeAttachment(repositories, account, attachment))) {
     throw notFound(
       `sticker attachment ${JSON.stringify(guid)} was not found among the attachments this account uploaded or can see`,
     );
@@ -125,15 +143,16 @@ function placeableAttachment(db: Database, account: Account, guid: string): Atta
  * chat or message is NOT_FOUND; an unsent message takes no stickers
  * (FAILED_PRECONDITION). Returns the message with its stickers. Run inside a write.
  */
-export function placeSticker(
+export async function placeSticker(
   context: WriteContext,
   account: Account,
-  target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
+  target: MessageTarget | null,
   stickerGuid: string,
   placement: StickerPlacementRecord,
-): MessageProperties {
-  const found = targetMessage(context.db, account, target);
-  const attachment = placeableAttachment(context.db, account, stickerGuid);
+): Promise<MessageProperties> {
+  const { repositories } = context;
+  const found = await targetMessage(repositories, account, target);
+  const attachment = await placeableAttachment(repositories, account, stickerGuid);
   if (!attachment.mimeType.startsWith("image/")) {
     throw invalidArgument(
       `sticker.attachment_guid ${attachment.guid} is ${attachment.mimeType}; a sticker must be an image`,
@@ -158,9 +177,9 @@ export function placeSticker(
     placement,
     createdAt: context.now.getTime(),
   };
-  insertPlacedSticker(context.db, found.message.id, sticker);
+  await insertPlacedSticker(repositories, found.message.id, sticker);
   const actor = { accountId: account.id, address: found.viewer.address };
-  for (const viewer of chatViewers(context.db, found.chat)) {
+  for (const viewer of await chatViewers(repositories, found.chat)) {
     const placed = placedStickerView(found.message, sticker, viewer.accountId);
     context.appendEvent(viewer.accountId, {
       kind: "message",
@@ -175,5 +194,5 @@ export function placeSticker(
       },
     });
   }
-  return messageView(context.db, found.message, account.id, found.viewer.chatGuid);
+  return messageView(repositories, found.message, account.id, found.viewer.chatGuid);
 }

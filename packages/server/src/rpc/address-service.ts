@@ -20,20 +20,20 @@ export function createAddressServiceImplementation(deps: ServiceDependencies) {
     getAddressInfo: unary<
       photon.imessage.v1.GetAddressInfoRequest,
       photon.imessage.v1.GetAddressInfoResponse.$Properties
-    >(deps, (request, account) => ({
-      info: store.read((db) => addressInfoFor(db, account, request.address)),
+    >(deps, async (request, account) => ({
+      info: await addressInfoFor(store.repositories, account, request.address),
     })),
     getFocusStatus: unary<
       photon.imessage.v1.GetFocusStatusRequest,
       photon.imessage.v1.GetFocusStatusResponse.$Properties
-    >(deps, (request) => ({
-      isSilencedByFocus: store.read((db) => focusStatusOfAddress(db, request.address)),
+    >(deps, async (request) => ({
+      isSilencedByFocus: await focusStatusOfAddress(store.repositories, request.address),
     })),
     getIMessageAvailability: unary<
       photon.imessage.v1.GetIMessageAvailabilityRequest,
       photon.imessage.v1.GetIMessageAvailabilityResponse.$Properties
-    >(deps, (request) => ({
-      isAvailable: store.read((db) => iMessageAvailability(db, request.address)),
+    >(deps, async (request) => ({
+      isAvailable: await iMessageAvailability(store.repositories, request.address),
     })),
   } satisfies Record<keyof typeof AddressServiceDefinition, unknown>;
 }

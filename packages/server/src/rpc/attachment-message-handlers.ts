@@ -1,11 +1,7 @@
 import { MessageServiceDefinition, type photon } from "@threadline/protocol";
-import {
-  sendAttachment,
-  sendMultipart,
-  validateSendAttachment,
-  validateSendMultipart,
-} from "../domain/attachment-messages.js";
-import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { validateSendAttachment, validateSendMultipart } from "../domain/attachment-messages.js";
+import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
+import { runWrite } from "../domain/write-operations.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
@@ -25,15 +21,16 @@ export function createAttachmentMessageHandlers(deps: ServiceDependencies) {
       deps,
       (request, account, call) => {
         const input = validateSendAttachment(request);
-        return idempotentWrite(
+        return runWrite(
           store,
-          {
+          "attachments.sendAttachment",
+          { account, input },
+          idempotencyClaim({
             method: definition.sendAttachmentMessage,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({ message: sendAttachment(context, account, input) }),
+          }),
         );
       },
     ),
@@ -41,15 +38,16 @@ export function createAttachmentMessageHandlers(deps: ServiceDependencies) {
       deps,
       (request, account, call) => {
         const input = validateSendMultipart(request);
-        return idempotentWrite(
+        return runWrite(
           store,
-          {
+          "attachments.sendMultipart",
+          { account, input },
+          idempotencyClaim({
             method: definition.sendMultipartMessage,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({ message: sendMultipart(context, account, input) }),
+          }),
         );
       },
     ),

@@ -6,13 +6,13 @@ import {
   checkAttachmentSize,
   checkCompanionKind,
   checkNotEmpty,
+  describeUpload,
   getAttachmentInfo,
-  recordUpload,
-  uploadResponse,
   visibleAttachment,
 } from "../domain/attachment-operations.js";
 import { attachmentInfo, companionInfo } from "../domain/attachment-view.js";
-import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
+import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
+import { runWrite } from "../domain/write-operations.js";
 import { waitForDrain } from "../live/wait-for-drain.js";
 import type { AttachmentBlobStore } from "../storage/attachment-blob-store.js";
 import { serverStream, unary } from "./handlers.js";
@@ -57,15 +57,16 @@ export function recordUploadOnce(
           },
         }),
   };
-  return idempotentWrite(
+  return runWrite(
     dependencies.store,
-    {
+    "attachments.recordUpload",
+    { attachment: describeUpload(account, upload) },
+    idempotencyClaim({
       method: AttachmentServiceDefinition.uploadAttachment,
       request: digestRequest,
       accountId: account.id,
       key: idempotencyKeyOf(undefined, metadata),
-    },
-    (context) => uploadResponse(recordUpload(context, account, upload)),
+    }),
   );
 }
 
@@ -110,7 +111,7 @@ export function createAttachmentServiceImplementation(deps: AttachmentServiceDep
       photon.imessage.v1.GetAttachmentInfoRequest,
       photon.imessage.v1.GetAttachmentInfoResponse.$Properties
     >(deps, (request, account) =>
-      store.read((db) => getAttachmentInfo(db, account, request.attachmentGuid)),
+      getAttachmentInfo(store.repositories, account, request.attachmentGuid),
     ),
 
     uploadAttachment: unary<photon.imessage.v1.UploadAttachmentRequest, UploadResponse>(
@@ -145,8 +146,10 @@ export function createAttachmentServiceImplementation(deps: AttachmentServiceDep
     downloadAttachment: serverStream<photon.imessage.v1.DownloadAttachmentRequest, DownloadFrame>(
       deps,
       async (request, account, call) => {
-        const attachment = store.read((db) =>
-          visibleAttachment(db, account, request.attachmentGuid),
+        const attachment = await visibleAttachment(
+          store.repositories,
+          account,
+          request.attachmentGuid,
         );
         const header: DownloadFrame = {
           header: {

@@ -1,5 +1,6 @@
 import type { FocusStatusServiceDefinition, threadline } from "@threadline/protocol";
-import { focusStatusOf, setFocusStatus } from "../domain/focus-status.js";
+import { focusStatusOf } from "../domain/focus-status.js";
+import { runWrite } from "../domain/write-operations.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
@@ -16,16 +17,16 @@ export function createFocusStatusServiceImplementation(deps: ServiceDependencies
   return {
     setFocusStatus: unary<threadline.v1.SetFocusStatusRequest, FocusStatus>(
       deps,
-      async (request, account) => ({
-        isSilencedByFocus: await store.write((context) =>
-          setFocusStatus(context, account.id, request.isSilencedByFocus),
-        ),
-      }),
+      (request, account) =>
+        runWrite(store, "addresses.setFocusStatus", {
+          accountId: account.id,
+          isSilenced: request.isSilencedByFocus === true,
+        }),
     ),
     getOwnFocusStatus: unary<threadline.v1.GetOwnFocusStatusRequest, FocusStatus>(
       deps,
-      (_request, account) => ({
-        isSilencedByFocus: store.read((db) => focusStatusOf(db, account.id)),
+      async (_request, account) => ({
+        isSilencedByFocus: await focusStatusOf(store.repositories, account.id),
       }),
     ),
   } satisfies Record<keyof typeof FocusStatusServiceDefinition, unknown>;

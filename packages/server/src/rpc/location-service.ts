@@ -33,16 +33,16 @@ export function createLocationServiceImplementation(deps: LocationServiceDepende
     listSharedFriendLocations: unary<
       InstanceType<v1["ListSharedFriendLocationsRequest"]>,
       photon.imessage.v1.ListSharedFriendLocationsResponse.$Properties
-    >(deps, (_request, account) => ({
-      locations: store.read((db) => sharing.list(db, account, new Date())),
+    >(deps, async (_request, account) => ({
+      locations: await sharing.list(store.repositories, account, new Date()),
     })),
 
     getSharedFriendLocation: unary<
       InstanceType<v1["GetSharedFriendLocationRequest"]>,
       photon.imessage.v1.GetSharedFriendLocationResponse.$Properties
-    >(deps, (request, account) => {
+    >(deps, async (request, account) => {
       const address = locationAddress(request.address);
-      return { location: store.read((db) => sharing.get(db, account, address, new Date())) };
+      return { location: await sharing.get(store.repositories, account, address, new Date()) };
     }),
 
     requestFriendLocationSharing: unary<
@@ -50,8 +50,13 @@ export function createLocationServiceImplementation(deps: LocationServiceDepende
       photon.imessage.v1.RequestFriendLocationSharingResponse.$Properties
     >(deps, (request, account, call) => {
       const key = idempotencyKeyOf(request.clientMessageId, call.metadata);
-      return store.read((db) =>
-        requests.request(db, account, request.chatGuid, request.address, key, new Date()),
+      return requests.request(
+        store.repositories,
+        account,
+        request.chatGuid,
+        request.address,
+        key,
+        new Date(),
       );
     }),
 

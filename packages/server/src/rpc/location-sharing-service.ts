@@ -18,10 +18,10 @@ export function createLocationSharingServiceImplementation(deps: LocationService
     shareLocation: unary<
       InstanceType<v1["ShareLocationRequest"]>,
       threadline.v1.ShareLocationResponse.$Properties
-    >(deps, (request, account) => {
+    >(deps, async (request, account) => {
       const now = new Date();
       const input = validateShareLocation(request, account.addresses, now);
-      const result = store.read((db) => sharing.share(db, account, input, now));
+      const result = await sharing.share(store.repositories, account, input, now);
       requests.answer(account, result.audienceAccountIds);
       return { location: result.location, audienceAccountCount: result.audienceAccountIds.length };
     }),
@@ -34,8 +34,8 @@ export function createLocationSharingServiceImplementation(deps: LocationService
     listLocationSharingRequests: unary<
       InstanceType<v1["ListLocationSharingRequestsRequest"]>,
       threadline.v1.ListLocationSharingRequestsResponse.$Properties
-    >(deps, (_request, account) => ({
-      requests: store.read((db) => requests.pendingFor(db, account, new Date())),
+    >(deps, async (_request, account) => ({
+      requests: await requests.pendingFor(store.repositories, account, new Date()),
     })),
   } satisfies Record<keyof typeof LocationSharingServiceDefinition, unknown>;
 }

@@ -1,14 +1,7 @@
 import { PollServiceDefinition, type photon } from "@threadline/protocol";
-import { idempotencyKeyOf, idempotentWrite } from "../domain/idempotency.js";
-import {
-  addPollOption,
-  createPoll,
-  getPoll,
-  unvotePoll,
-  validateCreatePoll,
-  validateOptionText,
-  votePoll,
-} from "../domain/poll-operations.js";
+import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
+import { getPoll, validateCreatePoll, validateOptionText } from "../domain/poll-operations.js";
+import { runWrite } from "../domain/write-operations.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
 
@@ -16,8 +9,8 @@ type PollResponse = photon.imessage.v1.PollResponse.$Properties;
 
 /**
  * The `photon.imessage.v1.PollService` implementation: create, vote, unvote, add an
- * option, get, and the live stream. Writes honour `client_message_id` /
- * `x-idempotency-key`.
+ * option, get, and the live stream. Writes run as the named writes `polls.*` and honour
+ * `client_message_id` / `x-idempotency-key`.
  */
 export function createPollServiceImplementation(deps: ServiceDependencies) {
   const { store } = deps;
@@ -27,67 +20,76 @@ export function createPollServiceImplementation(deps: ServiceDependencies) {
       deps,
       (request, account, call) => {
         const input = validateCreatePoll(request);
-        return idempotentWrite(
+        return runWrite(
           store,
-          {
+          "polls.create",
+          { account, chatGuid: request.chatGuid, input },
+          idempotencyClaim({
             method: definition.createPoll,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({ poll: createPoll(context, account, request.chatGuid, input) }),
+          }),
         );
       },
     ),
     votePoll: unary<photon.imessage.v1.VotePollRequest, PollResponse>(
       deps,
       (request, account, call) =>
-        idempotentWrite(
+        runWrite(
           store,
+          "polls.vote",
           {
+            account,
+            pollGuid: request.pollMessageGuid,
+            optionIdentifier: request.optionIdentifier,
+          },
+          idempotencyClaim({
             method: definition.votePoll,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({
-            poll: votePoll(context, account, request.pollMessageGuid, request.optionIdentifier),
           }),
         ),
     ),
     unvotePoll: unary<photon.imessage.v1.UnvotePollRequest, PollResponse>(
       deps,
       (request, account, call) =>
-        idempotentWrite(
+        runWrite(
           store,
-          {
+          "polls.unvote",
+          { account, pollGuid: request.pollMessageGuid },
+          idempotencyClaim({
             method: definition.unvotePoll,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({ poll: unvotePoll(context, account, request.pollMessageGuid) }),
+          }),
         ),
     ),
     addPollOption: unary<photon.imessage.v1.AddPollOptionRequest, PollResponse>(
       deps,
       (request, account, call) => {
         const text = validateOptionText(request.optionText);
-        return idempotentWrite(
+        return runWrite(
           store,
-          {
+          "polls.addOption",
+          { account, pollGuid: request.pollMessageGuid, text },
+          idempotencyClaim({
             method: definition.addPollOption,
             request,
             accountId: account.id,
             key: idempotencyKeyOf(request.clientMessageId, call.metadata),
-          },
-          (context) => ({ poll: addPollOption(context, account, request.pollMessageGuid, text) }),
+          }),
         );
       },
     ),
-    getPoll: unary<photon.imessage.v1.GetPollRequest, PollResponse>(deps, (request, account) => ({
-      poll: store.read((db) => getPoll(db, account, request.pollMessageGuid)),
-    })),
+    getPoll: unary<photon.imessage.v1.GetPollRequest, PollResponse>(
+      deps,
+      async (request, account) => ({
+        poll: await getPoll(store.repositories, account, request.pollMessageGuid),
+      }),
+    ),
     subscribePollEvents: deps.subscriptions.subscribePollEvents,
   };
 }

@@ -48,7 +48,7 @@ export interface AttachmentBlobStore {
    * Deletes every temporary file and every blob for which `isReferenced` is false.
    * Run only while no upload is in progress (at startup).
    */
-  sweep(isReferenced: (sha256: string) => boolean): Promise<{ removed: number }>;
+  sweep(isReferenced: (sha256: string) => boolean | Promise<boolean>): Promise<{ removed: number }>;
 }
 
 const headBytes = 4096;
@@ -151,7 +151,7 @@ export async function openAttachmentBlobStore(directory: string): Promise<Attach
         removed += 1;
       }
       for (const name of await readdir(blobs)) {
-        if (blobName.test(name) && isReferenced(name)) continue;
+        if (blobName.test(name) && (await isReferenced(name))) continue;
         await rm(join(blobs, name), { force: true });
         removed += 1;
       }
