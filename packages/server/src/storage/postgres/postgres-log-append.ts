@@ -1,0 +1,134 @@
+import type { LoggedEvent } from "../../log/logged-event.js";
+import { kindCodes } from "../../log/logged-event.js";
+import type { EventDomain } from "../write-context.js";
+import { encodeLogWakeUp, logWakeUpChannel } from "./log-wake-up.js";
+import type { PgQueryable } from "./pg-queryable.js";
+
+/** One event a batch's writes appended, before it has a sequence. */
+export interface PendingLogEvent {
+  readonly accountId: number;
+  readonly kind: EventDomain;
+  readonly chatGuid: string;
+  readonly pollGuid: string | null;
+  readonly payload: Uint8Array;
+}
+
+/** How {@link appendUnderHeadLocks} treats retention. */
+export interface LogAppendOptions {
+  /** Keep at most this many of the newest events per account; unset keeps all. */
+  readonly maxEvents?: number | undefined;
+}
+
+// Locks every head the batch appends to, in account order (the rows are inserted in the
+// SELECT's order, and ON CONFLICT DO UPDATE takes the existing row's lock exactly like
+// SELECT … FOR UPDATE), creates the heads of accounts that have none (a concurrent
+// insert of the same head waits for the other transaction and then updates its row),
+// and moves each head by the batch's count in the same statement. The old head is the
+// new one minus the count, so the batch's sequences are head - count + 1 … head.
+const advanceHeads = `
+  INSERT INTO log_heads AS head (account_id, head_sequence, retained_from)
+  SELECT batch.account_id, batch.appended,
+         GREATEST(1, batch.appended - COALESCE($3::bigint, batch.appended) + 1)
+  FROM unnest($1::bigint[], $2::bigint[]) AS batch (account_id, appended)
+  ORDER BY batch.account_id
+  ON CONFLICT (account_id) DO UPDATE SET
+    head_sequence = head.head_sequence + excluded.head_sequence,
+    retained_from = GREATEST(
+      head.retained_from,
+      head.head_sequence + excluded.head_sequence - COALESCE($3::bigint, head.head_sequence + excluded.head_sequence) + 1
+    )
+  RETURNING head.account_id, head.head_sequence, head.retained_from`;
+
+// The events and one wake-up per account, in one round trip. The notifications are
+// queued with the transaction and delivered only at its COMMIT.
+const insertEventsAndNotify = `
+  WITH inserted AS (
+    INSERT INTO event_log (account_id, sequence, kind, chat_guid, poll_guid, recorded_at, payload)
+    SELECT event.account_id, event.sequence, event.kind, event.chat_guid, event.poll_guid, $6::bigint, event.payload
+    FROM unnest($1::bigint[], $2::bigint[], $3::smallint[], $4::text[], $5::text[], $7::bytea[])
+      AS event (account_id, sequence, kind, chat_guid, poll_guid, payload)
+  )
+  SELECT pg_notify($8, wake_up) FROM unnest($9::text[]) AS wake_up`;
+
+const trimRetained = `
+  DELETE FROM event_log AS event
+  USING unnest($1::bigint[], $2::bigint[]) AS kept (account_id, retained_from)
+  WHERE event.account_id = kept.account_id AND event.sequence < kept.retained_from`;
+
+/**
+ * Appends a batch's events inside the caller's open transaction: locks the heads of
+ * every account involved in account order, assigns each account's events the next
+ * contiguous sequences (in the order they were appended), inserts them, moves the
+ * heads, trims what retention no longer keeps, and queues one wake-up notification per
+ * account. Sequences come only from the locked head rows, never from a database
+ * sequence, so per account commit order is sequence order and a rollback allocates
+ * nothing. Resolves with the events as they will be once the caller commits.
+ */
+export async function appendUnderHeadLocks(
+  sql: PgQueryable,
+  events: readonly PendingLogEvent[],
+  recordedAt: number,
+  options: LogAppendOptions = {},
+): Promise<LoggedEvent[]> {
+  if (events.length === 0) return [];
+  const counts = new Map<number, number>();
+  for (const event of events) counts.set(event.accountId, (counts.get(event.accountId) ?? 0) + 1);
+  const accounts = [...counts.keys()].sort((left, right) => left - right);
+  const { rows: heads } = await sql.query<{
+    account_id: string | number;
+    head_sequence: string | number;
+    retained_from: string | number;
+  }>(advanceHeads, [
+    accounts,
+    accounts.map((accountId) => counts.get(accountId) ?? 0),
+    options.maxEvents ?? null,
+  ]);
+
+  const nextSequence = new Map<number, number>();
+  const trimmed: { accountId: number; retainedFrom: number }[] = [];
+  const wakeUps: string[] = [];
+  for (const row of heads) {
+    const accountId = Number(row.account_id);
+    const head = Number(row.head_sequence);
+    const retainedFrom = Number(row.retained_from);
+    nextSequence.set(accountId, head - (counts.get(accountId) ?? 0) + 1);
+    if (retainedFrom > 1) trimmed.push({ accountId, retainedFrom });
+    wakeUps.push(encodeLogWakeUp({ accountId, headSequence: head }));
+  }
+  if (nextSequence.size !== accounts.length) {
+    throw new Error(
+      `locking the log heads returned ${nextSequence.size} rows for ${accounts.length} accounts`,
+    );
+  }
+
+  const logged: LoggedEvent[] = events.map((event) => {
+    const sequence = nextSequence.get(event.accountId) ?? 0;
+    nextSequence.set(event.accountId, sequence + 1);
+    return {
+      accountId: event.accountId,
+      sequence,
+      kind: event.kind,
+      chatGuid: event.chatGuid,
+      pollGuid: event.pollGuid,
+      payload: event.payload,
+    };
+  });
+  await sql.query(insertEventsAndNotify, [
+    logged.map((event) => event.accountId),
+    logged.map((event) => event.sequence),
+    logged.map((event) => kindCodes[event.kind]),
+    logged.map((event) => event.chatGuid),
+    logged.map((event) => event.pollGuid),
+    recordedAt,
+    logged.map((event) => event.payload),
+    logWakeUpChannel,
+    wakeUps,
+  ]);
+  if (trimmed.length > 0) {
+    await sql.query(trimRetained, [
+      trimmed.map((head) => head.accountId),
+      trimmed.map((head) => head.retainedFrom),
+    ]);
+  }
+  return logged;
+}
