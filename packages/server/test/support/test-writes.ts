@@ -1,5 +1,6 @@
+import { executeWrite } from "../../src/domain/write-operations.js";
 import { ServerError } from "../../src/errors/server-error.js";
-import type { WriteContext } from "../../src/storage/write-context.js";
+import type { WriteContext, WriteExecutor } from "../../src/storage/write-context.js";
 import { messageEvent } from "./append-events.js";
 
 /** Input of "test.append": events to append, and whether (and where) the write then fails. */
@@ -70,3 +71,10 @@ export const testWrites: ReadonlyMap<
     (context, input) => unclonableResult(context, input as TestAppendInput),
   ],
 ]);
+
+/** The test writes beside the domain's registry: what the test writer thread runs. */
+export const testExecute: WriteExecutor = (context, request) => {
+  const write = testWrites.get(request.operation);
+  if (write !== undefined) return write(context, request.input);
+  return executeWrite(context, request);
+};
