@@ -3,17 +3,11 @@ import { dirname } from "node:path";
 import { format, parseArgs } from "node:util";
 import { setLogger } from "@grpc/grpc-js";
 import { pino } from "pino";
-import {
-  countAccounts,
-  findAccountIdsByAddresses,
-  getAccount,
-  insertAccount,
-  insertToken,
-  listAccounts,
-  replaceTokens,
-} from "./auth/account-directory.js";
+import { countAccounts, listAccounts } from "./auth/account-directory.js";
 import { defaultConfig } from "./config.js";
+import { rotateAccountTokens } from "./domain/account-tokens.js";
 import { normalizeAddress, normalizeAddressList } from "./domain/address.js";
+import { executeWrite, runWrite } from "./domain/write-operations.js";
 import { DataFileError } from "./errors/data-file-error.js";
 import { ServerError } from "./errors/server-error.js";
 import { startServer, type ThreadlineServer } from "./server.js";
@@ -185,7 +179,7 @@ async function start(args: string[]): Promise<void> {
   }
   // One write, so the hint never arrives apart from the address it refers to.
   const firstRun =
-    server.accounts.count() === 0
+    (await server.accounts.count()) === 0
       ? `No accounts yet. Create one (the command prints its bearer token):\n  threadline-server accounts add you@example.com --data ${dataPath}\n`
       : "";
   const webhookLine =
@@ -212,17 +206,15 @@ async function addAccount(args: string[]): Promise<void> {
   const store = openSqliteStore({
     path: checkDataDirectory(values.data ?? defaultConfig.dataPath),
     logger: pino({ enabled: false }),
+    execute: executeWrite,
   });
   try {
-    const created = await store.write((context) => {
-      const account = insertAccount(context.db, addresses, context.now);
-      return { account, token: insertToken(context.db, account.id, context.now) };
-    });
+    const created = await runWrite(store, "accounts.create", { addresses });
     process.stderr.write(
       `Created account ${created.account.id} (${created.account.addresses.join(", ")}). Its bearer token, shown only once:\n`,
     );
     process.stdout.write(`${created.token}\n`);
-    const total = store.read((db) => countAccounts(db));
+    const total = await countAccounts(store.repositories);
     process.stderr.write(
       `The server now has ${total} account(s). A lost token cannot be shown again: threadline-server accounts rotate-token <address> issues a new one.\n`,
     );
@@ -248,7 +240,7 @@ function openExistingStore(path: string) {
       `there is no database at ${path}; pass the --data file the server was started with`,
     );
   }
-  return openSqliteStore({ path, logger: pino({ enabled: false }) });
+  return openSqliteStore({ path, logger: pino({ enabled: false }), execute: executeWrite });
 }
 
 async function listAccountsCommand(args: string[]): Promise<void> {
@@ -264,7 +256,7 @@ async function listAccountsCommand(args: string[]): Promise<void> {
   const dataPath = values.data ?? defaultConfig.dataPath;
   const store = openExistingStore(dataPath);
   try {
-    const accounts = store.read((db) => listAccounts(db));
+    const accounts = await listAccounts(store.repositories);
     if (accounts.length === 0) {
       process.stderr.write(
         `No accounts yet. Create one (the command prints its bearer token):\n  threadline-server accounts add you@example.com --data ${dataPath}\n`,
@@ -301,16 +293,12 @@ async function rotateTokenCommand(args: string[]): Promise<void> {
   const dataPath = values.data ?? defaultConfig.dataPath;
   const store = openExistingStore(dataPath);
   try {
-    const rotated = await store.write((context) => {
-      const accountId = findAccountIdsByAddresses(context.db, [address]).get(address);
-      const account = accountId === undefined ? undefined : getAccount(context.db, accountId);
-      if (account === undefined) {
-        throw new CommandFailure(
-          `no account has the address ${JSON.stringify(raw)}; threadline-server accounts list --data ${dataPath} shows every account`,
-        );
-      }
-      return { account, ...replaceTokens(context.db, account.id, context.now) };
-    });
+    const rotated = await rotateAccountTokens(store, address);
+    if (rotated === null) {
+      throw new CommandFailure(
+        `no account has the address ${JSON.stringify(raw)}; threadline-server accounts list --data ${dataPath} shows every account`,
+      );
+    }
     process.stderr.write(
       `Rotated the token of account ${rotated.account.id} (${rotated.account.addresses.join(", ")}): ${rotated.revoked} old token(s) no longer work. Its new bearer token, shown only once:\n`,
     );
@@ -360,8 +348,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (
       error instanceof CommandFailure ||
       error instanceof ServerError ||
-      error instanceof DataFileError ||
-      (error instanceof Error && error.name === "AddressTakenError")
+      error instanceof DataFileError
     ) {
       process.stderr.write(`error: ${error.message}\n`);
       return 1;

@@ -21,13 +21,12 @@ import {
 } from "@threadline/protocol";
 import { type Logger, pino } from "pino";
 import type { Account } from "./auth/account.js";
-import { countAccounts, getAccount, insertAccount, insertToken } from "./auth/account-directory.js";
+import { countAccounts, getAccount } from "./auth/account-directory.js";
 import { resolveConfig, type ServerConfig, type ServerOptions } from "./config.js";
 import { normalizeAddressList } from "./domain/address.js";
 import { isBlobReferenced } from "./domain/attachment-records.js";
 import { createUploadSessions, maxUploadChunkBytes } from "./domain/attachment-upload-sessions.js";
-import { executeWrite } from "./domain/write-operations.js";
-import { notFound } from "./errors/common-errors.js";
+import { executeWrite, runWrite } from "./domain/write-operations.js";
 import { ServerError } from "./errors/server-error.js";
 import { createServerMetrics } from "./http/metrics-registry.js";
 import { startWebhookServer, type WebhookServer } from "./http/webhook-server.js";
@@ -56,6 +55,7 @@ import { createWhatsAppMediaServiceImplementation } from "./rpc/whatsapp-media-s
 import { createWhatsAppMessageServiceImplementation } from "./rpc/whatsapp-message-service.js";
 import { openAttachmentBlobStore } from "./storage/attachment-blob-store.js";
 import { openSqliteStore, type SqliteStore } from "./storage/sqlite-store.js";
+import type { Store } from "./storage/write-context.js";
 import { createGraphApiClient } from "./whatsapp/graph-api-client.js";
 import {
   listRegisteredNumbers,
@@ -133,9 +133,9 @@ export interface AccountAdmin {
   /** Issues another token for the account; ServerError NOT_FOUND when there is no such account. */
   issueToken(accountId: number): Promise<string>;
   /** The account, or undefined. */
-  get(accountId: number): Account | undefined;
+  get(accountId: number): Promise<Account | undefined>;
   /** Number of accounts. */
-  count(): number;
+  count(): Promise<number>;
 }
 
 /** WhatsApp business number administration on a running server (what `whatsapp add|list|remove` do). */
@@ -146,7 +146,7 @@ export interface WhatsAppNumberAdmin {
    */
   register(registration: WhatsAppNumberRegistration): Promise<WhatsAppNumberSummary>;
   /** Every registered number, never with secrets. */
-  list(): WhatsAppNumberSummary[];
+  list(): Promise<WhatsAppNumberSummary[]>;
   /** Removes a number and its event log; ServerError NOT_FOUND when it is not registered. */
   remove(phoneNumberId: string): Promise<void>;
 }
@@ -226,39 +226,19 @@ function bind(
 }
 
 /** Creates the account administration API over a store. */
-function createAccountAdmin(store: SqliteStore): AccountAdmin {
+function createAccountAdmin(store: Store): AccountAdmin {
   return {
     async create(addresses) {
-      const normalized = normalizeAddressList(addresses);
-      return store.write((context) => {
-        const taken = context.db.prepare<[string], { account_id: number }>(
-          "SELECT account_id FROM account_addresses WHERE address = ?",
-        );
-        for (const address of normalized) {
-          if (taken.get(address) !== undefined) {
-            throw new ServerError(
-              "ALREADY_EXISTS",
-              `address ${JSON.stringify(address)} already belongs to an account; each address may belong to one account`,
-            );
-          }
-        }
-        const account = insertAccount(context.db, normalized, context.now);
-        return { account, token: insertToken(context.db, account.id, context.now) };
-      });
+      return runWrite(store, "accounts.create", { addresses: normalizeAddressList(addresses) });
     },
     async issueToken(accountId) {
-      return store.write((context) => {
-        if (getAccount(context.db, accountId) === undefined) {
-          throw notFound(`there is no account with id ${accountId}`);
-        }
-        return insertToken(context.db, accountId, context.now);
-      });
+      return (await runWrite(store, "accounts.issueToken", { accountId })).token;
     },
     get(accountId) {
-      return store.read((db) => getAccount(db, accountId));
+      return getAccount(store.repositories, accountId);
     },
     count() {
-      return store.read((db) => countAccounts(db));
+      return countAccounts(store.repositories);
     },
   };
 }
@@ -311,7 +291,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
   let blobs: Awaited<ReturnType<typeof openAttachmentBlobStore>>;
   try {
     blobs = await openAttachmentBlobStore(config.attachmentsPath);
-    const swept = await blobs.sweep((sha256) => store.read((db) => isBlobReferenced(db, sha256)));
+    const swept = await blobs.sweep((sha256) => isBlobReferenced(store.repositories, sha256));
     if (swept.removed > 0) logger.info(swept, "removed attachment files of unfinished uploads");
   } catch (error) {
     await store.close();
@@ -503,7 +483,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     accounts: createAccountAdmin(store),
     whatsappNumbers: {
       register: (registration) => registerWhatsAppNumber(store, registration),
-      list: () => listRegisteredNumbers(store),
+      list: () => listRegisteredNumbers(store.repositories),
       remove: (phoneNumberId) => removeWhatsAppNumber(store, phoneNumberId),
     },
     config,

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { defaultConfig } from "./config.js";
+import { executeWrite } from "./domain/write-operations.js";
 import { openSqliteStore } from "./storage/sqlite-store.js";
 import {
   listRegisteredNumbers,
@@ -59,7 +60,11 @@ export async function runWhatsAppCommand(
       `there is no database at ${dataPath}; pass the --data file the server was started with`,
     );
   }
-  const store = openSqliteStore({ path: dataPath, logger: pino({ enabled: false }) });
+  const store = openSqliteStore({
+    path: dataPath,
+    logger: pino({ enabled: false }),
+    execute: executeWrite,
+  });
   try {
     if (subcommand === "add") {
       const registered = await registerWhatsAppNumber(store, {
@@ -74,7 +79,7 @@ export async function runWhatsAppCommand(
       return;
     }
     if (subcommand === "list") {
-      const numbers = listRegisteredNumbers(store);
+      const numbers = await listRegisteredNumbers(store.repositories);
       for (const number of numbers) {
         process.stdout.write(
           `${number.phoneNumberId}\tregistered ${number.createdAt.toISOString()}\n`,

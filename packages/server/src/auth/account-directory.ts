@@ -1,87 +1,64 @@
-import type { Database } from "better-sqlite3";
-import { cachedStatement } from "../storage/statement-cache.js";
+import { ServerError } from "../errors/server-error.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { Account } from "./account.js";
-import { forgetAuthenticatedAccounts } from "./authenticated-accounts.js";
 import { issueBearerToken } from "./bearer-token.js";
-
-interface AddressRow {
-  readonly address: string;
-}
-
-interface AccountAddressRow {
-  readonly address: string;
-  readonly account_id: number;
-}
 
 /**
  * The account with `id`, or undefined when there is none. Addresses are in the order
  * they were added; the first is the primary address.
  */
-export function getAccount(db: Database, id: number): Account | undefined {
-  const rows = cachedStatement<[number], AddressRow>(
-    db,
-    "SELECT address FROM account_addresses WHERE account_id = ? ORDER BY position",
-  ).all(id);
-  const first = rows[0];
-  if (first === undefined) return undefined;
-  return { id, addresses: rows.map((row) => row.address), primaryAddress: first.address };
+export function getAccount(repositories: Repositories, id: number): Promise<Account | undefined> {
+  return repositories.accounts.find(id);
 }
 
 /**
  * Looks up which of the (already normalised) addresses belong to an account here.
  * Addresses without an account are absent from the result.
  */
-export function findAccountIdsByAddresses(
-  db: Database,
+export async function findAccountIdsByAddresses(
+  repositories: Repositories,
   addresses: readonly string[],
-): Map<string, number> {
+): Promise<Map<string, number>> {
   const found = new Map<string, number>();
-  const statement = cachedStatement<[string], AccountAddressRow>(
-    db,
-    "SELECT address, account_id FROM account_addresses WHERE address = ?",
-  );
-  for (const address of addresses) {
-    const row = statement.get(address);
-    if (row !== undefined) found.set(row.address, row.account_id);
+  for (const owner of await repositories.accounts.findOwners(addresses)) {
+    found.set(owner.address, owner.accountId);
   }
   return found;
 }
 
 /** Number of accounts on this server. */
-export function countAccounts(db: Database): number {
-  const row = db.prepare<[], { count: number }>("SELECT COUNT(*) AS count FROM accounts").get();
-  return row?.count ?? 0;
+export function countAccounts(repositories: Repositories): Promise<number> {
+  return repositories.accounts.count();
 }
 
-/** Thrown when an address given to {@link insertAccount} already belongs to an account. */
-export class AddressTakenError extends Error {
-  override readonly name = "AddressTakenError";
-  constructor(readonly address: string) {
-    super(
-      `address ${JSON.stringify(address)} already belongs to an account; each address may belong to one account`,
-    );
-  }
+/**
+ * ALREADY_EXISTS: an address given to {@link insertAccount} already belongs to an
+ * account (each address may belong to one).
+ */
+export function addressTaken(address: string): ServerError {
+  return new ServerError(
+    "ALREADY_EXISTS",
+    `address ${JSON.stringify(address)} already belongs to an account; each address may belong to one account`,
+  );
 }
 
 /**
  * Inserts an account with normalised, distinct addresses and returns it. Throws
- * {@link AddressTakenError} when an address is already taken. Run it inside a write.
+ * ALREADY_EXISTS ({@link addressTaken}) when an address is already taken, and
+ * RangeError for no address. Run it inside a write.
  */
-export function insertAccount(db: Database, addresses: readonly string[], now: Date): Account {
-  const taken = findAccountIdsByAddresses(db, addresses);
-  for (const address of addresses) {
-    if (taken.has(address)) throw new AddressTakenError(address);
-  }
-  const result = db.prepare("INSERT INTO accounts (created_at) VALUES (?)").run(now.getTime());
-  const id = Number(result.lastInsertRowid);
-  const insertAddress = db.prepare(
-    "INSERT INTO account_addresses (address, account_id, position) VALUES (?, ?, ?)",
-  );
-  addresses.forEach((address, position) => {
-    insertAddress.run(address, id, position);
-  });
+export async function insertAccount(
+  repositories: Repositories,
+  addresses: readonly string[],
+  now: Date,
+): Promise<Account> {
   const first = addresses[0];
   if (first === undefined) throw new RangeError("an account needs at least one address");
+  const taken = await findAccountIdsByAddresses(repositories, addresses);
+  for (const address of addresses) {
+    if (taken.has(address)) throw addressTaken(address);
+  }
+  const id = await repositories.accounts.insert(addresses, now.getTime());
   return { id, addresses: [...addresses], primaryAddress: first };
 }
 
@@ -89,11 +66,17 @@ export function insertAccount(db: Database, addresses: readonly string[], now: D
  * Stores a new bearer token for an account and returns the token text, which is not
  * kept. Run it inside a write.
  */
-export function insertToken(db: Database, accountId: number, now: Date): string {
+export async function insertToken(
+  repositories: Repositories,
+  accountId: number,
+  now: Date,
+): Promise<string> {
   const issued = issueBearerToken();
-  db.prepare(
-    "INSERT INTO tokens (account_id, lookup_key, hash, created_at) VALUES (?, ?, ?, ?)",
-  ).run(accountId, issued.lookupKey, issued.hash, now.getTime());
+  await repositories.accounts.insertToken(
+    accountId,
+    { lookupKey: issued.lookupKey, hash: issued.hash },
+    now.getTime(),
+  );
   return issued.token;
 }
 
@@ -106,32 +89,26 @@ export interface AccountSummary extends Account {
 }
 
 /** Every account, oldest first, with its addresses and how many tokens work for it. */
-export function listAccounts(db: Database): AccountSummary[] {
-  const rows = db
-    .prepare<[], { id: number; created_at: number; token_count: number }>(
-      `SELECT accounts.id, accounts.created_at,
-        (SELECT COUNT(*) FROM tokens WHERE tokens.account_id = accounts.id) AS token_count
-       FROM accounts ORDER BY accounts.id`,
-    )
-    .all();
-  return rows.flatMap((row) => {
-    const account = getAccount(db, row.id);
-    if (account === undefined) return [];
-    return [{ ...account, createdAt: new Date(row.created_at), tokenCount: row.token_count }];
-  });
+export async function listAccounts(repositories: Repositories): Promise<AccountSummary[]> {
+  return (await repositories.accounts.list()).map((listing) => ({
+    id: listing.id,
+    addresses: listing.addresses,
+    primaryAddress: listing.primaryAddress,
+    createdAt: new Date(listing.createdAt),
+    tokenCount: listing.tokenCount,
+  }));
 }
 
 /**
  * Revokes every bearer token of the account and issues a new one, whose text is
  * returned (and not kept). Run it inside a write: the old tokens stop working when it
- * commits.
+ * commits (in this process once the caller has called `forgetAuthenticatedAccounts`).
  */
-export function replaceTokens(
-  db: Database,
+export async function replaceTokens(
+  repositories: Repositories,
   accountId: number,
   now: Date,
-): { readonly token: string; readonly revoked: number } {
-  forgetAuthenticatedAccounts(db);
-  const revoked = db.prepare("DELETE FROM tokens WHERE account_id = ?").run(accountId).changes;
-  return { token: insertToken(db, accountId, now), revoked };
+): Promise<{ readonly token: string; readonly revoked: number }> {
+  const revoked = await repositories.accounts.deleteTokens(accountId);
+  return { token: await insertToken(repositories, accountId, now), revoked };
 }

@@ -1,17 +1,12 @@
 import type { Metadata } from "@grpc/grpc-js";
 import { metadataKeys } from "@threadline/protocol";
 import { ServerError } from "../errors/server-error.js";
-import { cachedStatement } from "../storage/statement-cache.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { Store } from "../storage/write-context.js";
 import type { Account } from "./account.js";
 import { getAccount } from "./account-directory.js";
-import { rememberAccount, rememberedAccount } from "./authenticated-accounts.js";
+import { type AuthenticatedAccounts, authenticatedAccountsOf } from "./authenticated-accounts.js";
 import { hashToken, tokenHashesEqual, tokenLookupKey } from "./bearer-token.js";
-
-interface TokenRow {
-  readonly account_id: number;
-  readonly hash: Buffer;
-}
 
 const bearerPattern = /^Bearer ([A-Za-z0-9_-]{1,512})$/;
 
@@ -19,16 +14,38 @@ function unauthenticated(message: string): ServerError {
   return new ServerError("UNAUTHENTICATED", message);
 }
 
+const invalidToken = "the bearer token is not valid on this server";
+
+/** The account a token belongs to, from storage; undefined for an unknown token. */
+async function lookUpToken(
+  repositories: Repositories,
+  token: string,
+): Promise<Account | undefined> {
+  const hash = hashToken(token);
+  for (const stored of await repositories.accounts.findTokens(tokenLookupKey(hash))) {
+    if (tokenHashesEqual(stored.hash, hash)) {
+      return getAccount(repositories, stored.accountId);
+    }
+  }
+  return undefined;
+}
+
 /**
  * Resolves the caller's account from `authorization: Bearer <token>` metadata. The
- * account always comes from the token. Throws UNAUTHENTICATED (not retryable) when
- * the header is missing, malformed, or the token is unknown.
+ * account always comes from the token. Throws (or rejects with) UNAUTHENTICATED (not
+ * retryable) when the header is missing, malformed, or the token is unknown.
  *
- * A token that worked is remembered until the tokens or accounts may have changed
- * (see {@link rememberedAccount}), so the common call costs no hashing and no
- * query; a revoked token stops working on the next call, as without the cache.
+ * A token that worked is remembered in `accounts` (by default the store's cache) for a
+ * short, bounded time, so the common call costs no hashing and no query and returns
+ * the account synchronously; otherwise it returns a promise. A token revoked through
+ * this process's store stops working on the next call; one revoked by another process
+ * within `tokenRevalidationMs` (see `authenticated-accounts.ts`).
  */
-export function authenticate(metadata: Metadata, store: Store): Account {
+export function authenticate(
+  metadata: Metadata,
+  store: Store,
+  accounts: AuthenticatedAccounts = authenticatedAccountsOf(store),
+): Account | Promise<Account> {
   const values = metadata.get(metadataKeys.authorization);
   if (values.length === 0) {
     throw unauthenticated(
@@ -44,23 +61,12 @@ export function authenticate(metadata: Metadata, store: Store): Account {
   if (token === undefined) {
     throw unauthenticated("authorization metadata must have the form `Bearer <token>`");
   }
-  const account = store.read((db) => {
-    const known = rememberedAccount(db, token);
-    if (known !== undefined) return known;
-    const hash = hashToken(token);
-    const rows = cachedStatement<[string], TokenRow>(
-      db,
-      "SELECT account_id, hash FROM tokens WHERE lookup_key = ?",
-    ).all(tokenLookupKey(hash));
-    for (const row of rows) {
-      if (tokenHashesEqual(row.hash, hash)) {
-        const found = getAccount(db, row.account_id);
-        if (found !== undefined) rememberAccount(db, token, found);
-        return found;
-      }
-    }
-    return undefined;
+  const known = accounts.lookup(token);
+  if (known !== undefined) return known;
+  const generation = accounts.generation;
+  return lookUpToken(store.repositories, token).then((found) => {
+    if (found === undefined) throw unauthenticated(invalidToken);
+    accounts.remember(token, found, generation);
+    return found;
   });
-  if (account === undefined) throw unauthenticated("the bearer token is not valid on this server");
-  return account;
 }

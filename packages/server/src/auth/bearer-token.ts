@@ -28,6 +28,6 @@ export function issueBearerToken(): IssuedToken {
 }
 
 /** Constant-time comparison of two token hashes. */
-export function tokenHashesEqual(left: Buffer, right: Buffer): boolean {
+export function tokenHashesEqual(left: Uint8Array, right: Uint8Array): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }

@@ -10,6 +10,7 @@ import { logWrites } from "./writes/log-writes.js";
 import { messageWrites } from "./writes/message-writes.js";
 import { miniAppWrites } from "./writes/mini-app-writes.js";
 import { pollWrites } from "./writes/poll-writes.js";
+import { seedWrites } from "./writes/seed-writes.js";
 import { stickerWrites } from "./writes/sticker-writes.js";
 import { whatsAppWrites } from "./writes/whatsapp-writes.js";
 
@@ -28,6 +29,7 @@ export const writeOperations = {
   ...messageWrites,
   ...miniAppWrites,
   ...pollWrites,
+  ...seedWrites,
   ...stickerWrites,
   ...whatsAppWrites,
 } as const;

@@ -129,7 +129,11 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     respond(response, rejection.status, `${rejection.detail}\n`);
   }
 
-  function handshake(url: URL, request: IncomingMessage, response: ServerResponse): void {
+  async function handshake(
+    url: URL,
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> {
     const mode = url.searchParams.get("hub.mode");
     const token = url.searchParams.get("hub.verify_token");
     const challenge = url.searchParams.get("hub.challenge");
@@ -137,7 +141,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
       mode !== "subscribe" ||
       token === null ||
       challenge === null ||
-      !isRegisteredVerifyToken(store, token)
+      !(await isRegisteredVerifyToken(store.repositories, token))
     ) {
       reject(
         request,
@@ -170,7 +174,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const signature = request.headers["x-hub-signature-256"];
     const header = typeof signature === "string" ? signature : undefined;
     // Every registered secret is tried (constant-time each) before the body is parsed.
-    const secrets = registeredAppSecrets(store);
+    const secrets = await registeredAppSecrets(store.repositories);
     let signedWith: string | undefined;
     for (const secret of secrets) {
       if (isValidWebhookSignature(body, header, secret)) signedWith = secret;
@@ -207,7 +211,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
     const numberIds = new Map<string, number>();
     for (const phoneNumberId of phoneNumberIds) {
-      const number = findRegisteredNumber(store, phoneNumberId);
+      const number = await findRegisteredNumber(store.repositories, phoneNumberId);
       if (number === undefined) {
         throw new Rejection(
           404,
@@ -303,7 +307,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
         );
       }
       if (request.method === "GET") {
-        handshake(url, request, response);
+        await handshake(url, request, response);
         return;
       }
       if (request.method === "POST") {

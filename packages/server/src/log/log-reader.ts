@@ -1,39 +1,14 @@
 import { metadataKeys } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import { ServerError } from "../errors/server-error.js";
-import { cachedStatement } from "../storage/statement-cache.js";
-import type { EncodableEvent } from "./frame-encoding.js";
-import { kindFromCode, type LoggedEvent } from "./logged-event.js";
+import type { LogFrame, LogState } from "../storage/repositories/event-log-repository.js";
+import type { Repositories } from "../storage/repositories.js";
+import type { LoggedEvent } from "./logged-event.js";
 
-/** Head and retention window of one account's log. */
-export interface LogState {
-  /** Sequence of the newest event; 0 for an empty log. */
-  readonly headSequence: number;
-  /** Lowest sequence not deleted by retention (headSequence + 1 when every event expired). */
-  readonly retainedFrom: number;
-}
-
-interface HeadRow {
-  readonly head_sequence: number;
-  readonly retained_from: number;
-}
-
-type PageRow = [
-  sequence: number,
-  kind: number,
-  chatGuid: string,
-  pollGuid: string | null,
-  payload: Buffer,
-];
+export type { LogState } from "../storage/repositories/event-log-repository.js";
 
 /** Reads an account's committed head and retention window. */
-export function readLogState(db: Database, accountId: number): LogState {
-  const row = cachedStatement<[number], HeadRow>(
-    db,
-    "SELECT head_sequence, retained_from FROM log_heads WHERE account_id = ?",
-  ).get(accountId);
-  if (row === undefined) return { headSequence: 0, retainedFrom: 1 };
-  return { headSequence: row.head_sequence, retainedFrom: row.retained_from };
+export function readLogState(repositories: Repositories, accountId: number): Promise<LogState> {
+  return repositories.eventLog.readState(accountId);
 }
 
 /** The oldest retained sequence as the wire reports it: 0 for a log that never had an event. */
@@ -91,53 +66,25 @@ function cursorAheadOfHead(afterSequence: number, headSequence: number): ServerE
  * never held in memory at once.
  */
 export function readLogPage(
-  db: Database,
+  repositories: Repositories,
   accountId: number,
   afterSequence: number,
   upToSequence: number,
   limit: number,
-): LoggedEvent[] {
-  const rows = cachedStatement<[number, number, number, number], PageRow>(
-    db,
-    "SELECT sequence, kind, chat_guid, poll_guid, payload FROM event_log WHERE account_id = ? AND sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
-  )
-    .raw(true)
-    .all(accountId, afterSequence, upToSequence, limit);
-  return rows.map(([sequence, kind, chatGuid, pollGuid, payload]) => ({
-    accountId,
-    sequence,
-    kind: kindFromCode(kind),
-    chatGuid,
-    pollGuid,
-    payload,
-  }));
+): Promise<LoggedEvent[]> {
+  return repositories.eventLog.readPage(accountId, afterSequence, upToSequence, limit);
 }
-
-type FrameRow = [sequence: number, kind: number, payloadHex: string];
 
 /**
  * Like {@link readLogPage} but reads only what frames are built from (sequence, kind,
- * payload as hex text, which better-sqlite3 returns much faster than a Buffer per
- * row): the fast path of catch-up and fetch.
+ * payload): the fast path of catch-up and fetch.
  */
 export function readFramePage(
-  db: Database,
+  repositories: Repositories,
   accountId: number,
   afterSequence: number,
   upToSequence: number,
   limit: number,
-): EncodableEvent[] {
-  const rows = cachedStatement<[number, number, number, number], FrameRow>(
-    db,
-    "SELECT sequence, kind, hex(payload) FROM event_log WHERE account_id = ? AND sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
-  )
-    .raw(true)
-    .all(accountId, afterSequence, upToSequence, limit);
-  const events: EncodableEvent[] = new Array(rows.length);
-  for (let index = 0; index < rows.length; index += 1) {
-    const row = rows[index];
-    if (row === undefined) continue;
-    events[index] = { sequence: row[0], kind: kindFromCode(row[1]), payloadHex: row[2] };
-  }
-  return events;
+): Promise<LogFrame[]> {
+  return repositories.eventLog.readFrames(accountId, afterSequence, upToSequence, limit);
 }

@@ -1,17 +1,7 @@
 import type { EventDomain } from "../storage/write-context.js";
 
 /** One committed log entry as the live hub and the log readers see it. */
-export interface LoggedEvent {
-  readonly accountId: number;
-  readonly sequence: number;
-  readonly kind: EventDomain;
-  /** The chat GUID as this account names the chat (for chat filters). */
-  readonly chatGuid: string;
-  /** Poll message GUID of poll events (for poll filters); null otherwise. */
-  readonly pollGuid: string | null;
-  /** The encoded inner change event (e.g. a MessageChangeEvent). */
-  readonly payload: Uint8Array;
-}
+export type { LoggedEvent } from "../storage/repositories/event-log-repository.js";
 
 /** Storage code of each domain in the `event_log.kind` column. */
 export const kindCodes: Readonly<Record<EventDomain, number>> = {

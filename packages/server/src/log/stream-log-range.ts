@@ -31,15 +31,19 @@ export async function streamLogRange(options: StreamLogRangeOptions): Promise<bo
   let lastFrameAt = Date.now();
   while (after < options.upToSequence) {
     if (call.cancelled || call.destroyed || call.writableEnded) return false;
-    const page = options.store.read((db) =>
-      readFramePage(db, options.accountId, after, options.upToSequence, options.pageSize),
+    const page = await readFramePage(
+      options.store.repositories,
+      options.accountId,
+      after,
+      options.upToSequence,
+      options.pageSize,
     );
     const first = page[0];
     const last = page.at(-1);
     if (first === undefined || last === undefined || first.sequence !== after + 1) {
       // Sequences are contiguous, so a hole means retention deleted events while this
       // stream was replaying: fail loudly (SEQUENCE_NOT_RETAINED) rather than skip them.
-      const state = options.store.read((db) => readLogState(db, options.accountId));
+      const state = await readLogState(options.store.repositories, options.accountId);
       resolveReadStart(state, after);
       throw new Error(
         `event log of account ${options.accountId} has a hole after sequence ${after}`,

@@ -38,7 +38,7 @@ export function createEventLogServiceImplementation(dependencies: Dependencies) 
     >(dependencies, async (request, account, call) => {
       const afterSequence = validAfterSequence(request.afterSequence);
       const batchSize = batchSizeFor(request.maxBatchSize, config.maxBatchSize);
-      const state = store.read((db) => readLogState(db, account.id));
+      const state = await readLogState(store.repositories, account.id);
       const start = resolveReadStart(state, afterSequence);
       const sent = await streamLogRange({
         store,
@@ -79,7 +79,7 @@ export function createEventLogServiceImplementation(dependencies: Dependencies) 
       });
       hub.register(subscriber);
       try {
-        const state = store.read((db) => readLogState(db, account.id));
+        const state = await readLogState(store.repositories, account.id);
         const start = resolveReadStart(state, afterSequence);
         call.sendMetadata(new Metadata());
         const sent = await streamLogRange({
@@ -111,7 +111,7 @@ export function createEventLogServiceImplementation(dependencies: Dependencies) 
 
     fetchEvents: unary<threadline.v1.FetchEventsRequest, Uint8Array>(
       dependencies,
-      (request, account) => {
+      async (request, account) => {
         const afterSequence = validAfterSequence(request.afterSequence);
         const requested = request.limit ?? 0;
         if (!Number.isSafeInteger(requested) || requested < 0 || requested > fetchLimits.maxLimit) {
@@ -121,21 +121,25 @@ export function createEventLogServiceImplementation(dependencies: Dependencies) 
           );
         }
         const limit = requested === 0 ? fetchLimits.defaultLimit : requested;
-        return store.read((db) => {
-          const state = readLogState(db, account.id);
-          const start = resolveReadStart(state, afterSequence);
-          const page = readFramePage(db, account.id, start, state.headSequence, limit + 1);
-          const hasMore = page.length > limit;
-          if (hasMore) page.length = limit;
-          return encodeFetchResponse(page, state.headSequence, hasMore);
-        });
+        const state = await readLogState(store.repositories, account.id);
+        const start = resolveReadStart(state, afterSequence);
+        const page = await readFramePage(
+          store.repositories,
+          account.id,
+          start,
+          state.headSequence,
+          limit + 1,
+        );
+        const hasMore = page.length > limit;
+        if (hasMore) page.length = limit;
+        return encodeFetchResponse(page, state.headSequence, hasMore);
       },
     ),
 
     getLogInfo: unary<threadline.v1.GetLogInfoRequest, threadline.v1.LogInfo.$Properties>(
       dependencies,
-      (_request, account) => {
-        const state = store.read((db) => readLogState(db, account.id));
+      async (_request, account) => {
+        const state = await readLogState(store.repositories, account.id);
         return {
           headSequence: state.headSequence,
           oldestRetainedSequence: oldestRetainedSequence(state),

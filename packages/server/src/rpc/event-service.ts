@@ -22,7 +22,7 @@ export function createEventServiceImplementation(
       photon.imessage.v1.CatchUpEventsResponse | Uint8Array
     >(dependencies, async (request, account, call) => {
       const afterSequence = validAfterSequence(request.afterSequence);
-      const state = store.read((db) => readLogState(db, account.id));
+      const state = await readLogState(store.repositories, account.id);
       const start = resolveReadStart(state, afterSequence);
       const sent = await streamLogRange({
         store,

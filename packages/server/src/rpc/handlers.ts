@@ -22,8 +22,12 @@ export interface HandlerDependencies {
   readonly logger: Logger;
 }
 
-/** Who a call is from, read from its metadata; throws ServerError (UNAUTHENTICATED) otherwise. */
-export type Authenticator<Caller> = (metadata: Metadata, store: Store) => Caller;
+/**
+ * Who a call is from, read from its metadata; throws or rejects with ServerError
+ * (UNAUTHENTICATED) otherwise. It may answer synchronously (a remembered token) so the
+ * common call takes no extra promise hop.
+ */
+export type Authenticator<Caller> = (metadata: Metadata, store: Store) => Caller | Promise<Caller>;
 
 /** A unary RPC body: runs with the authenticated caller; throw {@link ServerError} to fail. */
 export type UnaryImplementation<Request, Response, Caller = Account> = (
@@ -80,30 +84,32 @@ export function authenticatedUnary<Request, Response, Caller>(
 ): handleUnaryCall<Request, Response> {
   return (call, callback) => {
     const method = call.getPath();
-    let caller: Caller;
+    const fail = (error: unknown) => callback(toServiceError(error, dependencies.logger, method));
+    // The body runs right away (no extra promise hops per call); a body that returns a
+    // promise is answered when it settles, one that throws is answered with its status.
+    const run = (caller: Caller) => {
+      let result: Response | PromiseLike<Response>;
+      try {
+        result = implementation(acceptRequest(call.request), caller, call);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      if (!isPromiseLike(result)) {
+        callback(null, result);
+        return;
+      }
+      result.then((response) => callback(null, response), fail);
+    };
+    let caller: Caller | PromiseLike<Caller>;
     try {
       caller = authenticateCaller(call.metadata, dependencies.store);
     } catch (error) {
-      callback(toServiceError(error, dependencies.logger, method));
+      fail(error);
       return;
     }
-    // The body runs right away (no extra promise hops per call); a body that returns a
-    // promise is answered when it settles, one that throws is answered with its status.
-    let result: Response | PromiseLike<Response>;
-    try {
-      result = implementation(acceptRequest(call.request), caller, call);
-    } catch (error) {
-      callback(toServiceError(error, dependencies.logger, method));
-      return;
-    }
-    if (!isPromiseLike(result)) {
-      callback(null, result);
-      return;
-    }
-    result.then(
-      (response) => callback(null, response),
-      (error: unknown) => callback(toServiceError(error, dependencies.logger, method)),
-    );
+    if (isPromiseLike(caller)) caller.then(run, fail);
+    else run(caller);
   };
 }
 
@@ -123,15 +129,15 @@ export function authenticatedServerStream<Request, Response, Caller>(
       if (call.cancelled || call.writableEnded) return;
       call.emit("error", toServiceError(error, dependencies.logger, method));
     };
-    let caller: Caller;
+    let caller: Caller | PromiseLike<Caller>;
     try {
       caller = authenticateCaller(call.metadata, dependencies.store);
     } catch (error) {
       fail(error);
       return;
     }
-    Promise.resolve()
-      .then(() => implementation(acceptRequest(call.request), caller, call))
+    Promise.resolve(caller)
+      .then((authenticated) => implementation(acceptRequest(call.request), authenticated, call))
       .then(() => {
         if (!call.cancelled && !call.writableEnded) call.end();
       }, fail);

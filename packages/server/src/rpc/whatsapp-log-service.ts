@@ -86,7 +86,7 @@ export function createWhatsAppLogServiceImplementation(dependencies: WhatsAppSer
       whatsappHub.register(subscriber);
       let head: number;
       try {
-        head = whatsappHead(store, number.id);
+        head = await whatsappHead(store.repositories, number.id);
         assertNotAheadOfHead(after, head, "position");
       } catch (error) {
         subscriber.detach();
@@ -99,7 +99,13 @@ export function createWhatsAppLogServiceImplementation(dependencies: WhatsAppSer
           subscriber.detach();
           return;
         }
-        const page = readWhatsAppEvents(store, number.id, sent, head, backlogPageSize);
+        const page = await readWhatsAppEvents(
+          store.repositories,
+          number.id,
+          sent,
+          head,
+          backlogPageSize,
+        );
         if (page.length === 0) break;
         for (const event of page) {
           if (!call.write(encodeSequencedStreamFrame(event)) && !(await waitForDrain(call))) {
@@ -120,12 +126,18 @@ export function createWhatsAppLogServiceImplementation(dependencies: WhatsAppSer
 
     fetchWhatsAppEvents: whatsappUnary<InstanceType<v1["FetchWhatsAppEventsRequest"]>, Uint8Array>(
       dependencies,
-      (request, number) => {
+      async (request, number) => {
         const limit = whatsappPageLimit(request.limit);
         const after = positionSequence(request.position, number.id);
-        const head = whatsappHead(store, number.id);
+        const head = await whatsappHead(store.repositories, number.id);
         assertNotAheadOfHead(after, head, "position");
-        const page = readWhatsAppEvents(store, number.id, after, head, limit + 1);
+        const page = await readWhatsAppEvents(
+          store.repositories,
+          number.id,
+          after,
+          head,
+          limit + 1,
+        );
         const hasMore = page.length > limit;
         if (hasMore) page.length = limit;
         return encodeFetchWhatsAppResponse(page, head, hasMore);

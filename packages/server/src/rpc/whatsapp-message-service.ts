@@ -118,13 +118,15 @@ export function createWhatsAppMessageServiceImplementation(
 
     fetchMissedEvents: whatsappUnary<InstanceType<v1["FetchMissedEventsRequest"]>, Uint8Array>(
       dependencies,
-      (request, number) => {
+      async (request, number) => {
         const limit = whatsappPageLimit(request.limit);
         const cursor = request.cursor?.value ?? "";
         const after = cursor === "" ? 0 : decodeWhatsAppCursor(cursor, number.id, "cursor");
-        const head = whatsappHead(store, number.id);
+        const head = await whatsappHead(store.repositories, number.id);
         assertNotAheadOfHead(after, head, "cursor");
-        return encodeFetchMissedResponse(readWhatsAppEvents(store, number.id, after, head, limit));
+        return encodeFetchMissedResponse(
+          await readWhatsAppEvents(store.repositories, number.id, after, head, limit),
+        );
       },
     ),
   } satisfies Record<keyof typeof WhatsAppMessageServiceDefinition, unknown>;

@@ -1,5 +1,4 @@
-import { findDirectChat, insertDirectChat } from "../domain/chat-records.js";
-import { insertMessage } from "../domain/message-records.js";
+import { runWrite } from "../domain/write-operations.js";
 import type { Store } from "../storage/write-context.js";
 
 /** Options of {@link seedChatMessages}. */
@@ -22,35 +21,25 @@ const rowsPerTransaction = 10_000;
  * 1) has the text `seeded message <n>`; GUIDs are fresh. Resolves once everything is
  * committed.
  */
-export async function seedChatMessages(store: Store, options: ChatSeedOptions): Promise<void> {
+export async function seedChatMessages(
+  store: Pick<Store, "run">,
+  options: ChatSeedOptions,
+): Promise<void> {
   const { sender, recipient, count } = options;
   if (!Number.isSafeInteger(count) || count < 0) {
     throw new RangeError(`count must be a non-negative safe integer; received ${count}`);
   }
-  const chat = await store.write(
-    (context) =>
-      findDirectChat(context.db, sender.address, recipient) ??
-      insertDirectChat(context.db, sender.address, recipient, context.now),
-  );
+  const { chatId } = await runWrite(store, "seed.directChat", {
+    own: sender.address,
+    other: recipient,
+  });
   for (let written = 0; written < count; ) {
     const batch = Math.min(rowsPerTransaction, count - written);
-    await store.write((context) => {
-      for (let number = written + 1; number <= written + batch; number += 1) {
-        insertMessage(
-          context.db,
-          {
-            chatId: chat.id,
-            senderAddress: sender.address,
-            senderAccountId: sender.accountId,
-            kind: "text",
-            text: `seeded message ${number}`,
-            subject: null,
-            effectId: null,
-            replyToGuid: null,
-          },
-          context.now,
-        );
-      }
+    await runWrite(store, "seed.chatMessages", {
+      chatId,
+      sender: { accountId: sender.accountId, address: sender.address },
+      first: written + 1,
+      count: batch,
     });
     written += batch;
   }

@@ -1,3 +1,5 @@
+import { runWrite } from "../domain/write-operations.js";
+import type { EventToAppend } from "../domain/writes/log-writes.js";
 import type { ThreadlineServer } from "../server.js";
 
 /** Options of {@link seedReceivedMessages}. */
@@ -32,9 +34,11 @@ export async function seedReceivedMessages(
   const seconds = Math.floor(Date.now() / 1000);
   for (let written = 0; written < count; ) {
     const batch = Math.min(eventsPerTransaction, count - written);
-    await server.store.write((context) => {
-      for (let number = written + 1; number <= written + batch; number++) {
-        context.appendEvent(accountId, {
+    const events: EventToAppend[] = [];
+    for (let number = written + 1; number <= written + batch; number++) {
+      events.push({
+        accountId,
+        event: {
           kind: "message",
           event: {
             chatGuid,
@@ -51,9 +55,10 @@ export async function seedReceivedMessages(
               },
             },
           },
-        });
-      }
-    });
+        },
+      });
+    }
+    await runWrite(server.store, "log.appendEvents", { events });
     written += batch;
   }
 }

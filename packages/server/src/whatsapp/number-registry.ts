@@ -1,19 +1,14 @@
 import type { Metadata } from "@grpc/grpc-js";
+import { runWrite } from "../domain/write-operations.js";
 import { invalidArgument } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
-import {
-  deleteWhatsAppNumber,
-  findWhatsAppNumber,
-  insertWhatsAppNumber,
-  listWhatsAppAppSecrets,
-  listWhatsAppNumbers,
-  type WhatsAppNumberRow,
-} from "../storage/whatsapp-store.js";
+import type { WhatsAppNumberRecord } from "../storage/repositories/whatsapp-repository.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { Store } from "../storage/write-context.js";
 import { hashSecret, secretMatchesHash, secretsEqual } from "./secret-equality.js";
 
 /** A registered business number as the server works with it (secrets included). */
-export type WhatsAppNumber = WhatsAppNumberRow;
+export type WhatsAppNumber = WhatsAppNumberRecord;
 
 /** What `whatsapp list` shows: never a secret. */
 export interface WhatsAppNumberSummary {
@@ -68,48 +63,42 @@ function checkSecret(name: string, value: string, maxLength: number): string {
  * number is registered already.
  */
 export async function registerWhatsAppNumber(
-  store: Store,
+  store: Pick<Store, "run">,
   registration: WhatsAppNumberRegistration,
 ): Promise<WhatsAppNumberSummary> {
   const phoneNumberId = checkPhoneNumberId(registration.phoneNumberId);
   const accessToken = checkSecret("access_token", registration.accessToken, 4096);
   const appSecret = checkSecret("app_secret", registration.appSecret, 256);
   const verifyToken = checkSecret("verify_token", registration.verifyToken, 256);
-  return store.write((context) => {
-    if (findWhatsAppNumber(context.db, phoneNumberId) !== undefined) {
-      throw new ServerError(
-        "ALREADY_EXISTS",
-        `phone number id ${phoneNumberId} is already registered; remove it first to change its credentials`,
-      );
-    }
-    insertWhatsAppNumber(context.db, {
-      phoneNumberId,
-      accessToken,
-      appSecret,
-      verifyTokenHash: hashSecret(verifyToken),
-      createdAt: context.now.getTime(),
-    });
-    return { phoneNumberId, createdAt: context.now };
+  const registered = await runWrite(store, "whatsapp.registerNumber", {
+    phoneNumberId,
+    accessToken,
+    appSecret,
+    verifyTokenHash: hashSecret(verifyToken),
   });
+  return { phoneNumberId: registered.phoneNumberId, createdAt: new Date(registered.createdAt) };
 }
 
 /** Every registered number, without secrets. */
-export function listRegisteredNumbers(store: Store): WhatsAppNumberSummary[] {
-  return store.read((db) =>
-    listWhatsAppNumbers(db).map((row) => ({
-      phoneNumberId: row.phoneNumberId,
-      createdAt: new Date(row.createdAt),
-    })),
-  );
+export async function listRegisteredNumbers(
+  repositories: Repositories,
+): Promise<WhatsAppNumberSummary[]> {
+  return (await repositories.whatsapp.listNumbers()).map((row) => ({
+    phoneNumberId: row.phoneNumberId,
+    createdAt: new Date(row.createdAt),
+  }));
 }
 
 /**
  * Removes a number, its event log and its head. Throws NOT_FOUND when it is not
  * registered.
  */
-export async function removeWhatsAppNumber(store: Store, phoneNumberId: string): Promise<void> {
+export async function removeWhatsAppNumber(
+  store: Pick<Store, "run">,
+  phoneNumberId: string,
+): Promise<void> {
   checkPhoneNumberId(phoneNumberId);
-  const removed = await store.write((context) => deleteWhatsAppNumber(context.db, phoneNumberId));
+  const { removed } = await runWrite(store, "whatsapp.removeNumber", { phoneNumberId });
   if (!removed) {
     throw new ServerError(
       "NOT_FOUND",
@@ -120,21 +109,24 @@ export async function removeWhatsAppNumber(store: Store, phoneNumberId: string):
 
 /** The registered number of a webhook's `phone_number_id`, or undefined. */
 export function findRegisteredNumber(
-  store: Store,
+  repositories: Repositories,
   phoneNumberId: string,
-): WhatsAppNumber | undefined {
-  return store.read((db) => findWhatsAppNumber(db, phoneNumberId));
+): Promise<WhatsAppNumber | undefined> {
+  return repositories.whatsapp.findNumber(phoneNumberId);
 }
 
 /** The distinct app secrets of the registered numbers (webhook signatures are checked against each). */
-export function registeredAppSecrets(store: Store): Set<string> {
-  return new Set(store.read((db) => listWhatsAppAppSecrets(db)));
+export async function registeredAppSecrets(repositories: Repositories): Promise<Set<string>> {
+  return new Set(await repositories.whatsapp.listAppSecrets());
 }
 
 /** True when `verifyToken` is the verify token of some registered number (constant-time compares). */
-export function isRegisteredVerifyToken(store: Store, verifyToken: string): boolean {
+export async function isRegisteredVerifyToken(
+  repositories: Repositories,
+  verifyToken: string,
+): Promise<boolean> {
   let matched = false;
-  for (const row of store.read((db) => listWhatsAppNumbers(db))) {
+  for (const row of await repositories.whatsapp.listNumbers()) {
     // No early exit: every number is compared, so timing says nothing about which.
     if (secretMatchesHash(verifyToken, row.verifyTokenHash)) matched = true;
   }
@@ -167,12 +159,15 @@ const absentSecret = "\u0000threadline-no-such-number";
  * `app_secret` metadata; both secrets are compared in constant time. Throws
  * UNAUTHENTICATED (not retryable) when one is missing or any does not match.
  */
-export function authenticateWhatsAppNumber(metadata: Metadata, store: Store): WhatsAppNumber {
+export async function authenticateWhatsAppNumber(
+  metadata: Metadata,
+  store: Pick<Store, "repositories">,
+): Promise<WhatsAppNumber> {
   const phoneNumberId = singleValue(metadata, whatsappMetadataKeys.phoneNumberId);
   const accessToken = singleValue(metadata, whatsappMetadataKeys.accessToken);
   const appSecret = singleValue(metadata, whatsappMetadataKeys.appSecret);
   const row = phoneNumberIdPattern.test(phoneNumberId)
-    ? store.read((db) => findWhatsAppNumber(db, phoneNumberId))
+    ? await store.repositories.whatsapp.findNumber(phoneNumberId)
     : undefined;
   const tokenMatches = secretsEqual(accessToken, row?.accessToken ?? absentSecret);
   const secretMatches = secretsEqual(appSecret, row?.appSecret ?? absentSecret);

@@ -1,16 +1,12 @@
-import { metadataKeys, photon } from "@threadline/protocol";
+import { metadataKeys } from "@threadline/protocol";
+import { runWrite } from "../domain/write-operations.js";
 import { ServerError } from "../errors/server-error.js";
 import type { LiveHub } from "../live/live-hub.js";
 import type { LiveEvent } from "../live/live-subscriber.js";
-import {
-  appendWhatsAppEvents,
-  readWhatsAppHead,
-  readWhatsAppPage,
-  type WhatsAppLogRow,
-} from "../storage/whatsapp-store.js";
+import type { WhatsAppLogRecord } from "../storage/repositories/whatsapp-repository.js";
+import type { Repositories } from "../storage/repositories.js";
 import type { Store } from "../storage/write-context.js";
 import type { WebhookEvent } from "./webhook-payload.js";
-import { encodeWhatsAppCursor } from "./whatsapp-cursor.js";
 
 /** A committed WhatsApp event as the live hub carries it; `accountId` is the number's id. */
 export type WhatsAppLiveEvent = LiveEvent;
@@ -31,33 +27,16 @@ export const whatsappFetchLimits = { defaultLimit: 100, maxLimit: 1000 } as cons
  * subscribers. Nothing is stored when the write fails.
  */
 export async function appendWebhookEvents(
-  store: Store,
+  store: Pick<Store, "run">,
   hub: LiveHub<WhatsAppLiveEvent>,
   eventsByNumber: ReadonlyMap<number, readonly WebhookEvent[]>,
 ): Promise<AppendOutcome> {
-  const committed = await store.write((context) => {
-    const rows: { numberId: number; rows: WhatsAppLogRow[] }[] = [];
-    let duplicates = 0;
-    for (const [numberId, events] of eventsByNumber) {
-      const result = appendWhatsAppEvents(
-        context.db,
-        numberId,
-        events,
-        context.now.getTime(),
-        (sequence, input) =>
-          photon.whatsapp.v1.Event.encode({
-            ...input.event,
-            cursor: { value: encodeWhatsAppCursor(numberId, sequence) },
-          }).finish(),
-      );
-      duplicates += result.duplicates;
-      rows.push({ numberId, rows: result.appended });
-    }
-    return { rows, duplicates };
-  });
+  const numbers = [...eventsByNumber].map(([numberId, events]) => ({ numberId, events }));
+  const committed = await runWrite(store, "whatsapp.appendWebhookEvents", { numbers });
+  // The live hub is this process's memory: it hears of the rows only after the commit.
   let appended = 0;
   const live: WhatsAppLiveEvent[] = [];
-  for (const { numberId, rows } of committed.rows) {
+  for (const { numberId, rows } of committed.numbers) {
     appended += rows.length;
     for (const row of rows)
       live.push({ accountId: numberId, sequence: row.sequence, payload: row.payload });
@@ -67,8 +46,8 @@ export async function appendWebhookEvents(
 }
 
 /** The head (highest sequence, 0 when empty) of a number's log. */
-export function whatsappHead(store: Store, numberId: number): number {
-  return store.read((db) => readWhatsAppHead(db, numberId));
+export function whatsappHead(repositories: Repositories, numberId: number): Promise<number> {
+  return repositories.whatsapp.readHead(numberId);
 }
 
 /**
@@ -96,11 +75,11 @@ export function assertNotAheadOfHead(
 
 /** Up to `limit` stored events with `after < sequence <= upTo`, oldest first. */
 export function readWhatsAppEvents(
-  store: Store,
+  repositories: Repositories,
   numberId: number,
   after: number,
   upTo: number,
   limit: number,
-): WhatsAppLogRow[] {
-  return store.read((db) => readWhatsAppPage(db, numberId, after, upTo, limit));
+): Promise<WhatsAppLogRecord[]> {
+  return repositories.whatsapp.readPage(numberId, after, upTo, limit);
 }

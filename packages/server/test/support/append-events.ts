@@ -1,3 +1,4 @@
+import { runWrite } from "../../src/domain/write-operations.js";
 import type { LogEventInput, Store } from "../../src/index.js";
 
 /** A message event for `chatGuid` (the payload content does not matter to the log). */
@@ -12,18 +13,20 @@ export function messageEvent(chatGuid: string, text = "hello"): LogEventInput {
   };
 }
 
-/** Appends `count` message events to the account's log in one durable write; returns their sequences. */
-export function appendMessages(
-  store: Store,
+/**
+ * Appends `count` message events to the account's log in one durable write. The engine
+ * assigns their sequences when the write commits; read them from the log
+ * (`store.repositories.eventLog`) when a test needs them.
+ */
+export async function appendMessages(
+  store: Pick<Store, "run">,
   accountId: number,
   count: number,
   chatGuid = "any;-;bob@example.com",
-): Promise<number[]> {
-  return store.write((context) => {
-    const sequences: number[] = [];
-    for (let index = 0; index < count; index += 1) {
-      sequences.push(context.appendEvent(accountId, messageEvent(chatGuid, `event-${index}`)));
-    }
-    return sequences;
-  });
+): Promise<void> {
+  const events = Array.from({ length: count }, (_, index) => ({
+    accountId,
+    event: messageEvent(chatGuid, `event-${index}`),
+  }));
+  await runWrite(store, "log.appendEvents", { events });
 }
