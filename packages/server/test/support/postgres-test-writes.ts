@@ -6,7 +6,7 @@ import {
   type PostgresStore,
   type PostgresStoreOptions,
 } from "../../src/storage/postgres/postgres-store.js";
-import type { WriteExecutor } from "../../src/storage/write-context.js";
+import type { WriteContext, WriteExecutor } from "../../src/storage/write-context.js";
 
 /** The input of the engine tests' one write operation, "test.append". */
 export interface TestAppendInput {
@@ -27,8 +27,12 @@ export interface TestAppendInput {
  * as told. Domain writes are not needed to test the engine.
  */
 export const testWrites: WriteExecutor = async (context, request) => {
+  if (request.operation === "test.keyed")
+    return keyedAppend(context, request.input as TestKeyedInput);
   if (request.operation !== "test.append") {
-    throw new TypeError(`the engine tests know only test.append; received ${request.operation}`);
+    throw new TypeError(
+      `the engine tests know test.append and test.keyed; received ${request.operation}`,
+    );
   }
   const input = request.input as TestAppendInput;
   const owner = input.accounts[0] ?? 1;
@@ -43,6 +47,36 @@ export const testWrites: WriteExecutor = async (context, request) => {
   }
   return input.id;
 };
+
+/** The input of "test.keyed": a keyed write that holds its transaction open a while. */
+export interface TestKeyedInput {
+  readonly key: string;
+  readonly accountId: number;
+  /** Who runs it (stored as the first response). */
+  readonly writer: string;
+  /** How long the write waits between looking the key up and storing it. */
+  readonly holdMs: number;
+}
+
+/**
+ * "test.keyed": the idempotency shape of executeWrite, with a pause that lets another
+ * process's write of the same key interleave. Resolves "stored:<first writer>" when
+ * the key was there, else "first:<writer>".
+ */
+async function keyedAppend(context: WriteContext, input: TestKeyedInput): Promise<string> {
+  const keys = context.repositories.idempotency;
+  const stored = await keys.find(input.accountId, input.key);
+  if (stored !== undefined) return `stored:${Buffer.from(stored.response).toString("utf8")}`;
+  await new Promise((resolve) => setTimeout(resolve, input.holdMs));
+  context.appendEvent(input.accountId, { kind: "message", event: { chatGuid: input.key } });
+  await keys.insert(
+    input.accountId,
+    input.key,
+    { fingerprint: "test", response: Buffer.from(input.writer, "utf8") },
+    context.now.getTime(),
+  );
+  return `first:${input.writer}`;
+}
 
 /** A store on `url` with the test executor, recording what it publishes. */
 export interface RecordingStore {
