@@ -96,7 +96,7 @@ describe("WatchSharedFriendLocations", () => {
       expect(hub.size).toBe(2);
       // A burst faster than any socket drains: shares straight into the domain, as many
       // sharers moving at once would produce them.
-      const sharer = server.accounts.get(ada.accountId);
+      const sharer = await server.accounts.get(ada.accountId);
       if (sharer === undefined) throw new Error("Ada's account is missing");
       const { sharing } = server.server.locations;
       let shares = 0;

@@ -144,7 +144,7 @@ describe("locations: share, list, get, stop", () => {
     expect((await bob.get(ada.address)).expiresAt?.seconds).toBe(expiresAt.seconds);
     // Past the expiry the session is gone for every reader, and stopping finds nothing.
     const { sharing } = server.server.locations;
-    const viewer = server.accounts.get(bob.accountId);
+    const viewer = await server.accounts.get(bob.accountId);
     if (viewer === undefined) throw new Error("Bob's account is missing");
     const later = new Date((expiresAt.seconds + 1) * 1000);
     const { repositories } = server.server.store;
