@@ -2,7 +2,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
-import { insertAccount, insertToken } from "../src/auth/account-directory.js";
+import { executeWrite, runWrite } from "../src/domain/write-operations.js";
 import type { LogEventInput } from "../src/index.js";
 import { openSqliteStore, type SqliteStore } from "../src/storage/sqlite-store.js";
 
@@ -10,18 +10,16 @@ const cliPath = fileURLToPath(new URL("../bin/threadline-server.js", import.meta
 
 /** Opens a store for benchmarks (silent logger). */
 export function openBenchStore(path: string): SqliteStore {
-  return openSqliteStore({ path, logger: pino({ enabled: false }) });
+  return openSqliteStore({ path, logger: pino({ enabled: false }), execute: executeWrite });
 }
 
 /** Creates an account and returns its id and token. */
-export function createBenchAccount(
+export async function createBenchAccount(
   store: SqliteStore,
   address: string,
 ): Promise<{ id: number; token: string }> {
-  return store.write((context) => {
-    const account = insertAccount(context.db, [address], context.now);
-    return { id: account.id, token: insertToken(context.db, account.id, context.now) };
-  });
+  const created = await runWrite(store, "accounts.create", { addresses: [address] });
+  return { id: created.account.id, token: created.token };
 }
 
 /** A message event of realistic size (~150 bytes encoded). */

@@ -41,7 +41,7 @@ describe("accounts", () => {
     await expect(server.accounts.create(["12345"])).rejects.toMatchObject({
       errorCode: "INVALID_ARGUMENT",
     });
-    expect(server.accounts.count()).toBe(1);
+    expect(await server.accounts.count()).toBe(1);
   });
 });
 

@@ -65,14 +65,8 @@ describe("the catch-up / live boundary under concurrent writers", () => {
             `boundary${accountNumber}@example.com`,
           ]);
           await runWriters(account.id, writers, writesBefore, sizes);
-          const headBefore = server.server.store.read(
-            (db) =>
-              db
-                .prepare<[number], { head_sequence: number }>(
-                  "SELECT head_sequence FROM log_heads WHERE account_id = ?",
-                )
-                .get(account.id)?.head_sequence ?? 0,
-          );
+          const headBefore = (await server.server.store.repositories.eventLog.readState(account.id))
+            .headSequence;
           const cursor =
             cursorFraction === undefined ? undefined : Math.floor(headBefore * cursorFraction);
           const log = createRawClient(server.address, EventLogServiceDefinition, token);
@@ -82,14 +76,9 @@ describe("the catch-up / live boundary under concurrent writers", () => {
           try {
             // Writers keep committing while the stream replays its backlog and goes live.
             await runWriters(account.id, writers, writesDuring, sizes);
-            const finalHead = server.server.store.read(
-              (db) =>
-                db
-                  .prepare<[number], { head_sequence: number }>(
-                    "SELECT head_sequence FROM log_heads WHERE account_id = ?",
-                  )
-                  .get(account.id)?.head_sequence ?? 0,
-            );
+            const finalHead = (
+              await server.server.store.repositories.eventLog.readState(account.id)
+            ).headSequence;
             const received: number[] = [];
             const liveMarkers: number[] = [];
             let receivedBeforeLive = 0;
@@ -142,14 +131,9 @@ describe("the catch-up / live boundary under concurrent writers", () => {
             await live.headers;
             const catchUp = await collect<CatchUpFrame>(events.stream("catchUpEvents", {}));
             await writing;
-            const finalHead = server.server.store.read(
-              (db) =>
-                db
-                  .prepare<[number], { head_sequence: number }>(
-                    "SELECT head_sequence FROM log_heads WHERE account_id = ?",
-                  )
-                  .get(account.id)?.head_sequence ?? 0,
-            );
+            const finalHead = (
+              await server.server.store.repositories.eventLog.readState(account.id)
+            ).headSequence;
             const head = catchUp.at(-1)?.complete?.headSequence;
             expect(head).toBeTypeOf("number");
             const replayed = catchUp.flatMap((frame) =>

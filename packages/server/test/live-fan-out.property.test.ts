@@ -1,8 +1,8 @@
-import { EventLogServiceDefinition, MessageServiceDefinition } from "@threadline/protocol";
+import { EventLogServiceDefinition, MessageServiceDefinition, photon } from "@threadline/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runWrite } from "../src/domain/write-operations.js";
 import { startTestServer, type TestServer } from "../src/testing.js";
-import { appendMessages } from "./support/append-events.js";
 import { createRawClient, type RawClient } from "./support/grpc-client.js";
 import { type LiveRecorder, recordLive } from "./support/live-recorder.js";
 
@@ -24,42 +24,60 @@ interface Written {
   readonly chatGuid: string;
 }
 
+let guidNumber = 0;
+
+/**
+ * Commits one write appending one message event per chat index (each with a GUID of
+ * its own) and resolves with the sequences the log gave them. Sequences are assigned
+ * when the write commits, so they are found in the log by GUID afterwards; other writes
+ * may commit concurrently.
+ */
+async function writeEvents(accountId: number, chatIndexes: readonly number[]): Promise<Written[]> {
+  const written = chatIndexes.map((index) => {
+    guidNumber += 1;
+    return { chatGuid: chats[index] ?? chats[0] ?? "", guid: `fan-out-${guidNumber}` };
+  });
+  await runWrite(server.server.store, "log.appendEvents", {
+    events: written.map(({ chatGuid, guid }) => ({
+      accountId,
+      event: {
+        kind: "message" as const,
+        event: {
+          chatGuid,
+          isFromMe: false,
+          messageReceived: { message: { guid, chatGuids: [chatGuid] } },
+        },
+      },
+    })),
+  });
+  const log = server.server.store.repositories.eventLog;
+  const { headSequence } = await log.readState(accountId);
+  const sequences = new Map<string, number>();
+  for (const event of await log.readPage(accountId, 0, headSequence, headSequence)) {
+    const guid = photon.imessage.v1.MessageChangeEvent.decode(event.payload).messageReceived
+      ?.message?.guid;
+    if (guid !== undefined && guid !== null) sequences.set(guid, event.sequence);
+  }
+  return written.map(({ chatGuid, guid }) => {
+    const sequence = sequences.get(guid);
+    if (sequence === undefined) throw new Error(`the write's event ${guid} is not in the log`);
+    return { sequence, chatGuid };
+  });
+}
+
 /** Commits one write per entry of `chatIndexes`, one after another; returns what they stored. */
 async function writeOneByOne(
   accountId: number,
   chatIndexes: readonly number[],
 ): Promise<Written[]> {
   const written: Written[] = [];
-  for (const index of chatIndexes) {
-    const chatGuid = chats[index] ?? chats[0] ?? "";
-    const [sequence] = await appendMessages(server.server.store, accountId, 1, chatGuid);
-    if (sequence === undefined) throw new Error("the write stored nothing");
-    written.push({ sequence, chatGuid });
-  }
+  for (const index of chatIndexes) written.push(...(await writeEvents(accountId, [index])));
   return written;
 }
 
 /** Commits one write holding one event per chat index, all in one transaction. */
-async function writeTogether(
-  accountId: number,
-  chatIndexes: readonly number[],
-): Promise<Written[]> {
-  const sequences = await server.server.store.write((context) =>
-    chatIndexes.map((index) =>
-      context.appendEvent(accountId, {
-        kind: "message",
-        event: {
-          chatGuid: chats[index] ?? "",
-          isFromMe: false,
-          messageReceived: { message: { guid: `m-${index}`, chatGuids: [chats[index] ?? ""] } },
-        },
-      }),
-    ),
-  );
-  return sequences.map((sequence, position) => ({
-    sequence,
-    chatGuid: chats[chatIndexes[position] ?? 0] ?? "",
-  }));
+function writeTogether(accountId: number, chatIndexes: readonly number[]): Promise<Written[]> {
+  return writeEvents(accountId, chatIndexes);
 }
 
 type StreamSpec =

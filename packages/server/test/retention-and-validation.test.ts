@@ -10,6 +10,7 @@ import {
   type photon,
   type threadline,
 } from "@threadline/protocol";
+import BetterSqlite3 from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { startTestServer } from "../src/testing.js";
 import { appendMessages } from "./support/append-events.js";
@@ -23,6 +24,22 @@ function expectNotRetained(error: ServiceError, oldest: number): void {
   expect(trailer(error, "oldest-retained-sequence")).toBe(String(oldest));
   expect(trailer(error, "x-retryable")).toBe("false");
   expect(error.details).toContain(`oldest retained sequence is ${oldest}`);
+}
+
+/**
+ * Changes the server's data file behind its back, on a connection of the test's own
+ * (as another process would), in one transaction.
+ */
+function tamperWithDataFile(path: string, statements: readonly string[]): void {
+  const db = new BetterSqlite3(path);
+  try {
+    db.pragma("busy_timeout = 5000");
+    db.transaction(() => {
+      for (const statement of statements) db.prepare(statement).run();
+    })();
+  } finally {
+    db.close();
+  }
 }
 
 /** Sends raw bytes as the request of `getLogInfo`/`fetchEvents`, bypassing the encoder. */
@@ -92,11 +109,9 @@ describe("retention", () => {
     const { account, token } = await server.accounts.create(["alice@example.com"]);
     await appendMessages(server.server.store, account.id, 4);
     // Age the rows instead of sleeping: tests never depend on timing.
-    server.server.store.read((db) =>
-      db
-        .prepare("UPDATE event_log SET recorded_at = recorded_at - 120000 WHERE sequence <= 3")
-        .run(),
-    );
+    tamperWithDataFile(server.dataPath, [
+      "UPDATE event_log SET recorded_at = recorded_at - 120000 WHERE sequence <= 3",
+    ]);
     expect(await server.server.store.expireOldEvents()).toBe(3);
     const log = createRawClient(server.address, EventLogServiceDefinition, token);
     try {
@@ -130,14 +145,10 @@ describe("retention during a replay", () => {
       // The client stops reading, so the server is held by flow control far before
       // 19,000; then retention removes everything up to 19,000.
       stream.pause();
-      await server.server.store.write((context) => {
-        context.db
-          .prepare("DELETE FROM event_log WHERE account_id = ? AND sequence <= 19000")
-          .run(account.id);
-        context.db
-          .prepare("UPDATE log_heads SET retained_from = 19001 WHERE account_id = ?")
-          .run(account.id);
-      });
+      tamperWithDataFile(server.dataPath, [
+        `DELETE FROM event_log WHERE account_id = ${account.id} AND sequence <= 19000`,
+        `UPDATE log_heads SET retained_from = 19001 WHERE account_id = ${account.id}`,
+      ]);
       const received: number[] = [];
       stream.on("data", (frame: CatchUpFrame) => {
         if (frame.sequence !== null) received.push(frame.sequence);
