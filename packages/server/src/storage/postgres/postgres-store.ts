@@ -199,9 +199,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   let follower: LogFollower;
   try {
     const migrator = await writePool.connect();
+    const onMigratorError = (error: Error) => {
+      logger.warn({ err: error }, "the PostgreSQL connection broke while migrating");
+    };
+    migrator.on("error", onMigratorError);
     try {
       await migratePostgres(migrator);
     } finally {
+      migrator.off("error", onMigratorError);
       migrator.release();
     }
     follower = await startLogFollower({
@@ -272,6 +277,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         rejectBatch(batch, error);
         return;
       }
+      // A checked-out connection that breaks between two queries reports here (the pool
+      // listens only to idle ones); the batch's next query then fails by itself.
+      const onConnectionError = (error: Error) => {
+        logger.warn({ err: error }, "a PostgreSQL connection broke during a group commit");
+      };
+      client.on("error", onConnectionError);
       let result: Awaited<ReturnType<typeof runPostgresBatch>>;
       try {
         result = await runPostgresBatch(
@@ -287,8 +298,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           batch.map((item) => item.write),
           { maxEvents: options.retention?.maxEvents, beforeCommit: options.beforeCommit },
         );
+        client.off("error", onConnectionError);
         client.release();
       } catch (error) {
+        client.off("error", onConnectionError);
         // A connection that broke is dropped from the pool, not reused.
         client.release(isDatabaseUnreachable(error) ? asError(error) : undefined);
         if (isTransactionConflict(error) && attempt < batchConflictRetries) continue;
