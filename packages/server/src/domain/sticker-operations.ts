@@ -20,19 +20,6 @@ import {
 type MessageProperties = photon.imessage.v1.Message.$Properties;
 type MessageTarget = photon.imessage.v1.MessageTarget.$Properties;
 
-/**
- * A plain copy of a request's `MessageTarget` (the fields `targetMessage` reads), so
- * that a write's input carries no decoded protobuf object.
- */
-export function plainMessageTarget(target: MessageTarget | null | undefined): MessageTarget | null {
-  if (target === undefined || target === null) return null;
-  return {
-    chatGuid: target.chatGuid ?? "",
-    messageGuid: target.messageGuid ?? "",
-    targetPartIndex: target.targetPartIndex ?? null,
-  };
-}
-
 /** The largest `scale` a placement may have. */
 export const maxStickerScale = 10;
 

@@ -2,12 +2,9 @@ import { type google, MessageServiceDefinition, type photon } from "@threadline/
 import { getEmbeddedMedia } from "../domain/embedded-media.js";
 import { idempotencyClaim, idempotencyKeyOf } from "../domain/idempotency.js";
 import { listMessages, validateMessageList } from "../domain/message-lists.js";
+import { messageTargetInput } from "../domain/message-operations.js";
 import { plainCardSession, validateMiniAppCard } from "../domain/mini-app-operations.js";
-import {
-  plainMessageTarget,
-  validateStickerPlacement,
-  validateStickerRef,
-} from "../domain/sticker-operations.js";
+import { validateStickerPlacement, validateStickerRef } from "../domain/sticker-operations.js";
 import { runWrite } from "../domain/write-operations.js";
 import { unary } from "./handlers.js";
 import type { ServiceDependencies } from "./service-dependencies.js";
@@ -64,7 +61,7 @@ export function createMessageServiceAdditions(deps: ServiceDependencies) {
         return runWrite(
           store,
           "stickers.place",
-          { account, target: plainMessageTarget(request.target), stickerGuid, placement },
+          { account, target: messageTargetInput(request.target), stickerGuid, placement },
           idempotencyClaim({
             method: definition.placeSticker,
             request,

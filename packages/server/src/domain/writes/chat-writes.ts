@@ -12,7 +12,7 @@ import type { ImageType } from "../image-type.js";
 import { writeOperation } from "../write-operation.js";
 
 /** A write on one chat the caller names by its own GUID for it. */
-interface ChatInput {
+export interface ChatInput {
   readonly account: Account;
   readonly chatGuid: string;
 }

@@ -11,13 +11,13 @@ import type { ImageType } from "../image-type.js";
 import { writeOperation } from "../write-operation.js";
 
 /** A write on one group the caller names by its GUID. */
-interface GroupInput {
+export interface GroupInput {
   readonly account: Account;
   readonly chatGuid: string;
 }
 
 /** A write with a validated, normalised address list. */
-type ParticipantsInput = GroupInput & { readonly addresses: readonly string[] };
+export type ParticipantsInput = GroupInput & { readonly addresses: readonly string[] };
 
 /**
  * The named writes of this area, keyed "<area>.<operation>"; `write-operations.ts`

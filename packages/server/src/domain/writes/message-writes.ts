@@ -12,7 +12,7 @@ import { notifySilencedMessage } from "../silenced-notification-operations.js";
 import { writeOperation } from "../write-operation.js";
 
 /** A write on one message the caller names by a `MessageTarget` (checked inside the write). */
-interface TargetInput {
+export interface TargetInput {
   readonly account: Account;
   readonly target: MessageTargetInput | null;
 }
