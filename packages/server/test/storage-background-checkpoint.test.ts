@@ -1,10 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openSqliteStore, type SqliteStore } from "../src/storage/sqlite-store.js";
-import { messageEvent } from "./support/append-events.js";
+import type { SqliteStore } from "../src/storage/sqlite-store.js";
+import { openTestStore, type StoreMode, storeModes } from "./support/test-store.js";
 
 function sequencesOf(store: SqliteStore, accountId: number): number[] {
   return store.read((db) =>
@@ -18,13 +17,17 @@ function sequencesOf(store: SqliteStore, accountId: number): number[] {
 }
 
 const appendMany = (store: SqliteStore, accountId: number, count: number) =>
-  store.write((context) => {
-    for (let index = 0; index < count; index += 1) {
-      context.appendEvent(accountId, messageEvent(`any;-;bulk-${index}@x.com`, "x".repeat(200)));
-    }
+  store.run({
+    operation: "test.append",
+    input: {
+      appends: Array.from({ length: count }, (_, index) => ({
+        accountId,
+        chatGuid: `any;-;bulk-${index}-${"x".repeat(200)}@x.com`,
+      })),
+    },
   });
 
-describe("checkpoints on a background thread", () => {
+describe.each(storeModes)("checkpoints on a background thread (%s)", (mode: StoreMode) => {
   let directory: string;
   let path: string;
 
@@ -38,11 +41,8 @@ describe("checkpoints on a background thread", () => {
   });
 
   it("copies every committed frame back into the file off the event loop; the WAL then starts again and nothing is lost", async () => {
-    const logger = pino({ enabled: false });
     // The timer is effectively off: the test asks for each checkpoint itself.
-    const store = openSqliteStore({
-      path,
-      logger,
+    const store = openTestStore(path, mode, {
       backgroundCheckpoint: { afterCommits: 1, intervalMs: 3_600_000 },
     });
     try {
@@ -63,7 +63,7 @@ describe("checkpoints on a background thread", () => {
     } finally {
       await store.close();
     }
-    const reopened = openSqliteStore({ path, logger, backgroundCheckpoint: false });
+    const reopened = openTestStore(path, mode, { backgroundCheckpoint: false });
     try {
       expect(sequencesOf(reopened, 1)).toEqual(
         Array.from({ length: 2010 }, (_, index) => index + 1),
@@ -74,13 +74,8 @@ describe("checkpoints on a background thread", () => {
   });
 
   it("starts the thread only after enough commits, and never when turned off", async () => {
-    const logger = pino({ enabled: false });
-    const lazy = openSqliteStore({ path, logger, backgroundCheckpoint: { afterCommits: 3 } });
-    const off = openSqliteStore({
-      path: join(directory, "off.db"),
-      logger,
-      backgroundCheckpoint: false,
-    });
+    const lazy = openTestStore(path, mode, { backgroundCheckpoint: { afterCommits: 3 } });
+    const off = openTestStore(join(directory, "off.db"), mode, { backgroundCheckpoint: false });
     try {
       for (let commit = 1; commit <= 3; commit += 1) {
         expect(lazy.checkpointInBackground()).toBeUndefined();
@@ -97,10 +92,7 @@ describe("checkpoints on a background thread", () => {
   });
 
   it("writes go on while the thread checkpoints on its timer", async () => {
-    const logger = pino({ enabled: false });
-    const store = openSqliteStore({
-      path,
-      logger,
+    const store = openTestStore(path, mode, {
       backgroundCheckpoint: { afterCommits: 1, intervalMs: 1 },
     });
     try {
@@ -114,7 +106,7 @@ describe("checkpoints on a background thread", () => {
     } finally {
       await store.close();
     }
-    const reopened = openSqliteStore({ path, logger, backgroundCheckpoint: false });
+    const reopened = openTestStore(path, mode, { backgroundCheckpoint: false });
     try {
       expect(sequencesOf(reopened, 2)).toEqual(
         Array.from({ length: 1000 }, (_, index) => index + 1),

@@ -2,11 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { domainSchema } from "../src/storage/domain-schema.js";
 import { platformMigrations } from "../src/storage/platform-schema.js";
-import { openSqliteStore } from "../src/storage/sqlite-store.js";
+import { openTestStore, type StoreMode, storeModes } from "./support/test-store.js";
 
 const firstRowidStatement = domainSchema.findIndex((statement) =>
   statement.includes("CREATE TABLE IF NOT EXISTS idempotency_records"),
@@ -27,7 +26,7 @@ const keyRows = (db: BetterSqlite3.Database) =>
     )
     .all();
 
-describe("the idempotency key table", () => {
+describe.each(storeModes)("the idempotency key table (%s)", (mode: StoreMode) => {
   it("is a rowid table with a unique (account_id, key) index, and a file from before keeps every key", async () => {
     expect(firstRowidStatement).toBeGreaterThan(0);
     const directory = await mkdtemp(join(tmpdir(), "threadline-idempotency-table-"));
@@ -53,7 +52,7 @@ describe("the idempotency key table", () => {
       const before = keyRows(old);
       old.close();
 
-      const store = openSqliteStore({ path, logger: pino({ enabled: false }) });
+      const store = openTestStore(path, mode);
       try {
         expect(store.read(keyRows)).toEqual(before);
         const table = store.read(
@@ -79,13 +78,12 @@ describe("the idempotency key table", () => {
         ]);
         // One row per account and key, as before.
         await expect(
-          store.write((context) =>
-            context.db
-              .prepare(
-                "INSERT INTO idempotency_keys (account_id, key, fingerprint, response, created_at) VALUES (1, 'key-a', 'other', x'', 4000)",
-              )
-              .run(),
-          ),
+          store.run({
+            operation: "test.exec",
+            input: {
+              sql: "INSERT INTO idempotency_keys (account_id, key, fingerprint, response, created_at) VALUES (1, 'key-a', 'other', x'', 4000)",
+            },
+          }),
         ).rejects.toThrow(
           "UNIQUE constraint failed: idempotency_keys.account_id, idempotency_keys.key",
         );

@@ -5,8 +5,11 @@ import BetterSqlite3 from "better-sqlite3";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { migrate } from "../src/storage/migrate.js";
-import { openSqliteStore } from "../src/storage/sqlite-store.js";
-import { messageEvent } from "./support/append-events.js";
+import { openSqliteStore, type SqliteStore } from "../src/storage/sqlite-store.js";
+import { openTestStore, type StoreMode, storeModes } from "./support/test-store.js";
+
+const appendOne = (store: SqliteStore, chatGuid: string) =>
+  store.run({ operation: "test.append", input: { appends: [{ accountId: 7, chatGuid }] } });
 
 const silent = pino({ enabled: false });
 let directory: string;
@@ -21,19 +24,15 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-describe("storage schema", () => {
+describe.each(storeModes)("storage schema (%s)", (mode: StoreMode) => {
   it("reopening a file keeps its events and appends after them", async () => {
-    const first = openSqliteStore({ path, logger: silent });
-    for (let index = 0; index < 3; index += 1) {
-      await first.write((context) => context.appendEvent(7, messageEvent("any;-;a@x.com")));
-    }
+    const first = openTestStore(path, mode);
+    for (let index = 0; index < 3; index += 1) await appendOne(first, "any;-;a@x.com");
     await first.close();
 
-    const second = openSqliteStore({ path, logger: silent });
+    const second = openTestStore(path, mode);
     try {
-      await expect(
-        second.write((context) => context.appendEvent(7, messageEvent("any;-;b@x.com"))),
-      ).resolves.toBe(4);
+      await appendOne(second, "any;-;b@x.com");
       const rows = second.read((db) =>
         db
           .prepare<[], { sequence: number; chat_guid: string }>(
@@ -51,9 +50,9 @@ describe("storage schema", () => {
   });
 
   it("the event log can never hold the same (account, sequence) twice", async () => {
-    const store = openSqliteStore({ path, logger: silent });
+    const store = openTestStore(path, mode);
     try {
-      await store.write((context) => context.appendEvent(7, messageEvent("any;-;a@x.com")));
+      await appendOne(store, "any;-;a@x.com");
       expect(() =>
         store.read((db) =>
           db
@@ -69,7 +68,7 @@ describe("storage schema", () => {
   });
 
   it("refuses a file written by a newer server, naming both versions", async () => {
-    await openSqliteStore({ path, logger: silent }).close();
+    await openTestStore(path, mode).close();
     const file = new BetterSqlite3(path);
     file.prepare("UPDATE schema_version SET version = 99 WHERE component = 'platform'").run();
     file.close();

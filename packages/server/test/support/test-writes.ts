@@ -58,6 +58,16 @@ async function unclonableResult(context: WriteContext, input: TestAppendInput): 
   return () => "a function";
 }
 
+/** Input of "test.exec": SQL run on the write connection inside the write (a test's shortcut). */
+export interface TestExecInput {
+  readonly sql: string;
+}
+
+async function exec(context: WriteContext, input: TestExecInput): Promise<null> {
+  context.db.exec(input.sql);
+  return null;
+}
+
 /** Test-only named writes, by name (the test writer thread runs them beside the domain's). */
 export const testWrites: ReadonlyMap<
   string,
@@ -66,6 +76,7 @@ export const testWrites: ReadonlyMap<
   // The tests build the inputs with the types above; by name, a write takes what it is given.
   ["test.append", (context, input) => append(context, input as TestAppendInput)],
   ["test.fail", (context, input) => fail(context, input as TestFailInput)],
+  ["test.exec", (context, input) => exec(context, input as TestExecInput)],
   [
     "test.unclonableResult",
     (context, input) => unclonableResult(context, input as TestAppendInput),
