@@ -6,7 +6,12 @@ import { messageEvent } from "./append-events.js";
 /** Input of "test.append": events to append, and whether (and where) the write then fails. */
 export interface TestAppendInput {
   /** One event per entry: its account and its chat GUID (what the test checks for). */
-  readonly appends: readonly { readonly accountId: number; readonly chatGuid: string }[];
+  readonly appends: readonly {
+    readonly accountId: number;
+    readonly chatGuid: string;
+    /** Text in the event's payload (its size is what a full-disk test varies). */
+    readonly text?: string;
+  }[];
   /** Throw after this many appends (past the end: after all of them); absent: succeed. */
   readonly failAfter?: number;
   /** Insert a row into the `notes` table (created on first use) before failing or returning. */
@@ -30,9 +35,9 @@ export class PlannedFailure extends Error {
 }
 
 async function append(context: WriteContext, input: TestAppendInput): Promise<unknown> {
-  for (const [position, { accountId, chatGuid }] of input.appends.entries()) {
+  for (const [position, { accountId, chatGuid, text }] of input.appends.entries()) {
     if (input.failAfter === position) throw new PlannedFailure(`planned failure at ${position}`);
-    context.appendEvent(accountId, messageEvent(chatGuid));
+    context.appendEvent(accountId, messageEvent(chatGuid, text));
   }
   if (input.note !== undefined) {
     context.db.exec("CREATE TABLE IF NOT EXISTS notes (text TEXT NOT NULL)");
@@ -68,6 +73,15 @@ async function exec(context: WriteContext, input: TestExecInput): Promise<null> 
   return null;
 }
 
+/**
+ * "test.endTransaction": ends the batch's transaction and throws SQLITE_FULL, the way
+ * SQLite itself may end a transaction on a full disk or an I/O error.
+ */
+async function endTransaction(context: WriteContext): Promise<never> {
+  context.db.exec("ROLLBACK");
+  throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+}
+
 /** Test-only named writes, by name (the test writer thread runs them beside the domain's). */
 export const testWrites: ReadonlyMap<
   string,
@@ -77,6 +91,7 @@ export const testWrites: ReadonlyMap<
   ["test.append", (context, input) => append(context, input as TestAppendInput)],
   ["test.fail", (context, input) => fail(context, input as TestFailInput)],
   ["test.exec", (context, input) => exec(context, input as TestExecInput)],
+  ["test.endTransaction", (context) => endTransaction(context)],
   [
     "test.unclonableResult",
     (context, input) => unclonableResult(context, input as TestAppendInput),
