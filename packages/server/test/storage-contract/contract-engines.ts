@@ -168,7 +168,14 @@ export function usePostgresScratchDatabase(): () => PostgresScratchDatabase {
       return;
     }
     try {
-      await admin.query(`CREATE DATABASE ${databaseName}`);
+      // A linguistic (ICU en-US) collation, as most production servers have, so a case
+      // that depends on text order fails here unless the repository orders by code point
+      // as SQLite does; the server's default where ICU is missing.
+      await admin
+        .query(
+          `CREATE DATABASE ${databaseName} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`,
+        )
+        .catch(() => admin.query(`CREATE DATABASE ${databaseName}`));
     } finally {
       await admin.end();
     }
