@@ -77,6 +77,8 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
   // requester account -> target address -> request; one open request per pair.
   const open = new Map<number, Map<string, OpenRequest>>();
   const keys = new Map<string, RememberedKey>();
+  // How many times answer() ran: lets a request notice an answer during its awaits.
+  let answers = 0;
 
   function expired(request: OpenRequest, now: Date): boolean {
     return now.getTime() - request.requestedAt.getTime() >= locationRequestLifetimeMs;
@@ -127,9 +129,17 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
       const targetAccountId = (await findAccountIdsByAddresses(repositories, [address])).get(
         address,
       );
-      const alreadySharing =
-        targetAccountId !== undefined &&
-        (await sharing.isVisible(repositories, requester, targetAccountId, now));
+      // A share that answers requests while this one reads would close nothing of it,
+      // so the check is repeated until no answer came in between: then the request is
+      // recorded in the same turn as its check, as if the two had not overlapped.
+      let alreadySharing = false;
+      let answersSeen: number;
+      do {
+        answersSeen = answers;
+        alreadySharing =
+          targetAccountId !== undefined &&
+          (await sharing.isVisible(repositories, requester, targetAccountId, now));
+      } while (answersSeen !== answers);
       let receipt: LocationRequestReceipt;
       if (alreadySharing) {
         receipt = {
@@ -196,6 +206,7 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
     },
 
     answer(sharer, requesterAccountIds) {
+      answers += 1;
       for (const requesterAccountId of requesterAccountIds) {
         const mine = open.get(requesterAccountId);
         if (mine === undefined) continue;

@@ -115,6 +115,12 @@ export function createLocationSharing(options: LocationSharingOptions): Location
   const sessions = new Map<number, Session>();
   const feedPositions = new Map<number, number>();
   let lastSweep = 0;
+  // Shares read chats before they apply, so two shares (or a share and a stop) of one
+  // sharer can finish out of order. Each call takes a ticket when it arrives; a share
+  // applies only if nothing that arrived after it has applied, so the latest arrival
+  // wins, as it did when shares ran start to finish.
+  let lastTicket = 0;
+  const appliedTickets = new Map<number, number>();
 
   function live(accountId: number, now: Date): Session | undefined {
     const session = sessions.get(accountId);
@@ -171,6 +177,8 @@ export function createLocationSharing(options: LocationSharingOptions): Location
       return sessions.size;
     },
     async share(repositories, sharer, input, now) {
+      lastTicket += 1;
+      const ticket = lastTicket;
       // Expired sessions nobody reads again are dropped here, at most once a second.
       if (now.getTime() - lastSweep >= 1000) {
         lastSweep = now.getTime();
@@ -195,8 +203,13 @@ export function createLocationSharing(options: LocationSharingOptions): Location
         expiresAt: input.position.expiresAt,
       };
       const audienceAccountIds = await audienceOf(repositories, session);
+      // Overtaken by a later share or stop of the same sharer: that one stands.
+      if ((appliedTickets.get(sharer.id) ?? 0) > ticket) {
+        return { location: session.location, audienceAccountIds };
+      }
       // From here on nothing awaits: the session, the feed numbers and the publish
       // change together, so each viewer's feed stays in publish order.
+      appliedTickets.set(sharer.id, ticket);
       sessions.set(sharer.id, session);
       const deliveries = audienceAccountIds.map((accountId) => {
         const sourceSequence = (feedPositions.get(accountId) ?? 0) + 1;
@@ -211,6 +224,8 @@ export function createLocationSharing(options: LocationSharingOptions): Location
       return { location: session.location, audienceAccountIds };
     },
     stop(sharerAccountId, now) {
+      lastTicket += 1;
+      appliedTickets.set(sharerAccountId, lastTicket);
       const running = live(sharerAccountId, now) !== undefined;
       sessions.delete(sharerAccountId);
       return running;
