@@ -55,6 +55,8 @@ function reactionView(
  * thread the way the published protocol defines: `threadOriginatorGuid` (the message
  * that started the thread), `replyTargetGuid` (the same message: the public reply
  * target) and `threadOriginatorPart`; `replyToGuid` is the message answered directly.
+ * `knownReactions` spares the tapback read when the caller knows them (none, for a
+ * message just stored).
  */
 export async function messageView(
   repositories: Repositories,
