@@ -19,10 +19,24 @@ export interface SubscriberBufferLimits {
   readonly maxBytes: number;
 }
 
-/** Options of {@link startServer}; every field but `dataPath` has a default. */
+/**
+ * Options of {@link startServer}; every field has a default but the storage: `dataPath`
+ * (SQLite) or `database` (PostgreSQL).
+ */
 export interface ServerOptions {
-  /** Path of the SQLite database file; created when missing. */
-  readonly dataPath: string;
+  /**
+   * Path of the SQLite database file; created when missing. With `database` it only
+   * places the attachment files (`<dataPath>.attachments`).
+   */
+  readonly dataPath?: string;
+  /**
+   * A PostgreSQL URL (`postgres://user@host:port/database`): the server stores
+   * everything there instead of in a SQLite file, and several server processes may
+   * share the database. Migrated at start.
+   */
+  readonly database?: string;
+  /** Connections that commit at once on PostgreSQL (and as many again for reads). Default 4. */
+  readonly databasePoolSize?: number;
   /** TCP port; 0 picks a free one. Default 50051. */
   readonly port?: number;
   /** Interface to listen on. Default 127.0.0.1. */
@@ -60,7 +74,11 @@ export interface ServerOptions {
 
 /** Server configuration after defaults are applied; what services read. */
 export interface ServerConfig {
-  readonly dataPath: string;
+  /** The SQLite file; with `database`, only where the attachment files go (or undefined). */
+  readonly dataPath: string | undefined;
+  /** The PostgreSQL URL, when the server runs on PostgreSQL. */
+  readonly database: string | undefined;
+  readonly databasePoolSize: number;
   readonly port: number;
   readonly host: string;
   readonly heartbeatIntervalMs: number;
@@ -86,6 +104,9 @@ export interface ServerConfig {
 /** Defaults the CLI and {@link resolveConfig} use. */
 export const defaultConfig = {
   dataPath: "./threadline.db",
+  databasePoolSize: 4,
+  /** Where attachment files go on PostgreSQL when no `dataPath` is given. */
+  postgresAttachmentsPath: "./threadline-attachments",
   port: 50051,
   host: "127.0.0.1",
   heartbeatIntervalMs: 15_000,
@@ -112,8 +133,14 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
  * and what is allowed.
  */
 export function resolveConfig(options: ServerOptions, version: string): ServerConfig {
-  if (typeof options.dataPath !== "string" || options.dataPath.length === 0) {
-    throw new RangeError("dataPath must be a non-empty file path");
+  const database = validDatabaseUrl(options.database);
+  if (
+    (database === undefined || options.dataPath !== undefined) &&
+    (typeof options.dataPath !== "string" || options.dataPath.length === 0)
+  ) {
+    throw new RangeError(
+      "dataPath must be a non-empty file path (or give database, a postgres:// URL, instead)",
+    );
   }
   const port = options.port ?? defaultConfig.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -128,6 +155,12 @@ export function resolveConfig(options: ServerOptions, version: string): ServerCo
   }
   return {
     dataPath: options.dataPath,
+    database,
+    databasePoolSize: positiveInteger(
+      "databasePoolSize",
+      options.databasePoolSize,
+      defaultConfig.databasePoolSize,
+    ),
     port,
     host: options.host ?? defaultConfig.host,
     heartbeatIntervalMs: positiveInteger(
@@ -159,7 +192,10 @@ export function resolveConfig(options: ServerOptions, version: string): ServerCo
       options.maxAttachmentBytes,
       defaultConfig.maxAttachmentBytes,
     ),
-    attachmentsPath: `${options.dataPath}.attachments`,
+    attachmentsPath:
+      options.dataPath === undefined
+        ? defaultConfig.postgresAttachmentsPath
+        : `${options.dataPath}.attachments`,
     maxSubscribersPerAccount: positiveInteger(
       "maxSubscribersPerAccount",
       options.maxSubscribersPerAccount,
@@ -176,6 +212,16 @@ export function resolveConfig(options: ServerOptions, version: string): ServerCo
     graphApiVersion: options.graphApiVersion ?? defaultConfig.graphApiVersion,
     tls: options.tls !== undefined,
   };
+}
+
+function validDatabaseUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  if (typeof url !== "string" || !/^postgres(ql)?:\/\/./.test(url)) {
+    throw new RangeError(
+      `database must be a PostgreSQL URL such as postgres://user@host:5432/threadline; received ${JSON.stringify(String(url).replace(/:[^:@/]*@/, ":***@"))}`,
+    );
+  }
+  return url;
 }
 
 function validHttpPort(port: number | undefined): number | undefined {

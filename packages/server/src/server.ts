@@ -31,6 +31,7 @@ import { ServerError } from "./errors/server-error.js";
 import { createServerMetrics } from "./http/metrics-registry.js";
 import { startWebhookServer, type WebhookServer } from "./http/webhook-server.js";
 import { createLiveHub, type LiveHub } from "./live/live-hub.js";
+import type { LoggedEvent } from "./log/logged-event.js";
 import { createAddressServiceImplementation } from "./rpc/address-service.js";
 import { createAttachmentServiceImplementation } from "./rpc/attachment-service.js";
 import { createAttachmentUploadServiceImplementation } from "./rpc/attachment-upload-service.js";
@@ -54,7 +55,9 @@ import { createWhatsAppLogServiceImplementation } from "./rpc/whatsapp-log-servi
 import { createWhatsAppMediaServiceImplementation } from "./rpc/whatsapp-media-service.js";
 import { createWhatsAppMessageServiceImplementation } from "./rpc/whatsapp-message-service.js";
 import { openAttachmentBlobStore } from "./storage/attachment-blob-store.js";
-import { openSqliteStore, type SqliteStore } from "./storage/sqlite-store.js";
+import { openPostgresStore } from "./storage/postgres/postgres-store.js";
+import type { ServerStore } from "./storage/server-store.js";
+import { openSqliteStore } from "./storage/sqlite-store.js";
 import type { Store } from "./storage/write-context.js";
 import { createGraphApiClient } from "./whatsapp/graph-api-client.js";
 import {
@@ -174,7 +177,7 @@ export interface ThreadlineServer {
 
   // ---- integration points ----------------------------------------------------------
   /** @internal the server's store (tests, benchmarks and the CLI use it). */
-  readonly store: SqliteStore;
+  readonly store: ServerStore;
   /** @internal the live hub. */
   readonly hub: LiveHub;
   /** @internal calls in progress. */
@@ -274,18 +277,28 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     },
   });
   let health: HealthService | undefined;
-  const store = openSqliteStore({
-    path: config.dataPath,
+  const engineOptions = {
     logger,
     retention: config.retention,
-    onCommit: (events) => {
+    onCommit: (events: readonly LoggedEvent[]) => {
       metrics.countAppends(events.length);
       hub.publish(events);
     },
-    onCommitMeasured: (writes, seconds) => metrics.observeCommit(writes, seconds),
-    onAvailabilityChange: (available) => health?.setServing(available),
+    onCommitMeasured: (writes: number, seconds: number) => metrics.observeCommit(writes, seconds),
+    onAvailabilityChange: (available: boolean) => health?.setServing(available),
     execute: executeWrite,
-  });
+  };
+  // SQLite by default; PostgreSQL when a database URL is given. On PostgreSQL, other
+  // processes' events are read only for accounts with live streams in this one.
+  const store: ServerStore =
+    config.database === undefined
+      ? openSqliteStore({ path: config.dataPath ?? "", ...engineOptions })
+      : await openPostgresStore({
+          url: config.database,
+          poolSize: config.databasePoolSize,
+          isFollowed: (accountId) => hub.countFor(accountId) > 0,
+          ...engineOptions,
+        });
   // Attachment files of uploads that never got their metadata row (a crash mid-upload)
   // are removed before anyone can ask for them.
   let blobs: Awaited<ReturnType<typeof openAttachmentBlobStore>>;

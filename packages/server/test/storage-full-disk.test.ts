@@ -8,6 +8,7 @@ import {
   type threadline,
 } from "@threadline/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SqliteStore } from "../src/storage/sqlite-store.js";
 import { startTestServer, type TestServer } from "../src/testing.js";
 import { businessNumberId, messageFixtures, webhookBody } from "./fixtures/whatsapp-webhooks.js";
 import { createRawClient, rejectionOf, trailer } from "./support/grpc-client.js";
@@ -45,7 +46,7 @@ describe("a full disk", () => {
       const headBefore = await head();
       expect(headBefore).toBeGreaterThan(0);
 
-      disk.fill(server.server.store.database);
+      disk.fill((server.server.store as SqliteStore).database);
       // Long texts, in parallel, so that one group commit needs many new pages.
       const texts = Array.from({ length: 8 }, (_, index) => `${index} ${"x".repeat(3000)}`);
       const failures = await Promise.all(
@@ -61,7 +62,7 @@ describe("a full disk", () => {
       // Nothing half-written: the log's head did not move, and reads still work.
       expect(await head()).toBe(headBefore);
 
-      disk.free(server.server.store.database);
+      disk.free((server.server.store as SqliteStore).database);
       await messages.unary("sendTextMessage", { chatGuid, text: "after space was freed" });
       const perSend = (await head()) - headBefore;
       expect(perSend).toBeGreaterThan(0);
@@ -82,7 +83,7 @@ describe("a full disk", () => {
       await using harness = await startWhatsAppHarness({
         dataPath: join(webhookDisk.directory, "threadline.db"),
       });
-      const database = harness.server.store.database;
+      const database = (harness.server.store as SqliteStore).database;
       const count = () =>
         database.prepare<[], { n: number }>("SELECT count(*) AS n FROM whatsapp_log").get()?.n;
       const before = count();
