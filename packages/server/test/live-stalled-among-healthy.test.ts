@@ -1,5 +1,6 @@
 import { EventLogServiceDefinition, MessageServiceDefinition } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
+import { runWrite } from "../src/domain/write-operations.js";
 import { startFreezableProxy, startTestServer } from "../src/testing.js";
 import { createRawClient, type RawClient } from "./support/grpc-client.js";
 import { type LiveRecorder, recordLive } from "./support/live-recorder.js";
@@ -61,20 +62,27 @@ describe("a stalled subscriber among healthy ones", () => {
       relay.freeze();
 
       const written: { sequence: number; chatGuid: string }[] = [];
+      const chatOf = (index: number) => chats[index % chats.length] ?? "";
       const commit = async () => {
-        const events = await store.write((context) =>
-          Array.from({ length: 20 }, (_, index) => {
-            const chatGuid = chats[index % chats.length] ?? "";
-            const sequence = context.appendEvent(account.id, {
-              kind: "message",
+        await runWrite(store, "log.appendEvents", {
+          events: Array.from({ length: 20 }, (_, index) => ({
+            accountId: account.id,
+            event: {
+              kind: "message" as const,
               event: {
-                chatGuid,
+                chatGuid: chatOf(index),
                 messageReceived: { message: { guid: `m${index}`, subject: padding } },
               },
-            });
-            return { sequence, chatGuid };
-          }),
-        );
+            },
+          })),
+        });
+        // Only this test writes to the account, one write at a time: the write's 20
+        // events end at the committed head.
+        const { headSequence } = await store.repositories.eventLog.readState(account.id);
+        const events = Array.from({ length: 20 }, (_, index) => ({
+          sequence: headSequence - 19 + index,
+          chatGuid: chatOf(index),
+        }));
         written.push(...events);
         // Healthy readers keep pace: each has everything before the next commit.
         await Promise.all(
@@ -125,27 +133,33 @@ describe("a stalled subscriber among healthy ones", () => {
       // 32 writers committing 5 events at a time: group commit joins what arrives during
       // a commit, so one publish offers the reader far more events than one write per
       // frame sends in an event-loop turn.
-      const sequences: number[] = [];
+      const log = store.repositories.eventLog;
+      const headBefore = (await log.readState(account.id)).headSequence;
       await Promise.all(
         Array.from({ length: 32 }, async (_, writer) => {
           for (let round = 0; round < 20; round += 1) {
-            const committed = await store.write((context) =>
-              Array.from({ length: 5 }, (_, index) =>
-                context.appendEvent(account.id, {
-                  kind: "message",
+            await runWrite(store, "log.appendEvents", {
+              events: Array.from({ length: 5 }, (_, index) => ({
+                accountId: account.id,
+                event: {
+                  kind: "message" as const,
                   event: {
                     chatGuid: chats[0] ?? "",
                     messageReceived: { message: { guid: `b${writer}-${round}-${index}` } },
                   },
-                }),
-              ),
-            );
-            sequences.push(...committed);
+                },
+              })),
+            });
           }
         }),
       );
-      sequences.sort((a, b) => a - b);
-      await reader.reach(sequences.at(-1) ?? 0);
+      const headAfter = (await log.readState(account.id)).headSequence;
+      expect(headAfter - headBefore).toBe(32 * 20 * 5);
+      const sequences = Array.from(
+        { length: headAfter - headBefore },
+        (_, index) => headBefore + 1 + index,
+      );
+      await reader.reach(headAfter);
       expect(hub.slowSubscriberCuts).toBe(0);
       expect(reader.events.map((event) => event.sequence)).toEqual(sequences);
     } finally {

@@ -1,6 +1,7 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { MessageServiceDefinition, type photon } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
+import { runWrite } from "../src/domain/write-operations.js";
 import { startFreezableProxy, startTestServer } from "../src/testing.js";
 import { createRawClient, trailer } from "./support/grpc-client.js";
 
@@ -28,32 +29,38 @@ describe("slow subscribers", () => {
       relay.freeze();
       const { store, hub } = server.server;
       expect(hub.size).toBe(1);
-      let appended = 0;
       // Keep committing while the client reads nothing, until the server gives up on it.
       while (hub.size > 0) {
-        await store.write((context) => {
-          for (let index = 0; index < 20; index += 1) {
-            appended = context.appendEvent(account.id, {
-              kind: "message",
+        await runWrite(store, "log.appendEvents", {
+          events: Array.from({ length: 20 }, (_, index) => ({
+            accountId: account.id,
+            event: {
+              kind: "message" as const,
               event: {
                 chatGuid: "any;-;bob@example.com",
                 messageReceived: { message: { guid: `m${index}`, subject: padding } },
               },
-            });
-          }
+            },
+          })),
         });
-        expect(appended).toBeLessThan(100_000);
+        const { headSequence } = await store.repositories.eventLog.readState(account.id);
+        expect(headSequence).toBeLessThan(100_000);
       }
       // Nothing is kept for the cut-off subscriber, however much more is written.
       for (let round = 0; round < 20; round += 1) {
-        await store.write((context) => {
-          context.appendEvent(account.id, {
-            kind: "message",
-            event: {
-              chatGuid: "any;-;bob@example.com",
-              messageReceived: { message: { subject: padding } },
+        await runWrite(store, "log.appendEvents", {
+          events: [
+            {
+              accountId: account.id,
+              event: {
+                kind: "message" as const,
+                event: {
+                  chatGuid: "any;-;bob@example.com",
+                  messageReceived: { message: { subject: padding } },
+                },
+              },
             },
-          });
+          ],
         });
       }
       expect(hub.size).toBe(0);
@@ -69,7 +76,8 @@ describe("slow subscribers", () => {
       expect(trailer(error, "error-code")).toBe("SUBSCRIBER_TOO_SLOW");
       expect(trailer(error, "x-retryable")).toBe("true");
       expect(error.details).toContain("catch up");
-      expect(received).toBeLessThan(appended);
+      const { headSequence } = await store.repositories.eventLog.readState(account.id);
+      expect(received).toBeLessThan(headSequence);
       await until(() => server.server.calls.active.size === 0);
     } finally {
       stream.cancel();

@@ -94,6 +94,9 @@ export interface SqliteStore extends Store {
   close(): Promise<void>;
 }
 
+/** The named write of age retention (`domain/writes/log-writes.ts`). */
+const expireOperation = "log.expireEventsBefore";
+
 /** Thrown by `write` after `close()`. */
 export class StoreClosedError extends Error {
   override readonly name = "StoreClosedError";
@@ -106,8 +109,6 @@ export class StoreClosedError extends Error {
 interface WriteEngine {
   run(request: WriteRequest): Promise<unknown>;
   write(body: BatchWrite): Promise<unknown>;
-  /** Deletes the events recorded before `cutoffMs`, as one write. */
-  expire(cutoffMs: number): Promise<number>;
   setAutocheckpoint(pages: number): void;
   /** Commits every queued write, then lets go of the write connection. */
   close(): Promise<void>;
@@ -174,12 +175,6 @@ function startMainThreadEngine(
       }
       return write((context) => execute(context, request));
     },
-    async expire(cutoffMs) {
-      const deleted = await write((context) =>
-        context.repositories.eventLog.expireBefore(cutoffMs),
-      );
-      return typeof deleted === "number" ? deleted : 0;
-    },
     setAutocheckpoint(pages) {
       if (db.open) db.pragma(`wal_autocheckpoint = ${pages}`);
     },
@@ -214,7 +209,6 @@ function startWriterThreadEngine(
           "store.write(closure) cannot run on SQLite's writer thread (a closure cannot cross threads); make it a named write and call store.run, or open the store without writerThread",
         ),
       ),
-    expire: (cutoffMs) => thread.expire(cutoffMs),
     setAutocheckpoint: (pages) => thread.setAutocheckpoint(pages),
     close: () => thread.close(),
   };
@@ -330,7 +324,12 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   async function expireOldEvents(): Promise<number> {
     if (maxAgeMs === undefined) return 0;
     if (closed) throw new StoreClosedError();
-    return engine.expire(Date.now() - maxAgeMs);
+    // The domain's named write (its registry is the executor): the same on both engines.
+    const deleted = await engine.run({
+      operation: expireOperation,
+      input: { cutoffMs: Date.now() - maxAgeMs },
+    });
+    return typeof deleted === "number" ? deleted : 0;
   }
 
   let expiryTimer: NodeJS.Timeout | undefined;

@@ -33,8 +33,6 @@ export interface SqliteWriterThreadOptions {
 export interface SqliteWriterThread {
   /** Posts a named write; settles once it is durable (or refused). */
   run(request: WriteRequest): Promise<unknown>;
-  /** Deletes the events recorded before `cutoffMs`, as one write; resolves with how many. */
-  expire(cutoffMs: number): Promise<number>;
   /** Sets the write connection's `wal_autocheckpoint`. */
   setAutocheckpoint(pages: number): void;
   /** Commits every write posted so far, closes the connection and ends the thread. */
@@ -205,34 +203,21 @@ export function startSqliteWriterThread(options: SqliteWriterThreadOptions): Sql
     }
   });
 
-  function submit(message: (id: number) => ToWriterThread | undefined, request?: WriteRequest) {
+  function run(request: WriteRequest): Promise<unknown> {
     if (ended !== undefined) return Promise.reject(ended);
     const id = nextId++;
     return new Promise<unknown>((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      if (request !== undefined) {
-        outbox.push({ id, request });
-        if (!outboxScheduled) {
-          outboxScheduled = true;
-          setImmediate(flushOutbox);
-        }
-        return;
+      outbox.push({ id, request });
+      if (!outboxScheduled) {
+        outboxScheduled = true;
+        setImmediate(flushOutbox);
       }
-      const direct = message(id);
-      if (direct !== undefined) post(direct);
     });
   }
 
   return {
-    run(request) {
-      return submit(() => undefined, request);
-    },
-    async expire(cutoffMs) {
-      // Writes made before it are posted first, so it commits after them.
-      flushOutbox();
-      const deleted = await submit((id) => ({ kind: "expire", id, cutoffMs }));
-      return typeof deleted === "number" ? deleted : 0;
-    },
+    run,
     setAutocheckpoint(pages) {
       if (ended === undefined) post({ kind: "autocheckpoint", pages });
     },

@@ -120,13 +120,6 @@ export function serveSqliteWrites(execute: WriteExecutor): void {
           queue.enqueue(id, body);
         }
         return;
-      case "expire": {
-        const { cutoffMs } = message;
-        queue.enqueue(message.id, (context) =>
-          context.repositories.eventLog.expireBefore(cutoffMs),
-        );
-        return;
-      }
       case "autocheckpoint":
         db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(message.pages))}`);
         return;

@@ -19,8 +19,6 @@ export type ToWriterThread =
       readonly kind: "writes";
       readonly writes: readonly { readonly id: number; readonly request: WriteRequest }[];
     }
-  /** Retention by age: deletes the events recorded before `cutoffMs`, as one write. */
-  | { readonly kind: "expire"; readonly id: number; readonly cutoffMs: number }
   /** Sets the write connection's `wal_autocheckpoint` (the background checkpointer runs or stopped). */
   | { readonly kind: "autocheckpoint"; readonly pages: number }
   /** Commit everything queued, close the connection and end the thread. */
