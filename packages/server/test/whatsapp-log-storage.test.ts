@@ -2,16 +2,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { photon } from "@threadline/protocol";
+import BetterSqlite3 from "better-sqlite3";
 import fc from "fast-check";
-import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLiveHub } from "../src/live/live-hub.js";
-import { openSqliteStore, type SqliteStore } from "../src/storage/sqlite-store.js";
-import { readWhatsAppHead, readWhatsAppPage } from "../src/storage/whatsapp-store.js";
+import type { SqliteStore } from "../src/storage/sqlite-store.js";
 import { findRegisteredNumber, registerWhatsAppNumber } from "../src/whatsapp/number-registry.js";
 import type { WebhookEvent } from "../src/whatsapp/webhook-payload.js";
 import { decodeWhatsAppCursor } from "../src/whatsapp/whatsapp-cursor.js";
 import { appendWebhookEvents, type WhatsAppLiveEvent } from "../src/whatsapp/whatsapp-log.js";
+import { openTestStore, storeModes } from "./support/test-store.js";
 import { credentials } from "./support/whatsapp-harness.js";
 
 let directory: string;
@@ -23,8 +23,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
-
-const open = () => openSqliteStore({ path, logger: pino({ enabled: false }) });
 
 /** A webhook event: a message (kind 1) or one status of a message (kind 2). */
 function event(kind: 1 | 2, wamid: string, status = "delivered"): WebhookEvent {
@@ -43,7 +41,9 @@ function event(kind: 1 | 2, wamid: string, status = "delivered"): WebhookEvent {
       };
 }
 
-describe("the per-number WhatsApp log", () => {
+describe.each(storeModes)("the per-number WhatsApp log (%s)", (mode) => {
+  const open = () => openTestStore(path, mode);
+
   it("keeps each redelivered message or status once, with contiguous sequences and matching cursors, across restarts (property)", async () => {
     const delivery = fc.array(
       fc.record({
@@ -71,7 +71,9 @@ describe("the per-number WhatsApp log", () => {
           path = join(directory, `round-${round}.db`);
           let store: SqliteStore = open();
           await registerWhatsAppNumber(store, credentials.main);
-          const numberId = findRegisteredNumber(store, credentials.main.phoneNumberId)?.id ?? 0;
+          const numberId =
+            (await findRegisteredNumber(store.repositories, credentials.main.phoneNumberId))?.id ??
+            0;
           const hub = createLiveHub<WhatsAppLiveEvent>();
           const published: number[] = [];
           hub.register({
@@ -110,8 +112,8 @@ describe("the per-number WhatsApp log", () => {
                 store = open();
               }
             }
-            const head = store.read((db) => readWhatsAppHead(db, numberId));
-            const rows = store.read((db) => readWhatsAppPage(db, numberId, 0, head, 10_000));
+            const head = await store.repositories.whatsapp.readHead(numberId);
+            const rows = await store.repositories.whatsapp.readPage(numberId, 0, head, 10_000);
             expect(head).toBe(seen.size);
             expect(rows.map((row) => row.sequence)).toEqual(
               Array.from({ length: head }, (_, index) => index + 1),
@@ -129,16 +131,19 @@ describe("the per-number WhatsApp log", () => {
           }
         },
       ),
-      { numRuns: 25 },
+      // Every run opens stores, and a writer thread takes a while to start.
+      { numRuns: mode === "writer-thread" ? 5 : 25 },
     );
-  });
+  }, 120_000);
 
   it("a data file written by a newer server's WhatsApp schema is refused", async () => {
-    const store = open();
-    store.read((db) =>
-      db.prepare("UPDATE schema_version SET version = 99 WHERE component = 'whatsapp'").run(),
-    );
-    await store.close();
+    await open().close();
+    const db = new BetterSqlite3(path);
+    try {
+      db.prepare("UPDATE schema_version SET version = 99 WHERE component = 'whatsapp'").run();
+    } finally {
+      db.close();
+    }
     expect(() => open()).toThrow(/whatsapp schema version 99, newer than this server knows/);
   });
 });
