@@ -4,26 +4,31 @@ import { format, parseArgs } from "node:util";
 import { setLogger } from "@grpc/grpc-js";
 import { pino } from "pino";
 import { countAccounts, listAccounts } from "./auth/account-directory.js";
+import { type CommandStorage, openCommandStore, storageFlag } from "./command-store.js";
 import { defaultConfig } from "./config.js";
 import { rotateAccountTokens } from "./domain/account-tokens.js";
 import { normalizeAddress, normalizeAddressList } from "./domain/address.js";
-import { executeWrite, runWrite } from "./domain/write-operations.js";
+import { runWrite } from "./domain/write-operations.js";
 import { DataFileError } from "./errors/data-file-error.js";
+import { DatabaseOpenError } from "./errors/database-open-error.js";
 import { ServerError } from "./errors/server-error.js";
 import { startServer, type ThreadlineServer } from "./server.js";
-import { openSqliteStore } from "./storage/sqlite-store.js";
+import type { ServerStore } from "./storage/server-store.js";
 import { runWhatsAppCommand, whatsappUsage } from "./whatsapp-commands.js";
 
 const usage = `Usage:
-  threadline-server start [--data ${defaultConfig.dataPath}] [--port ${defaultConfig.port}] [--host ${defaultConfig.host}] [--retention <events>] [--heartbeat-ms <ms>]
+  threadline-server start [--data ${defaultConfig.dataPath} | --database postgres://…] [--database-pool-size <n>] [--port ${defaultConfig.port}] [--host ${defaultConfig.host}] [--retention <events>] [--heartbeat-ms <ms>]
       [--http-port <port>] [--tls-cert <pem> --tls-key <pem>] [--graph-api-url <url>] [--graph-api-version <v>]
       [--max-attachment-bytes <bytes>]
-  threadline-server accounts add <address...> [--data ${defaultConfig.dataPath}]
-  threadline-server accounts list [--data ${defaultConfig.dataPath}]
-  threadline-server accounts rotate-token <address> [--data ${defaultConfig.dataPath}]
+  threadline-server accounts add <address...> [--data ${defaultConfig.dataPath} | --database postgres://…]
+  threadline-server accounts list [--data ${defaultConfig.dataPath} | --database postgres://…]
+  threadline-server accounts rotate-token <address> [--data ${defaultConfig.dataPath} | --database postgres://…]
 ${whatsappUsage}
 
   --data          SQLite database file (created when missing by start and accounts add)
+  --database      PostgreSQL URL instead of --data (migrated at start; several servers may share it);
+                  with it, --data only places the attachment files
+  --database-pool-size  PostgreSQL connections that commit at once (default ${defaultConfig.databasePoolSize})
   --port          TCP port to listen on (0 picks a free one)
   --host          interface to listen on
   --retention     keep at most this many of the newest events per account
@@ -72,6 +77,8 @@ async function start(args: string[]): Promise<void> {
     args,
     options: {
       data: { type: "string" },
+      database: { type: "string" },
+      "database-pool-size": { type: "string" },
       port: { type: "string" },
       host: { type: "string" },
       retention: { type: "string" },
@@ -115,7 +122,19 @@ async function start(args: string[]): Promise<void> {
       );
     }
   }
-  const dataPath = checkDataDirectory(values.data ?? defaultConfig.dataPath);
+  const database = values.database;
+  const databasePoolSize = parseInteger("database-pool-size", values["database-pool-size"], 1);
+  if (databasePoolSize !== undefined && database === undefined)
+    throw new UsageError("--database-pool-size needs --database (the PostgreSQL engine)");
+  // On PostgreSQL --data only places the attachment files; it is optional there.
+  const dataPath =
+    database !== undefined && values.data === undefined
+      ? undefined
+      : checkDataDirectory(values.data ?? defaultConfig.dataPath);
+  const storage: CommandStorage =
+    database === undefined
+      ? { kind: "sqlite", path: dataPath ?? defaultConfig.dataPath }
+      : { kind: "postgres", url: database };
   const logger = pino({ name: "threadline-server" });
   // grpc-js prints its own error lines (a failed bind, for one) straight to stderr;
   // the CLI reports those failures itself, so grpc-js goes to the debug log.
@@ -152,7 +171,9 @@ async function start(args: string[]): Promise<void> {
   const listenPort = port ?? defaultConfig.port;
   try {
     server = await startServer({
-      dataPath,
+      ...(dataPath === undefined ? {} : { dataPath }),
+      ...(database === undefined ? {} : { database }),
+      ...(databasePoolSize === undefined ? {} : { databasePoolSize }),
       port: listenPort,
       host,
       logger,
@@ -180,21 +201,21 @@ async function start(args: string[]): Promise<void> {
   // One write, so the hint never arrives apart from the address it refers to.
   const firstRun =
     (await server.accounts.count()) === 0
-      ? `No accounts yet. Create one (the command prints its bearer token):\n  threadline-server accounts add you@example.com --data ${dataPath}\n`
+      ? `No accounts yet. Create one (the command prints its bearer token):\n  threadline-server accounts add you@example.com ${storageFlag(storage)}\n`
       : "";
   const webhookLine =
     server.httpPort === undefined
       ? ""
       : `WhatsApp webhooks on http://${host}:${server.httpPort}/webhooks/whatsapp\n`;
   process.stderr.write(
-    `Threadline server listening on ${server.address} (data: ${dataPath})\n${webhookLine}${firstRun}`,
+    `Threadline server listening on ${server.address} (${storage.kind === "postgres" ? "database: PostgreSQL" : `data: ${dataPath}`})\n${webhookLine}${firstRun}`,
   );
 }
 
 async function addAccount(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { data: { type: "string" } },
+    options: { data: { type: "string" }, database: { type: "string" } },
     allowPositionals: true,
   });
   if (positionals.length === 0) {
@@ -203,11 +224,7 @@ async function addAccount(args: string[]): Promise<void> {
     );
   }
   const addresses = normalizeAddressList(positionals);
-  const store = openSqliteStore({
-    path: checkDataDirectory(values.data ?? defaultConfig.dataPath),
-    logger: pino({ enabled: false }),
-    execute: executeWrite,
-  });
+  const store = await openAccountsStore(values, false);
   try {
     const created = await runWrite(store, "accounts.create", { addresses });
     process.stderr.write(
@@ -233,33 +250,54 @@ function checkDataDirectory(path: string): string {
   return path;
 }
 
-/** Opens an existing database for an accounts command; a missing file is a mistake, not a new server. */
-function openExistingStore(path: string) {
-  if (!existsSync(path)) {
-    throw new CommandFailure(
-      `there is no database at ${path}; pass the --data file the server was started with`,
-    );
+/** Where an accounts command's data lives: `--database` (PostgreSQL) or `--data` (SQLite). */
+function accountsStorage(values: { data?: string; database?: string }): CommandStorage {
+  if (values.database === undefined) {
+    return { kind: "sqlite", path: values.data ?? defaultConfig.dataPath };
   }
-  return openSqliteStore({ path, logger: pino({ enabled: false }), execute: executeWrite });
+  if (values.data !== undefined) {
+    throw new UsageError("pass --data (a SQLite file) or --database (a PostgreSQL URL), not both");
+  }
+  return { kind: "postgres", url: values.database };
+}
+
+/**
+ * Opens the store of an accounts command. A SQLite file must exist unless the command
+ * creates (`mustExist` false): a missing file is a mistake, not a new server.
+ */
+async function openAccountsStore(
+  values: { data?: string; database?: string },
+  mustExist: boolean,
+): Promise<ServerStore> {
+  const storage = accountsStorage(values);
+  if (storage.kind === "sqlite") {
+    checkDataDirectory(storage.path);
+    if (mustExist && !existsSync(storage.path)) {
+      throw new CommandFailure(
+        `there is no database at ${storage.path}; pass the --data file the server was started with`,
+      );
+    }
+  }
+  return openCommandStore(storage);
 }
 
 async function listAccountsCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { data: { type: "string" } },
+    options: { data: { type: "string" }, database: { type: "string" } },
     allowPositionals: true,
   });
   if (positionals.length > 0)
     throw new UsageError(
       `accounts list takes no arguments; received ${JSON.stringify(positionals[0])}`,
     );
-  const dataPath = values.data ?? defaultConfig.dataPath;
-  const store = openExistingStore(dataPath);
+  const where = storageFlag(accountsStorage(values));
+  const store = await openAccountsStore(values, true);
   try {
     const accounts = await listAccounts(store.repositories);
     if (accounts.length === 0) {
       process.stderr.write(
-        `No accounts yet. Create one (the command prints its bearer token):\n  threadline-server accounts add you@example.com --data ${dataPath}\n`,
+        `No accounts yet. Create one (the command prints its bearer token):\n  threadline-server accounts add you@example.com ${where}\n`,
       );
       return;
     }
@@ -270,7 +308,7 @@ async function listAccountsCommand(args: string[]): Promise<void> {
       );
     }
     process.stderr.write(
-      `${accounts.length} account(s). A lost token cannot be shown again: threadline-server accounts rotate-token <address> --data ${dataPath} issues a new one.\n`,
+      `${accounts.length} account(s). A lost token cannot be shown again: threadline-server accounts rotate-token <address> ${where} issues a new one.\n`,
     );
   } finally {
     await store.close();
@@ -280,7 +318,7 @@ async function listAccountsCommand(args: string[]): Promise<void> {
 async function rotateTokenCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { data: { type: "string" } },
+    options: { data: { type: "string" }, database: { type: "string" } },
     allowPositionals: true,
   });
   if (positionals.length !== 1) {
@@ -290,13 +328,13 @@ async function rotateTokenCommand(args: string[]): Promise<void> {
   }
   const raw = positionals[0] ?? "";
   const address = normalizeAddress(raw);
-  const dataPath = values.data ?? defaultConfig.dataPath;
-  const store = openExistingStore(dataPath);
+  const where = storageFlag(accountsStorage(values));
+  const store = await openAccountsStore(values, true);
   try {
     const rotated = await rotateAccountTokens(store, address);
     if (rotated === null) {
       throw new CommandFailure(
-        `no account has the address ${JSON.stringify(raw)}; threadline-server accounts list --data ${dataPath} shows every account`,
+        `no account has the address ${JSON.stringify(raw)}; threadline-server accounts list ${where} shows every account`,
       );
     }
     process.stderr.write(
@@ -348,7 +386,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (
       error instanceof CommandFailure ||
       error instanceof ServerError ||
-      error instanceof DataFileError
+      error instanceof DataFileError ||
+      error instanceof DatabaseOpenError
     ) {
       process.stderr.write(`error: ${error.message}\n`);
       return 1;

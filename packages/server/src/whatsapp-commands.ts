@@ -1,9 +1,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { pino } from "pino";
+import { type CommandStorage, openCommandStore } from "./command-store.js";
 import { defaultConfig } from "./config.js";
-import { executeWrite } from "./domain/write-operations.js";
-import { openSqliteStore } from "./storage/sqlite-store.js";
 import {
   listRegisteredNumbers,
   registerWhatsAppNumber,
@@ -11,9 +9,9 @@ import {
 } from "./whatsapp/number-registry.js";
 
 /** Usage lines of the `whatsapp` commands, for the CLI's help text. */
-export const whatsappUsage = `  threadline-server whatsapp add --phone-number-id <id> --app-secret <secret> --access-token <token> --verify-token <token> [--data ${defaultConfig.dataPath}]
-  threadline-server whatsapp list [--data ${defaultConfig.dataPath}]
-  threadline-server whatsapp remove --phone-number-id <id> [--data ${defaultConfig.dataPath}]`;
+export const whatsappUsage = `  threadline-server whatsapp add --phone-number-id <id> --app-secret <secret> --access-token <token> --verify-token <token> [--data ${defaultConfig.dataPath} | --database postgres://…]
+  threadline-server whatsapp list [--data ${defaultConfig.dataPath} | --database postgres://…]
+  threadline-server whatsapp remove --phone-number-id <id> [--data ${defaultConfig.dataPath} | --database postgres://…]`;
 
 /** How the CLI reports a mistake (usage, exit 2) or a failure (exit 1). */
 export interface CommandErrors {
@@ -39,6 +37,7 @@ export async function runWhatsAppCommand(
     args: rest,
     options: {
       data: { type: "string" },
+      database: { type: "string" },
       "phone-number-id": { type: "string" },
       "app-secret": { type: "string" },
       "access-token": { type: "string" },
@@ -55,16 +54,19 @@ export async function runWhatsAppCommand(
       `unknown whatsapp command ${JSON.stringify(subcommand ?? "")}; use add, list or remove`,
     );
   }
-  if (subcommand !== "add" && !existsSync(dataPath)) {
+  if (values.database !== undefined && values.data !== undefined) {
+    throw errors.usage("pass --data (a SQLite file) or --database (a PostgreSQL URL), not both");
+  }
+  const storage: CommandStorage =
+    values.database === undefined
+      ? { kind: "sqlite", path: dataPath }
+      : { kind: "postgres", url: values.database };
+  if (storage.kind === "sqlite" && subcommand !== "add" && !existsSync(dataPath)) {
     throw errors.failure(
       `there is no database at ${dataPath}; pass the --data file the server was started with`,
     );
   }
-  const store = openSqliteStore({
-    path: dataPath,
-    logger: pino({ enabled: false }),
-    execute: executeWrite,
-  });
+  const store = await openCommandStore(storage);
   try {
     if (subcommand === "add") {
       const registered = await registerWhatsAppNumber(store, {

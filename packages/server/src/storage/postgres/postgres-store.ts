@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Logger } from "pino";
 import type { RetentionOptions } from "../../config.js";
+import { DatabaseOpenError } from "../../errors/database-open-error.js";
 import { ServerError } from "../../errors/server-error.js";
 import type { LoggedEvent } from "../../log/logged-event.js";
 import type { Repositories } from "../repositories.js";
@@ -49,6 +50,11 @@ export interface PostgresStoreOptions {
   readonly isFollowed?: (accountId: number) => boolean;
   /** The accounts the backstop poll checks; default every head in the database. */
   readonly followedAccounts?: () => Iterable<number>;
+  /**
+   * Whether to follow the log for live streams (onCommit, other processes' commits).
+   * `false` for short-lived stores such as the CLI's: no listener connection. Default true.
+   */
+  readonly live?: boolean;
   /** Interval of the backstop poll of the heads (lost notifications). Default 1000 ms. */
   readonly pollIntervalMs?: number;
   /** How long to wait for a connection before a call fails UNAVAILABLE. Default 5000 ms. */
@@ -196,7 +202,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
   const repositories: Repositories = createPostgresRepositories(reads);
 
-  let follower: LogFollower;
+  let follower: LogFollower | undefined;
   try {
     const migrator = await writePool.connect();
     const onMigratorError = (error: Error) => {
@@ -209,25 +215,28 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       migrator.off("error", onMigratorError);
       migrator.release();
     }
-    follower = await startLogFollower({
-      listenerConfig: connection,
-      sql: reads,
-      publish: (events) => options.onCommit?.(events),
-      isFollowed: options.isFollowed,
-      followedAccounts: options.followedAccounts,
-      pollIntervalMs: options.pollIntervalMs,
-      logger,
-      onListening: (listening) => {
-        if (!listening) logger.warn("live events of other server processes wait for the listener");
-      },
-    });
+    follower =
+      options.live === false
+        ? undefined
+        : await startLogFollower({
+            listenerConfig: connection,
+            sql: reads,
+            publish: (events) => options.onCommit?.(events),
+            isFollowed: options.isFollowed,
+            followedAccounts: options.followedAccounts,
+            pollIntervalMs: options.pollIntervalMs,
+            logger,
+            onListening: (listening) => {
+              if (!listening)
+                logger.warn("live events of other server processes wait for the listener");
+            },
+          });
   } catch (error) {
     await Promise.all([writePool.end(), readPool.end()]).catch(() => undefined);
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `cannot use the PostgreSQL database ${redactedUrl(options.url)}: ${reason}; check --database and that PostgreSQL is running and reachable`,
-      { cause: error },
-    );
+    throw new DatabaseOpenError(redactedUrl(options.url), reason || String(error), {
+      cause: error,
+    });
   }
 
   let queue: QueuedWrite[] = [];
@@ -319,7 +328,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         if (outcome.ok) item.resolve(outcome.value);
         else item.reject(failure(outcome.error));
       }
-      if (result.appended.length > 0) follower.committed(result.appended);
+      if (result.appended.length > 0) follower?.committed(result.appended);
       return;
     }
   }
@@ -384,7 +393,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     expireOldEvents,
     stats: () => ({ commits, writes: writesCommitted }),
-    liveIdle: () => follower.idle(),
+    liveIdle: async () => follower?.idle(),
     close(): Promise<void> {
       closing ??= (async () => {
         closed = true;
@@ -395,8 +404,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             scheduleDispatch();
           });
         }
-        await follower.idle().catch(() => undefined);
-        await follower.close();
+        await follower?.idle().catch(() => undefined);
+        await follower?.close();
         if (probeTimer !== undefined) clearInterval(probeTimer);
         await Promise.all([writePool.end(), readPool.end()]);
         setAvailable(false);
