@@ -1,3 +1,6 @@
+// What PostgreSQL prints for an integer; Number() alone would also take "", " 1" or "0x1f".
+const integerText = /^-?\d+$/;
+
 /**
  * The one place PostgreSQL integers become JavaScript numbers. node-postgres returns
  * bigint (int8) columns and COUNT(*) as decimal strings, so nothing outside this file
@@ -6,7 +9,11 @@
  */
 export function integerFromPg(value: unknown, column: string): number {
   const number =
-    typeof value === "number" ? value : typeof value === "string" ? Number(value) : Number.NaN;
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && integerText.test(value)
+        ? Number(value)
+        : Number.NaN;
   if (!Number.isSafeInteger(number)) {
     throw new Error(
       `PostgreSQL returned ${String(value)} for ${column}; a safe integer was expected`,
