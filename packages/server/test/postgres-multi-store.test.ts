@@ -13,6 +13,7 @@ import {
   storedEvents,
   type TestAppendInput,
   type TestKeyedInput,
+  type TestKeyPairInput,
 } from "./support/postgres-test-writes.js";
 
 const reachable = await postgresReachable();
@@ -159,5 +160,44 @@ describe.runIf(reachable)("two PostgreSQL stores on one database", () => {
       );
       expect(events).toHaveLength(1);
     }
+  });
+
+  it("a batch that deadlocks with another store's batch is run again, and both writes succeed", async () => {
+    const run = (recording: RecordingStore, keys: [string, string]) =>
+      recording.store.run({
+        operation: "test.keyPair",
+        input: { accountId: 60, keys, holdMs: 100 } satisfies TestKeyPairInput,
+        // Keyed: the rerun may meet a key the other batch stores meanwhile, and a keyed
+        // write that loses that race runs once more and finds it.
+        idempotency: { accountId: 60, key: keys[0], fingerprint: "pair", methodPath: "/test" },
+      });
+    const deadlocks = async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ deadlocks: string }>(
+          "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()",
+        );
+        return Number(rows[0]?.deadlocks ?? 0);
+      } finally {
+        await client.end();
+      }
+    };
+    const deadlocksBefore = await deadlocks();
+    // Opposite orders: each batch holds one key the other one waits for. PostgreSQL
+    // breaks the cycle (after deadlock_timeout) by failing one of them with 40P01.
+    const [stored, storedOther] = await Promise.all([
+      run(first, ["pair-x", "pair-y"]),
+      run(second, ["pair-y", "pair-x"]),
+    ]);
+    // Each key is stored once: by whichever batch got it first, the rerun finds it.
+    expect(Number(stored) + Number(storedOther)).toBe(2);
+    const events = await storedEvents(database.url, [60]);
+    expect(events.map((event) => event.sequence)).toEqual([1, 2]);
+    // The deadlock really happened (the statistics arrive a moment after the commit).
+    for (let attempt = 0; attempt < 50 && (await deadlocks()) === deadlocksBefore; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await deadlocks()).toBeGreaterThan(deadlocksBefore);
   });
 });

@@ -29,6 +29,8 @@ export interface TestAppendInput {
 export const testWrites: WriteExecutor = async (context, request) => {
   if (request.operation === "test.keyed")
     return keyedAppend(context, request.input as TestKeyedInput);
+  if (request.operation === "test.keyPair")
+    return keyPair(context, request.input as TestKeyPairInput);
   if (request.operation !== "test.append") {
     throw new TypeError(
       `the engine tests know test.append and test.keyed; received ${request.operation}`,
@@ -76,6 +78,40 @@ async function keyedAppend(context: WriteContext, input: TestKeyedInput): Promis
     context.now.getTime(),
   );
   return `first:${input.writer}`;
+}
+
+/** The input of "test.keyPair": stores two keys, pausing between them. */
+export interface TestKeyPairInput {
+  readonly accountId: number;
+  readonly keys: readonly [string, string];
+  readonly holdMs: number;
+}
+
+/**
+ * "test.keyPair": stores each key unless it is there already, pausing after the first.
+ * Two of these with the keys in opposite orders in two processes deadlock on the
+ * unique index. Resolves with how many keys it stored.
+ */
+async function keyPair(context: WriteContext, input: TestKeyPairInput): Promise<number> {
+  const keys = context.repositories.idempotency;
+  let stored = 0;
+  for (const [index, key] of input.keys.entries()) {
+    if ((await keys.find(input.accountId, key)) === undefined) {
+      await keys.insert(
+        input.accountId,
+        key,
+        { fingerprint: "pair", response: new Uint8Array([index]) },
+        context.now.getTime(),
+      );
+      stored += 1;
+    }
+    if (index === 0) await new Promise((resolve) => setTimeout(resolve, input.holdMs));
+  }
+  context.appendEvent(input.accountId, {
+    kind: "message",
+    event: { chatGuid: input.keys.join("+") },
+  });
+  return stored;
 }
 
 /** A store on `url` with the test executor, recording what it publishes. */

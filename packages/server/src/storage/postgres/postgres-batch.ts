@@ -42,9 +42,6 @@ export interface PostgresBatchOptions {
   readonly beforeCommit?: ((sql: PgQueryable) => Promise<void>) | undefined;
 }
 
-/** How often a write that lost a deadlock inside its savepoint runs again. */
-const writeConflictRetries = 2;
-
 /**
  * Runs one group commit on `connection` (one pooled connection, outside any
  * transaction): BEGIN; each write in its own SAVEPOINT (opened lazily, at the write's
@@ -55,8 +52,9 @@ const writeConflictRetries = 2;
  *
  * Resolves only after COMMIT returned. Rejects (after a ROLLBACK, when the connection
  * still answers) when the batch as a whole failed: the connection broke, the disk is
- * full, or the append lost a deadlock; then nothing of the batch was stored (or, when
- * the connection broke during COMMIT itself, the outcome is unknown).
+ * full, or one of its statements lost a deadlock or a serialization conflict (the
+ * caller runs the batch again); then nothing of the batch was stored (or, when the
+ * connection broke during COMMIT itself, the outcome is unknown).
  */
 export async function runPostgresBatch(
   connection: PgQueryable,
@@ -131,7 +129,6 @@ export async function runPostgresBatch(
 
   async function runOne(write: PostgresBatchWrite): Promise<PostgresWriteOutcome> {
     let keyRaceRetried = false;
-    let conflicts = 0;
     for (;;) {
       const token = {};
       const firstEvent = pending.length;
@@ -160,10 +157,12 @@ export async function runPostgresBatch(
           keyRaceRetried = true;
           continue;
         }
-        if (isTransactionConflict(error) && conflicts < writeConflictRetries) {
-          // The savepoint's rollback released the locks this write took; try once more.
-          conflicts += 1;
-          continue;
+        if (isTransactionConflict(error)) {
+          // A deadlock with another transaction: the locks the batch's earlier writes
+          // hold are part of it, so the whole batch rolls back (releasing them) and the
+          // caller runs it again.
+          failed = error;
+          throw error;
         }
         return { ok: false, error };
       }
