@@ -54,6 +54,7 @@ import { createSubscriptionHandlers } from "./rpc/subscriptions.js";
 import { createWhatsAppLogServiceImplementation } from "./rpc/whatsapp-log-service.js";
 import { createWhatsAppMediaServiceImplementation } from "./rpc/whatsapp-media-service.js";
 import { createWhatsAppMessageServiceImplementation } from "./rpc/whatsapp-message-service.js";
+import { sqliteWriterThreadModule } from "./sqlite-writer-thread-module.js";
 import { openAttachmentBlobStore } from "./storage/attachment-blob-store.js";
 import { openPostgresStore } from "./storage/postgres/postgres-store.js";
 import type { ServerStore } from "./storage/server-store.js";
@@ -292,7 +293,12 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
   // processes' events are read only for accounts with live streams in this one.
   const store: ServerStore =
     config.database === undefined
-      ? openSqliteStore({ path: config.dataPath ?? "", ...engineOptions })
+      ? openSqliteStore({
+          path: config.dataPath ?? "",
+          ...engineOptions,
+          // Commits (and their fsyncs) on SQLite's writer thread, off this event loop.
+          writerThread: { module: sqliteWriterThreadModule() },
+        })
       : await openPostgresStore({
           url: config.database,
           poolSize: config.databasePoolSize,

@@ -7,6 +7,7 @@ import {
   type photon,
 } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
+import { runWrite } from "../src/domain/write-operations.js";
 import type { LogEventInput } from "../src/index.js";
 import { startTestServer } from "../src/testing.js";
 import { appendMessages } from "./support/append-events.js";
@@ -58,15 +59,19 @@ describe("live Subscribe*Events streams", () => {
     try {
       await Promise.all([carolOnly.headers, pollTwo.headers]);
       await appendMessages(server.server.store, account.id, 2, "any;-;bob@example.com");
-      await server.server.store.write((context) => {
-        context.appendEvent(account.id, pollEvent("poll-1"));
-        context.appendEvent(account.id, pollEvent("poll-2"));
+      await runWrite(server.server.store, "log.appendEvents", {
+        events: [
+          { accountId: account.id, event: pollEvent("poll-1") },
+          { accountId: account.id, event: pollEvent("poll-2") },
+        ],
       });
       await appendMessages(server.server.store, account.id, 1, "any;-;carol@example.com");
       await appendMessages(server.server.store, account.id, 1, "any;-;bob@example.com");
-      await server.server.store.write((context) => {
-        context.appendEvent(account.id, pollEvent("poll-1"));
-        context.appendEvent(account.id, pollEvent("poll-2"));
+      await runWrite(server.server.store, "log.appendEvents", {
+        events: [
+          { accountId: account.id, event: pollEvent("poll-1") },
+          { accountId: account.id, event: pollEvent("poll-2") },
+        ],
       });
       await appendMessages(server.server.store, account.id, 1, "any;-;carol@example.com");
       // Each stream's frames are exactly its matching events, in order, nothing between.

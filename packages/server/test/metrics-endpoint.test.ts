@@ -5,6 +5,7 @@ import {
   type photon,
 } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
+import { runWrite } from "../src/domain/write-operations.js";
 import { startFreezableProxy } from "../src/testing.js";
 import { businessNumberId, messageFixtures, webhookBody } from "./fixtures/whatsapp-webhooks.js";
 import { collect, createRawClient } from "./support/grpc-client.js";
@@ -82,16 +83,17 @@ describe("GET /metrics on the HTTP port", () => {
 
       // A catch-up stream the client does not read stays open on the server, given a log
       // larger than the transport's windows (~4 MB here).
-      await server.store.write((context) => {
-        for (let index = 0; index < 2000; index += 1) {
-          context.appendEvent(dave.account.id, {
-            kind: "message",
+      await runWrite(server.store, "log.appendEvents", {
+        events: Array.from({ length: 2000 }, (_, index) => ({
+          accountId: dave.account.id,
+          event: {
+            kind: "message" as const,
             event: {
               chatGuid: "any;-;bob@example.com",
               messageReceived: { message: { guid: `a${index}`, subject: "y".repeat(2000) } },
             },
-          });
-        }
+          },
+        })),
       });
       const catchUp = events.stream("catchUpEvents", {});
       catchUp.pause();
@@ -113,16 +115,17 @@ describe("GET /metrics on the HTTP port", () => {
       relay.freeze();
       await until(() => server.hub.countFor(carol.account.id) === 1);
       while (server.hub.countFor(carol.account.id) > 0) {
-        await server.store.write((context) => {
-          for (let index = 0; index < 10; index += 1) {
-            context.appendEvent(carol.account.id, {
-              kind: "message",
+        await runWrite(server.store, "log.appendEvents", {
+          events: Array.from({ length: 10 }, (_, index) => ({
+            accountId: carol.account.id,
+            event: {
+              kind: "message" as const,
               event: {
                 chatGuid: "any;-;bob@example.com",
                 messageReceived: { message: { guid: `c${index}`, subject: "x".repeat(2000) } },
               },
-            });
-          }
+            },
+          })),
         });
       }
       // Reading again, the client gets what was on the wire, then SUBSCRIBER_TOO_SLOW.

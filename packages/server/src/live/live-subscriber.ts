@@ -84,7 +84,8 @@ export interface LiveSubscriber<Event extends LiveEvent = LoggedEvent> {
   offer(events: readonly Event[]): void;
   /**
    * Starts sending: drops buffered events with `sequence <= skipUpTo` (already sent
-   * as backlog), writes `firstFrame` if given, then the rest of the buffer.
+   * as backlog), and any offered later, writes `firstFrame` if given, then the rest of
+   * the buffer.
    */
   start(skipUpTo: number, firstFrame?: Uint8Array): void;
   /** Ends the stream: OK without an error, else the error's status and trailers. */
@@ -247,6 +248,10 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
   }
 
   let cutTooSlow = false;
+  // Set by start: events at or below it were sent from the log already. A commit can be
+  // visible to the log reader before its events are published (SQLite commits on its
+  // writer thread), so such events may still be offered after start, and are dropped.
+  let skipThrough = 0;
   const subscriber: LiveSubscriber<Event> = {
     accountId: options.accountId,
     get cutTooSlow() {
@@ -261,7 +266,7 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
     offer(events) {
       if (finished) return;
       for (const event of events) {
-        if (!options.accepts(event)) continue;
+        if (event.sequence <= skipThrough || !options.accepts(event)) continue;
         const waiting = buffer.length - bufferStart;
         if (
           waiting + 1 > limits.maxEvents ||
@@ -278,6 +283,7 @@ export function createFramedLiveSubscriber<Event extends LiveEvent>(
     },
     start(skipUpTo, firstFrame) {
       if (finished || started) return;
+      skipThrough = skipUpTo;
       while (bufferStart < buffer.length) {
         const event = buffer[bufferStart];
         if (event === undefined || event.sequence > skipUpTo) break;
