@@ -37,6 +37,54 @@ function sqliteTables(): Map<string, string[]> {
   }
 }
 
+/** Every index of a freshly migrated SQLite file as "table(column, …)", unique ones marked. */
+function sqliteIndexes(): string[] {
+  const directory = mkdtempSync(join(tmpdir(), "threadline-schema-"));
+  const db = new Database(join(directory, "threadline.db"));
+  try {
+    migrate(db);
+    const tables = db
+      .prepare<[], { name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+      )
+      .all();
+    return tables.flatMap(({ name: table }) =>
+      db
+        .prepare<[string], { name: string; unique: number }>(
+          'SELECT name, "unique" FROM pragma_index_list(?)',
+        )
+        .all(table)
+        .map((index) => {
+          const columns = db
+            .prepare<[string], { name: string }>(
+              "SELECT name FROM pragma_index_info(?) ORDER BY seqno",
+            )
+            .all(index.name)
+            .map((column) => column.name);
+          return `${index.unique === 1 ? "unique " : ""}${table}(${columns.join(", ")})`;
+        }),
+    );
+  } finally {
+    db.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function postgresIndexes(pool: pg.Pool, schema: string): Promise<string[]> {
+  const { rows } = await pool.query<{ description: string }>(
+    `SELECT (CASE WHEN i.indisunique THEN 'unique ' ELSE '' END) || t.relname || '(' ||
+       (SELECT string_agg(a.attname, ', ' ORDER BY k.position)
+          FROM unnest(i.indkey) WITH ORDINALITY AS k (attnum, position)
+          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) || ')' AS description
+     FROM pg_index i
+     JOIN pg_class t ON t.oid = i.indrelid
+     JOIN pg_namespace n ON n.oid = t.relnamespace
+     WHERE n.nspname = $1`,
+    [schema],
+  );
+  return rows.map((row) => row.description);
+}
+
 async function postgresTables(pool: pg.Pool, schema: string): Promise<Map<string, string[]>> {
   const { rows } = await pool.query<{ table_name: string; column_name: string }>(
     "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, column_name",
@@ -78,6 +126,16 @@ describe("PostgreSQL migrations", () => {
     for (const [table, columns] of expected) {
       expect({ table, columns: actual.get(table) }).toEqual({ table, columns });
     }
+  });
+
+  it("have an index with the same columns (and uniqueness) as every SQLite index", async () => {
+    const pool = await scratch().poolForSchema("indexes");
+    await migrateOnce(pool);
+    const actual = new Set(await postgresIndexes(pool, "indexes"));
+    const expected = sqliteIndexes();
+    // The SQLite schema has 30 indexes, primary and unique keys included.
+    expect(expected).toHaveLength(30);
+    expect(expected.filter((index) => !actual.has(index))).toEqual([]);
   });
 
   it("keep the unique keys the SQLite schema has", async () => {
