@@ -199,6 +199,11 @@ function startWriterThreadEngine(
     onCommitMeasured: events.measured,
     onCommitted: events.published,
     onAvailabilityChange: events.availability,
+    onReady: () =>
+      options.logger.info(
+        { path: options.path },
+        "SQLite's write connection and its commits run on a writer thread",
+      ),
     logError: (fields, message) => options.logger.error(fields, message),
   });
   return {

@@ -25,6 +25,8 @@ export interface SqliteWriterThreadOptions {
   /** After each durable COMMIT, once its writes are settled: the events, in commit order. */
   readonly onCommitted: (events: readonly LoggedEvent[]) => void;
   readonly onAvailabilityChange: (available: boolean) => void;
+  /** The thread has opened the write connection. */
+  readonly onReady: () => void;
   /** What the thread wants logged, with `err` rebuilt as an Error. */
   readonly logError: (fields: Readonly<Record<string, unknown>>, message: string) => void;
 }
@@ -188,6 +190,8 @@ export function startSqliteWriterThread(options: SqliteWriterThreadOptions): Sql
         failAll(rebuilt(message.error));
         return;
       case "ready":
+        options.onReady();
+        return;
       case "closed":
         return;
     }
