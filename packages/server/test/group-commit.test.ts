@@ -391,6 +391,51 @@ describe("group commit on the writer thread", () => {
     }
   });
 
+  it("if the writer thread dies mid-batch, every unsettled write rejects saying so, health turns unavailable, later writes reject, nothing of the batch is stored, and close still resolves", async () => {
+    const path = join(directory, "crash.db");
+    const availability: boolean[] = [];
+    const store = openTestStore(path, "writer-thread", {
+      onAvailabilityChange: (available) => availability.push(available),
+    });
+    await store.run({
+      operation: "test.append",
+      input: { appends: [{ accountId: 1, chatGuid: chatOf(0, 0) }] },
+    });
+    const batch = [
+      settle(
+        store.run({
+          operation: "test.append",
+          input: { appends: [{ accountId: 1, chatGuid: chatOf(1, 0) }] },
+        }),
+      ),
+      settle(store.run({ operation: "test.exitThread", input: null })),
+      settle(
+        store.run({
+          operation: "test.append",
+          input: { appends: [{ accountId: 1, chatGuid: chatOf(2, 0) }] },
+        }),
+      ),
+    ];
+    const outcomes = await Promise.all(batch);
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe("rejected");
+      expect(outcome.status === "rejected" ? String(outcome.reason) : "").toContain(
+        "SQLite's writer thread ended",
+      );
+    }
+    expect(availability).toEqual([false]);
+    await expect(store.run({ operation: "test.append", input: { appends: [] } })).rejects.toThrow(
+      "SQLite's writer thread ended",
+    );
+    await store.close();
+    const reopened = openTestStore(path, "main-thread");
+    try {
+      expect(logOf(reopened)).toEqual(new Map([[1, [{ sequence: 1, chat: chatOf(0, 0) }]]]));
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it("a transitional closure write is refused with a TypeError that says to use a named write", async () => {
     const store = openTestStore(join(directory, "closure.db"), "writer-thread");
     try {

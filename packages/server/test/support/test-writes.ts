@@ -82,6 +82,11 @@ async function endTransaction(context: WriteContext): Promise<never> {
   throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
 }
 
+/** "test.exitThread": ends the thread it runs on at once, mid-batch (a crashed writer thread). */
+async function exitThread(): Promise<never> {
+  process.exit(3);
+}
+
 /** Test-only named writes, by name (the test writer thread runs them beside the domain's). */
 export const testWrites: ReadonlyMap<
   string,
@@ -92,6 +97,7 @@ export const testWrites: ReadonlyMap<
   ["test.fail", (context, input) => fail(context, input as TestFailInput)],
   ["test.exec", (context, input) => exec(context, input as TestExecInput)],
   ["test.endTransaction", (context) => endTransaction(context)],
+  ["test.exitThread", () => exitThread()],
   [
     "test.unclonableResult",
     (context, input) => unclonableResult(context, input as TestAppendInput),
