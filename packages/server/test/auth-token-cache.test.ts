@@ -15,8 +15,14 @@ import {
 import { rotateAccountTokens } from "../src/domain/account-tokens.js";
 import { runWrite } from "../src/domain/write-operations.js";
 import { ServerError } from "../src/errors/server-error.js";
+import { openPostgresStore, type PostgresStore } from "../src/storage/postgres/postgres-store.js";
 import { openSqliteStore, type SqliteStore } from "../src/storage/sqlite-store.js";
 import { authTestExecute, plannedRevocationFailure } from "./support/auth-test-writes.js";
+import {
+  createScratchDatabase,
+  postgresReachable,
+  type ScratchDatabase,
+} from "./support/postgres-scratch.js";
 import { type StoreMode, storeModes } from "./support/test-store.js";
 
 const authWriterThread = new URL("./support/auth-test-writer-thread.ts", import.meta.url);
@@ -167,6 +173,76 @@ describe.each(storeModes)("authenticate remembers tokens that worked, briefly (%
     });
   });
 });
+
+const postgres = await postgresReachable();
+
+describe.runIf(postgres)(
+  "the token cache over two PostgreSQL stores on one database (two server processes)",
+  () => {
+    let database: ScratchDatabase;
+    let first: PostgresStore;
+    let second: PostgresStore;
+    const openStore = () =>
+      openPostgresStore({
+        url: database.url,
+        logger: pino({ enabled: false }),
+        execute: authTestExecute,
+        live: false,
+        poolSize: 2,
+      });
+
+    beforeEach(async () => {
+      database = await createScratchDatabase();
+      first = await openStore();
+      second = await openStore();
+    });
+
+    afterEach(async () => {
+      await first?.close();
+      await second?.close();
+      await database?.drop();
+    });
+
+    it("a token rotated through the other store fails here once the revalidation age has passed, there at once", async () => {
+      const { account, token } = await runWrite(first, "accounts.create", {
+        addresses: ["alice@example.com"],
+      });
+      const { cache, advance } = manualClockCache();
+      expect(await outcomeOf(() => authenticate(bearer(token), first, cache))).toMatchObject({
+        id: account.id,
+      });
+      expect(await outcomeOf(() => authenticate(bearer(token), second))).toMatchObject({
+        id: account.id,
+      });
+      const rotated = await rotateAccountTokens(second, "alice@example.com");
+      expect(rotated).toMatchObject({ account: { id: account.id }, revoked: 1 });
+      expect(await outcomeOf(() => authenticate(bearer(token), second))).toMatchObject(refused);
+      advance(tokenRevalidationMs - 1);
+      expect(await outcomeOf(() => authenticate(bearer(token), first, cache))).toMatchObject({
+        id: account.id,
+      });
+      advance(1);
+      expect(await outcomeOf(() => authenticate(bearer(token), first, cache))).toMatchObject(
+        refused,
+      );
+      expect(
+        await outcomeOf(() => authenticate(bearer(rotated?.token ?? ""), first, cache)),
+      ).toMatchObject({ id: account.id });
+    });
+
+    it("a revocation that rolled back leaves the token working", async () => {
+      const { account, token } = await runWrite(first, "accounts.create", {
+        addresses: ["bob@example.com"],
+      });
+      await expect(
+        first.run({ operation: "test.rotateTokensThenFail", input: { accountId: account.id } }),
+      ).rejects.toThrow(plannedRevocationFailure);
+      expect(await outcomeOf(() => authenticate(bearer(token), second))).toMatchObject({
+        id: account.id,
+      });
+    });
+  },
+);
 
 describe("the token cache", () => {
   const account: Account = { id: 7, addresses: ["a@example.com"], primaryAddress: "a@example.com" };
