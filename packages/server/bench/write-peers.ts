@@ -35,7 +35,7 @@ export interface WriteSample {
 }
 
 /** Keeps `concurrency` calls of `operation` in flight for `seconds`, timing each ack. */
-async function closedLoop(
+export async function closedLoop(
   concurrency: number,
   seconds: number,
   operation: (index: number) => Promise<unknown>,
@@ -57,7 +57,11 @@ async function closedLoop(
   return { count: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
 }
 
-function sample(result: { count: number; seconds: number; latencies: number[] }): WriteSample {
+export function sample(result: {
+  count: number;
+  seconds: number;
+  latencies: number[];
+}): WriteSample {
   return {
     perSecond: result.count / result.seconds,
     p50Ms: percentile(result.latencies, 0.5),
@@ -98,7 +102,7 @@ async function processCpuMicros(pid: number): Promise<number> {
 // Linux reports process times in USER_HZ, 100 on every mainstream architecture.
 const clockTicksPerSecond = 100;
 
-function unaryCall(client: Client, method: string, request: unknown, metadata: Metadata) {
+export function unaryCall(client: Client, method: string, request: unknown, metadata: Metadata) {
   return new Promise<unknown>((resolve, reject) => {
     const invoke: unknown = Reflect.get(client, method);
     if (typeof invoke !== "function") throw new Error(`no method ${method}`);

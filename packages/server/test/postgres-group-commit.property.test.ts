@@ -106,9 +106,9 @@ describe.runIf(reachable)("PostgreSQL group commit", () => {
   it("a write whose statement fails is rejected with the database's error, not as unavailable", async () => {
     const rejected = recording.store.run({
       operation: "test.append",
-      input: { id: "duplicate-key", accounts: [900], failure: "sql" } satisfies TestAppendInput,
+      input: { id: "bad-parameter", accounts: [900], failure: "sql" } satisfies TestAppendInput,
     });
-    await expect(rejected).rejects.toMatchObject({ code: "23505" });
+    await expect(rejected).rejects.toMatchObject({ code: "22P02" });
     await expect(rejected).rejects.not.toBeInstanceOf(ServerError);
   });
 

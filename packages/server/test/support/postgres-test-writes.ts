@@ -16,7 +16,8 @@ export interface TestAppendInput {
   readonly accounts: readonly number[];
   /**
    * "none": succeeds. "throw": throws after its row and events (the engine must undo
-   * both). "sql": a statement fails (a duplicate key) after its row and events.
+   * both). "sql": a statement fails (a bigint parameter that is not a number, SQLSTATE
+   * 22P02) after its row and events.
    */
   readonly failure: "none" | "throw" | "sql";
 }
@@ -45,7 +46,7 @@ export const testWrites: WriteExecutor = async (context, request) => {
   }
   if (input.failure === "throw") throw new Error(`write ${input.id} fails on purpose`);
   if (input.failure === "sql") {
-    await context.repositories.idempotency.insert(owner, input.id, row, context.now.getTime());
+    await context.repositories.idempotency.pruneBefore(Number.NaN);
   }
   return input.id;
 };

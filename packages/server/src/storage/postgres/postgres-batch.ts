@@ -72,12 +72,23 @@ export async function runPostgresBatch(
   /** Whether an earlier write's savepoint is still open (released by the next one). */
   let releasePending = false;
   let failed: unknown;
+  /**
+   * Whether BEGIN was sent: it travels with the first savepoint (one round trip for
+   * both), or alone before the append when no write queried.
+   */
+  let begun = false;
+  const begin = () => {
+    const prefix = begun ? "" : "BEGIN; ";
+    begun = true;
+    return prefix;
+  };
 
   const inWrite: PgQueryable = {
     async query<Row>(text: string, values?: readonly unknown[]): Promise<PgResult<Row>> {
       if (savepoint === undefined) {
         savepoint = connection.query(
-          releasePending ? "RELEASE SAVEPOINT write; SAVEPOINT write" : "SAVEPOINT write",
+          begin() +
+            (releasePending ? "RELEASE SAVEPOINT write; SAVEPOINT write" : "SAVEPOINT write"),
         );
         releasePending = false;
       }
@@ -169,9 +180,9 @@ export async function runPostgresBatch(
     }
   }
 
-  await connection.query("BEGIN");
   try {
     for (const write of writes) outcomes.push(await runOne(write));
+    if (!begun) await connection.query(begin().trim());
     const appended = await appendUnderHeadLocks(connection, pending, now.getTime(), {
       maxEvents: options.maxEvents,
     });
@@ -179,7 +190,7 @@ export async function runPostgresBatch(
     await connection.query("COMMIT");
     return { outcomes, appended };
   } catch (error) {
-    await connection.query("ROLLBACK").catch(() => undefined);
+    if (begun) await connection.query("ROLLBACK").catch(() => undefined);
     throw failed ?? error;
   }
 }
