@@ -1,7 +1,7 @@
 import type { Account } from "../auth/account.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { chatAccountState, setArchived } from "./chat-account-state.js";
-import { resolveChat } from "./chat-records.js";
+import { resolveChatForChange } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
 
 /**
@@ -16,7 +16,7 @@ export async function setChatArchived(
   archived: boolean,
 ): Promise<void> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveChat(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveChatForChange(repositories, account, chatGuid);
   const state = await chatAccountState(repositories, chat.id, account.id);
   if (state.isArchived === archived) return;
   await setArchived(repositories, chat.id, account.id, archived);

@@ -9,9 +9,10 @@ import {
   type ChatRecord,
   chatViewers,
   findDirectChat,
-  insertDirectChat,
+  findOrInsertDirectChat,
   insertGroupChat,
   resolveChat,
+  resolveChatForChange,
   viewerFor,
 } from "./chat-records.js";
 import { chatView } from "./chat-view.js";
@@ -109,7 +110,7 @@ export async function createChat(
       chat = await findDirectChat(repositories, own, only);
       if (chat !== undefined) break;
     }
-    chat ??= await insertDirectChat(repositories, account.primaryAddress, only, now);
+    chat ??= await findOrInsertDirectChat(repositories, account.primaryAddress, only, now);
   } else {
     chat = await insertGroupChat(repositories, [account.primaryAddress, ...input.addresses], now);
   }
@@ -159,7 +160,7 @@ export async function markChatRead(
   chatGuid: string,
 ): Promise<void> {
   const { repositories, now } = context;
-  const { chat, viewer } = await resolveChat(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveChatForChange(repositories, account, chatGuid);
   const state = await chatAccountState(repositories, chat.id, account.id);
   const unread = await unreadMessages(
     repositories,
@@ -251,7 +252,7 @@ export async function setBackground(
   chatGuid: string,
   image: { readonly bytes: Uint8Array; readonly type: ImageType },
 ): Promise<void> {
-  const { chat, viewer } = await resolveChat(context.repositories, account, chatGuid);
+  const { chat, viewer } = await resolveChatForChange(context.repositories, account, chatGuid);
   await context.repositories.chats.setBackground(chat.id, image);
   const actor = { accountId: account.id, address: viewer.address };
   for (const each of await chatViewers(context.repositories, chat)) {
@@ -280,7 +281,7 @@ export async function removeBackground(
   account: Account,
   chatGuid: string,
 ): Promise<void> {
-  const { chat, viewer } = await resolveChat(context.repositories, account, chatGuid);
+  const { chat, viewer } = await resolveChatForChange(context.repositories, account, chatGuid);
   if (chat.backgroundType === null) return;
   await context.repositories.chats.clearBackground(chat.id);
   const actor = { accountId: account.id, address: viewer.address };

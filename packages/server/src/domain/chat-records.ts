@@ -50,6 +50,20 @@ export async function insertDirectChat(
   return repositories.chats.insertDirect(own, other, now.getTime());
 }
 
+/**
+ * The direct chat between `own` and `other`, created when they have none: two writes
+ * creating the same pair at once (two processes on PostgreSQL) both get the one chat.
+ * Run inside a write.
+ */
+export async function findOrInsertDirectChat(
+  repositories: Repositories,
+  own: string,
+  other: string,
+  now: Date,
+): Promise<ChatRecord> {
+  return (await repositories.chats.findOrInsertDirect(own, other, now.getTime())).chat;
+}
+
 /** Creates a group chat with a fresh random id; `participants` includes the creator first. */
 export async function insertGroupChat(
   repositories: Repositories,
@@ -144,4 +158,40 @@ export async function resolveChat(
     );
   }
   return { chat, viewer };
+}
+
+/**
+ * {@link resolveChat} for a write that reads the chat (its participants, name, icon,
+ * background, the caller's read marker or archive flag, its messages or polls), decides,
+ * and then changes it: the chat is locked until the write ends and read again once the
+ * lock is held, so the write decides on what every earlier write committed (on
+ * PostgreSQL a concurrent write of the same chat waits; on SQLite the writer is alone).
+ * NOT_FOUND as for resolveChat, also when the caller left the chat meanwhile.
+ */
+export async function resolveChatForChange(
+  repositories: Repositories,
+  account: Account,
+  chatGuid: string,
+  field = "chat_guid",
+): Promise<ResolvedChat> {
+  const resolved = await resolveChat(repositories, account, chatGuid, field);
+  const chat = await repositories.chats.findForUpdate(resolved.chat.id);
+  const viewer = chat === undefined ? undefined : viewerFor(chat, account);
+  if (chat === undefined || viewer === undefined) {
+    throw notFound(
+      `chat ${JSON.stringify(chatGuid)} was not found among the chats this account takes part in`,
+    );
+  }
+  return { chat, viewer };
+}
+
+/**
+ * The chat with id `id`, locked for the rest of the write and read once the lock is
+ * held (see {@link resolveChatForChange}); undefined when there is none.
+ */
+export async function lockChat(
+  repositories: Repositories,
+  id: number,
+): Promise<ChatRecord | undefined> {
+  return repositories.chats.findForUpdate(id);
 }

@@ -15,6 +15,7 @@ import {
   deleteParticipants,
   type ResolvedChat,
   resolveChat,
+  resolveChatForChange,
 } from "./chat-records.js";
 import { chatView } from "./chat-view.js";
 import { type Actor, addressInfo, envelopeFor } from "./event-envelope.js";
@@ -34,7 +35,24 @@ export async function resolveGroup(
   account: Account,
   chatGuid: string,
 ): Promise<ResolvedChat> {
-  const resolved = await resolveChat(repositories, account, chatGuid);
+  return requireGroup(await resolveChat(repositories, account, chatGuid), chatGuid);
+}
+
+/**
+ * {@link resolveGroup} for a write that checks the group and then changes it: the chat
+ * is locked for the rest of the write and read once the lock is held
+ * ({@link resolveChatForChange}), so two members changing the group at once (two
+ * processes on PostgreSQL) decide one after the other.
+ */
+export async function resolveGroupForChange(
+  repositories: Repositories,
+  account: Account,
+  chatGuid: string,
+): Promise<ResolvedChat> {
+  return requireGroup(await resolveChatForChange(repositories, account, chatGuid), chatGuid);
+}
+
+function requireGroup(resolved: ResolvedChat, chatGuid: string): ResolvedChat {
   if (!resolved.chat.isGroup) {
     throw invalidArgument(
       `chat ${JSON.stringify(chatGuid)} is a direct chat; names, members and icons exist only for group chats ("any;+;<id>")`,
@@ -84,7 +102,7 @@ export async function setDisplayName(
   displayName: string,
 ): Promise<ChatProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
   const stored = displayName === "" ? null : displayName;
   if (stored === chat.displayName) return chatView(repositories, chat, viewer);
   await repositories.chats.setDisplayName(chat.id, stored);
@@ -126,7 +144,7 @@ export async function addParticipants(
   addresses: readonly string[],
 ): Promise<ChatProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
   const present = addresses.find((address) => chat.participants.includes(address));
   if (present !== undefined) {
     throw invalidArgument(
@@ -170,7 +188,7 @@ export async function removeParticipants(
   addresses: readonly string[],
 ): Promise<ChatProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
   if (addresses.includes(viewer.address)) {
     throw invalidArgument(
       `${viewer.address} is your own address; use LeaveGroup to leave a group`,
@@ -214,7 +232,7 @@ export async function leaveGroup(
   chatGuid: string,
 ): Promise<void> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
   const viewersBefore = await chatViewers(repositories, chat);
   const own = chat.participants.filter((address) => account.addresses.includes(address));
   await deleteParticipants(repositories, chat.id, own);
@@ -239,7 +257,7 @@ export async function setIcon(
   image: { readonly bytes: Uint8Array; readonly type: ImageType },
 ): Promise<void> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
   await repositories.chats.setIcon(chat.id, image);
   appendGroupEvent(
     context,
@@ -259,7 +277,7 @@ export async function removeIcon(
   chatGuid: string,
 ): Promise<void> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroup(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
   if (chat.iconType === null) return;
   await repositories.chats.clearIcon(chat.id);
   appendGroupEvent(

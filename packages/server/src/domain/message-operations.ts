@@ -11,6 +11,7 @@ import {
   chatViewers,
   loadChat,
   resolveChat,
+  resolveChatForChange,
   viewerFor,
 } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
@@ -191,13 +192,41 @@ export async function targetMessage(
   repositories: Repositories,
   account: Account,
   target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
-): Promise<VisibleMessage & { readonly partIndex: number | null }> {
+): Promise<TargetedMessage> {
+  return findTarget(repositories, account, target, resolveChat);
+}
+
+/**
+ * {@link targetMessage} for a write that checks the message (its sender, whether it is
+ * unsent, its tapbacks, stickers or card) and then changes it: the message's chat is
+ * locked for the rest of the write and both are read once the lock is held
+ * ({@link resolveChatForChange}), so concurrent writes on the same message (two
+ * processes on PostgreSQL) decide one after the other and never both append an event
+ * for one change.
+ */
+export async function targetMessageForChange(
+  repositories: Repositories,
+  account: Account,
+  target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
+): Promise<TargetedMessage> {
+  return findTarget(repositories, account, target, resolveChatForChange);
+}
+
+/** A message a `MessageTarget` names, with the part index it names. */
+export type TargetedMessage = VisibleMessage & { readonly partIndex: number | null };
+
+async function findTarget(
+  repositories: Repositories,
+  account: Account,
+  target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
+  resolve: typeof resolveChat,
+): Promise<TargetedMessage> {
   if (target === undefined || target === null) {
     throw invalidArgument("target is required: set target.chat_guid and target.message_guid", {
       field: "target",
     });
   }
-  const { chat, viewer } = await resolveChat(
+  const { chat, viewer } = await resolve(
     repositories,
     account,
     target.chatGuid ?? "",
@@ -271,7 +300,7 @@ export async function editMessage(
   newText: string,
 ): Promise<MessageProperties> {
   const { repositories } = context;
-  const found = await targetMessage(repositories, account, target);
+  const found = await targetMessageForChange(repositories, account, target);
   requireOwnLiveMessage(found, account, "edit");
   if ((await miniAppCardOf(repositories, found.message.id)) !== undefined) {
     throw failedPrecondition(
@@ -316,7 +345,7 @@ export async function unsendMessage(
   target: photon.imessage.v1.MessageTarget.$Properties | null | undefined,
 ): Promise<void> {
   const { repositories } = context;
-  const found = await targetMessage(repositories, account, target);
+  const found = await targetMessageForChange(repositories, account, target);
   if (found.message.senderAccountId !== account.id) {
     throw failedPrecondition(
       `message ${found.message.guid} was sent by ${found.message.senderAddress}; only the sender can unsend it`,
@@ -412,7 +441,7 @@ export async function setReaction(
   isSet: boolean,
 ): Promise<MessageProperties> {
   const { repositories } = context;
-  const found = await targetMessage(repositories, account, target);
+  const found = await targetMessageForChange(repositories, account, target);
   if (found.message.retractedAt !== null) {
     throw failedPrecondition(`message ${found.message.guid} was unsent; it cannot take tapbacks`);
   }

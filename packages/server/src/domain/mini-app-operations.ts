@@ -5,7 +5,13 @@ import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
-import { type ChatRecord, type ChatViewer, chatViewers, resolveChat } from "./chat-records.js";
+import {
+  type ChatRecord,
+  type ChatViewer,
+  chatViewers,
+  resolveChat,
+  resolveChatForChange,
+} from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
 import { detectImageType, maxImageBytes } from "./image-type.js";
 import { findMessage, insertMessage, type MessageRecord } from "./message-records.js";
@@ -264,7 +270,9 @@ async function sessionCard(
   const sessionId = requireSessionField(session.sessionId, "session.session_id");
   const messageGuid = requireSessionField(session.messageGuid, "session.message_guid");
   const targetGuid = requireSessionField(session.targetMessageGuid, "session.target_message_guid");
-  const { chat, viewer } = await resolveChat(
+  // Locked until the write ends, so a concurrent unsend or update of the card (two
+  // processes on PostgreSQL) is decided on after this one, or this one after it.
+  const { chat, viewer } = await resolveChatForChange(
     repositories,
     account,
     requireSessionField(session.chatGuid, "session.chat_guid"),

@@ -10,6 +10,7 @@ import {
   type ChatViewer,
   chatViewers,
   loadChat,
+  lockChat,
   resolveChat,
   viewerFor,
 } from "./chat-records.js";
@@ -190,6 +191,29 @@ async function visiblePoll(
 }
 
 /**
+ * {@link visiblePoll} for a write that reads the poll's votes or options, decides and
+ * then changes them: the poll's chat is locked for the rest of the write and read once
+ * the lock is held, so two votes of one voter, or two new options, at once (two
+ * processes on PostgreSQL) are decided one after the other (one event per change,
+ * never a duplicate option or a 33rd).
+ */
+async function visiblePollForChange(
+  repositories: Repositories,
+  account: Account,
+  pollGuid: string,
+): Promise<VisiblePoll> {
+  const { poll } = await visiblePoll(repositories, account, pollGuid);
+  const chat = await lockChat(repositories, poll.chatId);
+  const viewer = chat === undefined ? undefined : viewerFor(chat, account);
+  if (chat === undefined || viewer === undefined) {
+    throw notFound(
+      `poll ${JSON.stringify(pollGuid)} was not found in the chats this account takes part in`,
+    );
+  }
+  return { poll, chat, viewer };
+}
+
+/**
  * Casts the caller's vote, or moves it: a moved vote appends `poll.changed` unvoted for
  * the old option, then voted for the new one. Voting for the option already chosen
  * changes nothing. An unknown option is INVALID_ARGUMENT. Run inside a write.
@@ -201,7 +225,7 @@ export async function votePoll(
   optionIdentifier: string,
 ): Promise<PollInfo> {
   const { repositories } = context;
-  const found = await visiblePoll(repositories, account, pollGuid);
+  const found = await visiblePollForChange(repositories, account, pollGuid);
   const known = (await optionsOf(repositories, found.poll.id)).some(
     (option) => option.optionIdentifier === optionIdentifier,
   );
@@ -236,7 +260,7 @@ export async function unvotePoll(
   pollGuid: string,
 ): Promise<PollInfo> {
   const { repositories } = context;
-  const found = await visiblePoll(repositories, account, pollGuid);
+  const found = await visiblePollForChange(repositories, account, pollGuid);
   const previous = await repositories.polls.findVote(found.poll.id, found.viewer.address);
   if (previous !== undefined) {
     await repositories.polls.deleteVote(found.poll.id, found.viewer.address);
@@ -262,7 +286,7 @@ export async function addPollOption(
   text: string,
 ): Promise<PollInfo> {
   const { repositories } = context;
-  const found = await visiblePoll(repositories, account, pollGuid);
+  const found = await visiblePollForChange(repositories, account, pollGuid);
   const options = await optionsOf(repositories, found.poll.id);
   if (options.some((option) => optionKey(option.text ?? "") === optionKey(text))) {
     throw invalidArgument(

@@ -2,7 +2,7 @@ import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import type { WriteContext } from "../storage/write-context.js";
-import { resolveChat } from "./chat-records.js";
+import { resolveChatForChange } from "./chat-records.js";
 import { findMessage } from "./message-records.js";
 
 const guidPattern = /^[\x21-\x7e]{1,128}$/;
@@ -22,7 +22,7 @@ export async function notifySilencedMessage(
   chatGuid: string,
   messageGuid: string,
 ): Promise<void> {
-  const { chat } = await resolveChat(context.repositories, account, chatGuid);
+  const { chat } = await resolveChatForChange(context.repositories, account, chatGuid);
   if (!guidPattern.test(messageGuid)) {
     throw invalidArgument(
       `message_guid must be a message GUID (1 to 128 printable characters without spaces); received ${JSON.stringify(messageGuid.slice(0, 64))}`,

@@ -8,7 +8,7 @@ import { canSeeAttachment } from "./attachment-operations.js";
 import { type AttachmentRecord, findAttachment } from "./attachment-records.js";
 import { chatViewers } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
-import { targetMessage } from "./message-operations.js";
+import { targetMessageForChange } from "./message-operations.js";
 import { messageView } from "./message-view.js";
 import { placedStickerView } from "./message-view-additions.js";
 import {
@@ -138,7 +138,7 @@ export async function placeSticker(
   placement: StickerPlacementRecord,
 ): Promise<MessageProperties> {
   const { repositories } = context;
-  const found = await targetMessage(repositories, account, target);
+  const found = await targetMessageForChange(repositories, account, target);
   const attachment = await placeableAttachment(repositories, account, stickerGuid);
   if (!attachment.mimeType.startsWith("image/")) {
     throw invalidArgument(

@@ -1,4 +1,4 @@
-import { findDirectChat, insertDirectChat } from "../chat-records.js";
+import { findOrInsertDirectChat } from "../chat-records.js";
 import { insertMessage } from "../message-records.js";
 import { writeOperation } from "../write-operation.js";
 
@@ -20,9 +20,7 @@ export const seedWrites = {
       context,
       { own, other }: { own: string; other: string },
     ): Promise<{ chatId: number }> => {
-      const chat =
-        (await findDirectChat(context.repositories, own, other)) ??
-        (await insertDirectChat(context.repositories, own, other, context.now));
+      const chat = await findOrInsertDirectChat(context.repositories, own, other, context.now);
       return { chatId: chat.id };
     },
   ),

@@ -63,16 +63,63 @@ export function createPostgresChatRepository(sql: PgQueryable): ChatRepository {
     return integerFromPg(rows[0]?.id, "chats.id");
   }
 
+  async function find(id: number): Promise<ChatRecord | undefined> {
+    const { rows } = await sql.query<ChatRow>(`${selectChat} WHERE id = $1`, [id]);
+    return recordFrom(rows[0]);
+  }
+
+  async function findDirect(first: string, second: string): Promise<ChatRecord | undefined> {
+    const { rows } = await sql.query<ChatRow>(`${selectChat} WHERE direct_key = $1`, [
+      directKey(first, second),
+    ]);
+    return recordFrom(rows[0]);
+  }
+
   return {
-    async find(id) {
-      const { rows } = await sql.query<ChatRow>(`${selectChat} WHERE id = $1`, [id]);
-      return recordFrom(rows[0]);
-    },
-    async findDirect(first, second) {
-      const { rows } = await sql.query<ChatRow>(`${selectChat} WHERE direct_key = $1`, [
-        directKey(first, second),
+    find,
+    async findForUpdate(id) {
+      // NO KEY UPDATE: writes that check and change the chat queue behind each other,
+      // while message and poll inserts (whose foreign keys take KEY SHARE) do not wait.
+      // The chat is read in a statement of its own, after the lock is granted, so under
+      // READ COMMITTED it sees what the write that held the lock committed.
+      const { rows } = await sql.query("SELECT id FROM chats WHERE id = $1 FOR NO KEY UPDATE", [
+        id,
       ]);
-      return recordFrom(rows[0]);
+      if (rows.length === 0) return undefined;
+      return find(id);
+    },
+    findDirect,
+    async findOrInsertDirect(own, other, createdAt) {
+      // A concurrent insert of the same pair makes ON CONFLICT wait for its transaction;
+      // once that committed, nothing is inserted here and the read (a new statement)
+      // sees its chat.
+      const { rows } = await sql.query<{ id: string }>(
+        `INSERT INTO chats (is_group, direct_key, created_at) VALUES (false, $1, $2)
+         ON CONFLICT (direct_key) DO NOTHING RETURNING id`,
+        [directKey(own, other), createdAt],
+      );
+      const inserted = rows[0];
+      if (inserted !== undefined) {
+        const id = integerFromPg(inserted.id, "chats.id");
+        await insertParticipants(id, [own, other], 0);
+        return {
+          chat: {
+            id,
+            isGroup: false,
+            groupId: null,
+            displayName: null,
+            participants: [own, other],
+            backgroundType: null,
+            iconType: null,
+          },
+          created: true,
+        };
+      }
+      const existing = await findDirect(own, other);
+      if (existing === undefined) {
+        throw new Error(`the direct chat of ${own} and ${other} conflicted but cannot be read`);
+      }
+      return { chat: existing, created: false };
     },
     async findGroup(groupId) {
       const { rows } = await sql.query<ChatRow>(`${selectChat} WHERE group_id = $1`, [groupId]);

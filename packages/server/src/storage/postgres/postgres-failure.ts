@@ -71,6 +71,42 @@ export function isIdempotencyKeyRace(error: unknown): boolean {
   return table === undefined || table === "idempotency_keys";
 }
 
+/** Whether `error` is a unique violation (SQLSTATE 23505), on any table. */
+export function isUniqueViolation(error: unknown): boolean {
+  return errorCode(error) === "23505";
+}
+
+// Unique keys a client can collide on from two processes at once, and what the
+// collision means to it. The domain checks them first; a violation gets here only when
+// a concurrent transaction committed the same key between that check and the insert.
+const alreadyExistsByTable: Readonly<Record<string, string>> = {
+  account_addresses:
+    "an address of this request already belongs to an account (another call stored it at the same time); list only addresses no account has",
+  whatsapp_numbers:
+    "this phone number id is already registered (another call registered it at the same time); remove it first to change its credentials",
+};
+
+/**
+ * The typed error for a unique violation that reached the engine: ALREADY_EXISTS for a
+ * key a client chose (an account address, a WhatsApp number); otherwise UNAVAILABLE,
+ * retryable, since only a concurrent write can have stored the same row first and the
+ * same call, run again, sees that write and answers as the domain does.
+ */
+export function uniqueViolation(cause: unknown): ServerError {
+  const table = cause instanceof Error ? Reflect.get(cause, "table") : undefined;
+  const detail = cause instanceof Error ? Reflect.get(cause, "detail") : undefined;
+  const key = typeof detail === "string" ? ` (${detail.replace(/\.$/, "")})` : "";
+  const meaning = typeof table === "string" ? alreadyExistsByTable[table] : undefined;
+  if (meaning !== undefined) {
+    return new ServerError("ALREADY_EXISTS", `${meaning}${key}`, { cause });
+  }
+  return new ServerError(
+    "UNAVAILABLE",
+    `a concurrent write on the PostgreSQL database stored the same ${typeof table === "string" ? `${table} ` : ""}row first${key}, so nothing of this call was stored; retry the same call`,
+    { retryable: true, cause },
+  );
+}
+
 /** The retryable UNAVAILABLE a client gets while PostgreSQL cannot be reached. */
 export function databaseUnavailable(cause: unknown): ServerError {
   const reason = cause instanceof Error ? cause.message : String(cause);
@@ -93,13 +129,14 @@ export function databaseDiskFull(cause: unknown): ServerError {
 /**
  * The error a client gets for a PostgreSQL failure: unreachable → UNAVAILABLE and disk
  * full → STORAGE_FULL, both retryable; a conflict that outlived its retries →
- * UNAVAILABLE, retryable; anything else (a ServerError of the domain included) is
- * returned unchanged.
+ * UNAVAILABLE, retryable; a unique violation → {@link uniqueViolation}; anything else
+ * (a ServerError of the domain included) is returned unchanged.
  */
 export function classifyPostgresFailure(error: unknown): unknown {
   if (error instanceof ServerError) return error;
   if (isDiskFull(error)) return databaseDiskFull(error);
   if (isDatabaseUnreachable(error)) return databaseUnavailable(error);
+  if (isUniqueViolation(error)) return uniqueViolation(error);
   if (isTransactionConflict(error)) {
     return new ServerError(
       "UNAVAILABLE",

@@ -37,8 +37,29 @@ export interface ChatImage {
 export interface ChatRepository {
   /** The chat with id `id`, with its current participants, or undefined. */
   find(id: number): Promise<ChatRecord | undefined>;
+  /**
+   * The chat with id `id` as it is once every write committed before has been applied,
+   * locked until the write ends, or undefined. A write that reads a chat (or one
+   * account's state of it, or its messages and polls), decides and then changes it
+   * calls this first: on PostgreSQL concurrent writes of the same chat in other
+   * transactions wait for this one to commit, so their checks see its changes; on SQLite
+   * it is {@link ChatRepository.find} (the one writer already runs writes one at a time).
+   * Sends that only add a message do not lock the chat.
+   */
+  findForUpdate(id: number): Promise<ChatRecord | undefined>;
   /** The direct chat between two addresses (in either order), or undefined when they have none. */
   findDirect(first: string, second: string): Promise<ChatRecord | undefined>;
+  /**
+   * The direct chat between `own` and `other` (in either order), created with the
+   * participants `own`, `other` when they have none yet; `created` says which. Two
+   * writes creating the same pair at once, in two transactions or two processes, both
+   * resolve with the one chat (one of them `created`), never with a unique-key error.
+   */
+  findOrInsertDirect(
+    own: string,
+    other: string,
+    createdAt: number,
+  ): Promise<{ readonly chat: ChatRecord; readonly created: boolean }>;
   /** The group chat with group id `groupId`, or undefined. */
   findGroup(groupId: string): Promise<ChatRecord | undefined>;
   /**

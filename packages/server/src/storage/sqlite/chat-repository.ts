@@ -57,21 +57,57 @@ export function createSqliteChatRepository(db: Database): ChatRepository {
     });
   }
 
+  function find(id: number): ChatRecord | undefined {
+    return recordFrom(
+      cachedStatement<[number], ChatRow>(db, `SELECT ${chatColumns} FROM chats WHERE id = ?`).get(
+        id,
+      ),
+    );
+  }
+
+  function findDirect(first: string, second: string): ChatRecord | undefined {
+    return recordFrom(
+      cachedStatement<[string], ChatRow>(
+        db,
+        `SELECT ${chatColumns} FROM chats WHERE direct_key = ?`,
+      ).get(directKey(first, second)),
+    );
+  }
+
+  function insertDirect(own: string, other: string, createdAt: number): ChatRecord {
+    const result = cachedStatement<[string, number]>(
+      db,
+      "INSERT INTO chats (is_group, direct_key, created_at) VALUES (0, ?, ?)",
+    ).run(directKey(own, other), createdAt);
+    const id = Number(result.lastInsertRowid);
+    insertParticipants(id, [own, other], 0);
+    return {
+      id,
+      isGroup: false,
+      groupId: null,
+      displayName: null,
+      participants: [own, other],
+      backgroundType: null,
+      iconType: null,
+    };
+  }
+
   return {
     async find(id) {
-      return recordFrom(
-        cachedStatement<[number], ChatRow>(db, `SELECT ${chatColumns} FROM chats WHERE id = ?`).get(
-          id,
-        ),
-      );
+      return find(id);
+    },
+    // The writer connection is the only one that writes, and it runs one write at a
+    // time: nothing can change the chat between this read and the write's end.
+    async findForUpdate(id) {
+      return find(id);
     },
     async findDirect(first, second) {
-      return recordFrom(
-        cachedStatement<[string], ChatRow>(
-          db,
-          `SELECT ${chatColumns} FROM chats WHERE direct_key = ?`,
-        ).get(directKey(first, second)),
-      );
+      return findDirect(first, second);
+    },
+    async findOrInsertDirect(own, other, createdAt) {
+      const existing = findDirect(own, other);
+      if (existing !== undefined) return { chat: existing, created: false };
+      return { chat: insertDirect(own, other, createdAt), created: true };
     },
     async findGroup(groupId) {
       return recordFrom(
@@ -82,21 +118,7 @@ export function createSqliteChatRepository(db: Database): ChatRepository {
       );
     },
     async insertDirect(own, other, createdAt) {
-      const result = cachedStatement<[string, number]>(
-        db,
-        "INSERT INTO chats (is_group, direct_key, created_at) VALUES (0, ?, ?)",
-      ).run(directKey(own, other), createdAt);
-      const id = Number(result.lastInsertRowid);
-      insertParticipants(id, [own, other], 0);
-      return {
-        id,
-        isGroup: false,
-        groupId: null,
-        displayName: null,
-        participants: [own, other],
-        backgroundType: null,
-        iconType: null,
-      };
+      return insertDirect(own, other, createdAt);
     },
     async insertGroup(groupId, participants, createdAt) {
       const result = cachedStatement<[string, number]>(

@@ -1,0 +1,583 @@
+import { randomBytes } from "node:crypto";
+import { photon } from "@threadline/protocol";
+import fc from "fast-check";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Account } from "../src/auth/account.js";
+import { directChatGuid } from "../src/domain/chat-guid.js";
+import { validateSendText } from "../src/domain/message-operations.js";
+import {
+  executeWrite,
+  runWrite,
+  type WriteInput,
+  type WriteOperationName,
+  type WriteResult,
+} from "../src/domain/write-operations.js";
+import { ServerError } from "../src/errors/server-error.js";
+import type { PgQueryable } from "../src/storage/postgres/pg-queryable.js";
+import {
+  createScratchDatabase,
+  postgresReachable,
+  type ScratchDatabase,
+} from "./support/postgres-scratch.js";
+import { openRecordingStore, type RecordingStore } from "./support/postgres-test-writes.js";
+
+// Writes that read, decide and then change, run at the same moment through two server
+// processes' stores (each with two pooled connections) on one PostgreSQL database: the
+// outcome must be one a client could get from the same calls made one after the other.
+
+const reachable = await postgresReachable();
+
+/** Holds most batches open for up to 5 ms before COMMIT, so concurrent writes overlap. */
+async function holdSomeCommits(sql: PgQueryable): Promise<void> {
+  if (Math.random() < 0.2) return;
+  await sql.query("SELECT pg_sleep($1)", [Math.random() * 0.005]);
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** The change a decoded event carries: its one field besides the envelope. */
+function changeOf(event: object): string {
+  const envelope = new Set(["chatGuid", "occurredAt", "actor", "isFromMe", "pollMessageGuid"]);
+  const changes = Object.keys(event).filter(
+    (key) => !envelope.has(key) && Reflect.get(event, key) != null,
+  );
+  if (changes.length !== 1) throw new Error(`an event with changes ${changes.join(", ")}`);
+  return changes[0] ?? "";
+}
+
+/** One committed event of an account's log, decoded. */
+interface DecodedEvent {
+  readonly sequence: number;
+  readonly chatGuid: string;
+  readonly change: string;
+  readonly body: Record<string, unknown>;
+}
+
+const decoders = {
+  message: photon.imessage.v1.MessageChangeEvent,
+  group: photon.imessage.v1.GroupChangeEvent,
+  poll: photon.imessage.v1.PollChangeEvent,
+  chat: photon.imessage.v1.ChatChangeEvent,
+} as const;
+
+describe.runIf(reachable)("concurrent domain writes through two PostgreSQL stores", () => {
+  let database: ScratchDatabase;
+  let stores: RecordingStore[];
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    database = await createScratchDatabase();
+    stores = [];
+    for (let index = 0; index < 2; index += 1) {
+      stores.push(
+        await openRecordingStore(database.url, {
+          execute: executeWrite,
+          poolSize: 2,
+          beforeCommit: holdSomeCommits,
+        }),
+      );
+    }
+    admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+    for (const each of stores ?? []) await each.store.close();
+    await database?.drop();
+  });
+
+  function store(index: number) {
+    const chosen = stores[index % stores.length];
+    if (chosen === undefined) throw new Error("the stores did not open");
+    return chosen.store;
+  }
+
+  function write<Name extends WriteOperationName>(
+    on: number,
+    operation: Name,
+    input: WriteInput<Name>,
+  ): Promise<WriteResult<Name>> {
+    return runWrite(store(on), operation, input);
+  }
+
+  /** Runs every call at once (each on the store it names) and waits for all of them. */
+  async function race<T>(calls: readonly (() => Promise<T>)[]): Promise<Settled<T>[]> {
+    return Promise.all(
+      calls.map((call) =>
+        call().then(
+          (value): Settled<T> => ({ ok: true, value }),
+          (error: unknown): Settled<T> => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+
+  async function newAccount(name: string): Promise<Account> {
+    const address = `${name}-${randomBytes(5).toString("hex")}@example.com`;
+    return (await write(0, "accounts.create", { addresses: [address] })).account;
+  }
+
+  /** Every committed event of the account's log, oldest first. */
+  async function eventsOf(account: Account): Promise<DecodedEvent[]> {
+    const log = store(0).repositories.eventLog;
+    const { headSequence } = await log.readState(account.id);
+    const page = await log.readPage(account.id, 0, headSequence, 10_000);
+    expect(page.map((event) => event.sequence)).toEqual(
+      Array.from({ length: headSequence }, (_, index) => index + 1),
+    );
+    return page.map((event) => {
+      const decoded = decoders[event.kind].decode(event.payload);
+      const body = decoders[event.kind].toObject(decoded, { defaults: false }) as Record<
+        string,
+        unknown
+      >;
+      return { sequence: event.sequence, chatGuid: event.chatGuid, change: changeOf(body), body };
+    });
+  }
+
+  function changesIn(events: readonly DecodedEvent[], chatGuid: string): string[] {
+    return events.filter((event) => event.chatGuid === chatGuid).map((event) => event.change);
+  }
+
+  /** The code of a rejection: a typed ServerError's, or "untyped" (INTERNAL on the wire). */
+  function codeOf(result: Settled<unknown>): string {
+    if (result.ok) return "ok";
+    return result.error instanceof ServerError ? result.error.errorCode : "untyped";
+  }
+
+  async function directChat(owner: Account, other: Account): Promise<string> {
+    const created = await write(0, "chats.create", {
+      account: owner,
+      input: { addresses: [other.primaryAddress] },
+    });
+    return created.chat?.guid ?? "";
+  }
+
+  async function group(owner: Account, members: readonly Account[]): Promise<string> {
+    const created = await write(0, "chats.create", {
+      account: owner,
+      input: { addresses: members.map((member) => member.primaryAddress) },
+    });
+    return created.chat?.guid ?? "";
+  }
+
+  async function send(on: number, sender: Account, chatGuid: string, text: string) {
+    const { message } = await write(on, "messages.sendText", {
+      account: sender,
+      input: validateSendText({ chatGuid, text }),
+    });
+    return message.guid ?? "";
+  }
+
+  /** Which store each of `count` concurrent calls goes to. */
+  const placements = (count: fc.Arbitrary<number>) =>
+    count.chain((length) =>
+      fc.array(fc.integer({ min: 0, max: 1 }), { minLength: length, maxLength: length }),
+    );
+
+  it("the same new direct chat created through both stores at once is one chat, returned to every caller (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        placements(fc.integer({ min: 2, max: 4 })),
+        fc.boolean(),
+        async (on, bothSides) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const results = await race(
+            on.map((where, index) => () => {
+              // Half of the runs have bob create it from his side as well.
+              const [creator, other] = bothSides && index % 2 === 1 ? [bob, alice] : [alice, bob];
+              return write(where, "chats.create", {
+                account: creator,
+                input: {
+                  addresses: [other.primaryAddress],
+                  message: { text: `hello ${index}`, subject: null, effectId: null },
+                },
+              });
+            }),
+          );
+          expect(results.map(codeOf)).toEqual(on.map(() => "ok"));
+          const { rows } = await admin.query<{ count: string }>(
+            "SELECT count(*) AS count FROM chats WHERE direct_key IS NOT NULL AND id IN (SELECT chat_id FROM chat_participants WHERE address = $1)",
+            [alice.primaryAddress],
+          );
+          expect(Number(rows[0]?.count)).toBe(1);
+          const chat = await store(1).repositories.chats.findDirect(
+            alice.primaryAddress,
+            bob.primaryAddress,
+          );
+          expect(chat?.participants).toHaveLength(2);
+          // Every opening message landed in the one chat, and both logs have each once.
+          for (const account of [alice, bob]) {
+            const received = (await eventsOf(account)).filter(
+              (event) => event.change === "messageReceived",
+            );
+            expect(received).toHaveLength(on.length);
+            expect(new Set(received.map((event) => event.chatGuid)).size).toBe(1);
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it("concurrent adds of the same member: one adds it, every other is INVALID_ARGUMENT, and each member's log has one participantAdded (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(placements(fc.integer({ min: 2, max: 4 })), async (on) => {
+        const alice = await newAccount("alice");
+        const bob = await newAccount("bob");
+        const carol = await newAccount("carol");
+        const dave = await newAccount("dave");
+        const chatGuid = await group(alice, [bob, dave]);
+        const results = await race(
+          on.map(
+            (where, index) => () =>
+              write(where, "groups.addParticipants", {
+                account: index % 2 === 0 ? alice : bob,
+                chatGuid,
+                addresses: [carol.primaryAddress],
+              }),
+          ),
+        );
+        const codes = results.map(codeOf);
+        expect(codes.filter((code) => code === "ok")).toHaveLength(1);
+        expect(codes.filter((code) => code !== "ok")).toEqual(
+          on.slice(1).map(() => "INVALID_ARGUMENT"),
+        );
+        for (const failed of results) {
+          if (!failed.ok) expect(failed.error).toMatchObject({ field: "addresses" });
+        }
+        for (const member of [alice, bob, carol, dave]) {
+          expect(
+            changesIn(await eventsOf(member), chatGuid).filter((c) => c === "participantAdded"),
+          ).toHaveLength(1);
+        }
+        const chat = await store(0).repositories.chats.findGroup(chatGuid.replace(/^any;\+;/, ""));
+        expect(
+          chat?.participants.filter((address) => address === carol.primaryAddress),
+        ).toHaveLength(1);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it("concurrent MarkChatRead: one markedRead for the reader and one messageRead per message for the sender (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        placements(fc.integer({ min: 2, max: 4 })),
+        fc.integer({ min: 1, max: 3 }),
+        async (on, messages) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const chatGuid = await directChat(alice, bob);
+          const sent: string[] = [];
+          for (let index = 0; index < messages; index += 1) {
+            sent.push(await send(index, bob, directChatGuid(alice.primaryAddress), `m${index}`));
+          }
+          const results = await race(
+            on.map((where) => () => write(where, "chats.markRead", { account: alice, chatGuid })),
+          );
+          expect(results.map(codeOf)).toEqual(on.map(() => "ok"));
+          expect(
+            changesIn(await eventsOf(alice), chatGuid).filter((c) => c === "markedRead"),
+          ).toHaveLength(1);
+          const read = (await eventsOf(bob)).filter((event) => event.change === "messageRead");
+          expect(
+            read
+              .map((event) => (event.body.messageRead as { messageGuid: string }).messageGuid)
+              .sort(),
+          ).toEqual([...sent].sort());
+          const chat = await store(0).repositories.chats.findDirect(
+            alice.primaryAddress,
+            bob.primaryAddress,
+          );
+          const chatId = chat?.id ?? 0;
+          const state = await store(1).repositories.chats.accountState(chatId, alice.id);
+          expect(
+            await store(1).repositories.messages.countUnread(
+              chatId,
+              alice.id,
+              state.readThroughMessageId,
+            ),
+          ).toBe(0);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it("concurrent archive and unarchive calls: the caller's log alternates archived and unarchived, one event per change, ending in the stored state (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ on: fc.integer({ min: 0, max: 1 }), archived: fc.boolean() }), {
+          minLength: 2,
+          maxLength: 5,
+        }),
+        async (calls) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const chatGuid = await directChat(alice, bob);
+          const results = await race(
+            calls.map(
+              ({ on, archived }) =>
+                () =>
+                  write(on, "chats.setArchived", { account: alice, chatGuid, archived }),
+            ),
+          );
+          expect(results.map(codeOf)).toEqual(calls.map(() => "ok"));
+          const changes = changesIn(await eventsOf(alice), chatGuid);
+          // Starting unarchived, every event changes the state: they alternate.
+          changes.forEach((change, index) => {
+            expect(change).toBe(index % 2 === 0 ? "archived" : "unarchived");
+          });
+          const wanted = new Set(calls.map((call) => call.archived));
+          // At least one change happened exactly when some call asked to archive.
+          expect(changes.length > 0).toBe(wanted.has(true));
+          const chat = await store(0).repositories.chats.findDirect(
+            alice.primaryAddress,
+            bob.primaryAddress,
+          );
+          const state = await store(1).repositories.chats.accountState(chat?.id ?? 0, alice.id);
+          expect(state.isArchived).toBe(changes.at(-1) === "archived");
+          expect(changesIn(await eventsOf(bob), directChatGuid(alice.primaryAddress))).toEqual([]);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it("concurrent leaves and removals of one member: one succeeds, the rest are typed errors, one event per change (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ on: fc.integer({ min: 0, max: 1 }), leave: fc.boolean() }), {
+          minLength: 2,
+          maxLength: 4,
+        }),
+        async (calls) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const carol = await newAccount("carol");
+          const chatGuid = await group(alice, [bob, carol]);
+          const results = await race(
+            calls.map(
+              ({ on, leave }) =>
+                () =>
+                  leave
+                    ? write(on, "groups.leave", { account: carol, chatGuid }).then(() => "left")
+                    : write(on, "groups.removeParticipants", {
+                        account: alice,
+                        chatGuid,
+                        addresses: [carol.primaryAddress],
+                      }).then(() => "removed"),
+            ),
+          );
+          const succeeded = results.filter((result) => result.ok);
+          expect(succeeded).toHaveLength(1);
+          calls.forEach((call, index) => {
+            const result = results[index];
+            if (result === undefined || result.ok) return;
+            // Carol is gone: for her the group no longer exists; for alice, she is no member.
+            expect(codeOf(result)).toBe(call.leave ? "NOT_FOUND" : "INVALID_ARGUMENT");
+          });
+          const change =
+            succeeded[0]?.ok && succeeded[0].value === "left"
+              ? "participantLeft"
+              : "participantRemoved";
+          for (const member of [alice, bob, carol]) {
+            const changes = changesIn(await eventsOf(member), chatGuid).filter((c) =>
+              ["participantLeft", "participantRemoved"].includes(c),
+            );
+            expect(changes).toEqual([change]);
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it("concurrent unsends and edits of one message: one messageUnsent per viewer, and no edit after it (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ on: fc.integer({ min: 0, max: 1 }), unsend: fc.boolean() }), {
+          minLength: 2,
+          maxLength: 4,
+        }),
+        async (calls) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const chatGuid = await directChat(alice, bob);
+          const messageGuid = await send(0, alice, chatGuid, "to be unsent");
+          const target = { chatGuid, messageGuid, targetPartIndex: null };
+          const results = await race(
+            calls.map(
+              ({ on, unsend }, index) =>
+                () =>
+                  unsend
+                    ? write(on, "messages.unsend", { account: alice, target })
+                    : write(on, "messages.edit", {
+                        account: alice,
+                        target,
+                        newText: `edit ${index}`,
+                      }),
+            ),
+          );
+          calls.forEach((call, index) => {
+            const result = results[index];
+            if (result === undefined) return;
+            // An edit that comes after an unsend is refused; unsend is safe to repeat.
+            expect(call.unsend ? ["ok"] : ["ok", "FAILED_PRECONDITION"]).toContain(codeOf(result));
+          });
+          for (const viewer of [alice, bob]) {
+            const changes = (await eventsOf(viewer))
+              .filter((event) => event.body[event.change] !== undefined)
+              .map((event) => event.change)
+              .filter((change) => change === "messageUnsent" || change === "messageEdited");
+            const unsent = changes.indexOf("messageUnsent");
+            const wantsUnsend = calls.some((call) => call.unsend);
+            expect(changes.filter((change) => change === "messageUnsent")).toHaveLength(
+              wantsUnsend ? 1 : 0,
+            );
+            if (unsent >= 0) expect(changes.slice(unsent + 1)).toEqual([]);
+            const edits = results.filter((result, index) => result.ok && !calls[index]?.unsend);
+            expect(changes.filter((change) => change === "messageEdited")).toHaveLength(
+              edits.length,
+            );
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it("concurrent votes of one voter: the log replays to the stored vote, each vote moved by an unvoted of the option left (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            on: fc.integer({ min: 0, max: 1 }),
+            option: fc.integer({ min: -1, max: 2 }),
+          }),
+          { minLength: 2, maxLength: 5 },
+        ),
+        async (calls) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const chatGuid = await directChat(alice, bob);
+          const { poll } = await write(0, "polls.create", {
+            account: alice,
+            chatGuid,
+            input: { title: "lunch", options: ["soup", "salad", "pie"] },
+          });
+          const pollGuid = poll.pollMessageGuid ?? "";
+          const options = (poll.options ?? []).map((option) => option.optionIdentifier ?? "");
+          const results = await race(
+            calls.map(
+              ({ on, option }) =>
+                () =>
+                  option < 0
+                    ? write(on, "polls.unvote", { account: bob, pollGuid })
+                    : write(on, "polls.vote", {
+                        account: bob,
+                        pollGuid,
+                        optionIdentifier: options[option] ?? "",
+                      }),
+            ),
+          );
+          expect(results.map(codeOf)).toEqual(calls.map(() => "ok"));
+          for (const viewer of [alice, bob]) {
+            let current: string | undefined;
+            for (const event of await eventsOf(viewer)) {
+              if (event.change === "voted") {
+                expect(current).toBeUndefined();
+                current = (event.body.voted as { optionIdentifier: string }).optionIdentifier;
+              } else if (event.change === "unvoted") {
+                expect((event.body.unvoted as { optionIdentifier: string }).optionIdentifier).toBe(
+                  current,
+                );
+                current = undefined;
+              }
+            }
+            const stored = await store(1).repositories.polls.listVotes(
+              (await store(1).repositories.polls.find(pollGuid))?.id ?? 0,
+            );
+            expect(stored.map((vote) => vote.optionIdentifier)).toEqual(
+              current === undefined ? [] : [current],
+            );
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
+
+  it("concurrent adds of the same poll option: one adds it, the rest are INVALID_ARGUMENT, one optionAdded per viewer (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(placements(fc.integer({ min: 2, max: 4 })), async (on) => {
+        const alice = await newAccount("alice");
+        const bob = await newAccount("bob");
+        const chatGuid = await directChat(alice, bob);
+        const { poll } = await write(0, "polls.create", {
+          account: alice,
+          chatGuid,
+          input: { title: "dinner", options: ["rice", "pasta"] },
+        });
+        const pollGuid = poll.pollMessageGuid ?? "";
+        const results = await race(
+          on.map(
+            (where, index) => () =>
+              write(where, "polls.addOption", {
+                account: index % 2 === 0 ? alice : bob,
+                pollGuid,
+                text: index % 2 === 0 ? "Bread" : "bread ",
+              }),
+          ),
+        );
+        const codes = results.map(codeOf);
+        expect(codes.filter((code) => code === "ok")).toHaveLength(1);
+        expect(codes.filter((code) => code !== "ok")).toEqual(
+          on.slice(1).map(() => "INVALID_ARGUMENT"),
+        );
+        for (const viewer of [alice, bob]) {
+          const added = (await eventsOf(viewer)).filter((event) => event.change === "optionAdded");
+          expect(added).toHaveLength(1);
+        }
+        const stored = await store(1).repositories.polls.listOptions(
+          (await store(1).repositories.polls.find(pollGuid))?.id ?? 0,
+        );
+        expect(stored).toHaveLength(3);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it("concurrent creations of accounts with the same address, and registrations of the same WhatsApp number: one succeeds, the rest are ALREADY_EXISTS, never INTERNAL (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(placements(fc.integer({ min: 2, max: 4 })), async (on) => {
+        const address = `shared-${randomBytes(5).toString("hex")}@example.com`;
+        const accounts = await race(
+          on.map((where) => () => write(where, "accounts.create", { addresses: [address] })),
+        );
+        expect(accounts.map(codeOf).sort()).toEqual(
+          ["ok", ...on.slice(1).map(() => "ALREADY_EXISTS")].sort(),
+        );
+        const phoneNumberId = String(100_000 + Math.floor(Math.random() * 1e9));
+        const numbers = await race(
+          on.map(
+            (where) => () =>
+              write(where, "whatsapp.registerNumber", {
+                phoneNumberId,
+                accessToken: "token",
+                appSecret: "secret",
+                verifyTokenHash: new Uint8Array(32),
+              }),
+          ),
+        );
+        expect(numbers.map(codeOf).sort()).toEqual(
+          ["ok", ...on.slice(1).map(() => "ALREADY_EXISTS")].sort(),
+        );
+      }),
+      { numRuns: 10 },
+    );
+  });
+});
