@@ -70,16 +70,14 @@ function headsOf(store: SqliteStore): Map<number, number> {
 }
 
 function notesOf(store: SqliteStore): string[] {
-  return store.read((db) => {
-    const table = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'notes'")
-      .get();
-    if (table === undefined) return [];
-    return db
-      .prepare<[], { text: string }>("SELECT text FROM notes ORDER BY rowid")
+  return store.read((db) =>
+    db
+      .prepare<[], { key: string }>(
+        "SELECT key FROM idempotency_keys WHERE key LIKE 'note:%' ORDER BY id",
+      )
       .all()
-      .map((row) => row.text);
-  });
+      .map((row) => row.key.slice("note:".length)),
+  );
 }
 
 function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {

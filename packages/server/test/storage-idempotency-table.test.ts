@@ -79,10 +79,8 @@ describe.each(storeModes)("the idempotency key table (%s)", (mode: StoreMode) =>
         // One row per account and key, as before.
         await expect(
           store.run({
-            operation: "test.exec",
-            input: {
-              sql: "INSERT INTO idempotency_keys (account_id, key, fingerprint, response, created_at) VALUES (1, 'key-a', 'other', x'', 4000)",
-            },
+            operation: "test.insertKey",
+            input: { accountId: 1, key: "key-a", fingerprint: "other", createdAt: 4000 },
           }),
         ).rejects.toThrow(
           "UNIQUE constraint failed: idempotency_keys.account_id, idempotency_keys.key",

@@ -14,7 +14,10 @@ export interface TestAppendInput {
   }[];
   /** Throw after this many appends (past the end: after all of them); absent: succeed. */
   readonly failAfter?: number;
-  /** Insert a row into the `notes` table (created on first use) before failing or returning. */
+  /**
+   * Also store a row through a repository (an idempotency key `note:<text>` of account
+   * 1) before failing or returning: the write then changes a table, not only the log.
+   */
   readonly note?: string;
   /** What is returned on success. */
   readonly result?: unknown;
@@ -40,8 +43,12 @@ async function append(context: WriteContext, input: TestAppendInput): Promise<un
     context.appendEvent(accountId, messageEvent(chatGuid, text));
   }
   if (input.note !== undefined) {
-    context.db.exec("CREATE TABLE IF NOT EXISTS notes (text TEXT NOT NULL)");
-    context.db.prepare("INSERT INTO notes (text) VALUES (?)").run(input.note);
+    await context.repositories.idempotency.insert(
+      1,
+      `note:${input.note}`,
+      { fingerprint: input.note, response: new Uint8Array() },
+      context.now.getTime(),
+    );
   }
   if (input.failAfter !== undefined) {
     throw new PlannedFailure(`planned failure at ${input.failAfter}`);
@@ -63,13 +70,21 @@ async function unclonableResult(context: WriteContext, input: TestAppendInput): 
   return () => "a function";
 }
 
-/** Input of "test.exec": SQL run on the write connection inside the write (a test's shortcut). */
-export interface TestExecInput {
-  readonly sql: string;
+/** Input of "test.insertKey": one idempotency key row, through the repository. */
+export interface TestInsertKeyInput {
+  readonly accountId: number;
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly createdAt: number;
 }
 
-async function exec(context: WriteContext, input: TestExecInput): Promise<null> {
-  context.db.exec(input.sql);
+async function insertKey(context: WriteContext, input: TestInsertKeyInput): Promise<null> {
+  await context.repositories.idempotency.insert(
+    input.accountId,
+    input.key,
+    { fingerprint: input.fingerprint, response: new Uint8Array() },
+    input.createdAt,
+  );
   return null;
 }
 
@@ -78,6 +93,7 @@ async function exec(context: WriteContext, input: TestExecInput): Promise<null> 
  * SQLite itself may end a transaction on a full disk or an I/O error.
  */
 async function endTransaction(context: WriteContext): Promise<never> {
+  // The one test write that needs the connection itself (the transitional `db`).
   context.db.exec("ROLLBACK");
   throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
 }
@@ -95,7 +111,7 @@ export const testWrites: ReadonlyMap<
   // The tests build the inputs with the types above; by name, a write takes what it is given.
   ["test.append", (context, input) => append(context, input as TestAppendInput)],
   ["test.fail", (context, input) => fail(context, input as TestFailInput)],
-  ["test.exec", (context, input) => exec(context, input as TestExecInput)],
+  ["test.insertKey", (context, input) => insertKey(context, input as TestInsertKeyInput)],
   ["test.endTransaction", (context) => endTransaction(context)],
   ["test.exitThread", () => exitThread()],
   [
