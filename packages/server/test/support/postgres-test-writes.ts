@@ -20,6 +20,8 @@ export interface TestAppendInput {
    * 22P02) after its row and events.
    */
   readonly failure: "none" | "throw" | "sql";
+  /** Appended to each event's chat GUID (not to the key): makes large rows. */
+  readonly padding?: string;
 }
 
 /**
@@ -42,7 +44,10 @@ export const testWrites: WriteExecutor = async (context, request) => {
   const row = { fingerprint: "test", response: new Uint8Array([1, 2, 3]) };
   await context.repositories.idempotency.insert(owner, input.id, row, context.now.getTime());
   for (const accountId of input.accounts) {
-    context.appendEvent(accountId, { kind: "message", event: { chatGuid: input.id } });
+    context.appendEvent(accountId, {
+      kind: "message",
+      event: { chatGuid: `${input.id}${input.padding ?? ""}` },
+    });
   }
   if (input.failure === "throw") throw new Error(`write ${input.id} fails on purpose`);
   if (input.failure === "sql") {
