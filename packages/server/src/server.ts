@@ -303,6 +303,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
           url: config.database,
           poolSize: config.databasePoolSize,
           isFollowed: (accountId) => hub.countFor(accountId) > 0,
+          followedAccounts: () => hub.accountsWithSubscribers(),
           ...engineOptions,
         });
   // Attachment files of uploads that never got their metadata row (a crash mid-upload)

@@ -19,6 +19,8 @@ export interface LiveHub<Event extends LiveEvent = LoggedEvent> {
   readonly size: number;
   /** Number of registered subscribers of one account. */
   countFor(accountId: number): number;
+  /** The accounts that have at least one subscriber now. */
+  accountsWithSubscribers(): number[];
   /** Subscribers cut off so far for falling behind (SUBSCRIBER_TOO_SLOW). */
   readonly slowSubscriberCuts: number;
 }
@@ -38,6 +40,9 @@ export function createLiveHub<Event extends LiveEvent = LoggedEvent>(): LiveHub<
     },
     countFor(accountId) {
       return byAccount.get(accountId)?.size ?? 0;
+    },
+    accountsWithSubscribers() {
+      return [...byAccount.keys()];
     },
     register(subscriber) {
       let subscribers = byAccount.get(subscriber.accountId);
