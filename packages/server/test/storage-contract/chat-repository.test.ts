@@ -41,6 +41,51 @@ describe.each(engineNames)("chat repository on %s", (engineName) => {
     expect(await repositories.chats.findIcon(created.id + 100)).toBeUndefined();
   });
 
+  it("findOrInsertDirect creates a pair's chat once and then finds it, from either side", async () => {
+    const { repositories, write } = engine();
+    const first = await write((r) =>
+      r.chats.findOrInsertDirect("bob@example.com", "alice@example.com", 100),
+    );
+    expect(first).toEqual({
+      chat: {
+        id: first.chat.id,
+        isGroup: false,
+        groupId: null,
+        displayName: null,
+        participants: ["bob@example.com", "alice@example.com"],
+        backgroundType: null,
+        iconType: null,
+      },
+      created: true,
+    });
+    const again = await write((r) =>
+      r.chats.findOrInsertDirect("alice@example.com", "bob@example.com", 200),
+    );
+    expect(again).toEqual({ chat: first.chat, created: false });
+    expect(await repositories.chats.findDirect("alice@example.com", "bob@example.com")).toEqual(
+      first.chat,
+    );
+    const inserted = await write((r) =>
+      r.chats.insertDirect("carol@example.com", "dan@example.com", 300),
+    );
+    expect(
+      await write((r) => r.chats.findOrInsertDirect("dan@example.com", "carol@example.com", 400)),
+    ).toEqual({ chat: inserted, created: false });
+  });
+
+  it("findForUpdate reads the chat as find does, and undefined for a missing one", async () => {
+    const { write } = engine();
+    const group = await write((r) =>
+      r.chats.insertGroup("locked-group", ["a@example.com", "b@example.com"], 1),
+    );
+    await write((r) => r.chats.setDisplayName(group.id, "Named"));
+    expect(await write((r) => r.chats.findForUpdate(group.id))).toEqual({
+      ...group,
+      displayName: "Named",
+    });
+    expect(await write((r) => r.chats.findForUpdate(group.id + 100))).toBeUndefined();
+  });
+
   it("keeps one direct chat per pair: a second insert in either order fails and leaves nothing", async () => {
     const { repositories, write } = engine();
     const first = await write((r) => r.chats.insertDirect("a@example.com", "b@example.com", 1));
@@ -272,5 +317,41 @@ describe("chat repository on postgres, several processes at once", () => {
         ...committed,
       ]);
     }
+  });
+
+  it("concurrent findOrInsertDirect of one pair, from either side, all get the one chat, created once", async () => {
+    const { repositories, write } = engine();
+    for (let round = 0; round < 5; round += 1) {
+      const own = `own${round}@example.com`;
+      const other = `other${round}@example.com`;
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, writer) =>
+          write((r) =>
+            writer % 2 === 0
+              ? r.chats.findOrInsertDirect(own, other, writer)
+              : r.chats.findOrInsertDirect(other, own, writer),
+          ),
+        ),
+      );
+      expect(results.filter((result) => result.created)).toHaveLength(1);
+      const chat = await repositories.chats.findDirect(own, other);
+      expect(results.map((result) => result.chat.id)).toEqual(results.map(() => chat?.id));
+      expect(chat?.participants).toHaveLength(2);
+    }
+  });
+
+  it("findForUpdate makes concurrent read-then-change writes of one chat queue: no change is lost", async () => {
+    const { repositories, write } = engine();
+    const group = await write((r) => r.chats.insertGroup("counter-group", ["a@example.com"], 1));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, writer) =>
+        write(async (r) => {
+          const chat = await r.chats.findForUpdate(group.id);
+          await r.chats.setDisplayName(group.id, `${chat?.displayName ?? ""}${writer}`);
+        }),
+      ),
+    );
+    const name = (await repositories.chats.find(group.id))?.displayName ?? "";
+    expect([...name].sort()).toEqual(["0", "1", "2", "3", "4", "5", "6", "7"]);
   });
 });
