@@ -20,6 +20,15 @@ export interface TestServerOptions {
   readonly retention?: RetentionOptions;
   /** Database file; default a fresh temporary directory removed at teardown. */
   readonly dataPath?: string;
+  /**
+   * A PostgreSQL URL (`postgres://user@host:port/database`): the server runs on the
+   * PostgreSQL engine there (migrating it) instead of a SQLite file, and `dataPath` only
+   * places the attachment files. The database is the caller's: it is neither created
+   * nor dropped, and restarts keep its contents.
+   */
+  readonly database?: string;
+  /** PostgreSQL connections that commit at once (with `database`); default the server's. */
+  readonly databasePoolSize?: number;
   readonly maxBatchSize?: number;
   readonly subscriberBuffer?: ServerOptions["subscriberBuffer"];
   readonly maxReceiveMessageBytes?: number;
@@ -30,7 +39,7 @@ export interface TestServerOptions {
   readonly leakGraceMs?: number;
 }
 
-/** A server on a temporary SQLite file and a free port, for tests. */
+/** A server on a temporary SQLite file (or a given PostgreSQL database) and a free port, for tests. */
 export interface TestServer {
   /** The server currently running (a new object after {@link TestServer.restart}). */
   readonly server: ThreadlineServer;
@@ -69,6 +78,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const dataPath = options.dataPath ?? join(directory ?? ".", "threadline.db");
   const serverOptions = (port: number): ServerOptions => ({
     dataPath,
+    ...(options.database === undefined ? {} : { database: options.database }),
+    ...(options.databasePoolSize === undefined
+      ? {}
+      : { databasePoolSize: options.databasePoolSize }),
     port,
     host: "127.0.0.1",
     logger: options.logger ?? false,

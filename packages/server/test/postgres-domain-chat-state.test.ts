@@ -1,0 +1,4 @@
+// domain-chat-state.test.ts again, with every server on PostgreSQL (a fresh database each).
+import { runDomainTestsOnPostgres } from "./support/domain-tests-on-postgres.js";
+
+await runDomainTestsOnPostgres("domain-chat-state", () => import("./domain-chat-state.test.js"));

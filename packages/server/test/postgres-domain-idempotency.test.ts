@@ -1,0 +1,4 @@
+// domain-idempotency.test.ts again, with every server on PostgreSQL (a fresh database each).
+import { runDomainTestsOnPostgres } from "./support/domain-tests-on-postgres.js";
+
+await runDomainTestsOnPostgres("domain-idempotency", () => import("./domain-idempotency.test.js"));
