@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerError } from "../src/errors/server-error.js";
+import { startFreezableProxy } from "../src/testing/freezable-proxy.js";
 import { type CuttableProxy, startCuttableProxy } from "./support/cuttable-proxy.js";
 import {
   createScratchDatabase,
@@ -118,6 +119,31 @@ describe.runIf(reachable)("PostgreSQL outage", () => {
       await expect(opening).rejects.not.toThrow(/secret-password/);
     } finally {
       proxy.restore();
+    }
+  });
+
+  it("a connection that stops answering fails its write with UNAVAILABLE after queryTimeoutMs and is replaced", async () => {
+    const frozen = await startFreezableProxy(new URL(postgresAdminUrl).host);
+    const stalled = await openRecordingStore(database.urlThrough(frozen.address), {
+      poolSize: 1,
+      queryTimeoutMs: 500,
+      connectTimeoutMs: 1000,
+      live: false,
+    });
+    try {
+      await stalled.store.run(append("stall-before", [9]));
+      // The open connections go half-open: bytes stop, sockets stay (new ones work).
+      frozen.freeze();
+      const write = stalled.store.run(append("stall-during", [9]));
+      await expect(write).rejects.toMatchObject({ errorCode: "UNAVAILABLE", retryable: true });
+      await expect(write).rejects.toThrow(/Query read timeout/);
+      await stalled.store.run(append("stall-after", [9]));
+      const stored = await storedEvents(database.url, [9]);
+      expect(stored.map((event) => event.chatGuid)).toEqual(["stall-before", "stall-after"]);
+    } finally {
+      frozen.thaw();
+      await stalled.store.close();
+      await frozen.close();
     }
   });
 });

@@ -45,7 +45,9 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   const code = errorCode(error);
   if (code !== undefined && (socketCodes.has(code) || isServerGoingAway(code))) return true;
   if (!(error instanceof Error)) return false;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|not queryable|ECONNREFUSED/i.test(
+  // "Query read timeout": the driver gave up waiting for an answer (the store's
+  // queryTimeoutMs); the connection may still be busy, so it counts as broken.
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|not queryable|ECONNREFUSED|Query read timeout/i.test(
     error.message,
   );
 }

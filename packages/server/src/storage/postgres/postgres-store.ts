@@ -141,6 +141,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     query_timeout: options.queryTimeoutMs ?? 30_000,
     keepAlive: true,
+    // A link that died silently is noticed by TCP keepalive after about this long idle.
+    keepAliveInitialDelayMillis: 10_000,
     application_name: "threadline-server",
   };
   const writePool = new pg.Pool({ ...connection, max: poolSize });
