@@ -15,6 +15,7 @@ import {
 } from "../src/domain/write-operations.js";
 import { ServerError } from "../src/errors/server-error.js";
 import type { PgQueryable } from "../src/storage/postgres/pg-queryable.js";
+import type { EventDomain } from "../src/storage/write-context.js";
 import {
   createScratchDatabase,
   postgresReachable,
@@ -54,12 +55,20 @@ interface DecodedEvent {
   readonly body: Record<string, unknown>;
 }
 
-const decoders = {
-  message: photon.imessage.v1.MessageChangeEvent,
-  group: photon.imessage.v1.GroupChangeEvent,
-  poll: photon.imessage.v1.PollChangeEvent,
-  chat: photon.imessage.v1.ChatChangeEvent,
-} as const;
+/** The decoded change event of a log entry, as a plain object. */
+function decodeEvent(kind: EventDomain, payload: Uint8Array): Record<string, unknown> {
+  const v1 = photon.imessage.v1;
+  switch (kind) {
+    case "message":
+      return v1.MessageChangeEvent.toObject(v1.MessageChangeEvent.decode(payload));
+    case "group":
+      return v1.GroupChangeEvent.toObject(v1.GroupChangeEvent.decode(payload));
+    case "poll":
+      return v1.PollChangeEvent.toObject(v1.PollChangeEvent.decode(payload));
+    case "chat":
+      return v1.ChatChangeEvent.toObject(v1.ChatChangeEvent.decode(payload));
+  }
+}
 
 describe.runIf(reachable)("concurrent domain writes through two PostgreSQL stores", () => {
   let database: ScratchDatabase;
@@ -127,11 +136,7 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
       Array.from({ length: headSequence }, (_, index) => index + 1),
     );
     return page.map((event) => {
-      const decoded = decoders[event.kind].decode(event.payload);
-      const body = decoders[event.kind].toObject(decoded, { defaults: false }) as Record<
-        string,
-        unknown
-      >;
+      const body = decodeEvent(event.kind, event.payload);
       return { sequence: event.sequence, chatGuid: event.chatGuid, change: changeOf(body), body };
     });
   }
@@ -430,7 +435,6 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
           });
           for (const viewer of [alice, bob]) {
             const changes = (await eventsOf(viewer))
-              .filter((event) => event.body[event.change] !== undefined)
               .map((event) => event.change)
               .filter((change) => change === "messageUnsent" || change === "messageEdited");
             const unsent = changes.indexOf("messageUnsent");
@@ -578,6 +582,72 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
         );
       }),
       { numRuns: 10 },
+    );
+  });
+
+  it("sends racing a removal of their sender and an add of a new member: every message goes to exactly the members it was stored among (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        placements(fc.integer({ min: 2, max: 5 })),
+        fc.integer({ min: 0, max: 1 }),
+        fc.integer({ min: 0, max: 1 }),
+        async (sendsOn, removeOn, addOn) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const carol = await newAccount("carol");
+          const dave = await newAccount("dave");
+          const chatGuid = await group(alice, [bob, carol]);
+          const calls: (() => Promise<string>)[] = [
+            ...sendsOn.map((where, index) => () => send(where, carol, chatGuid, `c${index}`)),
+            () =>
+              write(removeOn, "groups.removeParticipants", {
+                account: alice,
+                chatGuid,
+                addresses: [carol.primaryAddress],
+              }).then(() => "removed"),
+            () =>
+              write(addOn, "groups.addParticipants", {
+                account: alice,
+                chatGuid,
+                addresses: [dave.primaryAddress],
+              }).then(() => "added"),
+          ];
+          const results = await race(calls);
+          const sends = results.slice(0, sendsOn.length);
+          expect(results.slice(sendsOn.length).map(codeOf)).toEqual(["ok", "ok"]);
+          // A send after the removal is NOT_FOUND: carol no longer sees the group.
+          for (const result of sends) expect(["ok", "NOT_FOUND"]).toContain(codeOf(result));
+          const stored = sends.flatMap((result) => (result.ok ? [result.value] : []));
+          const received = (events: readonly DecodedEvent[]) =>
+            events
+              .filter((event) => event.chatGuid === chatGuid && event.change === "messageReceived")
+              .map(
+                (event) =>
+                  (event.body.messageReceived as { message: { guid: string } }).message.guid,
+              );
+          for (const member of [alice, bob, carol]) {
+            const events = await eventsOf(member);
+            const removal = events.findIndex((event) => event.change === "participantRemoved");
+            expect(removal).toBeGreaterThanOrEqual(0);
+            // Nothing carol sent reaches anyone after her removal; everything before does.
+            expect(received(events.slice(removal))).toEqual([]);
+            expect(received(events.slice(0, removal)).sort()).toEqual([...stored].sort());
+          }
+          // Dave gets exactly the messages stored after his add: those above his read marker.
+          const chat = await store(0).repositories.chats.findGroup(
+            chatGuid.replace(/^any;\+;/, ""),
+          );
+          const marker = (await store(0).repositories.chats.accountState(chat?.id ?? 0, dave.id))
+            .readThroughMessageId;
+          const after: string[] = [];
+          for (const guid of stored) {
+            const message = await store(1).repositories.messages.find(guid);
+            if ((message?.id ?? 0) > marker) after.push(guid);
+          }
+          expect(received(await eventsOf(dave)).sort()).toEqual(after.sort());
+        },
+      ),
+      { numRuns: 15 },
     );
   });
 });

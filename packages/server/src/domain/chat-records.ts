@@ -166,6 +166,8 @@ export async function resolveChat(
  * and then changes it: the chat is locked until the write ends and read again once the
  * lock is held, so the write decides on what every earlier write committed (on
  * PostgreSQL a concurrent write of the same chat waits; on SQLite the writer is alone).
+ * A write that changes the participants passes `lock` "membership", which on
+ * PostgreSQL also holds off sends into the chat ({@link chatAfterInsert}).
  * NOT_FOUND as for resolveChat, also when the caller left the chat meanwhile.
  */
 export async function resolveChatForChange(
@@ -173,9 +175,13 @@ export async function resolveChatForChange(
   account: Account,
   chatGuid: string,
   field = "chat_guid",
+  lock: "state" | "membership" = "state",
 ): Promise<ResolvedChat> {
   const resolved = await resolveChat(repositories, account, chatGuid, field);
-  const chat = await repositories.chats.findForUpdate(resolved.chat.id);
+  const chat =
+    lock === "membership"
+      ? await repositories.chats.findForMembershipChange(resolved.chat.id)
+      : await repositories.chats.findForUpdate(resolved.chat.id);
   const viewer = chat === undefined ? undefined : viewerFor(chat, account);
   if (chat === undefined || viewer === undefined) {
     throw notFound(
@@ -194,4 +200,26 @@ export async function lockChat(
   id: number,
 ): Promise<ChatRecord | undefined> {
   return repositories.chats.findForUpdate(id);
+}
+
+/**
+ * The chat as it is once a message or poll of `sender` was inserted into it, for that
+ * row's fan-out: the insert holds the chat against membership changes (on PostgreSQL
+ * its foreign key's KEY SHARE lock waits for a membership change in flight, which
+ * locks the chat FOR UPDATE, and makes later ones wait), so this read has exactly the
+ * participants its events go to.
+ * NOT_FOUND, undoing the write, when the sender left or was removed meanwhile.
+ */
+export async function chatAfterInsert(
+  repositories: Repositories,
+  chat: ChatRecord,
+  sender: ChatViewer,
+): Promise<ChatRecord> {
+  const current = await repositories.chats.find(chat.id);
+  if (current === undefined || !current.participants.includes(sender.address)) {
+    throw notFound(
+      `chat ${JSON.stringify(sender.chatGuid)} was not found among the chats this account takes part in`,
+    );
+  }
+  return current;
 }

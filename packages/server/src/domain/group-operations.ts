@@ -48,8 +48,12 @@ export async function resolveGroupForChange(
   repositories: Repositories,
   account: Account,
   chatGuid: string,
+  lock: "state" | "membership" = "state",
 ): Promise<ResolvedChat> {
-  return requireGroup(await resolveChatForChange(repositories, account, chatGuid), chatGuid);
+  return requireGroup(
+    await resolveChatForChange(repositories, account, chatGuid, "chat_guid", lock),
+    chatGuid,
+  );
 }
 
 function requireGroup(resolved: ResolvedChat, chatGuid: string): ResolvedChat {
@@ -144,7 +148,12 @@ export async function addParticipants(
   addresses: readonly string[],
 ): Promise<ChatProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(
+    repositories,
+    account,
+    chatGuid,
+    "membership",
+  );
   const present = addresses.find((address) => chat.participants.includes(address));
   if (present !== undefined) {
     throw invalidArgument(
@@ -188,7 +197,12 @@ export async function removeParticipants(
   addresses: readonly string[],
 ): Promise<ChatProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(
+    repositories,
+    account,
+    chatGuid,
+    "membership",
+  );
   if (addresses.includes(viewer.address)) {
     throw invalidArgument(
       `${viewer.address} is your own address; use LeaveGroup to leave a group`,
@@ -232,7 +246,12 @@ export async function leaveGroup(
   chatGuid: string,
 ): Promise<void> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveGroupForChange(repositories, account, chatGuid);
+  const { chat, viewer } = await resolveGroupForChange(
+    repositories,
+    account,
+    chatGuid,
+    "membership",
+  );
   const viewersBefore = await chatViewers(repositories, chat);
   const own = chat.participants.filter((address) => account.addresses.includes(address));
   await deleteParticipants(repositories, chat.id, own);

@@ -1,5 +1,5 @@
 import type { WriteContext } from "../storage/write-context.js";
-import { type ChatRecord, type ChatViewer, chatViewers } from "./chat-records.js";
+import { type ChatRecord, type ChatViewer, chatAfterInsert, chatViewers } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
 import { insertMessage, type MessageRecord, type NewMessage } from "./message-records.js";
 import { messageView } from "./message-view.js";
@@ -11,6 +11,8 @@ import { messageView } from "./message-view.js";
  * (unread counts are derived from the messages after each account's read marker).
  * `beforeFanOut` runs once the row exists and before any event is written, for rows
  * that belong to the message (its attachment bubbles, say) and must be in its events.
+ * The events go to the participants as they are once the row exists
+ * ({@link chatAfterInsert}): NOT_FOUND when the sender was removed meanwhile.
  */
 export async function sendMessage(
   context: WriteContext,
@@ -29,9 +31,10 @@ export async function sendMessage(
     },
     context.now,
   );
+  const current = await chatAfterInsert(context.repositories, chat, sender);
   await beforeFanOut?.(message);
   const actor = { accountId: sender.accountId, address: sender.address };
-  for (const viewer of await chatViewers(context.repositories, chat)) {
+  for (const viewer of await chatViewers(context.repositories, current)) {
     const view = await messageView(
       context.repositories,
       message,

@@ -8,6 +8,7 @@ import type { WriteContext } from "../storage/write-context.js";
 import {
   type ChatRecord,
   type ChatViewer,
+  chatAfterInsert,
   chatViewers,
   resolveChat,
   resolveChatForChange,
@@ -207,10 +208,11 @@ export async function sendMiniAppCard(
     },
     context.now,
   );
+  const current = await chatAfterInsert(repositories, chat, viewer);
   const sessionId = randomUUID().toUpperCase();
   await insertMiniAppCard(repositories, message.id, sessionId, card);
   const actor = { accountId: account.id, address: viewer.address };
-  for (const each of await chatViewers(repositories, chat)) {
+  for (const each of await chatViewers(repositories, current)) {
     context.appendEvent(each.accountId, {
       kind: "message",
       event: {

@@ -8,6 +8,7 @@ import type { WriteContext } from "../storage/write-context.js";
 import {
   type ChatRecord,
   type ChatViewer,
+  chatAfterInsert,
   chatViewers,
   loadChat,
   lockChat,
@@ -157,7 +158,7 @@ export async function createPoll(
   for (const [position, text] of input.options.entries()) {
     await insertOption(repositories, poll.id, text, viewer.address, position);
   }
-  const found = { poll, chat, viewer };
+  const found = { poll, chat: await chatAfterInsert(repositories, chat, viewer), viewer };
   await appendPollEvent(context, found, account.id, {
     created: { title: input.title, options: await optionsOf(repositories, poll.id) },
   });

@@ -75,18 +75,28 @@ export function createPostgresChatRepository(sql: PgQueryable): ChatRepository {
     return recordFrom(rows[0]);
   }
 
+  // The chat is read in a statement of its own, after the lock is granted, so under
+  // READ COMMITTED it sees what the write that held the lock committed.
+  async function lockedFind(
+    id: number,
+    lock: "FOR NO KEY UPDATE" | "FOR UPDATE",
+  ): Promise<ChatRecord | undefined> {
+    const { rows } = await sql.query(`SELECT id FROM chats WHERE id = $1 ${lock}`, [id]);
+    if (rows.length === 0) return undefined;
+    return find(id);
+  }
+
   return {
     find,
     async findForUpdate(id) {
       // NO KEY UPDATE: writes that check and change the chat queue behind each other,
-      // while message and poll inserts (whose foreign keys take KEY SHARE) do not wait.
-      // The chat is read in a statement of its own, after the lock is granted, so under
-      // READ COMMITTED it sees what the write that held the lock committed.
-      const { rows } = await sql.query("SELECT id FROM chats WHERE id = $1 FOR NO KEY UPDATE", [
-        id,
-      ]);
-      if (rows.length === 0) return undefined;
-      return find(id);
+      // while message and poll inserts (their foreign keys take KEY SHARE) go on.
+      return lockedFind(id, "FOR NO KEY UPDATE");
+    },
+    async findForMembershipChange(id) {
+      // FOR UPDATE also conflicts with those inserts' KEY SHARE: it waits for the sends
+      // into the chat in flight, and later sends wait for this write.
+      return lockedFind(id, "FOR UPDATE");
     },
     findDirect,
     async findOrInsertDirect(own, other, createdAt) {

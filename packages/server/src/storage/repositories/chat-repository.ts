@@ -44,9 +44,17 @@ export interface ChatRepository {
    * calls this first: on PostgreSQL concurrent writes of the same chat in other
    * transactions wait for this one to commit, so their checks see its changes; on SQLite
    * it is {@link ChatRepository.find} (the one writer already runs writes one at a time).
-   * Sends that only add a message do not lock the chat.
+   * Messages and polls being inserted into the chat meanwhile neither wait nor are waited for.
    */
   findForUpdate(id: number): Promise<ChatRecord | undefined>;
+  /**
+   * {@link ChatRepository.findForUpdate} for a write that changes who takes part: on
+   * PostgreSQL the lock also waits for messages and polls being inserted into the chat by
+   * other transactions, and makes later inserts wait until the write ends. A send reads
+   * the chat again after its insert, so it fans out to exactly the participants it was
+   * stored among. On SQLite it is {@link ChatRepository.find}.
+   */
+  findForMembershipChange(id: number): Promise<ChatRecord | undefined>;
   /** The direct chat between two addresses (in either order), or undefined when they have none. */
   findDirect(first: string, second: string): Promise<ChatRecord | undefined>;
   /**

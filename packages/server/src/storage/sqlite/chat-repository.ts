@@ -101,6 +101,9 @@ export function createSqliteChatRepository(db: Database): ChatRepository {
     async findForUpdate(id) {
       return find(id);
     },
+    async findForMembershipChange(id) {
+      return find(id);
+    },
     async findDirect(first, second) {
       return findDirect(first, second);
     },
