@@ -4,7 +4,12 @@ import { format, parseArgs } from "node:util";
 import { setLogger } from "@grpc/grpc-js";
 import { pino } from "pino";
 import { countAccounts, listAccounts } from "./auth/account-directory.js";
-import { type CommandStorage, openCommandStore, storageFlag } from "./command-store.js";
+import {
+  type CommandStorage,
+  databaseUrlProblem,
+  openCommandStore,
+  storageFlag,
+} from "./command-store.js";
 import { defaultConfig } from "./config.js";
 import { rotateAccountTokens } from "./domain/account-tokens.js";
 import { normalizeAddress, normalizeAddressList } from "./domain/address.js";
@@ -123,6 +128,8 @@ async function start(args: string[]): Promise<void> {
     }
   }
   const database = values.database;
+  const databaseProblem = database === undefined ? undefined : databaseUrlProblem(database);
+  if (databaseProblem !== undefined) throw new UsageError(databaseProblem);
   const databasePoolSize = parseInteger("database-pool-size", values["database-pool-size"], 1);
   if (databasePoolSize !== undefined && database === undefined)
     throw new UsageError("--database-pool-size needs --database (the PostgreSQL engine)");
@@ -258,6 +265,8 @@ function accountsStorage(values: { data?: string; database?: string }): CommandS
   if (values.data !== undefined) {
     throw new UsageError("pass --data (a SQLite file) or --database (a PostgreSQL URL), not both");
   }
+  const problem = databaseUrlProblem(values.database);
+  if (problem !== undefined) throw new UsageError(problem);
   return { kind: "postgres", url: values.database };
 }
 

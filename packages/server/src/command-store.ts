@@ -28,6 +28,15 @@ export async function openCommandStore(storage: CommandStorage): Promise<ServerS
   return openSqliteStore({ path: storage.path, logger, execute: executeWrite });
 }
 
+/**
+ * What is wrong with a `--database` value, or undefined when it is a PostgreSQL URL.
+ * The password never appears in the message.
+ */
+export function databaseUrlProblem(url: string): string | undefined {
+  if (/^postgres(ql)?:\/\/./.test(url)) return undefined;
+  return `--database must be a PostgreSQL URL such as postgres://user@host:5432/threadline; received ${JSON.stringify(url.replace(/:[^:@/]*@/, ":***@"))}`;
+}
+
 /** How a hint names the storage again: `--data FILE` or `--database <url>`. */
 export function storageFlag(storage: CommandStorage): string {
   return storage.kind === "postgres" ? "--database <url>" : `--data ${storage.path}`;

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type CommandStorage, openCommandStore } from "./command-store.js";
+import { type CommandStorage, databaseUrlProblem, openCommandStore } from "./command-store.js";
 import { defaultConfig } from "./config.js";
 import {
   listRegisteredNumbers,
@@ -57,6 +57,9 @@ export async function runWhatsAppCommand(
   if (values.database !== undefined && values.data !== undefined) {
     throw errors.usage("pass --data (a SQLite file) or --database (a PostgreSQL URL), not both");
   }
+  const databaseProblem =
+    values.database === undefined ? undefined : databaseUrlProblem(values.database);
+  if (databaseProblem !== undefined) throw errors.usage(databaseProblem);
   const storage: CommandStorage =
     values.database === undefined
       ? { kind: "sqlite", path: dataPath }
