@@ -1,6 +1,9 @@
 import { createServer } from "node:net";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assertCliBuilt, runCli } from "./support/cli-process.js";
+import { createScratchDatabase, postgresReachable } from "./support/postgres-scratch.js";
+
+const reachable = await postgresReachable();
 
 /** A loopback port nothing listens on. */
 function closedPort(): Promise<number> {
@@ -95,5 +98,43 @@ describe("the CLI's --database flag", () => {
     ]);
     expect(badSize.code).toBe(2);
     expect(badSize.stderr).toContain("--database-pool-size must be an integer of at least 1");
+  });
+
+  it.runIf(reachable)("whatsapp add, list and remove work on a PostgreSQL database", async () => {
+    const database = await createScratchDatabase();
+    try {
+      const added = await runCli([
+        "whatsapp",
+        "add",
+        "--phone-number-id",
+        "106540352242922",
+        "--app-secret",
+        "app-secret-value",
+        "--access-token",
+        "access-token-value",
+        "--verify-token",
+        "verify-token-value",
+        "--database",
+        database.url,
+      ]);
+      expect(added.code, added.stderr).toBe(0);
+      const listed = await runCli(["whatsapp", "list", "--database", database.url]);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toContain("106540352242922");
+      expect(listed.stdout).not.toContain("app-secret-value");
+      const removed = await runCli([
+        "whatsapp",
+        "remove",
+        "--phone-number-id",
+        "106540352242922",
+        "--database",
+        database.url,
+      ]);
+      expect(removed.code, removed.stderr).toBe(0);
+      const empty = await runCli(["whatsapp", "list", "--database", database.url]);
+      expect(empty.stdout).not.toContain("106540352242922");
+    } finally {
+      await database.drop();
+    }
   });
 });
