@@ -650,4 +650,82 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
       { numRuns: 15 },
     );
   });
+
+  it("concurrent token rotations of one account: each revokes the token before it, one token survives (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(placements(fc.integer({ min: 2, max: 4 })), async (on) => {
+        const account = await newAccount("rotor");
+        const results = await race(
+          on.map(
+            (where) => () =>
+              write(where, "accounts.rotateTokens", { address: account.primaryAddress }),
+          ),
+        );
+        expect(results.map(codeOf)).toEqual(on.map(() => "ok"));
+        const revoked = results.map((result) => (result.ok ? (result.value?.revoked ?? -1) : -1));
+        // The first token and every rotation's but the last: each revoked exactly one.
+        expect(revoked).toEqual(on.map(() => 1));
+        const listed = (await store(1).repositories.accounts.list()).find(
+          (each) => each.id === account.id,
+        );
+        expect(listed?.tokenCount).toBe(1);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it("replies racing an unsend of their target: a reply is stored before the unsend or refused after it, never after it (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        placements(fc.integer({ min: 1, max: 4 })),
+        fc.integer({ min: 0, max: 1 }),
+        async (repliesOn, unsendOn) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const chatGuid = await directChat(alice, bob);
+          const messageGuid = await send(0, alice, chatGuid, "answer me");
+          const bobsGuid = directChatGuid(alice.primaryAddress);
+          const results = await race<string>([
+            () =>
+              write(unsendOn, "messages.unsend", {
+                account: alice,
+                target: { chatGuid, messageGuid, targetPartIndex: null },
+              }).then(() => "unsent"),
+            ...repliesOn.map((where, index) => async () => {
+              const { message } = await write(where, "messages.sendText", {
+                account: bob,
+                input: validateSendText({
+                  chatGuid: bobsGuid,
+                  text: `reply ${index}`,
+                  replyTo: { messageGuid },
+                }),
+              });
+              return message.guid ?? "";
+            }),
+          ]);
+          expect(codeOf(results[0] ?? { ok: true, value: "" })).toBe("ok");
+          for (const reply of results.slice(1)) {
+            expect(["ok", "FAILED_PRECONDITION"]).toContain(codeOf(reply));
+          }
+          const stored = results.slice(1).flatMap((result) => (result.ok ? [result.value] : []));
+          for (const viewer of [alice, bob]) {
+            const events = await eventsOf(viewer);
+            const unsent = events.findIndex((event) => event.change === "messageUnsent");
+            expect(unsent).toBeGreaterThanOrEqual(0);
+            const replies = events
+              .filter((event) => event.change === "messageReceived")
+              .filter(
+                (event) =>
+                  (event.body.messageReceived as { message: { replyToGuid?: string } }).message
+                    .replyToGuid === messageGuid,
+              );
+            expect(replies).toHaveLength(stored.length);
+            for (const reply of replies)
+              expect(reply.sequence).toBeLessThan(events[unsent]?.sequence ?? 0);
+          }
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
 });

@@ -11,12 +11,11 @@ import {
   linkMessageAttachments,
   type MentionRecord,
 } from "./attachment-records.js";
-import { resolveChat } from "./chat-records.js";
 import { validateEffect } from "./message-effect.js";
 import { sendMessage } from "./message-fan-out.js";
 import { type TextFormatRecord, validateFormatting } from "./message-formatting.js";
 import { messageView } from "./message-view.js";
-import { type ReplyInput, replyThread } from "./reply-thread.js";
+import { type ReplyInput, replyThread, resolveChatToSend } from "./reply-thread.js";
 import { limitText, maxMessageTextLength, optionalText } from "./text-rules.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
@@ -122,7 +121,12 @@ export async function sendAttachment(
   input: SendAttachmentInput,
 ): Promise<MessageProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveChat(repositories, account, input.chatGuid);
+  const { chat, viewer } = await resolveChatToSend(
+    repositories,
+    account,
+    input.chatGuid,
+    input.reply,
+  );
   const attachment = await visibleAttachment(
     repositories,
     account,
@@ -279,7 +283,12 @@ export async function sendMultipart(
   input: SendMultipartInput,
 ): Promise<MessageProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveChat(repositories, account, input.chatGuid);
+  const { chat, viewer } = await resolveChatToSend(
+    repositories,
+    account,
+    input.chatGuid,
+    input.reply,
+  );
   let text = "";
   const formatting: TextFormatRecord[] = [];
   const mentions: MentionRecord[] = [];

@@ -21,7 +21,7 @@ import { type TextFormatRecord, validateFormatting } from "./message-formatting.
 import { findMessage, type MessageRecord } from "./message-records.js";
 import { messageContent, messageView } from "./message-view.js";
 import { miniAppCardOf } from "./mini-app-card-records.js";
-import { replyThread } from "./reply-thread.js";
+import { replyThread, resolveChatToSend } from "./reply-thread.js";
 import { limitText, maxMessageTextLength, optionalText, requireText } from "./text-rules.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
@@ -103,12 +103,15 @@ export async function sendText(
   account: Account,
   input: SendTextInput,
 ): Promise<MessageProperties> {
-  const { chat, viewer } = await resolveChat(context.repositories, account, input.chatGuid);
-  const thread = await replyThread(
+  const reply =
+    input.replyToGuid === null ? null : { guid: input.replyToGuid, part: input.replyToPart };
+  const { chat, viewer } = await resolveChatToSend(
     context.repositories,
-    chat,
-    input.replyToGuid === null ? null : { guid: input.replyToGuid, part: input.replyToPart },
+    account,
+    input.chatGuid,
+    reply,
   );
+  const thread = await replyThread(context.repositories, chat, reply);
   const message = await sendMessage(context, chat, viewer, {
     kind: "text",
     text: input.text,

@@ -1,7 +1,13 @@
+import type { Account } from "../auth/account.js";
 import { invalidArgument } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import type { Repositories } from "../storage/repositories.js";
-import type { ChatRecord } from "./chat-records.js";
+import {
+  type ChatRecord,
+  type ResolvedChat,
+  resolveChat,
+  resolveChatForChange,
+} from "./chat-records.js";
 import { findMessage } from "./message-records.js";
 
 /** A validated reply target: the message answered and, optionally, which of its bubbles. */
@@ -44,4 +50,22 @@ export async function replyThread(
   return target.threadOriginatorGuid !== null
     ? { guid: target.threadOriginatorGuid, part: target.threadOriginatorPart ?? "0:0:0" }
     : { guid: target.guid, part: `${reply.part ?? 0}:0:${target.text.length}` };
+}
+
+/**
+ * The chat a message is sent into, for a send that may be a reply. A reply checks its
+ * target (a live message of this chat) and then stores a message pointing at it, so its
+ * chat is locked first ({@link resolveChatForChange}): an unsend of the target running
+ * at the same time (two processes on PostgreSQL) is decided before the reply or after
+ * it, never between its check and its insert. A send that answers nothing does not lock.
+ */
+export function resolveChatToSend(
+  repositories: Repositories,
+  account: Account,
+  chatGuid: string,
+  reply: ReplyInput | null,
+): Promise<ResolvedChat> {
+  return reply === null
+    ? resolveChat(repositories, account, chatGuid)
+    : resolveChatForChange(repositories, account, chatGuid);
 }

@@ -110,6 +110,10 @@ export function createPostgresAccountRepository(sql: PgQueryable): AccountReposi
       );
     },
     async deleteTokens(accountId) {
+      // The account row's lock makes concurrent rotations of one account run one after
+      // the other; the DELETE, a statement of its own after the lock is granted, then
+      // also removes the token the rotation before it committed, so one token survives.
+      await sql.query("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE", [accountId]);
       const result = await sql.query("DELETE FROM tokens WHERE account_id = $1", [accountId]);
       return result.rowCount ?? 0;
     },

@@ -65,6 +65,10 @@ export interface AccountRepository {
   findTokens(lookupKey: string): Promise<StoredToken[]>;
   /** Stores a token for the account. */
   insertToken(accountId: number, token: TokenToStore, createdAt: number): Promise<void>;
-  /** Deletes every token of the account; resolves with how many there were. */
+  /**
+   * Deletes every token of the account; resolves with how many there were. Concurrent
+   * calls for one account (two processes on PostgreSQL) run one after the other, each
+   * deleting what the one before it committed.
+   */
   deleteTokens(accountId: number): Promise<number>;
 }
