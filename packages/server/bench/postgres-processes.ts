@@ -7,7 +7,16 @@ import { type Client, credentials, Metadata, makeGenericClientConstructor } from
 import { ChatServiceDefinition, MessageServiceDefinition } from "@threadline/protocol";
 import pg from "pg";
 import { type BenchServer, median, run, startBenchServer } from "./bench-support.js";
-import { closedLoop, sample, unaryCall, type WriteSample } from "./write-peers.js";
+import {
+  closedLoop,
+  commitCounters,
+  cpuMicrosBetween,
+  databaseBackendsCpuMicros,
+  processCpuMicros,
+  sample,
+  unaryCall,
+  type WriteSample,
+} from "./write-load.js";
 
 const cliPath = fileURLToPath(new URL("../bin/threadline-server.js", import.meta.url));
 
@@ -19,8 +28,14 @@ const cliPath = fileURLToPath(new URL("../bin/threadline-server.js", import.meta
  */
 
 /** Server processes on one fresh database, with `chats` chats ready to send to. */
-interface PostgresCluster {
+export interface PostgresCluster {
   readonly processes: readonly BenchServer[];
+  /** Each process's /metrics. */
+  readonly metricsUrls: readonly string[];
+  /** The database's name, to find its backends. */
+  readonly databaseName: string;
+  /** An admin connection for reading pg_stat_activity. */
+  readonly admin: pg.Client;
   /** One Messages client per process and chat sender. */
   readonly senders: readonly {
     readonly client: Client;
@@ -30,7 +45,11 @@ interface PostgresCluster {
   close(): Promise<void>;
 }
 
-async function startCluster(
+/**
+ * Creates a database, adds `chats` sender/recipient account pairs through the CLI, and
+ * starts `processCount` `threadline-server start --database` processes on it.
+ */
+export async function startCluster(
   adminUrl: string,
   processCount: number,
   chats: number,
@@ -78,6 +97,8 @@ async function startCluster(
           database,
           "--database-pool-size",
           String(poolSize),
+          "--http-port",
+          "0",
         ]),
       );
     }
@@ -104,10 +125,20 @@ async function startCluster(
       clients.push(client);
       return chatGuids.map((chat) => ({ client, ...chat }));
     });
+    const metricsUrls = processes.map((server) => {
+      if (server.webhookUrl === undefined) throw new Error("a server printed no HTTP address");
+      return new URL("/metrics", server.webhookUrl).href;
+    });
+    const watcher = new pg.Client({ connectionString: adminUrl });
+    await watcher.connect();
     return {
       processes,
+      metricsUrls,
+      databaseName: name,
+      admin: watcher,
       senders,
       async close() {
+        await watcher.end();
         for (const client of clients) client.close();
         for (const server of processes) await server.stop();
         const dropper = new pg.Client({ connectionString: adminUrl });
@@ -125,28 +156,72 @@ async function startCluster(
   }
 }
 
-async function measureCluster(
+/** CPU of every server process so far, in microseconds. */
+async function clusterCpuMicros(cluster: PostgresCluster): Promise<number> {
+  let total = 0;
+  for (const server of cluster.processes) {
+    if (server.child.pid === undefined) throw new Error("a server process has no pid");
+    total += await processCpuMicros(server.child.pid);
+  }
+  return total;
+}
+
+async function clusterCommits(
+  cluster: PostgresCluster,
+): Promise<{ commits: number; writes: number }> {
+  let commits = 0;
+  let writes = 0;
+  for (const url of cluster.metricsUrls) {
+    const counters = await commitCounters(url);
+    commits += counters.commits;
+    writes += counters.writes;
+  }
+  return { commits, writes };
+}
+
+/**
+ * SendTextMessage calls kept `concurrency` in flight for `seconds`, spread over the
+ * processes and chats; with the server processes' CPU per acknowledged call (all of
+ * them), the PostgreSQL backends' CPU per call, and writes per commit.
+ */
+export async function measureCluster(
   cluster: PostgresCluster,
   concurrency: number,
   seconds: number,
 ): Promise<WriteSample> {
+  const cpuBefore = await clusterCpuMicros(cluster);
+  const databaseBefore = await databaseBackendsCpuMicros(cluster.admin, cluster.databaseName);
+  const commitsBefore = await clusterCommits(cluster);
+  const result = await loadCluster(cluster, concurrency, seconds);
+  const cpuAfter = await clusterCpuMicros(cluster);
+  const databaseAfter = await databaseBackendsCpuMicros(cluster.admin, cluster.databaseName);
+  const commitsAfter = await clusterCommits(cluster);
+  return {
+    ...sample(result),
+    cpuMicrosPerWrite: (cpuAfter - cpuBefore) / result.count,
+    databaseCpuMicrosPerWrite: cpuMicrosBetween(databaseBefore, databaseAfter) / result.count,
+    writesPerCommit:
+      (commitsAfter.writes - commitsBefore.writes) /
+      Math.max(1, commitsAfter.commits - commitsBefore.commits),
+  };
+}
+
+function loadCluster(cluster: PostgresCluster, concurrency: number, seconds: number) {
   const processCount = cluster.processes.length;
   const perProcess = cluster.senders.length / processCount;
-  return sample(
-    await closedLoop(concurrency, seconds, (index) => {
-      // Round-robin over processes first, then over chats within each process.
-      const process = index % processCount;
-      const chat = Math.floor(index / processCount) % perProcess;
-      const sender = cluster.senders[process * perProcess + chat];
-      if (sender === undefined) throw new Error("no sender");
-      return unaryCall(
-        sender.client,
-        "sendTextMessage",
-        { chatGuid: sender.chatGuid, text: `bench message ${index}` },
-        sender.metadata,
-      );
-    }),
-  );
+  return closedLoop(concurrency, seconds, (index) => {
+    // Round-robin over processes first, then over chats within each process.
+    const process = index % processCount;
+    const chat = Math.floor(index / processCount) % perProcess;
+    const sender = cluster.senders[process * perProcess + chat];
+    if (sender === undefined) throw new Error("no sender");
+    return unaryCall(
+      sender.client,
+      "sendTextMessage",
+      { chatGuid: sender.chatGuid, text: `bench message ${index}` },
+      sender.metadata,
+    );
+  });
 }
 
 /** Medians per concurrency, for each process count. */

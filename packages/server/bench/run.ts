@@ -13,11 +13,6 @@ import {
   measureListPaging,
   prepareListChat,
 } from "./message-list-paging.js";
-import {
-  measurePostgresProcesses,
-  postgresProcessesSettings,
-  postgresProcessesTable,
-} from "./postgres-processes.js";
 import { measureRpcWrites } from "./rpc-write-throughput.js";
 import {
   measureWebhookIngest,
@@ -142,7 +137,7 @@ async function main(): Promise<void> {
     }
 
     console.error(
-      "write path beside the peers (SendTextMessage vs PostgreSQL INSERT vs Redis XADD, interleaved)...",
+      "write path beside the peers (SendTextMessage on SQLite and on PostgreSQL with 1 and 3 server processes vs PostgreSQL INSERT vs Redis XADD, interleaved)...",
     );
     const loadBefore = loadavg();
     const writePeers = await measureWritePeers({
@@ -154,21 +149,6 @@ async function main(): Promise<void> {
       `Acknowledged writes beside the peers (medians of interleaved rounds; load average ${loadBefore.map((value) => value.toFixed(2)).join(" ")} before, ${loadavg()
         .map((value) => value.toFixed(2))
         .join(" ")} after):\n${writePeersTable(writePeers)}`,
-    );
-
-    console.error(
-      "SendTextMessage on PostgreSQL with 1 and with 3 server processes (interleaved)...",
-    );
-    const postgresSettings = postgresProcessesSettings();
-    const postgresLoad = loadavg();
-    const postgresProcesses = await measurePostgresProcesses({
-      ...postgresSettings,
-      progress: (line) => console.error(`  ${line}`),
-    });
-    extraTables.push(
-      `Acknowledged SendTextMessage/s on PostgreSQL, server processes sharing one database (${postgresSettings.chats} chats round-robin, pool ${postgresSettings.poolSize} per process; medians of interleaved rounds; load average ${postgresLoad.map((value) => value.toFixed(2)).join(" ")} before, ${loadavg()
-        .map((value) => value.toFixed(2))
-        .join(" ")} after):\n${postgresProcessesTable(postgresProcesses)}`,
     );
 
     console.error("location fan-out beside durable message fan-out (interleaved rounds)...");

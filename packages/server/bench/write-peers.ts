@@ -1,118 +1,35 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Client, credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { ChatServiceDefinition, MessageServiceDefinition } from "@threadline/protocol";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { type BenchServer, median, percentile, run, startBenchServer } from "./bench-support.js";
+import { type BenchServer, median, run, startBenchServer } from "./bench-support.js";
+import { measureCluster, type PostgresCluster, startCluster } from "./postgres-processes.js";
+import {
+  closedLoop,
+  commitCounters,
+  processCpuMicros,
+  sample,
+  unaryCall,
+  type WriteSample,
+} from "./write-load.js";
 
 const cliPath = fileURLToPath(new URL("../bin/threadline-server.js", import.meta.url));
 
 /**
  * Acknowledged writes per second at a fixed number in flight, for Threadline's
- * SendTextMessage (server in its own process) and, in the same run and interleaved
- * with it, the two peers a user would compare it with: single-row PostgreSQL INSERT
- * commits (pool of 16, synchronous_commit on) and Redis XADD with appendfsync always
- * (a redis-server of our own, stopped afterwards).
+ * SendTextMessage (server in its own process) on SQLite and on PostgreSQL with 1 and
+ * with 3 server processes sharing one database (the load spread over them) and, in the
+ * same run and interleaved with them, the two peers a user would compare it with:
+ * single-row PostgreSQL INSERT commits (pool of 16, synchronous_commit on) and Redis
+ * XADD with appendfsync always (a redis-server of our own, stopped afterwards).
  */
-
-/** One measurement: acknowledged operations per second and their ack latency. */
-export interface WriteSample {
-  readonly perSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  /** Server process CPU time per acknowledged write (Threadline only). */
-  readonly cpuMicrosPerWrite?: number;
-  /** Writes per group commit, mean (Threadline only, from /metrics). */
-  readonly writesPerCommit?: number;
-  /** Share of the wall time the server's main thread spent inside group commits (Threadline only). */
-  readonly commitShare?: number;
-}
-
-/** Keeps `concurrency` calls of `operation` in flight for `seconds`, timing each ack. */
-export async function closedLoop(
-  concurrency: number,
-  seconds: number,
-  operation: (index: number) => Promise<unknown>,
-): Promise<{ count: number; seconds: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const index = next++;
-        const sent = performance.now();
-        await operation(index);
-        latencies.push(performance.now() - sent);
-      }
-    }),
-  );
-  return { count: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
-}
-
-export function sample(result: {
-  count: number;
-  seconds: number;
-  latencies: number[];
-}): WriteSample {
-  return {
-    perSecond: result.count / result.seconds,
-    p50Ms: percentile(result.latencies, 0.5),
-    p99Ms: percentile(result.latencies, 0.99),
-  };
-}
-
-/** The commit counters of the server's /metrics: commits, writes, seconds inside commits. */
-interface CommitCounters {
-  readonly commits: number;
-  readonly writes: number;
-  readonly seconds: number;
-}
-
-async function commitCounters(metricsUrl: string): Promise<CommitCounters> {
-  const text = await (await fetch(metricsUrl)).text();
-  const value = (name: string) => {
-    const match = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
-    if (match?.[1] === undefined) throw new Error(`/metrics has no ${name}`);
-    return Number(match[1]);
-  };
-  return {
-    commits: value("threadline_commit_batch_writes_count"),
-    writes: value("threadline_commit_batch_writes_sum"),
-    seconds: value("threadline_commit_duration_seconds_sum"),
-  };
-}
-
-/** User + system CPU time of a process so far, in microseconds (from /proc). */
-async function processCpuMicros(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // Fields after the ")" of the command name: state is field 3, utime 14, stime 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1_000_000) / clockTicksPerSecond;
-}
-
-// Linux reports process times in USER_HZ, 100 on every mainstream architecture.
-const clockTicksPerSecond = 100;
-
-export function unaryCall(client: Client, method: string, request: unknown, metadata: Metadata) {
-  return new Promise<unknown>((resolve, reject) => {
-    const invoke: unknown = Reflect.get(client, method);
-    if (typeof invoke !== "function") throw new Error(`no method ${method}`);
-    Reflect.apply(invoke, client, [
-      request,
-      metadata,
-      (error: Error | null, response: unknown) => (error ? reject(error) : resolve(response)),
-    ]);
-  });
-}
 
 /** A Threadline server in its own process with a sender, a recipient and one chat. */
 export interface ThreadlineTarget {
@@ -362,6 +279,8 @@ export interface WritePeersResult {
   readonly threadlineKeyed: readonly WriteSample[];
   readonly postgres: readonly WriteSample[];
   readonly redis: readonly WriteSample[];
+  /** Threadline on PostgreSQL, by number of server processes. */
+  readonly threadlinePostgres: ReadonlyMap<number, readonly WriteSample[]>;
 }
 
 /**
@@ -374,17 +293,39 @@ export async function measureWritePeers(options: {
   readonly rounds: number;
   readonly seconds: number;
   readonly concurrencies: readonly number[];
+  /** Server process counts of Threadline on PostgreSQL; default 1 and 3. */
+  readonly postgresProcessCounts?: readonly number[];
+  /** Sender/recipient pairs the PostgreSQL load is spread over (default 16). */
+  readonly postgresChats?: number;
+  /** `--database-pool-size` of each PostgreSQL server process (default 4). */
+  readonly postgresPoolSize?: number;
   readonly progress?: (line: string) => void;
 }): Promise<WritePeersResult[]> {
   let threadline: ThreadlineTarget | undefined;
+  const clusters = new Map<number, PostgresCluster>();
   let postgres: PostgresTarget | undefined;
   let redis: RedisTarget | undefined;
   try {
     threadline = await startThreadlineTarget(options.directory);
     postgres = await startPostgresTarget(options.postgresUrl);
     redis = await startRedisTarget();
+    for (const count of options.postgresProcessCounts ?? [1, 3]) {
+      options.progress?.(`starting ${count} server process(es) on PostgreSQL`);
+      clusters.set(
+        count,
+        await startCluster(
+          options.postgresUrl,
+          count,
+          options.postgresChats ?? 16,
+          options.postgresPoolSize ?? 4,
+        ),
+      );
+    }
     // Warm-up (discarded): JIT, statement caches, connections.
     await measureThreadline(threadline, 64, Math.min(1, options.seconds));
+    for (const cluster of clusters.values()) {
+      await measureCluster(cluster, 64, Math.min(1, options.seconds));
+    }
     await measurePostgres(postgres, 16, Math.min(1, options.seconds));
     await measureRedis(redis, 64, Math.min(1, options.seconds));
     const results = options.concurrencies.map((concurrency) => ({
@@ -393,6 +334,9 @@ export async function measureWritePeers(options: {
       threadlineKeyed: [] as WriteSample[],
       postgres: [] as WriteSample[],
       redis: [] as WriteSample[],
+      threadlinePostgres: new Map(
+        [...clusters.keys()].map((count) => [count, [] as WriteSample[]]),
+      ),
     }));
     for (let round = 0; round < options.rounds; round += 1) {
       for (const result of results) {
@@ -403,12 +347,18 @@ export async function measureWritePeers(options: {
         result.threadlineKeyed.push(
           await measureThreadline(threadline, result.concurrency, options.seconds, true),
         );
+        for (const [count, cluster] of clusters) {
+          result.threadlinePostgres
+            .get(count)
+            ?.push(await measureCluster(cluster, result.concurrency, options.seconds));
+        }
         result.postgres.push(await measurePostgres(postgres, result.concurrency, options.seconds));
         result.redis.push(await measureRedis(redis, result.concurrency, options.seconds));
       }
     }
     return results;
   } finally {
+    for (const cluster of clusters.values()) await cluster.close();
     await threadline?.close();
     await postgres?.close();
     await redis?.close();
@@ -476,7 +426,80 @@ export function writePeersTable(results: readonly WritePeersResult[]): string {
   const row = (cells: readonly string[]) =>
     `| ${cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join(" | ")} |`;
   const rule = `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`;
-  return [row(header), rule, ...lines.map(row), "", ...targetLines(results)].join("\n");
+  return [
+    row(header),
+    rule,
+    ...lines.map(row),
+    "",
+    systemsTable(results),
+    "",
+    ...targetLines(results),
+  ].join("\n");
+}
+
+/**
+ * Every system in one table, a row per system and number in flight: SQLite and
+ * PostgreSQL Threadline beside the PostgreSQL INSERT and Redis baselines.
+ */
+function systemsTable(results: readonly WritePeersResult[]): string {
+  const header = [
+    "System",
+    "In flight",
+    "msg/s",
+    "p50 ms",
+    "p99 ms",
+    "server CPU µs/msg",
+    "PG backend CPU µs/msg",
+    "msg/commit",
+    "runs (msg/s)",
+  ];
+  const optional = (
+    samples: readonly WriteSample[],
+    pick: (sample: WriteSample) => number | undefined,
+    digits: number,
+  ) => {
+    const values = samples.flatMap((sample) => {
+      const value = pick(sample);
+      return value === undefined ? [] : [value];
+    });
+    return values.length === 0 ? "–" : median(values).toFixed(digits);
+  };
+  const lines: string[][] = [];
+  const systems: [string, (result: WritePeersResult) => readonly WriteSample[]][] = [
+    ["Threadline, SQLite", (result) => result.threadline],
+    ...[...(results[0]?.threadlinePostgres.keys() ?? [])].map(
+      (count): [string, (result: WritePeersResult) => readonly WriteSample[]] => [
+        `Threadline, PostgreSQL, ${count} process${count === 1 ? "" : "es"}`,
+        (result) => result.threadlinePostgres.get(count) ?? [],
+      ],
+    ),
+    ["PostgreSQL INSERT baseline", (result) => result.postgres],
+    ["Redis XADD appendfsync always", (result) => result.redis],
+  ];
+  for (const [name, samplesOf] of systems) {
+    for (const result of results) {
+      const samples = samplesOf(result);
+      lines.push([
+        name,
+        String(result.concurrency),
+        format(median(samples.map((sample) => sample.perSecond))),
+        formatMs(median(samples.map((sample) => sample.p50Ms))),
+        formatMs(median(samples.map((sample) => sample.p99Ms))),
+        optional(samples, (sample) => sample.cpuMicrosPerWrite, 0),
+        optional(samples, (sample) => sample.databaseCpuMicrosPerWrite, 0),
+        optional(samples, (sample) => sample.writesPerCommit, 1),
+        samples.map((sample) => format(sample.perSecond)).join(", "),
+      ]);
+    }
+  }
+  const all = [header, ...lines];
+  const widths = header.map((_, column) =>
+    Math.max(...all.map((cells) => (cells[column] ?? "").length)),
+  );
+  const row = (cells: readonly string[]) =>
+    `| ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(" | ")} |`;
+  const rule = `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`;
+  return [row(header), rule, ...lines.map(row)].join("\n");
 }
 
 /** Issue 15's targets for the write path, each with the measured medians and met or not. */
@@ -504,6 +527,15 @@ function targetLines(results: readonly WritePeersResult[]): string[] {
       `Target Threadline >= Redis XADD at 256 in flight: ${ratio.toFixed(2)}x, ${verdict(ratio >= 1)}`,
     );
   }
+  for (const result of results) {
+    const one = result.threadlinePostgres.get(1);
+    const three = result.threadlinePostgres.get(3);
+    if (one === undefined || three === undefined) continue;
+    const ratio = perSecond(three) / perSecond(one);
+    lines.push(
+      `Target PostgreSQL with 3 processes >= 1.5x with 1, at ${result.concurrency} in flight: ${ratio.toFixed(2)}x, ${verdict(ratio >= 1.5)} (this machine has ${availableParallelism()} cores, shared by the load generator, every server process and PostgreSQL)`,
+    );
+  }
   const cpu = results.map((result) => ({
     concurrency: result.concurrency,
     micros: median(result.threadline.map((sample) => sample.cpuMicrosPerWrite ?? 0)),
@@ -527,6 +559,8 @@ export function writePeersSettings(environment: NodeJS.ProcessEnv = process.env)
     concurrencies: (environment.THREADLINE_BENCH_WRITE_IN_FLIGHT ?? "1,64,256")
       .split(",")
       .map(Number),
+    postgresChats: Number(environment.THREADLINE_BENCH_PG_CHATS ?? 16),
+    postgresPoolSize: Number(environment.THREADLINE_BENCH_PG_POOL ?? 4),
   };
 }
 
