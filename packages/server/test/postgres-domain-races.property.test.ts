@@ -728,4 +728,65 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
       { numRuns: 15 },
     );
   });
+
+  it("concurrent removals of a group's icon and background, renames to one name, and tapbacks: one event per real change (property)", async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]);
+    const love = photon.imessage.v1.MessageReactionKind.MESSAGE_REACTION_KIND_LOVE;
+    await fc.assert(
+      fc.asyncProperty(
+        placements(fc.integer({ min: 2, max: 4 })),
+        fc.boolean(),
+        async (on, reactionIsSet) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const carol = await newAccount("carol");
+          const chatGuid = await group(alice, [bob, carol]);
+          const image = { bytes: png, type: "image/png" as const };
+          await write(0, "groups.setIcon", { account: alice, chatGuid, image });
+          await write(0, "chats.setBackground", { account: alice, chatGuid, image });
+          const messageGuid = await send(0, alice, chatGuid, "react to me");
+          const target = { chatGuid, messageGuid, targetPartIndex: null };
+          const reaction = { kind: love, emoji: null };
+          if (!reactionIsSet) {
+            await write(0, "messages.setReaction", { account: bob, target, reaction, isSet: true });
+          }
+          const calls = on.flatMap((where, index) => {
+            const member = index % 2 === 0 ? alice : bob;
+            return [
+              () => write(where, "groups.removeIcon", { account: member, chatGuid }),
+              () => write(where, "chats.removeBackground", { account: member, chatGuid }),
+              () =>
+                write(where, "groups.setDisplayName", {
+                  account: member,
+                  chatGuid,
+                  displayName: "the team",
+                }),
+              () =>
+                write(where, "messages.setReaction", {
+                  account: bob,
+                  target,
+                  reaction,
+                  isSet: reactionIsSet,
+                }),
+            ];
+          });
+          const results = await race<unknown>(calls);
+          expect(results.map(codeOf)).toEqual(calls.map(() => "ok"));
+          const reactionChange = reactionIsSet ? "reactionAdded" : "reactionRemoved";
+          for (const viewer of [alice, bob, carol]) {
+            const changes = (await eventsOf(viewer)).map((event) => event.change);
+            for (const change of [
+              "iconRemoved",
+              "backgroundRemoved",
+              "displayNameChanged",
+              reactionChange,
+            ]) {
+              expect(changes.filter((each) => each === change)).toHaveLength(1);
+            }
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
 });
