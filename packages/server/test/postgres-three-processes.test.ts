@@ -8,6 +8,7 @@ import {
   MessageServiceDefinition,
   type photon,
 } from "@threadline/protocol";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   assertCliBuilt,
@@ -60,6 +61,19 @@ describe.runIf(reachable)("three server processes on one PostgreSQL database", (
     const listed = await runCli(["accounts", "list", "--database", database.url]);
     expect(listed.stdout).toContain("alice@example.com");
     expect(listed.stdout).toContain("bob@example.com");
+    // Every head update sleeps up to 3 ms before its transaction goes on to insert the
+    // events and COMMIT: wide windows for a commit inversion, if sequences allowed one.
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE FUNCTION threadline_test_delay() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN PERFORM pg_sleep(random() * 0.003); RETURN NULL; END $$`);
+      await admin.query(
+        "CREATE TRIGGER threadline_test_delay AFTER INSERT OR UPDATE ON log_heads FOR EACH ROW EXECUTE FUNCTION threadline_test_delay()",
+      );
+    } finally {
+      await admin.end();
+    }
 
     for (let index = 0; index < 3; index += 1) {
       processes.push(
@@ -131,15 +145,63 @@ describe.runIf(reachable)("three server processes on one PostgreSQL database", (
           }),
         );
 
-      await writers("before", 8);
-      // Kill -9 the third process while writes are in flight on every process.
-      const during = writers("during", 8);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      alive.delete(2);
-      processes[2]?.child.kill("SIGKILL");
-      await processes[2]?.exited;
-      await during;
-      await writers("after", 4);
+      // Catch-up readers on random processes, from random cursors at or below the
+      // highest head seen: what they get must start right after the cursor, without holes.
+      const catchUpClients = processes.map((server) =>
+        client(server, EventServiceDefinition, bobToken),
+      );
+      const skips: string[] = [];
+      let catchUps = 0;
+      let highest = 0;
+      let writing = true;
+      const readers = Array.from({ length: 2 }, async () => {
+        while (writing) {
+          const candidates = [...alive];
+          const target = candidates[Math.floor(Math.random() * candidates.length)] ?? 0;
+          const cursor = Math.floor(Math.random() * (highest + 1));
+          let frames: CatchUpFrame[];
+          try {
+            frames = await collect<CatchUpFrame>(
+              (catchUpClients[target] as RawClient).stream("catchUpEvents", {
+                afterSequence: cursor,
+              }),
+            );
+          } catch (error) {
+            if (alive.has(target)) throw error;
+            continue;
+          }
+          catchUps += 1;
+          const head = Number(frames.at(-1)?.complete?.headSequence ?? 0);
+          const got = frames.flatMap((frame) =>
+            frame.sequence == null ? [] : [Number(frame.sequence)],
+          );
+          const expected = Array.from(
+            { length: Math.max(0, head - cursor) },
+            (_, index) => cursor + 1 + index,
+          );
+          if (JSON.stringify(got) !== JSON.stringify(expected)) {
+            skips.push(`after ${cursor} to head ${head}: ${got.join(",")}`);
+          }
+          highest = Math.max(highest, head);
+        }
+      });
+
+      try {
+        await writers("before", 8);
+        // Kill -9 the third process while writes are in flight on every process.
+        const during = writers("during", 8);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        alive.delete(2);
+        processes[2]?.child.kill("SIGKILL");
+        await processes[2]?.exited;
+        await during;
+        await writers("after", 4);
+      } finally {
+        writing = false;
+        await Promise.all(readers);
+      }
+      expect(catchUps).toBeGreaterThan(0);
+      expect(skips).toEqual([]);
 
       const survivor = processes[0] as ServerProcess;
       const bobCatchUp = await collect<CatchUpFrame>(
