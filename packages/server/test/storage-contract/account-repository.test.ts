@@ -166,3 +166,24 @@ describe.each(engineNames)("account repository on %s", (engineName) => {
     );
   });
 });
+
+describe("account repository on postgres, several processes at once", () => {
+  const engine = useContractEngine("postgres");
+
+  it("concurrent token rotations of one account leave exactly one token", async () => {
+    const { repositories, write } = engine();
+    const id = await write((r) => r.accounts.insert(["rotating@example.com"], 1));
+    await write((r) => r.accounts.insertToken(id, { lookupKey: "first", hash: hashA }, 1));
+    const rotations = 6;
+    await Promise.all(
+      Array.from({ length: rotations }, (_, rotation) =>
+        write(async (r) => {
+          await r.accounts.deleteTokens(id);
+          await r.accounts.insertToken(id, { lookupKey: `rotation-${rotation}`, hash: hashB }, 2);
+        }),
+      ),
+    );
+    const [listing] = await repositories.accounts.list();
+    expect(listing?.tokenCount).toBe(1);
+  });
+});

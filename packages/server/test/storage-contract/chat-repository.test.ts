@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { engineNames, hex, useContractEngine } from "./contract-engines.js";
+import { directChat, newMessage } from "./contract-records.js";
 
 const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]);
 const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0x00]);
@@ -73,7 +74,7 @@ describe.each(engineNames)("chat repository on %s", (engineName) => {
     ).toEqual({ chat: inserted, created: false });
   });
 
-  it("findForUpdate reads the chat as find does, and undefined for a missing one", async () => {
+  it("findForUpdate and findForMembershipChange read the chat as find does, and undefined for a missing one", async () => {
     const { write } = engine();
     const group = await write((r) =>
       r.chats.insertGroup("locked-group", ["a@example.com", "b@example.com"], 1),
@@ -84,6 +85,11 @@ describe.each(engineNames)("chat repository on %s", (engineName) => {
       displayName: "Named",
     });
     expect(await write((r) => r.chats.findForUpdate(group.id + 100))).toBeUndefined();
+    expect(await write((r) => r.chats.findForMembershipChange(group.id))).toEqual({
+      ...group,
+      displayName: "Named",
+    });
+    expect(await write((r) => r.chats.findForMembershipChange(group.id + 100))).toBeUndefined();
   });
 
   it("keeps one direct chat per pair: a second insert in either order fails and leaves nothing", async () => {
@@ -353,5 +359,69 @@ describe("chat repository on postgres, several processes at once", () => {
     );
     const name = (await repositories.chats.find(group.id))?.displayName ?? "";
     expect([...name].sort()).toEqual(["0", "1", "2", "3", "4", "5", "6", "7"]);
+  });
+
+  /** A send into `chatId` whose transaction stays open (its insert done) until released. */
+  async function sendHeldOpen(chatId: number) {
+    const { write } = engine();
+    let release = () => {};
+    const mayCommit = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let announceInsert: (id: number) => void = () => {};
+    const inserted = new Promise<number>((resolve) => {
+      announceInsert = resolve;
+    });
+    const committed = write(async (r) => {
+      const id = await r.messages.insert(newMessage(chatId));
+      announceInsert(id);
+      await mayCommit;
+      return id;
+    });
+    const id = await inserted;
+    return { id, release, committed };
+  }
+
+  it("findForMembershipChange waits for a send into the chat that is in flight, then sees it", async () => {
+    const { repositories, write, connectionsWaitingOnLocks } = engine();
+    const chatId = await directChat(write);
+    const send = await sendHeldOpen(chatId);
+    try {
+      const locking = write(async (r) => {
+        await r.chats.findForMembershipChange(chatId);
+        return r.messages.newestIdInChat(chatId);
+      });
+      // The locking write queues behind the send's open transaction (its foreign key lock).
+      let waiting = 0;
+      for (let attempt = 0; attempt < 500 && waiting === 0; attempt += 1) {
+        waiting = (await connectionsWaitingOnLocks?.()) ?? 0;
+        if (waiting === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(waiting).toBe(1);
+      send.release();
+      expect(await locking).toBe(await send.committed);
+      expect(await repositories.messages.newestIdInChat(chatId)).toBe(send.id);
+    } finally {
+      send.release();
+      await send.committed.catch(() => undefined);
+    }
+  });
+
+  it("findForUpdate does not wait for a send into the chat that is in flight", async () => {
+    const { write } = engine();
+    const chatId = await directChat(write);
+    const send = await sendHeldOpen(chatId);
+    try {
+      // Resolves while the send's transaction is still open: had it waited, it never
+      // would (the send commits only after this).
+      const newestSeen = await write(async (r) => {
+        await r.chats.findForUpdate(chatId);
+        return r.messages.newestIdInChat(chatId);
+      });
+      expect(newestSeen).toBe(0);
+    } finally {
+      send.release();
+      expect(await send.committed).toBe(send.id);
+    }
   });
 });

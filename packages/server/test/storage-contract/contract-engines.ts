@@ -35,6 +35,12 @@ export interface ContractEngine {
    */
   write<T>(body: (repositories: Repositories) => Promise<T>): Promise<T>;
   /**
+   * PostgreSQL only (undefined on SQLite): how many of this database's connections wait
+   * for a lock right now, so a case can see a transaction queue behind another one
+   * without waiting on a clock.
+   */
+  readonly connectionsWaitingOnLocks?: () => Promise<number>;
+  /**
    * Test-only: stores log rows and moves the account's head to the last one, as the
    * engine's append does after assigning sequences (appends are the engine's, not a
    * repository's, so the suite seeds the log directly).
@@ -244,6 +250,12 @@ function usePostgresEngine(): () => ContractEngine {
       engine: {
         name: "postgres",
         repositories: createPostgresRepositories(pool),
+        async connectionsWaitingOnLocks() {
+          const { rows } = await pool.query<{ waiting: string }>(
+            "SELECT COUNT(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          );
+          return Number(rows[0]?.waiting ?? 0);
+        },
         async write(body) {
           const client = await pool.connect();
           try {
