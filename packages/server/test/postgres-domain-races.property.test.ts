@@ -789,4 +789,73 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
       { numRuns: 12 },
     );
   });
+
+  it("the same WhatsApp webhook events delivered through both stores at once: each dedupe key is stored once, under contiguous sequences (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            on: fc.integer({ min: 0, max: 1 }),
+            keys: fc.uniqueArray(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 }),
+          }),
+          { minLength: 2, maxLength: 4 },
+        ),
+        async (deliveries) => {
+          const phoneNumberId = String(200_000 + Math.floor(Math.random() * 1e9));
+          await write(0, "whatsapp.registerNumber", {
+            phoneNumberId,
+            accessToken: "token",
+            appSecret: "secret",
+            verifyTokenHash: new Uint8Array(32),
+          });
+          const numberId =
+            (await store(0).repositories.whatsapp.findNumber(phoneNumberId))?.id ?? 0;
+          const results = await race(
+            deliveries.map(
+              ({ on, keys }) =>
+                () =>
+                  write(on, "whatsapp.appendWebhookEvents", {
+                    numbers: [
+                      {
+                        numberId,
+                        events: keys.map((key) => ({
+                          phoneNumberId,
+                          kind: 1 as const,
+                          dedupeKey: `m:wamid.${key}`,
+                          event: {},
+                        })),
+                      },
+                    ],
+                  }),
+            ),
+          );
+          expect(results.map(codeOf)).toEqual(deliveries.map(() => "ok"));
+          const distinct = new Set(
+            deliveries.flatMap(({ keys }) => keys.map((key) => `m:wamid.${key}`)),
+          );
+          const { rows } = await admin.query<{ dedupe_key: string; sequence: string }>(
+            "SELECT dedupe_key, sequence FROM whatsapp_log WHERE number_id = $1 ORDER BY sequence",
+            [numberId],
+          );
+          expect(rows.map((row) => Number(row.sequence))).toEqual(
+            Array.from({ length: distinct.size }, (_, index) => index + 1),
+          );
+          expect(new Set(rows.map((row) => row.dedupe_key))).toEqual(distinct);
+          const appended = results.reduce(
+            (sum, result) => sum + (result.ok ? (result.value.numbers[0]?.rows.length ?? 0) : 0),
+            0,
+          );
+          const duplicates = results.reduce(
+            (sum, result) => sum + (result.ok ? result.value.duplicates : 0),
+            0,
+          );
+          expect(appended).toBe(distinct.size);
+          expect(appended + duplicates).toBe(
+            deliveries.reduce((sum, { keys }) => sum + keys.length, 0),
+          );
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
 });
