@@ -103,6 +103,12 @@ describe.runIf(reachable)("the server while PostgreSQL is unreachable", () => {
       expect(await healthCheck(health)).toBe("SERVING");
 
       proxy.cut();
+      // Health turns NOT_SERVING by itself (the listener lost its connection), before
+      // any call fails.
+      await eventually(async () => {
+        const now = await healthCheck(health);
+        if (now !== "NOT_SERVING") throw new Error(`health is ${now}`);
+      });
       expectRetryableUnavailable(
         await rejectionOf(messages.unary("sendTextMessage", { chatGuid, text: "while down" })),
       );

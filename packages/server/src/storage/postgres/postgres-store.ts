@@ -182,6 +182,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     }, probeIntervalMs);
     probeTimer.unref();
   }
+  /**
+   * Asks the database whether it answers (when the listener lost its connection), so
+   * health turns NOT_SERVING during an outage even while no call is made.
+   */
+  function checkReachable(): void {
+    if (closed) return;
+    readPool.query("SELECT 1").catch((error: unknown) => {
+      if (isDatabaseUnreachable(error)) setAvailable(false);
+    });
+  }
   /** The error a caller gets, noting an unreachable database for the health service. */
   function failure(error: unknown): unknown {
     const classified = classifyPostgresFailure(error);
@@ -229,14 +239,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             pollIntervalMs: options.pollIntervalMs,
             logger,
             onListening: (listening) => {
-              if (!listening)
-                logger.warn("live events of other server processes wait for the listener");
+              if (listening) return;
+              logger.warn("live events of other server processes wait for the listener");
+              checkReachable();
             },
           });
   } catch (error) {
     await Promise.all([writePool.end(), readPool.end()]).catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new DatabaseOpenError(redactedUrl(options.url), reason || String(error), {
+    // A refused connection to a name with several addresses is an AggregateError
+    // without a message; its code says what happened.
+    const code = error instanceof Error ? Reflect.get(error, "code") : undefined;
+    const reason =
+      (error instanceof Error ? error.message : String(error)) ||
+      (typeof code === "string" ? code : String(error));
+    throw new DatabaseOpenError(redactedUrl(options.url), reason, {
       cause: error,
     });
   }
