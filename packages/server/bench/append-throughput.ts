@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { runWrite } from "../src/domain/write-operations.js";
 import {
   benchEvent,
   createBenchAccount,
@@ -37,7 +38,9 @@ export async function measureConcurrentAppends(
           const index = next++;
           const account = accounts[index % accounts.length];
           if (account === undefined) throw new Error("no account");
-          await store.write((context) => context.appendEvent(account.id, benchEvent(index)));
+          await runWrite(store, "log.appendEvents", {
+            events: [{ accountId: account.id, event: benchEvent(index) }],
+          });
         }
       }),
     );
@@ -61,7 +64,9 @@ export async function measureSingleWriteLatency(
     const started = performance.now();
     for (let index = 0; index < writes; index += 1) {
       const started = performance.now();
-      await store.write((context) => context.appendEvent(account.id, benchEvent(index)));
+      await runWrite(store, "log.appendEvents", {
+        events: [{ accountId: account.id, event: benchEvent(index) }],
+      });
       latencies.push(performance.now() - started);
     }
     const seconds = (performance.now() - started) / 1000;

@@ -4,13 +4,19 @@ import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { executeWrite, runWrite } from "../src/domain/write-operations.js";
 import type { LogEventInput } from "../src/index.js";
+import { sqliteWriterThreadModule } from "../src/sqlite-writer-thread-module.js";
 import { openSqliteStore, type SqliteStore } from "../src/storage/sqlite-store.js";
 
 const cliPath = fileURLToPath(new URL("../bin/threadline-server.js", import.meta.url));
 
-/** Opens a store for benchmarks (silent logger). */
+/** Opens a store for benchmarks (silent logger), committing on its writer thread as the server does. */
 export function openBenchStore(path: string): SqliteStore {
-  return openSqliteStore({ path, logger: pino({ enabled: false }), execute: executeWrite });
+  return openSqliteStore({
+    path,
+    logger: pino({ enabled: false }),
+    execute: executeWrite,
+    writerThread: { module: sqliteWriterThreadModule() },
+  });
 }
 
 /** Creates an account and returns its id and token. */

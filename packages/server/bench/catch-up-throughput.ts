@@ -1,5 +1,6 @@
 import { credentials, Metadata, makeGenericClientConstructor } from "@grpc/grpc-js";
 import { EventLogServiceDefinition, EventServiceDefinition } from "@threadline/protocol";
+import { runWrite } from "../src/domain/write-operations.js";
 import { benchEvent, createBenchAccount, openBenchStore } from "./bench-support.js";
 
 /** Fills a fresh log with `events` events for one account; returns its token. */
@@ -8,10 +9,11 @@ export async function prepareCatchUpLog(path: string, events: number): Promise<s
   try {
     const account = await createBenchAccount(store, "reader@example.com");
     for (let start = 0; start < events; start += 5000) {
-      await store.write((context) => {
-        for (let index = start; index < Math.min(events, start + 5000); index += 1) {
-          context.appendEvent(account.id, benchEvent(index));
-        }
+      await runWrite(store, "log.appendEvents", {
+        events: Array.from({ length: Math.min(events, start + 5000) - start }, (_, offset) => ({
+          accountId: account.id,
+          event: benchEvent(start + offset),
+        })),
       });
     }
     return account.token;

@@ -89,6 +89,7 @@ export function startBackgroundCheckpointer(options: {
     if (message.kind === "checkpointed" || message.kind === "failed") {
       const waiting = pending.get(message.id);
       pending.delete(message.id);
+      if (pending.size === 0 && !closing) worker.unref();
       if (message.kind === "checkpointed") waiting?.resolve(message.result);
       else waiting?.reject(new Error(`background checkpoint failed: ${message.message}`));
     }
@@ -103,6 +104,8 @@ export function startBackgroundCheckpointer(options: {
     checkpoint() {
       if (closing) return Promise.reject(new Error("the checkpointer is closed"));
       const id = nextId++;
+      // A caller waiting for a checkpoint keeps the process alive until it answers.
+      worker.ref();
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.postMessage({ kind: "checkpoint", id });
@@ -111,6 +114,9 @@ export function startBackgroundCheckpointer(options: {
     async close() {
       if (!closing) {
         closing = true;
+        // Waiting for the thread to end must keep the process alive (it is unref'd for its
+        // timer's sake); otherwise a process with nothing else left exits mid-close.
+        worker.ref();
         worker.postMessage({ kind: "close" });
       }
       await exited;
