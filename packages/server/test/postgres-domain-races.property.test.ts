@@ -858,4 +858,51 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
       { numRuns: 12 },
     );
   });
+
+  it("webhooks racing the removal of their WhatsApp number: each is stored before the removal (and removed with it) or NOT_FOUND, nothing is left behind (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        placements(fc.integer({ min: 1, max: 4 })),
+        fc.integer({ min: 0, max: 1 }),
+        fc.boolean(),
+        async (webhooksOn, removeOn, hadEvents) => {
+          const phoneNumberId = String(300_000 + Math.floor(Math.random() * 1e9));
+          await write(0, "whatsapp.registerNumber", {
+            phoneNumberId,
+            accessToken: "token",
+            appSecret: "secret",
+            verifyTokenHash: new Uint8Array(32),
+          });
+          const numberId =
+            (await store(0).repositories.whatsapp.findNumber(phoneNumberId))?.id ?? 0;
+          const webhook = (key: string) => ({
+            numbers: [
+              {
+                numberId,
+                events: [{ phoneNumberId, kind: 1 as const, dedupeKey: `m:${key}`, event: {} }],
+              },
+            ],
+          });
+          // Half of the runs start with a head row (an earlier webhook), half without.
+          if (hadEvents) await write(0, "whatsapp.appendWebhookEvents", webhook("earlier"));
+          const results = await race<unknown>([
+            () => write(removeOn, "whatsapp.removeNumber", { phoneNumberId }),
+            ...webhooksOn.map(
+              (where, index) => () =>
+                write(where, "whatsapp.appendWebhookEvents", webhook(`w${index}`)),
+            ),
+          ]);
+          expect(results[0]).toEqual({ ok: true, value: { removed: true } });
+          for (const result of results.slice(1))
+            expect(["ok", "NOT_FOUND"]).toContain(codeOf(result));
+          const left = await admin.query(
+            "SELECT 1 FROM whatsapp_log WHERE number_id = $1 UNION ALL SELECT 1 FROM whatsapp_heads WHERE number_id = $1",
+            [numberId],
+          );
+          expect(left.rows).toEqual([]);
+        },
+      ),
+      { numRuns: 15 },
+    );
+  });
 });

@@ -81,6 +81,7 @@ export const whatsAppWrites = {
    * Appends the events of one webhook to their numbers' logs, skipping redeliveries (a
    * dedupe key the log holds, or one seen earlier in the same webhook), numbering them
    * after each number's locked head. Each stored payload is the event with its cursor.
+   * NOT_FOUND, storing nothing, when a number was removed after the caller looked it up.
    * Publishing the new rows to live streams is the caller's, after the commit.
    */
   "whatsapp.appendWebhookEvents": writeOperation(
@@ -94,6 +95,19 @@ export const whatsAppWrites = {
       let duplicates = 0;
       for (const { numberId, events } of numbers) {
         let head = await whatsapp.lockHead(numberId);
+        // The caller looked the number up before this write; a removal may have committed
+        // since (on PostgreSQL, removal takes the head lock too, so it is either done now
+        // or waits for this write). Nothing is appended for a number that is gone.
+        const phoneNumberId = events[0]?.phoneNumberId;
+        if (
+          phoneNumberId !== undefined &&
+          (await whatsapp.findNumber(phoneNumberId))?.id !== numberId
+        ) {
+          throw new ServerError(
+            "NOT_FOUND",
+            `phone_number_id ${phoneNumberId} was removed from this server while its webhook was being stored; nothing of the webhook was stored`,
+          );
+        }
         const seen = new Set(
           await whatsapp.findDedupeKeys(
             numberId,

@@ -73,6 +73,15 @@ export function createPostgresWhatsAppRepository(sql: PgQueryable): WhatsAppRepo
       const row = rows[0];
       if (row === undefined) return false;
       const numberId = integerFromPg(row.id, "whatsapp_numbers.id");
+      // An append holds the head's lock (creating the head when missing) until it
+      // commits: taking it the same way here waits for such an append, so the log's
+      // DELETE, a later statement, sees (and removes) the rows it appended; a later
+      // append waits for this removal and then finds the number gone.
+      await sql.query(
+        `INSERT INTO whatsapp_heads (number_id, head_sequence) VALUES ($1, 0)
+         ON CONFLICT (number_id) DO UPDATE SET head_sequence = whatsapp_heads.head_sequence`,
+        [numberId],
+      );
       await sql.query("DELETE FROM whatsapp_log WHERE number_id = $1", [numberId]);
       await sql.query("DELETE FROM whatsapp_heads WHERE number_id = $1", [numberId]);
       return true;
