@@ -4,11 +4,17 @@ import { join } from "node:path";
 import { ChatServiceDefinition } from "@threadline/protocol";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { idempotencyKeyRetentionMs, idempotentWrite } from "../src/domain/idempotency.js";
+import {
+  idempotencyClaim,
+  idempotencyKeyRetentionMs,
+  runIdempotently,
+} from "../src/domain/idempotency.js";
 import { openSqliteStore, type SqliteStore } from "../src/storage/sqlite-store.js";
 
 let directory: string;
 let store: SqliteStore;
+/** What the keyed write answers when its body runs (the body only runs for a new key). */
+let answer: () => { count: number };
 
 beforeEach(async () => {
   vi.useFakeTimers({ toFake: ["Date"] });
@@ -17,8 +23,27 @@ beforeEach(async () => {
   store = openSqliteStore({
     path: join(directory, "threadline.db"),
     logger: pino({ enabled: false }),
+    // Main-thread mode: the write's body is this test's closure, run under a real claim.
+    execute: (context, request) => {
+      if (request.idempotency === undefined) throw new Error("the test writes are keyed");
+      return runIdempotently(context, request.idempotency, async () => answer());
+    },
   });
 });
+
+/** One keyed GetChatCount-shaped write through the store's group commit. */
+function keyedWrite(accountId: number, key: string, request: { includeArchived?: boolean }) {
+  return store.run({
+    operation: "test.keyed",
+    input: null,
+    idempotency: idempotencyClaim({
+      method: ChatServiceDefinition.getChatCount,
+      request,
+      accountId,
+      key,
+    }),
+  }) as Promise<{ count: number }>;
+}
 
 afterEach(async () => {
   vi.useRealTimers();
@@ -29,20 +54,11 @@ afterEach(async () => {
 describe("idempotency key retention", () => {
   it("replays a key for at least 24 hours and forgets it after 48", async () => {
     let runs = 0;
-    const write = () =>
-      idempotentWrite(
-        store,
-        {
-          method: ChatServiceDefinition.getChatCount,
-          request: { includeArchived: true },
-          accountId: 1,
-          key: "key-1",
-        },
-        () => {
-          runs += 1;
-          return { count: runs };
-        },
-      );
+    answer = () => {
+      runs += 1;
+      return { count: runs };
+    };
+    const write = () => keyedWrite(1, "key-1", { includeArchived: true });
     expect((await write()).count).toBe(1);
     vi.setSystemTime(Date.now() + idempotencyKeyRetentionMs - 1);
     expect((await write()).count).toBe(1);
@@ -54,12 +70,10 @@ describe("idempotency key retention", () => {
   });
 
   it("keeps keys of different accounts apart", async () => {
-    const write = (accountId: number, count: number) =>
-      idempotentWrite(
-        store,
-        { method: ChatServiceDefinition.getChatCount, request: {}, accountId, key: "shared" },
-        () => ({ count }),
-      );
+    const write = (accountId: number, count: number) => {
+      answer = () => ({ count });
+      return keyedWrite(accountId, "shared", {});
+    };
     expect((await write(1, 10)).count).toBe(10);
     expect((await write(2, 20)).count).toBe(20);
     expect((await write(1, 30)).count).toBe(10);

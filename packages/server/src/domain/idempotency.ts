@@ -3,8 +3,7 @@ import type { Metadata } from "@grpc/grpc-js";
 import { type GrpcMethodDefinition, metadataKeys } from "@threadline/protocol";
 import { invalidArgument } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
-import { cachedStatement } from "../storage/statement-cache.js";
-import type { IdempotencyClaim, Store, WriteContext } from "../storage/write-context.js";
+import type { IdempotencyClaim, WriteContext } from "../storage/write-context.js";
 import { methodByPath } from "./method-by-path.js";
 
 /** How long a key is remembered at least. Keys are pruned after twice this. */
@@ -67,73 +66,6 @@ function withoutClientMessageId<Request>(request: Request): Request {
   if (typeof request !== "object" || request === null || !("clientMessageId" in request))
     return request;
   return { ...request, clientMessageId: null };
-}
-
-const lastPrune = new WeakMap<object, number>();
-
-function prune(context: WriteContext): void {
-  const now = context.now.getTime();
-  const previous = lastPrune.get(context.db) ?? 0;
-  if (now - previous < pruneIntervalMs) return;
-  lastPrune.set(context.db, now);
-  cachedStatement<[number]>(context.db, "DELETE FROM idempotency_keys WHERE created_at < ?").run(
-    now - 2 * idempotencyKeyRetentionMs,
-  );
-}
-
-/**
- * Runs `body` in one group-committed write, at most once per idempotency key. A retry
- * with the same key and the same request (method and every field) gets the stored
- * first response, without running `body`; the same key with a different request is
- * INVALID_ARGUMENT with error-code IDEMPOTENCY_KEY_REUSED. A failed `body` stores
- * nothing, so a retry runs it again. Without a key, `body` simply runs.
- */
-export function idempotentWrite<
-  RequestDecoded,
-  RequestProperties,
-  ResponseDecoded,
-  ResponseProperties,
->(
-  store: Store,
-  call: IdempotentCall<RequestDecoded, RequestProperties, ResponseDecoded, ResponseProperties>,
-  body: (context: WriteContext) => ResponseProperties,
-): Promise<ResponseProperties | ResponseDecoded> {
-  const { key, method } = call;
-  if (key === undefined) return store.write(body);
-  const fingerprint = createHash("sha256")
-    .update(method.path)
-    .update("\n")
-    .update(method.requestSerialize(withoutClientMessageId(call.request)))
-    .digest("base64");
-  return store.write((context): ResponseProperties | ResponseDecoded => {
-    prune(context);
-    const stored = cachedStatement<[number, string], { fingerprint: string; response: Buffer }>(
-      context.db,
-      "SELECT fingerprint, response FROM idempotency_keys WHERE account_id = ? AND key = ?",
-    ).get(call.accountId, key);
-    if (stored !== undefined) {
-      if (stored.fingerprint !== fingerprint) {
-        throw new ServerError(
-          "IDEMPOTENCY_KEY_REUSED",
-          `idempotency key ${JSON.stringify(key)} was already used for a different request; use a new key for each logical write and the same key only to retry it unchanged`,
-          { trailers: { field: "client_message_id" } },
-        );
-      }
-      return method.responseDeserialize(stored.response);
-    }
-    const response = body(context);
-    cachedStatement<[number, string, string, Buffer, number]>(
-      context.db,
-      "INSERT INTO idempotency_keys (account_id, key, fingerprint, response, created_at) VALUES (?, ?, ?, ?, ?)",
-    ).run(
-      call.accountId,
-      key,
-      fingerprint,
-      method.responseSerialize(response),
-      context.now.getTime(),
-    );
-    return response;
-  });
 }
 
 /** What {@link idempotencyClaim} needs: the method, the request, who calls and the key. */
