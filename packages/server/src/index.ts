@@ -16,6 +16,7 @@ export type {
 export { defaultConfig, resolveConfig } from "./config.js";
 export { invalidArgument, notFound } from "./errors/common-errors.js";
 export { DataFileError } from "./errors/data-file-error.js";
+export { DatabaseOpenError } from "./errors/database-open-error.js";
 export type { ErrorCode, ServerErrorOptions } from "./errors/server-error.js";
 export { ServerError } from "./errors/server-error.js";
 export type { LiveHub } from "./live/live-hub.js";
@@ -41,6 +42,12 @@ export type {
   WhatsAppNumberAdmin,
 } from "./server.js";
 export { startServer } from "./server.js";
+export type {
+  PostgresStore,
+  PostgresStoreOptions,
+} from "./storage/postgres/postgres-store.js";
+export { openPostgresStore } from "./storage/postgres/postgres-store.js";
+export type { ServerStore } from "./storage/server-store.js";
 export type { SqliteStore, SqliteStoreOptions } from "./storage/sqlite-store.js";
 export { openSqliteStore, StoreClosedError } from "./storage/sqlite-store.js";
 export type { EventDomain, LogEventInput, Store, WriteContext } from "./storage/write-context.js";
