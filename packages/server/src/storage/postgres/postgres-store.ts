@@ -155,8 +155,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     });
   }
   // Durable acknowledgements whatever the database's default.
+  // (A SET rather than a startup option: `options` in the URL would replace ours.) If it
+  // fails, the connection is broken and its batch's first statement fails too.
   writePool.on("connect", (client) => {
-    client.query("SET synchronous_commit = on").catch(() => undefined);
+    client.query("SET synchronous_commit = on").catch((error: unknown) => {
+      logger.warn({ err: error }, "could not turn synchronous_commit on for a connection");
+    });
   });
 
   let available = true;
