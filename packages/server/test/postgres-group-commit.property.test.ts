@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerError } from "../src/errors/server-error.js";
 import {
@@ -120,5 +121,32 @@ describe.runIf(reachable)("PostgreSQL group commit", () => {
       input: { id: "after-close", accounts: [901], failure: "none" } satisfies TestAppendInput,
     });
     await expect(refused).rejects.toMatchObject({ errorCode: "UNAVAILABLE", retryable: true });
+  });
+
+  it("commits with synchronous_commit on even where the database's default is off", async () => {
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE ${database.name} SET synchronous_commit = off`);
+    } finally {
+      await admin.end();
+    }
+    const seen: string[] = [];
+    const other = await openRecordingStore(database.url, {
+      poolSize: 1,
+      beforeCommit: async (sql) => {
+        const { rows } = await sql.query<{ synchronous_commit: string }>("SHOW synchronous_commit");
+        seen.push(rows[0]?.synchronous_commit ?? "missing");
+      },
+    });
+    try {
+      await other.store.run({
+        operation: "test.append",
+        input: { id: "durable", accounts: [902], failure: "none" } satisfies TestAppendInput,
+      });
+      expect(seen).toEqual(["on"]);
+    } finally {
+      await other.store.close();
+    }
   });
 });
