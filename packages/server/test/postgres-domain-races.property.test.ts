@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../src/auth/account.js";
 import { directChatGuid } from "../src/domain/chat-guid.js";
 import { validateSendText } from "../src/domain/message-operations.js";
+import { plainCardSession, validateMiniAppCard } from "../src/domain/mini-app-operations.js";
 import {
   executeWrite,
   runWrite,
@@ -903,6 +904,102 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
         },
       ),
       { numRuns: 15 },
+    );
+  });
+
+  it("card updates and sticker placements racing an unsend of their message: each lands before the unsend or is FAILED_PRECONDITION, none after it (property)", async () => {
+    const cardRequest = {
+      teamId: "ABCDE12345",
+      extensionBundleId: "com.example.game.messages",
+      appName: "Example Game",
+      url: "https://example.com/game/42",
+      layout: { caption: "Your move" },
+      live: true,
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ on: fc.integer({ min: 0, max: 1 }), sticker: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        fc.integer({ min: 0, max: 1 }),
+        async (calls, unsendOn) => {
+          const alice = await newAccount("alice");
+          const bob = await newAccount("bob");
+          const chatGuid = await directChat(alice, bob);
+          const sent = await write(0, "miniApps.send", {
+            account: alice,
+            chatGuid,
+            card: validateMiniAppCard(cardRequest),
+          });
+          const messageGuid = sent.message?.guid ?? "";
+          const session = plainCardSession(sent.miniAppCardSession);
+          const upload = await write(0, "attachments.recordUpload", {
+            attachment: {
+              uploaderAccountId: bob.id,
+              fileName: "sticker.png",
+              mimeType: "image/png",
+              uti: "public.png",
+              totalBytes: 12,
+              sha256: randomBytes(32).toString("hex"),
+              companion: null,
+            },
+          });
+          const stickerGuid = upload.attachment?.guid ?? "";
+          const bobsTarget = {
+            chatGuid: directChatGuid(alice.primaryAddress),
+            messageGuid,
+            targetPartIndex: null,
+          };
+          const results = await race<unknown>([
+            () =>
+              write(unsendOn, "messages.unsend", {
+                account: alice,
+                target: { chatGuid, messageGuid, targetPartIndex: null },
+              }),
+            ...calls.map(
+              ({ on, sticker }, index) =>
+                () =>
+                  sticker
+                    ? write(on, "stickers.place", {
+                        account: bob,
+                        target: bobsTarget,
+                        stickerGuid,
+                        placement: { x: 0.5, y: 0.5, scale: null, rotation: null, width: null },
+                      })
+                    : write(on, "miniApps.update", {
+                        account: alice,
+                        session,
+                        card: validateMiniAppCard({
+                          ...cardRequest,
+                          layout: { caption: `move ${index}` },
+                        }),
+                      }),
+            ),
+          ]);
+          expect(codeOf(results[0] ?? { ok: true, value: null })).toBe("ok");
+          const landed = { messageEdited: 0, stickerPlaced: 0 };
+          calls.forEach((call, index) => {
+            const result = results[index + 1];
+            if (result === undefined) return;
+            expect(["ok", "FAILED_PRECONDITION"]).toContain(codeOf(result));
+            if (result.ok) landed[call.sticker ? "stickerPlaced" : "messageEdited"] += 1;
+          });
+          for (const viewer of [alice, bob]) {
+            const events = await eventsOf(viewer);
+            const unsent = events.findIndex((event) => event.change === "messageUnsent");
+            expect(unsent).toBeGreaterThanOrEqual(0);
+            const after = events.slice(unsent + 1).map((event) => event.change);
+            expect(after.filter((change) => change in landed)).toEqual([]);
+            for (const change of ["messageEdited", "stickerPlaced"] as const) {
+              expect(events.filter((event) => event.change === change)).toHaveLength(
+                landed[change],
+              );
+            }
+          }
+        },
+      ),
+      { numRuns: 12 },
     );
   });
 });
