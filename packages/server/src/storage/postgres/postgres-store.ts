@@ -88,6 +88,8 @@ interface QueuedWrite {
 
 /** The most writes one batch (one transaction) carries; the rest wait for the next. */
 const maxBatchWrites = 256;
+/** The smallest batch a long queue is split into (see dispatch). */
+const splitBatchWrites = 64;
 /** Times a batch that lost a deadlock or a serialization conflict is run again. */
 const batchConflictRetries = 3;
 /** Interval of the reachability probe while PostgreSQL is down. */
@@ -278,7 +280,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   function dispatch(): void {
     dispatchScheduled = false;
     while (queue.length > 0 && batchesInFlight < poolSize) {
-      const batch = queue.slice(0, maxBatchWrites);
+      // A long queue is spread over the free connections: the writes of one batch run
+      // one after another, so a few batches in parallel finish sooner than one huge one.
+      // Below splitBatchWrites per connection one batch (one COMMIT) does better: batches
+      // of the same accounts commit one after another under the heads' locks anyway.
+      const free = poolSize - batchesInFlight;
+      const size = Math.max(splitBatchWrites, Math.ceil(queue.length / free));
+      const batch = queue.slice(0, Math.min(maxBatchWrites, size));
       queue = queue.slice(batch.length);
       batchesInFlight += 1;
       void commitBatch(batch).finally(() => {
