@@ -215,6 +215,8 @@ export async function chatAfterInsert(
   chat: ChatRecord,
   sender: ChatViewer,
 ): Promise<ChatRecord> {
+  // Only groups change members; a direct chat's two participants are fixed for good.
+  if (!chat.isGroup) return chat;
   const current = await repositories.chats.find(chat.id);
   if (current === undefined || !current.participants.includes(sender.address)) {
     throw notFound(
