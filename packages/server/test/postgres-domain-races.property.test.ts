@@ -16,6 +16,7 @@ import {
 } from "../src/domain/write-operations.js";
 import { ServerError } from "../src/errors/server-error.js";
 import type { PgQueryable } from "../src/storage/postgres/pg-queryable.js";
+import { classifyPostgresFailure } from "../src/storage/postgres/postgres-failure.js";
 import type { EventDomain } from "../src/storage/write-context.js";
 import {
   createScratchDatabase,
@@ -566,6 +567,10 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
         expect(accounts.map(codeOf).sort()).toEqual(
           ["ok", ...on.slice(1).map(() => "ALREADY_EXISTS")].sort(),
         );
+        // Whether the domain's check or the unique key caught it, the message names it.
+        for (const result of accounts) {
+          if (!result.ok) expect(String((result.error as Error).message)).toContain(address);
+        }
         const phoneNumberId = String(100_000 + Math.floor(Math.random() * 1e9));
         const numbers = await race(
           on.map(
@@ -581,6 +586,9 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
         expect(numbers.map(codeOf).sort()).toEqual(
           ["ok", ...on.slice(1).map(() => "ALREADY_EXISTS")].sort(),
         );
+        for (const result of numbers) {
+          if (!result.ok) expect(String((result.error as Error).message)).toContain(phoneNumberId);
+        }
       }),
       { numRuns: 10 },
     );
@@ -1001,5 +1009,54 @@ describe.runIf(reachable)("concurrent domain writes through two PostgreSQL store
       ),
       { numRuns: 12 },
     );
+  });
+
+  it("a unique violation that reaches the engine is a typed error: ALREADY_EXISTS for an account address or WhatsApp number, else UNAVAILABLE and retryable", async () => {
+    const violation = async (statement: string, values: unknown[]): Promise<unknown> => {
+      await admin.query("SAVEPOINT duplicate");
+      try {
+        await admin.query(statement, values);
+        await admin.query(statement, values);
+      } catch (error) {
+        return error;
+      } finally {
+        await admin.query("ROLLBACK TO SAVEPOINT duplicate");
+      }
+      throw new Error(`${statement} stored a duplicate`);
+    };
+    await admin.query("BEGIN");
+    try {
+      const { rows } = await admin.query<{ id: string }>(
+        "INSERT INTO accounts (created_at) VALUES (0) RETURNING id",
+      );
+      const address = await violation(
+        "INSERT INTO account_addresses (address, account_id, position) VALUES ($1, $2, 0)",
+        ["twice@example.com", rows[0]?.id],
+      );
+      expect(classifyPostgresFailure(address)).toMatchObject({
+        errorCode: "ALREADY_EXISTS",
+        retryable: false,
+        message: expect.stringContaining("twice@example.com"),
+      });
+      const number = await violation(
+        "INSERT INTO whatsapp_numbers (phone_number_id, access_token, app_secret, verify_token_hash, created_at) VALUES ($1, 't', 's', '\\x00', 0)",
+        ["555000111"],
+      );
+      expect(classifyPostgresFailure(number)).toMatchObject({
+        errorCode: "ALREADY_EXISTS",
+        message: expect.stringContaining("555000111"),
+      });
+      const chat = await violation(
+        "INSERT INTO chats (is_group, group_id, created_at) VALUES (true, $1, 0)",
+        ["same-group-id"],
+      );
+      expect(classifyPostgresFailure(chat)).toMatchObject({
+        errorCode: "UNAVAILABLE",
+        retryable: true,
+        message: expect.stringContaining("chats"),
+      });
+    } finally {
+      await admin.query("ROLLBACK");
+    }
   });
 });
