@@ -88,8 +88,8 @@ interface QueuedWrite {
 
 /** The most writes one batch (one transaction) carries; the rest wait for the next. */
 const maxBatchWrites = 256;
-/** The smallest batch a long queue is split into (see dispatch). */
-const splitBatchWrites = 64;
+/** The smallest batch the queue is split into (see dispatch). */
+const splitBatchWrites = 8;
 /** Times a batch that lost a deadlock or a serialization conflict is run again. */
 const batchConflictRetries = 3;
 /** Interval of the reachability probe while PostgreSQL is down. */
@@ -280,10 +280,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   function dispatch(): void {
     dispatchScheduled = false;
     while (queue.length > 0 && batchesInFlight < poolSize) {
-      // A long queue is spread over the free connections: the writes of one batch run
-      // one after another, so a few batches in parallel finish sooner than one huge one.
-      // Below splitBatchWrites per connection one batch (one COMMIT) does better: batches
-      // of the same accounts commit one after another under the heads' locks anyway.
+      // The queue is spread over the free connections: the writes of one batch run one
+      // after another (a domain write is a dozen round trips), so batches in parallel
+      // finish sooner than one big one; only their appends and COMMITs queue behind each
+      // other's head locks when they share accounts. Below splitBatchWrites writes per
+      // connection, one batch (one COMMIT) does better.
       const free = poolSize - batchesInFlight;
       const size = Math.max(splitBatchWrites, Math.ceil(queue.length / free));
       const batch = queue.slice(0, Math.min(maxBatchWrites, size));
