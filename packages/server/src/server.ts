@@ -305,6 +305,10 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
           isFollowed: (accountId) => hub.countFor(accountId) > 0,
           followedAccounts: () => hub.accountsWithSubscribers(),
           ...engineOptions,
+          // onCommit also carries other processes' events here: appends are counted
+          // where this process commits them.
+          onCommit: (events) => hub.publish(events),
+          onAppended: (count) => metrics.countAppends(count),
         });
   // Attachment files of uploads that never got their metadata row (a crash mid-upload)
   // are removed before anyone can ask for them.

@@ -35,6 +35,7 @@ describe.runIf(reachable)("the server on PostgreSQL", () => {
           databasePoolSize: 2,
           dataPath: join(directory, name),
           port: 0,
+          httpPort: 0,
           logger: false,
         }),
       );
@@ -94,6 +95,47 @@ describe.runIf(reachable)("the server on PostgreSQL", () => {
       aliceChats.close();
       for (const client of aliceMessages) client.close();
       bobEvents.close();
+    }
+  });
+
+  it("each process counts the appends it commits, not the other processes' events it streams", async () => {
+    const [first, second] = servers;
+    if (first === undefined || second === undefined) throw new Error("servers did not start");
+    const appended = async (server: ThreadlineServer) => {
+      const text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+      return Number(/^threadline_events_appended_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+    };
+    const carol = await first.accounts.create(["carol@example.com"]);
+    const dave = await first.accounts.create(["dave@example.com"]);
+    const daveLive = createRawClient(second.address, MessageServiceDefinition, dave.token);
+    const live = recordLive(daveLive.stream("subscribeMessageEvents", {}), "single");
+    const carolChats = createRawClient(first.address, ChatServiceDefinition, carol.token);
+    const carolMessages = createRawClient(first.address, MessageServiceDefinition, carol.token);
+    try {
+      await live.headers;
+      const created = await carolChats.unary<photon.imessage.v1.CreateChatResponse>("createChat", {
+        addresses: ["dave@example.com"],
+      });
+      const [firstBefore, secondBefore] = [await appended(first), await appended(second)];
+      for (let index = 0; index < 3; index += 1) {
+        await carolMessages.unary("sendTextMessage", {
+          chatGuid: created.chat?.guid,
+          text: `m${index}`,
+        });
+      }
+      // Dave's stream on the second process gets the three messages…
+      await live.reach((live.events.at(-1)?.sequence ?? 0) + 1);
+      while (live.events.filter((event) => event.chatGuid !== "").length < 3) {
+        await live.reach((live.events.at(-1)?.sequence ?? 0) + 1);
+      }
+      // …but only the first process appended them (2 events each: Carol's and Dave's).
+      expect((await appended(first)) - firstBefore).toBe(6);
+      expect((await appended(second)) - secondBefore).toBe(0);
+    } finally {
+      live.cancel();
+      daveLive.close();
+      carolChats.close();
+      carolMessages.close();
     }
   });
 

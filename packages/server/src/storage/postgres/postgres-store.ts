@@ -34,6 +34,8 @@ export interface PostgresStoreOptions {
    * {@link PostgresStoreOptions.isFollowed} names, every other process's too.
    */
   readonly onCommit?: (events: readonly LoggedEvent[]) => void;
+  /** Called after each commit of this process with the number of events it appended. */
+  readonly onAppended?: (events: number) => void;
   /** Called after each commit of this process with its number of writes and its duration. */
   readonly onCommitMeasured?: (writes: number, seconds: number) => void;
   /**
@@ -359,7 +361,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         if (outcome.ok) item.resolve(outcome.value);
         else item.reject(failure(outcome.error));
       }
-      if (result.appended.length > 0) follower?.committed(result.appended);
+      if (result.appended.length > 0) {
+        options.onAppended?.(result.appended.length);
+        follower?.committed(result.appended);
+      }
       return;
     }
   }
