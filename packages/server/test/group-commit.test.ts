@@ -389,6 +389,50 @@ describe("group commit on the writer thread", () => {
     }
   });
 
+  it("while the writer thread is held inside a batch's transaction, the main thread keeps turning and reads answer at once with the committed data only", async () => {
+    const store = openTestStore(join(directory, "held.db"), "writer-thread");
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    try {
+      await store.run({
+        operation: "test.append",
+        input: { appends: [{ accountId: 1, chatGuid: chatOf(0, 0) }] },
+      });
+      const held = store.run({
+        operation: "test.holdThread",
+        input: {
+          gate: gate.buffer,
+          append: { appends: [{ accountId: 1, chatGuid: chatOf(1, 0) }], result: "released" },
+        },
+      });
+      let settled = false;
+      void held.finally(() => {
+        settled = true;
+      });
+      // Wait (on timers: the event loop turns) until the write is inside its transaction.
+      while (Atomics.load(gate, 1) === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      // The writer thread is blocked now; reads on this thread see the first commit only.
+      for (let turn = 0; turn < 5; turn += 1) {
+        expect(logOf(store)).toEqual(new Map([[1, [{ sequence: 1, chat: chatOf(0, 0) }]]]));
+        expect(await store.repositories.idempotency.find(1, "no such key")).toBeUndefined();
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      expect(settled).toBe(false);
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      await expect(held).resolves.toBe("released");
+      expect(
+        logOf(store)
+          .get(1)
+          ?.map((row) => row.chat),
+      ).toEqual([chatOf(0, 0), chatOf(1, 0)]);
+    } finally {
+      // Released whatever happened, so close can commit and end the thread.
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      await store.close();
+    }
+  });
+
   it("if the writer thread dies mid-batch, every unsettled write rejects saying so, health turns unavailable, later writes reject, nothing of the batch is stored, and close still resolves", async () => {
     const path = join(directory, "crash.db");
     const availability: boolean[] = [];

@@ -103,6 +103,27 @@ async function exitThread(): Promise<never> {
   process.exit(3);
 }
 
+/** Input of "test.holdThread": appends, then blocks its thread until `gate[0]` is set. */
+export interface TestHoldInput {
+  /** A shared Int32Array's buffer (shared, not copied, when it crosses to the thread). */
+  readonly gate: SharedArrayBuffer;
+  readonly append: TestAppendInput;
+}
+
+/**
+ * Appends inside the batch's open transaction, marks `gate[1]` (it holds), then blocks
+ * the thread it runs on until the test sets `gate[0]`: a commit that takes as long as
+ * the test wants. Only for the writer thread (it would block a main thread for good).
+ */
+async function holdThread(context: WriteContext, input: TestHoldInput): Promise<unknown> {
+  const result = await append(context, input.append);
+  const gate = new Int32Array(input.gate);
+  Atomics.store(gate, 1, 1);
+  Atomics.notify(gate, 1);
+  while (Atomics.load(gate, 0) === 0) Atomics.wait(gate, 0, 0, 1000);
+  return result;
+}
+
 /** Test-only named writes, by name (the test writer thread runs them beside the domain's). */
 export const testWrites: ReadonlyMap<
   string,
@@ -114,6 +135,7 @@ export const testWrites: ReadonlyMap<
   ["test.insertKey", (context, input) => insertKey(context, input as TestInsertKeyInput)],
   ["test.endTransaction", (context) => endTransaction(context)],
   ["test.exitThread", () => exitThread()],
+  ["test.holdThread", (context, input) => holdThread(context, input as TestHoldInput)],
   [
     "test.unclonableResult",
     (context, input) => unclonableResult(context, input as TestAppendInput),
