@@ -255,6 +255,48 @@ describe.each(storeModes)("group commit (%s)", (mode: StoreMode) => {
     }
   });
 
+  it("an I/O error that ends the transaction fails the whole batch with the driver's code, stores none of it, and turns health unavailable until the next commit", async () => {
+    const availability: boolean[] = [];
+    const store = openTestStore(join(directory, "io-error.db"), mode, {
+      onAvailabilityChange: (available) => availability.push(available),
+    });
+    try {
+      const append = (write: number) =>
+        store.run({
+          operation: "test.append",
+          input: { appends: [{ accountId: 1, chatGuid: chatOf(write, 0) }] },
+        });
+      await append(0);
+      const outcomes = await Promise.all([
+        settle(append(1)),
+        settle(
+          store.run({
+            operation: "test.endTransaction",
+            input: { code: "SQLITE_IOERR_WRITE", message: "disk I/O error" },
+          }),
+        ),
+        settle(append(2)),
+      ]);
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe("rejected");
+        expect(outcome.status === "rejected" ? outcome.reason : undefined).toMatchObject({
+          message: "disk I/O error",
+          code: "SQLITE_IOERR_WRITE",
+        });
+      }
+      expect(availability).toEqual([false]);
+      await append(3);
+      expect(availability).toEqual([false, true]);
+      expect(
+        logOf(store)
+          .get(1)
+          ?.map((row) => row.chat),
+      ).toEqual([chatOf(0, 0), chatOf(3, 0)]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("commits writes queued before close and rejects writes after it", async () => {
     const path = join(directory, "t.db");
     const store = openTestStore(path, mode);

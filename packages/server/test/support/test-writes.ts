@@ -88,14 +88,24 @@ async function insertKey(context: WriteContext, input: TestInsertKeyInput): Prom
   return null;
 }
 
+/** Input of "test.endTransaction": the driver error to throw (SQLITE_FULL when absent). */
+export interface TestEndTransactionInput {
+  readonly code: string;
+  readonly message: string;
+}
+
 /**
- * "test.endTransaction": ends the batch's transaction and throws SQLITE_FULL, the way
- * SQLite itself may end a transaction on a full disk or an I/O error.
+ * "test.endTransaction": ends the batch's transaction and throws a driver error, the
+ * way SQLite itself may end a transaction on a full disk or an I/O error.
  */
-async function endTransaction(context: WriteContext): Promise<never> {
+async function endTransaction(
+  context: WriteContext,
+  input: TestEndTransactionInput | null,
+): Promise<never> {
   // The one test write that needs the connection itself (the transitional `db`).
   context.db.exec("ROLLBACK");
-  throw Object.assign(new Error("database or disk is full"), { code: "SQLITE_FULL" });
+  const { code, message } = input ?? { code: "SQLITE_FULL", message: "database or disk is full" };
+  throw Object.assign(new Error(message), { code });
 }
 
 /** "test.exitThread": ends the thread it runs on at once, mid-batch (a crashed writer thread). */
@@ -133,7 +143,10 @@ export const testWrites: ReadonlyMap<
   ["test.append", (context, input) => append(context, input as TestAppendInput)],
   ["test.fail", (context, input) => fail(context, input as TestFailInput)],
   ["test.insertKey", (context, input) => insertKey(context, input as TestInsertKeyInput)],
-  ["test.endTransaction", (context) => endTransaction(context)],
+  [
+    "test.endTransaction",
+    (context, input) => endTransaction(context, input as TestEndTransactionInput | null),
+  ],
   ["test.exitThread", () => exitThread()],
   ["test.holdThread", (context, input) => holdThread(context, input as TestHoldInput)],
   [
