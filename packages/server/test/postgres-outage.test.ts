@@ -146,4 +146,28 @@ describe.runIf(reachable)("PostgreSQL outage", () => {
       await frozen.close();
     }
   });
+
+  it("closes during an outage: queued writes are refused UNAVAILABLE and close resolves", async () => {
+    const closing = await openRecordingStore(database.urlThrough(proxy.address), {
+      poolSize: 1,
+      connectTimeoutMs: 500,
+    });
+    await closing.store.run(append("close-before", [12]));
+    proxy.cut();
+    try {
+      const queued = [1, 2, 3].map((index) =>
+        closing.store.run(append(`close-${index}`, [12])).then(
+          () => "stored",
+          (error: unknown) => error,
+        ),
+      );
+      await closing.store.close();
+      for (const outcome of await Promise.all(queued)) {
+        expect(outcome).toMatchObject({ errorCode: "UNAVAILABLE", retryable: true });
+      }
+      expect(closing.availability.at(-1)).toBe(false);
+    } finally {
+      proxy.restore();
+    }
+  });
 });

@@ -41,7 +41,10 @@ export interface LogFollower {
   committed(events: readonly LoggedEvent[]): void;
   /** Reads every followed head now and publishes what is missing (after a reconnect). */
   catchUp(): Promise<void>;
-  /** @internal resolves once no account has committed events still unpublished. */
+  /**
+   * @internal resolves once no account has committed events still unpublished, or
+   * after a few rounds of reads when some keep failing (the database is down).
+   */
   idle(): Promise<void>;
   /** Stops listening and polling. */
   close(): Promise<void>;
@@ -340,16 +343,16 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     },
     catchUp,
     async idle() {
-      for (;;) {
-        if (readsRunning.size > 0) {
-          await Promise.all([...readsRunning]);
-          continue;
-        }
+      // A few rounds at most: while the database is down every read fails, and waiting
+      // for the feeds to catch up would never end (close() waits here).
+      for (let round = 0; round < 3; round += 1) {
+        await Promise.all([...readsRunning]);
         const behind = [...feeds.entries()].filter(([, feed]) => feed.published < feed.target);
         if (behind.length === 0) return;
         for (const [accountId] of behind) advance(accountId);
         if (readsRunning.size === 0) return;
       }
+      await Promise.all([...readsRunning]);
     },
     async close() {
       closed = true;
