@@ -291,14 +291,9 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
   };
   // SQLite by default; PostgreSQL when a database URL is given. On PostgreSQL, other
   // processes' events are read only for accounts with live streams in this one.
-  const store: ServerStore =
+  const postgres =
     config.database === undefined
-      ? openSqliteStore({
-          path: config.dataPath ?? "",
-          ...engineOptions,
-          // Commits (and their fsyncs) on SQLite's writer thread, off this event loop.
-          writerThread: { module: sqliteWriterThreadModule() },
-        })
+      ? undefined
       : await openPostgresStore({
           url: config.database,
           poolSize: config.databasePoolSize,
@@ -309,7 +304,28 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
           // where this process commits them.
           onCommit: (events) => hub.publish(events),
           onAppended: (count) => metrics.countAppends(count),
+          // The WhatsApp number logs likewise: other processes' webhooks reach this
+          // process's live WhatsApp streams.
+          whatsapp: {
+            onCommit: (events) => whatsappHub.publish(events),
+            isFollowed: (numberId) => whatsappHub.countFor(numberId) > 0,
+            followedNumbers: () => whatsappHub.accountsWithSubscribers(),
+          },
         });
+  const store: ServerStore =
+    postgres ??
+    openSqliteStore({
+      path: config.dataPath ?? "",
+      ...engineOptions,
+      // Commits (and their fsyncs) on SQLite's writer thread, off this event loop.
+      writerThread: { module: sqliteWriterThreadModule() },
+    });
+  // This process's own WhatsApp commits: straight to the hub on SQLite (one process);
+  // on PostgreSQL through the store, which merges them with other processes' commits.
+  const whatsappCommitted: Pick<LiveHub<WhatsAppLiveEvent>, "publish"> = {
+    publish: (events) =>
+      postgres === undefined ? whatsappHub.publish(events) : postgres.whatsappCommitted(events),
+  };
   // Attachment files of uploads that never got their metadata row (a crash mid-upload)
   // are removed before anyone can ask for them.
   let blobs: Awaited<ReturnType<typeof openAttachmentBlobStore>>;
@@ -433,7 +449,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
         host: config.host,
         port: config.httpPort,
         store,
-        hub: whatsappHub,
+        hub: whatsappCommitted,
         logger,
         maxBodyBytes: config.webhookMaxBodyBytes,
         metrics,

@@ -51,7 +51,8 @@ export interface WebhookServerOptions {
   readonly host: string;
   readonly port: number;
   readonly store: Store;
-  readonly hub: LiveHub<WhatsAppLiveEvent>;
+  /** Where committed webhook events go live (the WhatsApp hub, or the store's follower). */
+  readonly hub: Pick<LiveHub<WhatsAppLiveEvent>, "publish">;
   readonly logger: Logger;
   /** Largest accepted POST body in bytes. */
   readonly maxBodyBytes: number;

@@ -28,7 +28,7 @@ export const whatsappFetchLimits = { defaultLimit: 100, maxLimit: 1000 } as cons
  */
 export async function appendWebhookEvents(
   store: Pick<Store, "run">,
-  hub: LiveHub<WhatsAppLiveEvent>,
+  hub: Pick<LiveHub<WhatsAppLiveEvent>, "publish">,
   eventsByNumber: ReadonlyMap<number, readonly WebhookEvent[]>,
 ): Promise<AppendOutcome> {
   const numbers = [...eventsByNumber].map(([numberId, events]) => ({ numberId, events }));

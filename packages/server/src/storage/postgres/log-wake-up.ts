@@ -6,6 +6,12 @@
  */
 export const logWakeUpChannel = "threadline_log_appended";
 
+/**
+ * The channel of the WhatsApp number logs' appends, with the same payload ("number id:
+ * head"), sent by the WhatsApp repository's appendRows inside the append transaction.
+ */
+export const whatsappWakeUpChannel = "threadline_whatsapp_appended";
+
 /** One wake-up: `accountId`'s log now reaches `headSequence` (committed). */
 export interface LogWakeUp {
   readonly accountId: number;

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { kindFromCode, type LoggedEvent } from "../../log/logged-event.js";
 import { decodeLogWakeUp, logWakeUpChannel } from "./log-wake-up.js";
 import type { PgQueryable } from "./pg-queryable.js";
+import type { ListenedLog } from "./postgres-log-feeds.js";
 
 /** Options of {@link startLogFollower}. */
 export interface LogFollowerOptions {
@@ -28,6 +29,12 @@ export interface LogFollowerOptions {
   readonly logger: Logger;
   /** Called when the listener connection is lost (false) and listening again (true). */
   readonly onListening?: (listening: boolean) => void;
+  /**
+   * Other kinds of logs (the WhatsApp number logs) followed through the same listener
+   * connection: LISTENed on with it, started after it, caught up by its backstop poll
+   * and after it reconnects, waited for by idle and close.
+   */
+  readonly otherLogs?: readonly ListenedLog[];
 }
 
 /**
@@ -86,6 +93,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
   let reconnectAttempt = 0;
   let reconnectTimer: NodeJS.Timeout | undefined;
   const readsRunning = new Set<Promise<void>>();
+  const otherLogs = options.otherLogs ?? [];
 
   function feedOf(accountId: number): AccountFeed {
     let feed = feeds.get(accountId);
@@ -266,6 +274,11 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     client.on("error", onLost);
     client.on("end", () => onLost());
     client.on("notification", (message) => {
+      const other = otherLogs.find((log) => log.channel === message.channel);
+      if (other !== undefined) {
+        other.wake(message.payload);
+        return;
+      }
       if (message.channel !== logWakeUpChannel) return;
       const wakeUp = decodeLogWakeUp(message.payload);
       if (wakeUp === undefined) {
@@ -277,6 +290,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     try {
       await client.connect();
       await client.query(`LISTEN ${logWakeUpChannel}`);
+      for (const other of otherLogs) await client.query(`LISTEN ${other.channel}`);
     } catch (error) {
       lost = true;
       client.removeAllListeners();
@@ -293,7 +307,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
   }
 
   async function catchUp(): Promise<void> {
-    await readHeads();
+    await Promise.all([readHeads(), ...otherLogs.map((log) => log.catchUp())]);
   }
 
   await listen();
@@ -313,8 +327,10 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     });
   }
 
+  for (const other of otherLogs) await other.start();
+
   const pollTimer = setInterval(() => {
-    readHeads().catch((error: unknown) => {
+    catchUp().catch((error: unknown) => {
       logger.debug({ err: error }, "the backstop poll of the log heads failed");
     });
   }, options.pollIntervalMs ?? 1000);
@@ -343,6 +359,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     },
     catchUp,
     async idle() {
+      await Promise.all(otherLogs.map((log) => log.idle()));
       // A few rounds at most: while the database is down every read fails, and waiting
       // for the feeds to catch up would never end (close() waits here).
       for (let round = 0; round < 3; round += 1) {
@@ -365,6 +382,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
         await client.end().catch(() => undefined);
       }
       await Promise.all([...readsRunning]);
+      await Promise.all(otherLogs.map((log) => log.close()));
     },
   };
 }

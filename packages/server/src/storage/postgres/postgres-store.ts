@@ -14,8 +14,10 @@ import {
   isDatabaseUnreachable,
   isTransactionConflict,
 } from "./postgres-failure.js";
+import { createLogFeeds, type LogFeeds } from "./postgres-log-feeds.js";
 import { type LogFollower, startLogFollower } from "./postgres-log-follower.js";
 import { createPostgresRepositories } from "./postgres-repositories.js";
+import { type NumberLogEvent, whatsappLogSource } from "./whatsapp-log-source.js";
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -57,6 +59,15 @@ export interface PostgresStoreOptions {
    * `false` for short-lived stores such as the CLI's: no listener connection. Default true.
    */
   readonly live?: boolean;
+  /**
+   * Live fan-out of the WhatsApp number logs, as onCommit / isFollowed /
+   * followedAccounts are for the account logs: `onCommit` gets every number's committed
+   * events once each, in sequence order, never with a gap — this process's own (handed
+   * in with {@link PostgresStore.whatsappCommitted}) and, for the numbers `isFollowed`
+   * names, every other process's too, through the same listener. Without it the
+   * WhatsApp channel is not listened to.
+   */
+  readonly whatsapp?: WhatsAppLiveOptions;
   /** Interval of the backstop poll of the heads (lost notifications). Default 1000 ms. */
   readonly pollIntervalMs?: number;
   /** How long to wait for a connection before a call fails UNAVAILABLE. Default 5000 ms. */
@@ -70,8 +81,22 @@ export interface PostgresStoreOptions {
   readonly beforeCommit?: (sql: PgQueryable) => Promise<void>;
 }
 
+/** {@link PostgresStoreOptions.whatsapp}. */
+export interface WhatsAppLiveOptions {
+  readonly onCommit: (events: readonly NumberLogEvent[]) => void;
+  /** Whether this process has live subscribers of a number. Default: every number. */
+  readonly isFollowed?: (numberId: number) => boolean;
+  /** The numbers the backstop poll checks; default every head. */
+  readonly followedNumbers?: () => Iterable<number>;
+}
+
 /** The PostgreSQL {@link Store}. */
 export interface PostgresStore extends Store {
+  /**
+   * This process committed these WhatsApp log rows (after its write resolved): they go
+   * to `whatsapp.onCommit` merged with other processes' commits, in order, once each.
+   */
+  whatsappCommitted(events: readonly NumberLogEvent[]): void;
   /** Deletes events older than `retention.maxAgeMs` now (it also runs on a timer). */
   expireOldEvents(): Promise<number>;
   /** Commits of this process so far and the writes they carried. */
@@ -223,6 +248,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const repositories: Repositories = createPostgresRepositories(reads);
 
   let follower: LogFollower | undefined;
+  const whatsappLive = options.whatsapp;
+  const whatsappFeeds: LogFeeds<NumberLogEvent> | undefined =
+    options.live === false || whatsappLive === undefined
+      ? undefined
+      : createLogFeeds({
+          source: whatsappLogSource,
+          sql: reads,
+          publish: (events) => whatsappLive.onCommit(events),
+          isFollowed: whatsappLive.isFollowed,
+          followedIds: whatsappLive.followedNumbers,
+          logger,
+        });
   try {
     const migrator = await writePool.connect();
     const onMigratorError = (error: Error) => {
@@ -245,6 +282,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             isFollowed: options.isFollowed,
             followedAccounts: options.followedAccounts,
             pollIntervalMs: options.pollIntervalMs,
+            otherLogs: whatsappFeeds === undefined ? [] : [whatsappFeeds],
             logger,
             onListening: (listening) => {
               if (listening) return;
@@ -429,6 +467,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     expireOldEvents,
     stats: () => ({ commits, writes: writesCommitted }),
+    whatsappCommitted(events) {
+      if (whatsappFeeds !== undefined) whatsappFeeds.committed(events);
+      else if (events.length > 0) whatsappLive?.onCommit(events);
+    },
     liveIdle: async () => follower?.idle(),
     close(): Promise<void> {
       closing ??= (async () => {

@@ -3,6 +3,7 @@ import type {
   WhatsAppNumberRecord,
   WhatsAppRepository,
 } from "../repositories/whatsapp-repository.js";
+import { whatsappWakeUpChannel } from "./log-wake-up.js";
 import { integerFromPg } from "./pg-integer.js";
 import type { PgQueryable } from "./pg-queryable.js";
 
@@ -129,10 +130,17 @@ export function createPostgresWhatsAppRepository(sql: PgQueryable): WhatsAppRepo
           rows.map((row) => row.payload),
         ],
       );
+      // The head moves and a wake-up ("number:head", see log-wake-up.ts) is queued with
+      // the transaction in one statement; PostgreSQL delivers it to the other processes'
+      // listeners only at COMMIT, and they read the rows themselves.
       await sql.query(
-        `INSERT INTO whatsapp_heads (number_id, head_sequence) VALUES ($1, $2)
-         ON CONFLICT (number_id) DO UPDATE SET head_sequence = excluded.head_sequence`,
-        [numberId, last.sequence],
+        `WITH head AS (
+           INSERT INTO whatsapp_heads (number_id, head_sequence) VALUES ($1, $2)
+           ON CONFLICT (number_id) DO UPDATE SET head_sequence = excluded.head_sequence
+           RETURNING number_id, head_sequence
+         )
+         SELECT pg_notify($3, head.number_id::text || ':' || head.head_sequence::text) FROM head`,
+        [numberId, last.sequence, whatsappWakeUpChannel],
       );
     },
     async readPage(numberId, afterSequence, upToSequence, limit) {
