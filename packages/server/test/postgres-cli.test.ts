@@ -100,6 +100,43 @@ describe("the CLI's --database flag", () => {
     expect(badSize.stderr).toContain("--database-pool-size must be an integer of at least 1");
   });
 
+  it.runIf(reachable)("accounts add and list work on a PostgreSQL database", async () => {
+    const database = await createScratchDatabase();
+    try {
+      const added = await runCli([
+        "accounts",
+        "add",
+        "alice@example.com",
+        "--database",
+        database.url,
+      ]);
+      expect(added.code, added.stderr).toBe(0);
+      const second = await runCli([
+        "accounts",
+        "add",
+        "bob@example.com",
+        "--database",
+        database.url,
+      ]);
+      expect(second.code, second.stderr).toBe(0);
+      const listed = await runCli(["accounts", "list", "--database", database.url]);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.stdout).toContain("alice@example.com");
+      expect(listed.stdout).toContain("bob@example.com");
+      const taken = await runCli([
+        "accounts",
+        "add",
+        "Alice@Example.com",
+        "--database",
+        database.url,
+      ]);
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toContain("alice@example.com");
+    } finally {
+      await database.drop();
+    }
+  });
+
   it.runIf(reachable)("whatsapp add, list and remove work on a PostgreSQL database", async () => {
     const database = await createScratchDatabase();
     try {
