@@ -12,9 +12,9 @@ import {
   type MentionRecord,
 } from "./attachment-records.js";
 import { validateEffect } from "./message-effect.js";
-import { sendMessage } from "./message-fan-out.js";
+import { sendMessageWithFacts } from "./message-fan-out.js";
 import { type TextFormatRecord, validateFormatting } from "./message-formatting.js";
-import { messageView } from "./message-view.js";
+import { messageViewFrom } from "./message-view.js";
 import { type ReplyInput, replyThread, resolveChatToSend } from "./reply-thread.js";
 import { limitText, maxMessageTextLength, optionalText } from "./text-rules.js";
 
@@ -134,7 +134,7 @@ export async function sendAttachment(
     "attachment.attachment_guid",
   );
   const thread = await replyThread(repositories, chat, input.reply);
-  const message = await sendMessage(
+  const { message, facts } = await sendMessageWithFacts(
     context,
     chat,
     viewer,
@@ -156,7 +156,7 @@ export async function sendAttachment(
         },
       ]),
   );
-  return messageView(repositories, message, account.id, viewer.chatGuid, []);
+  return messageViewFrom(message, facts, account.id, viewer.chatGuid);
 }
 
 /** One validated part of a multipart send. */
@@ -317,7 +317,7 @@ export async function sendMultipart(
     text += part.text;
   }
   const thread = await replyThread(repositories, chat, input.reply);
-  const message = await sendMessage(
+  const { message, facts } = await sendMessageWithFacts(
     context,
     chat,
     viewer,
@@ -337,5 +337,5 @@ export async function sendMultipart(
       await insertMentions(repositories, stored.id, mentions);
     },
   );
-  return messageView(repositories, message, account.id, viewer.chatGuid, []);
+  return messageViewFrom(message, facts, account.id, viewer.chatGuid);
 }

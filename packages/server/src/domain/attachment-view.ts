@@ -3,6 +3,8 @@ import type { Repositories } from "../storage/repositories.js";
 import {
   type AttachmentRecord,
   type CompanionRecord,
+  type MentionRecord,
+  type MessageAttachmentRecord,
   messageAttachments,
   messageMentions,
 } from "./attachment-records.js";
@@ -47,22 +49,45 @@ export function companionInfo(
   };
 }
 
+/** The attachment rows a message view needs: its bubbles and its mentions. */
+export interface MessageAttachmentFacts {
+  readonly links: readonly MessageAttachmentRecord[];
+  readonly mentions: readonly MentionRecord[];
+}
+
+/** The facts of a message without attachment bubbles or mentions (one just stored, say). */
+export const noAttachmentFacts: MessageAttachmentFacts = { links: [], mentions: [] };
+
 /**
- * What attachments add to a message as `viewerAccountId` sees it: the attachment
- * bubbles and mentions of its content, and `isAudioMessage`. Nothing for a message
- * without them, or an unsent one (its content is hidden).
+ * Reads a message's attachment bubbles and mentions, once for every viewer. An unsent
+ * message shows neither, so nothing is read for it.
  */
-export async function attachmentMessageFields(
+export async function loadAttachmentFacts(
   repositories: Repositories,
   message: MessageRecord,
-  viewerAccountId: number,
-): Promise<{
-  readonly content: Partial<photon.imessage.v1.MessageContent.$Properties>;
-  readonly message: Partial<photon.imessage.v1.Message.$Properties>;
-}> {
-  if (message.retractedAt !== null) return { content: {}, message: {} };
+): Promise<MessageAttachmentFacts> {
+  if (message.retractedAt !== null) return noAttachmentFacts;
   const links = await messageAttachments(repositories, message.id);
   const mentions = await messageMentions(repositories, message.id);
+  return { links, mentions };
+}
+
+/**
+ * What attachments add to a message as `viewerAccountId` sees it, from facts read once
+ * ({@link loadAttachmentFacts}): the attachment bubbles and mentions of its content, and
+ * `isAudioMessage`. Nothing for a message without them, or an unsent one (its content
+ * is hidden).
+ */
+export function attachmentFieldsFrom(
+  message: MessageRecord,
+  facts: MessageAttachmentFacts,
+  viewerAccountId: number,
+): {
+  readonly content: Partial<photon.imessage.v1.MessageContent.$Properties>;
+  readonly message: Partial<photon.imessage.v1.Message.$Properties>;
+} {
+  if (message.retractedAt !== null) return { content: {}, message: {} };
+  const { links, mentions } = facts;
   return {
     content: {
       ...(links.length === 0
@@ -80,4 +105,25 @@ export async function attachmentMessageFields(
     },
     message: links.some((link) => link.isAudioMessage) ? { isAudioMessage: true } : {},
   };
+}
+
+/**
+ * What attachments add to a message as `viewerAccountId` sees it: the attachment
+ * bubbles and mentions of its content, and `isAudioMessage`. Nothing for a message
+ * without them, or an unsent one (its content is hidden). Reads them each call; a
+ * fan-out reads them once ({@link loadAttachmentFacts}, {@link attachmentFieldsFrom}).
+ */
+export async function attachmentMessageFields(
+  repositories: Repositories,
+  message: MessageRecord,
+  viewerAccountId: number,
+): Promise<{
+  readonly content: Partial<photon.imessage.v1.MessageContent.$Properties>;
+  readonly message: Partial<photon.imessage.v1.Message.$Properties>;
+}> {
+  return attachmentFieldsFrom(
+    message,
+    await loadAttachmentFacts(repositories, message),
+    viewerAccountId,
+  );
 }

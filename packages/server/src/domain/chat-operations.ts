@@ -19,9 +19,9 @@ import { chatView } from "./chat-view.js";
 import { envelopeFor } from "./event-envelope.js";
 import type { ImageType } from "./image-type.js";
 import { validateEffect } from "./message-effect.js";
-import { sendMessage } from "./message-fan-out.js";
+import { sendMessage, sendMessageWithFacts } from "./message-fan-out.js";
 import { newestMessageId, unreadMessages } from "./message-records.js";
-import { messageView } from "./message-view.js";
+import { messageViewFrom } from "./message-view.js";
 import { limitText, maxMessageTextLength, optionalText, requireText } from "./text-rules.js";
 
 type Properties = {
@@ -118,14 +118,14 @@ export async function createChat(
   if (viewer === undefined)
     throw new Error("the creator is not a participant of the chat it created");
   if (input.message === undefined) return { chat: await chatView(repositories, chat, viewer) };
-  const message = await sendMessage(context, chat, viewer, {
+  const { message, facts } = await sendMessageWithFacts(context, chat, viewer, {
     kind: "text",
     replyToGuid: null,
     ...input.message,
   });
   return {
     chat: await chatView(repositories, chat, viewer),
-    initialMessage: await messageView(repositories, message, account.id, viewer.chatGuid, []),
+    initialMessage: messageViewFrom(message, facts, account.id, viewer.chatGuid),
   };
 }
 

@@ -2,7 +2,19 @@ import type { WriteContext } from "../storage/write-context.js";
 import { type ChatRecord, type ChatViewer, chatAfterInsert, chatViewers } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
 import { insertMessage, type MessageRecord, type NewMessage } from "./message-records.js";
-import { messageView } from "./message-view.js";
+import {
+  freshMessageFacts,
+  loadMessageViewFacts,
+  type MessageViewFacts,
+  messageViewFrom,
+} from "./message-view.js";
+
+/** A message a send stored, with the facts its views are built from. */
+export interface SentMessage {
+  readonly message: MessageRecord;
+  /** What its views show beside the row, as the send left it (see {@link messageViewFrom}). */
+  readonly facts: MessageViewFacts;
+}
 
 /**
  * Stores a new message in `chat` from `sender` and appends `message.received` to the
@@ -21,6 +33,23 @@ export async function sendMessage(
   fields: Omit<NewMessage, "chatId" | "senderAddress" | "senderAccountId">,
   beforeFanOut?: (message: MessageRecord) => void | Promise<void>,
 ): Promise<MessageRecord> {
+  return (await sendMessageWithFacts(context, chat, sender, fields, beforeFanOut)).message;
+}
+
+/**
+ * {@link sendMessage}, also resolving with the facts every view of the message was
+ * built from, so the caller answers with `messageViewFrom(message, facts, …)` and reads
+ * nothing again. A message without `beforeFanOut` is read not at all: a row just
+ * stored has no tapbacks, attachments, mentions, card or stickers. With `beforeFanOut`,
+ * what it added is read once, for every viewer.
+ */
+export async function sendMessageWithFacts(
+  context: WriteContext,
+  chat: ChatRecord,
+  sender: ChatViewer,
+  fields: Omit<NewMessage, "chatId" | "senderAddress" | "senderAccountId">,
+  beforeFanOut?: (message: MessageRecord) => void | Promise<void>,
+): Promise<SentMessage> {
   const message = await insertMessage(
     context.repositories,
     {
@@ -32,23 +61,22 @@ export async function sendMessage(
     context.now,
   );
   const current = await chatAfterInsert(context.repositories, chat, sender);
-  await beforeFanOut?.(message);
+  let facts = freshMessageFacts;
+  if (beforeFanOut !== undefined) {
+    await beforeFanOut(message);
+    facts = await loadMessageViewFacts(context.repositories, message, []);
+  }
   const actor = { accountId: sender.accountId, address: sender.address };
   for (const viewer of await chatViewers(context.repositories, current)) {
-    const view = await messageView(
-      context.repositories,
-      message,
-      viewer.accountId,
-      viewer.chatGuid,
-      [],
-    );
     context.appendEvent(viewer.accountId, {
       kind: "message",
       event: {
         ...envelopeFor(viewer, actor, context.now),
-        messageReceived: { message: view },
+        messageReceived: {
+          message: messageViewFrom(message, facts, viewer.accountId, viewer.chatGuid),
+        },
       },
     });
   }
-  return message;
+  return { message, facts };
 }

@@ -4,7 +4,7 @@ import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import type { Repositories } from "../storage/repositories.js";
 import type { WriteContext } from "../storage/write-context.js";
-import { attachmentMessageFields } from "./attachment-view.js";
+import { attachmentFieldsFrom, loadAttachmentFacts } from "./attachment-view.js";
 import {
   type ChatRecord,
   type ChatViewer,
@@ -16,11 +16,11 @@ import {
 } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
 import { validateEffect } from "./message-effect.js";
-import { sendMessage } from "./message-fan-out.js";
+import { sendMessageWithFacts } from "./message-fan-out.js";
 import { type TextFormatRecord, validateFormatting } from "./message-formatting.js";
-import { findMessage, type MessageRecord } from "./message-records.js";
-import { messageContent, messageView } from "./message-view.js";
-import { miniAppCardOf } from "./mini-app-card-records.js";
+import { findMessage, type MessageRecord, reactionsOf } from "./message-records.js";
+import { messageContent, messageView, messageViewFrom } from "./message-view.js";
+import { loadAdditionFacts } from "./message-view-additions.js";
 import { replyThread, resolveChatToSend } from "./reply-thread.js";
 import { limitText, maxMessageTextLength, optionalText, requireText } from "./text-rules.js";
 
@@ -112,7 +112,7 @@ export async function sendText(
     reply,
   );
   const thread = await replyThread(context.repositories, chat, reply);
-  const message = await sendMessage(context, chat, viewer, {
+  const { message, facts } = await sendMessageWithFacts(context, chat, viewer, {
     kind: "text",
     text: input.text,
     subject: input.subject,
@@ -124,7 +124,7 @@ export async function sendText(
     linkPreview: input.linkPreview,
     dataDetection: input.dataDetection,
   });
-  return messageView(context.repositories, message, account.id, viewer.chatGuid, []);
+  return messageViewFrom(message, facts, account.id, viewer.chatGuid);
 }
 
 /** A message the caller can see, with its chat and the caller's view of that chat. */
@@ -305,7 +305,10 @@ export async function editMessage(
   const { repositories } = context;
   const found = await targetMessageForChange(repositories, account, target);
   requireOwnLiveMessage(found, account, "edit");
-  if ((await miniAppCardOf(repositories, found.message.id)) !== undefined) {
+  // The card, stickers and notify-anyway mark an edit leaves as they are: read once, for
+  // the check and for the answer.
+  const additions = await loadAdditionFacts(repositories, found.message);
+  if (additions.card !== undefined) {
     throw failedPrecondition(
       `message ${found.message.guid} is a mini-app card; change it with UpdateCustomizedMiniAppMessage`,
     );
@@ -314,17 +317,19 @@ export async function editMessage(
   // The old ranges index the old text; EditMessage carries none for the new one.
   await repositories.messages.editText(found.message.id, newText, editedAt);
   const edited: MessageRecord = { ...found.message, text: newText, editedAt, formatting: [] };
+  // An edit changes the text only; the attachment bubbles and mentions stay: read once
+  // for every viewer's event and the answer.
+  const attachmentFacts = await loadAttachmentFacts(repositories, edited);
   const actor = { accountId: account.id, address: found.viewer.address };
   for (const viewer of await chatViewers(repositories, found.chat)) {
     const envelope = envelopeFor(viewer, actor, context.now);
-    const attachments = await attachmentMessageFields(repositories, edited, viewer.accountId);
+    const attachments = attachmentFieldsFrom(edited, attachmentFacts, viewer.accountId);
     context.appendEvent(viewer.accountId, {
       kind: "message",
       event: {
         ...envelope,
         messageEdited: {
           messageGuid: edited.guid,
-          // An edit changes the text only; the attachment bubbles and mentions stay.
           content: {
             ...messageContent(edited),
             ...attachments.content,
@@ -334,7 +339,12 @@ export async function editMessage(
       },
     });
   }
-  return messageView(repositories, edited, account.id, found.viewer.chatGuid);
+  const facts = {
+    reactions: await reactionsOf(repositories, edited.id),
+    attachments: attachmentFacts,
+    additions,
+  };
+  return messageViewFrom(edited, facts, account.id, found.viewer.chatGuid);
 }
 
 /**

@@ -77,6 +77,60 @@ export function placedStickerView(
   };
 }
 
+/** The card, sticker and notification rows a message view needs, read once for every viewer. */
+export interface MessageAdditionFacts {
+  /** The card of a live card message; undefined otherwise (an unsent card shows none). */
+  readonly card: MiniAppCardRecord | undefined;
+  readonly stickers: readonly PlacedStickerRecord[];
+  readonly notifiedAnyway: boolean;
+}
+
+/** The facts of a message with no card, stickers or notify-anyway (one just stored, say). */
+export const noAdditionFacts: MessageAdditionFacts = {
+  card: undefined,
+  stickers: [],
+  notifiedAnyway: false,
+};
+
+/** Reads a message's card, placed stickers and notify-anyway mark, once for every viewer. */
+export async function loadAdditionFacts(
+  repositories: Repositories,
+  message: MessageRecord,
+): Promise<MessageAdditionFacts> {
+  // Most messages have none of the three: one probe, then only the tables that have rows.
+  const present = await repositories.messages.findExtras(message.id);
+  const card =
+    present.hasMiniAppCard && message.retractedAt === null
+      ? await miniAppCardOf(repositories, message.id)
+      : undefined;
+  const stickers = present.hasStickers ? await placedStickersOf(repositories, message.id) : [];
+  return { card, stickers, notifiedAnyway: present.notifiedAnyway };
+}
+
+/**
+ * What a message view adds from the card, sticker and notification facts
+ * ({@link loadAdditionFacts}): the card content that replaces the plain content of a
+ * card message, the placed stickers as `viewerAccountId` sees them, and
+ * `didNotifyRecipient` after "notify anyway".
+ */
+export function additionsFrom(
+  message: MessageRecord,
+  facts: MessageAdditionFacts,
+  viewerAccountId: number,
+): {
+  readonly content?: ContentProperties;
+  readonly placedStickers: PlacedStickerProperties[];
+  readonly didNotifyRecipient?: true;
+} {
+  return {
+    ...(facts.card === undefined ? {} : { content: miniAppContent(facts.card) }),
+    placedStickers: facts.stickers.map((sticker) =>
+      placedStickerView(message, sticker, viewerAccountId),
+    ),
+    ...(facts.notifiedAnyway ? { didNotifyRecipient: true as const } : {}),
+  };
+}
+
 /**
  * What a message view adds from the card, sticker and notification tables: the card
  * content that replaces the plain content of a card message (an unsent card shows
@@ -91,16 +145,5 @@ export async function messageViewAdditions(
   readonly placedStickers: PlacedStickerProperties[];
   readonly didNotifyRecipient?: true;
 }> {
-  // Most messages have none of the three: one probe, then only the tables that have rows.
-  const present = await repositories.messages.findExtras(message.id);
-  const card =
-    present.hasMiniAppCard && message.retractedAt === null
-      ? await miniAppCardOf(repositories, message.id)
-      : undefined;
-  const stickers = present.hasStickers ? await placedStickersOf(repositories, message.id) : [];
-  return {
-    ...(card === undefined ? {} : { content: miniAppContent(card) }),
-    placedStickers: stickers.map((sticker) => placedStickerView(message, sticker, viewerAccountId)),
-    ...(present.notifiedAnyway ? { didNotifyRecipient: true as const } : {}),
-  };
+  return additionsFrom(message, await loadAdditionFacts(repositories, message), viewerAccountId);
 }

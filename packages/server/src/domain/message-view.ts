@@ -1,11 +1,21 @@
 import { type photon, timestampFromDate } from "@threadline/protocol";
 import type { Repositories } from "../storage/repositories.js";
-import { attachmentMessageFields } from "./attachment-view.js";
+import {
+  attachmentFieldsFrom,
+  loadAttachmentFacts,
+  type MessageAttachmentFacts,
+  noAttachmentFacts,
+} from "./attachment-view.js";
 import { addressInfo } from "./event-envelope.js";
 import { containsDetectableData, containsLink, linkPreviewBalloonId } from "./message-detection.js";
 import { formattingView } from "./message-formatting.js";
 import { type MessageRecord, type ReactionRecord, reactionsOf } from "./message-records.js";
-import { messageViewAdditions } from "./message-view-additions.js";
+import {
+  additionsFrom,
+  loadAdditionFacts,
+  type MessageAdditionFacts,
+  noAdditionFacts,
+} from "./message-view-additions.js";
 
 type MessageProperties = photon.imessage.v1.Message.$Properties;
 
@@ -49,6 +59,42 @@ function reactionView(
 }
 
 /**
+ * Everything beside a message's own row that its views show: tapbacks, attachment
+ * bubbles and mentions, card, stickers, notify-anyway. Read once, then every viewer's
+ * view is built from it ({@link messageViewFrom}) without another query.
+ */
+export interface MessageViewFacts {
+  readonly reactions: readonly ReactionRecord[];
+  readonly attachments: MessageAttachmentFacts;
+  readonly additions: MessageAdditionFacts;
+}
+
+/**
+ * The facts of a message just stored: a new row has no tapbacks, attachment bubbles,
+ * mentions, card, stickers or notify-anyway mark until the write adds them.
+ */
+export const freshMessageFacts: MessageViewFacts = {
+  reactions: [],
+  attachments: noAttachmentFacts,
+  additions: noAdditionFacts,
+};
+
+/**
+ * Reads the {@link MessageViewFacts} of `message` (only the tables that can have rows
+ * for it). `knownReactions` spares the tapback read when the caller knows them.
+ */
+export async function loadMessageViewFacts(
+  repositories: Repositories,
+  message: MessageRecord,
+  knownReactions?: readonly ReactionRecord[],
+): Promise<MessageViewFacts> {
+  const reactions = knownReactions ?? (await reactionsOf(repositories, message.id));
+  const attachments = await loadAttachmentFacts(repositories, message);
+  const additions = await loadAdditionFacts(repositories, message);
+  return { reactions, attachments, additions };
+}
+
+/**
  * A message as `viewerAccountId` sees it in the chat it calls `chatGuid`: `isFromMe`
  * from that side, current tapbacks, edit and unsend dates. Messages are delivered the
  * moment they are stored, so they are always sent and delivered. A reply names its
@@ -65,10 +111,24 @@ export async function messageView(
   chatGuid: string,
   knownReactions?: readonly ReactionRecord[],
 ): Promise<MessageProperties> {
-  const reactions = knownReactions ?? (await reactionsOf(repositories, message.id));
+  const facts = await loadMessageViewFacts(repositories, message, knownReactions);
+  return messageViewFrom(message, facts, viewerAccountId, chatGuid);
+}
+
+/**
+ * {@link messageView} from facts already read ({@link loadMessageViewFacts}, or
+ * {@link freshMessageFacts} for a message just stored): no query, so a fan-out builds
+ * every viewer's view, and the response, from one read.
+ */
+export function messageViewFrom(
+  message: MessageRecord,
+  facts: MessageViewFacts,
+  viewerAccountId: number,
+  chatGuid: string,
+): MessageProperties {
   const created = timestampFromDate(new Date(message.createdAt));
-  const withAttachments = await attachmentMessageFields(repositories, message, viewerAccountId);
-  const additions = await messageViewAdditions(repositories, message, viewerAccountId);
+  const withAttachments = attachmentFieldsFrom(message, facts.attachments, viewerAccountId);
+  const additions = additionsFrom(message, facts.additions, viewerAccountId);
   return {
     guid: message.guid,
     content: additions.content ?? { ...messageContent(message), ...withAttachments.content },
@@ -93,7 +153,9 @@ export async function messageView(
       ? { dataDetectorResultsPresent: true }
       : {}),
     ...replyFields(message),
-    appliedReactions: reactions.map((reaction) => reactionView(message, reaction, viewerAccountId)),
+    appliedReactions: facts.reactions.map((reaction) =>
+      reactionView(message, reaction, viewerAccountId),
+    ),
     placedStickers: additions.placedStickers,
     chatGuids: [chatGuid],
   };
