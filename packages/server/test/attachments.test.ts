@@ -4,6 +4,7 @@ import { status } from "@grpc/grpc-js";
 import type { photon } from "@threadline/protocol";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import type { SqliteStore } from "../src/storage/sqlite-store.js";
 import {
   type AttachmentHarness,
   errorCodeOf,
@@ -84,7 +85,7 @@ describe("attachments: upload, info and download", () => {
     const first = await alice.upload({ fileName: "a.png", data: bytes }, "upload-key-1");
     const again = await alice.upload({ fileName: "a.png", data: bytes }, "upload-key-1");
     expect(again.attachment?.guid).toBe(first.attachment?.guid);
-    const rows = server.server.store.read(
+    const rows = (server.server.store as SqliteStore).read(
       (db) => db.prepare("SELECT COUNT(*) AS count FROM attachments").get() as { count: number },
     );
     expect(rows.count).toBe(1);
@@ -113,7 +114,7 @@ describe("attachments: every rejection is typed", () => {
       }),
     );
     expect(errorCodeOf(withCompanion)).toBe("PAYLOAD_TOO_LARGE");
-    const count = server.server.store.read(
+    const count = (server.server.store as SqliteStore).read(
       (db) => db.prepare("SELECT COUNT(*) AS count FROM attachments").get() as { count: number },
     );
     expect(count.count).toBe(0);

@@ -36,7 +36,7 @@ export interface SubscriptionHandlers {
  * `unary` / `serverStream` wrappers in `handlers.ts` need, so pass `deps` to them.
  */
 export interface ServiceDependencies {
-  /** Group-committed writes (`store.write`) and reads of committed data (`store.read`). */
+  /** Group-committed named writes (`runWrite(store, …)`) and repositories over committed data (`store.repositories`). */
   readonly store: Store;
   /** The live Subscribe* handlers for the domain services. */
   readonly subscriptions: SubscriptionHandlers;

@@ -17,8 +17,17 @@ export interface BatchResult {
   readonly appended: readonly LoggedEvent[];
 }
 
-/** One write of a batch: domain code run with the batch's {@link WriteContext}. */
-export type BatchWrite = (context: WriteContext) => unknown;
+/**
+ * What a write sees on SQLite: the engine-neutral {@link WriteContext} and, for the
+ * engine's own tests and tools, the connection inside the batch's transaction (touching
+ * it opens the write's savepoint, like the repositories do). Domain code never sees it.
+ */
+export interface SqliteWriteContext extends WriteContext {
+  readonly db: Database;
+}
+
+/** One write of a batch: domain code run with the batch's {@link SqliteWriteContext}. */
+export type BatchWrite = (context: SqliteWriteContext) => unknown;
 
 /** Runs the writes of one group commit inside an open transaction. */
 export type BatchRunner = (writes: readonly BatchWrite[]) => Promise<BatchResult>;
@@ -103,7 +112,7 @@ export function createBatchRunner(
       return batchHead;
     }
 
-    const context: WriteContext = {
+    const context: SqliteWriteContext = {
       get db() {
         openSavepoint();
         return db;

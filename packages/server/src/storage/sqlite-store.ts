@@ -7,7 +7,7 @@ import {
   type CheckpointResult,
   startBackgroundCheckpointer,
 } from "./background-checkpointer.js";
-import type { BatchWrite } from "./group-commit-batch.js";
+import type { BatchWrite, SqliteWriteContext } from "./group-commit-batch.js";
 import { createGroupCommitQueue } from "./group-commit-queue.js";
 import { createSqliteRepositories } from "./sqlite/sqlite-repositories.js";
 import {
@@ -17,7 +17,7 @@ import {
   selfCheckpointPages,
 } from "./sqlite-connections.js";
 import { type SqliteWriterThread, startSqliteWriterThread } from "./sqlite-writer-client.js";
-import type { Store, WriteContext, WriteExecutor, WriteRequest } from "./write-context.js";
+import type { Store, WriteExecutor, WriteRequest } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */
 export interface SqliteStoreOptions {
@@ -92,6 +92,13 @@ export interface SqliteStore extends Store {
   checkpointInBackground(): Promise<CheckpointResult> | undefined;
   /** Commits every queued write, then closes the database. Later writes reject. */
   close(): Promise<void>;
+  /**
+   * @internal a closure write, in main-thread mode only (the engine's tests and tools;
+   * a closure cannot cross to the writer thread). Everything else uses `run`.
+   */
+  write<T>(write: (context: SqliteWriteContext) => T | Promise<T>): Promise<T>;
+  /** @internal a read with SQL on the read connection (the engine's tests). */
+  read<T>(read: (db: Database) => T): T;
 }
 
 /** The named write of age retention (`domain/writes/log-writes.ts`). */
@@ -321,7 +328,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return engine.run(request);
   }
 
-  function write<T>(body: (context: WriteContext) => T | Promise<T>): Promise<T> {
+  function write<T>(body: (context: SqliteWriteContext) => T | Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new StoreClosedError());
     return engine.write(body) as Promise<T>;
   }

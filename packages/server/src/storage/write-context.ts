@@ -1,5 +1,4 @@
 import type { photon } from "@threadline/protocol";
-import type { Database } from "better-sqlite3";
 import type { Repositories } from "./repositories.js";
 
 /**
@@ -33,12 +32,6 @@ export interface WriteContext {
    * transaction has committed durably.
    */
   appendEvent(accountId: number, event: LogEventInput): void;
-  /**
-   * @deprecated transitional: the SQLite connection, for code not yet moved behind
-   * `repositories`. It is removed once every area is behind the boundary; PostgreSQL
-   * never sets it.
-   */
-  readonly db: Database;
 }
 
 /**
@@ -81,11 +74,4 @@ export interface Store {
   run(request: WriteRequest): Promise<unknown>;
   /** Repositories over committed data (reads never wait on a commit). */
   readonly repositories: Repositories;
-  /**
-   * @deprecated transitional: queues a closure write. Closures cannot cross to the
-   * writer thread or to another engine; use {@link Store.run}.
-   */
-  write<T>(write: (context: WriteContext) => T | Promise<T>): Promise<T>;
-  /** @deprecated transitional: a read on the SQLite read connection; use `repositories`. */
-  read<T>(read: (db: Database) => T): T;
 }

@@ -1,5 +1,6 @@
 import { executeWrite } from "../../src/domain/write-operations.js";
 import { ServerError } from "../../src/errors/server-error.js";
+import type { SqliteWriteContext } from "../../src/storage/group-commit-batch.js";
 import type { WriteContext, WriteExecutor } from "../../src/storage/write-context.js";
 import { messageEvent } from "./append-events.js";
 
@@ -102,8 +103,8 @@ async function endTransaction(
   context: WriteContext,
   input: TestEndTransactionInput | null,
 ): Promise<never> {
-  // The one test write that needs the connection itself (the transitional `db`).
-  context.db.exec("ROLLBACK");
+  // The one test write that needs the connection itself: it only runs on SQLite.
+  (context as SqliteWriteContext).db.exec("ROLLBACK");
   const { code, message } = input ?? { code: "SQLITE_FULL", message: "database or disk is full" };
   throw Object.assign(new Error(message), { code });
 }

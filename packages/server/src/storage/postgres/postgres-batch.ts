@@ -1,4 +1,3 @@
-import type { Database } from "better-sqlite3";
 import { encodeLogEvent } from "../../log/encode-log-event.js";
 import type { LoggedEvent } from "../../log/logged-event.js";
 import type { LogEventInput, WriteContext } from "../write-context.js";
@@ -117,11 +116,6 @@ export async function runPostgresBatch(
         }
         const encoded = encodeLogEvent(input, now);
         pending.push({ accountId, kind: input.kind, ...encoded });
-      },
-      get db(): Database {
-        throw new TypeError(
-          "the PostgreSQL store has no SQLite connection (context.db); use context.repositories",
-        );
       },
     };
   }

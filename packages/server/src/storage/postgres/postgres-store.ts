@@ -5,7 +5,7 @@ import { DatabaseOpenError } from "../../errors/database-open-error.js";
 import { ServerError } from "../../errors/server-error.js";
 import type { LoggedEvent } from "../../log/logged-event.js";
 import type { Repositories } from "../repositories.js";
-import type { Store, WriteContext, WriteExecutor, WriteRequest } from "../write-context.js";
+import type { Store, WriteExecutor, WriteRequest } from "../write-context.js";
 import { migratePostgres } from "./migrate-postgres.js";
 import type { PgQueryable, PgResult } from "./pg-queryable.js";
 import { type PostgresBatchWrite, runPostgresBatch } from "./postgres-batch.js";
@@ -457,14 +457,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     repositories,
     run,
-    write<T>(body: (context: WriteContext) => T | Promise<T>): Promise<T> {
-      return enqueue({ body, keyed: false }) as Promise<T>;
-    },
-    read(): never {
-      throw new TypeError(
-        "the PostgreSQL store has no SQLite connection (store.read); use store.repositories",
-      );
-    },
     expireOldEvents,
     stats: () => ({ commits, writes: writesCommitted }),
     whatsappCommitted(events) {
