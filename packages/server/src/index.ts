@@ -1,7 +1,7 @@
 /**
- * @threadline/server: a gRPC server with a durable per-account event log on SQLite,
- * accounts and live streams, wire-compatible with photon.imessage.v1, and the WhatsApp
- * Business channel (signed Meta webhooks into per-number logs, photon.whatsapp.v1).
+ * @threadline/server: a gRPC server with a durable per-account event log (SQLite, or
+ * PostgreSQL shared by several processes), accounts and live streams, wire-compatible
+ * with photon.imessage.v1, and the WhatsApp Business channel (signed Meta webhooks into per-number logs, photon.whatsapp.v1).
  */
 
 export type { Account } from "./auth/account.js";
