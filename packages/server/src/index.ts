@@ -50,7 +50,16 @@ export { openPostgresStore } from "./storage/postgres/postgres-store.js";
 export type { ServerStore } from "./storage/server-store.js";
 export type { SqliteStore, SqliteStoreOptions } from "./storage/sqlite-store.js";
 export { openSqliteStore, StoreClosedError } from "./storage/sqlite-store.js";
-export type { EventDomain, LogEventInput, Store, WriteContext } from "./storage/write-context.js";
+export type { Repositories } from "./storage/repositories.js";
+export type {
+  EventDomain,
+  IdempotencyClaim,
+  LogEventInput,
+  Store,
+  WriteContext,
+  WriteExecutor,
+  WriteRequest,
+} from "./storage/write-context.js";
 export type {
   WhatsAppNumberRegistration,
   WhatsAppNumberSummary,
