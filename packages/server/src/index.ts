@@ -47,10 +47,10 @@ export type {
   PostgresStoreOptions,
 } from "./storage/postgres/postgres-store.js";
 export { openPostgresStore } from "./storage/postgres/postgres-store.js";
+export type { Repositories } from "./storage/repositories.js";
 export type { ServerStore } from "./storage/server-store.js";
 export type { SqliteStore, SqliteStoreOptions } from "./storage/sqlite-store.js";
 export { openSqliteStore, StoreClosedError } from "./storage/sqlite-store.js";
-export type { Repositories } from "./storage/repositories.js";
 export type {
   EventDomain,
   IdempotencyClaim,
