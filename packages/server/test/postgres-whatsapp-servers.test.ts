@@ -41,11 +41,11 @@ function receivedOf(sequence: number, event: Event | null | undefined): Received
   };
 }
 
-/** A SubscribeWhatsAppEvents stream from the start of the main number's log. */
-function subscribeFromStart(client: RawClient) {
+/** A SubscribeWhatsAppEvents stream of the main number's log after `afterSequence`. */
+function subscribeAfter(client: RawClient, afterSequence: number) {
   const stream = client.stream<Frame>(
     "subscribeWhatsAppEvents",
-    { position: { afterSequence: 0 } },
+    { position: { afterSequence } },
     numberMetadata(credentials.main),
   );
   const received: Received[] = [];
@@ -132,6 +132,16 @@ describe.runIf(reachable)("live WhatsApp streams across servers on one PostgreSQ
     return response.status;
   }
 
+  /** Text messages with these wamids, one webhook each, posted at once to the given servers. */
+  async function postAll(
+    webhooks: readonly { readonly server: number; readonly wamids: readonly string[] }[],
+  ): Promise<void> {
+    const statuses = await Promise.all(
+      webhooks.map(({ server, wamids }) => postTo(servers[server] as ThreadlineServer, wamids)),
+    );
+    expect(statuses).toEqual(webhooks.map(() => 200));
+  }
+
   async function storedLog(): Promise<Received[]> {
     const client = clients[0];
     if (client === undefined) throw new Error("no client");
@@ -148,7 +158,7 @@ describe.runIf(reachable)("live WhatsApp streams across servers on one PostgreSQ
   }
 
   it("webhooks posted to random servers, redeliveries included: a live stream on every server receives every event once, in sequence order (property)", async () => {
-    const streams = clients.map((client) => subscribeFromStart(client));
+    const streams = clients.map((client) => subscribeAfter(client, 0));
     try {
       await Promise.all(streams.map((stream) => stream.until(stream.isLive)));
       let nextWamid = 0;
@@ -192,5 +202,51 @@ describe.runIf(reachable)("live WhatsApp streams across servers on one PostgreSQ
     } finally {
       for (const stream of streams) stream.cancel();
     }
+  }, 120_000);
+
+  it("a stream opened from a random cursor on a server with no other stream of the number (which so far skipped the number's events) continues the log with no gap and no repeat while webhooks keep landing on every server (property)", async () => {
+    let nextWamid = 10_000;
+    const webhookArbitrary = fc.record({
+      server: fc.integer({ min: 0, max: 2 }),
+      wamids: fc.array(fc.integer({ min: -2, max: 1 }), { minLength: 1, maxLength: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(webhookArbitrary, { maxLength: 5 }),
+        fc.array(webhookArbitrary, { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (before, during, streamServer, cursorFraction) => {
+          const base = nextWamid;
+          nextWamid += 3;
+          const named = (webhooks: typeof before) =>
+            webhooks.map(({ server, wamids }) => ({
+              server,
+              wamids: wamids.map((offset) => `wamid.LATE${base + offset}`),
+            }));
+          await postAll(named(before));
+          const headBefore = (await storedLog()).length;
+          const cursor = Math.floor(cursorFraction * headBefore);
+          // Opened while the next webhooks are being posted: registration, the head read
+          // and the live events interleave with their commits on all three servers.
+          const stream = subscribeAfter(clients[streamServer] as RawClient, cursor);
+          try {
+            await postAll(named(during));
+            const stored = await storedLog();
+            expect(stored.map((event) => event.sequence)).toEqual(
+              stored.map((_, index) => index + 1),
+            );
+            const head = stored.length;
+            await stream.until(
+              () => stream.isLive() && (stream.received.at(-1)?.sequence ?? cursor) >= head,
+            );
+            expect(stream.received).toEqual(stored.slice(cursor));
+          } finally {
+            stream.cancel();
+          }
+        },
+      ),
+      { numRuns: 10 },
+    );
   }, 120_000);
 });
