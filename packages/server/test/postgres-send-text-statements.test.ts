@@ -6,10 +6,13 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../src/auth/account.js";
 import { directChatGuid, groupChatGuid } from "../src/domain/chat-guid.js";
-import { type SendTextInput, sendText } from "../src/domain/message-operations.js";
+import { editMessage, type SendTextInput, sendText } from "../src/domain/message-operations.js";
 import { migratePostgres } from "../src/storage/postgres/migrate-postgres.js";
 import type { PgQueryable, PgResult } from "../src/storage/postgres/pg-queryable.js";
-import { runPostgresBatch } from "../src/storage/postgres/postgres-batch.js";
+import {
+  type PostgresBatchWrite,
+  runPostgresBatch,
+} from "../src/storage/postgres/postgres-batch.js";
 import { createPostgresRepositories } from "../src/storage/postgres/postgres-repositories.js";
 import {
   createScratchDatabase,
@@ -83,18 +86,20 @@ describe.skipIf(!reachable)("statements of one SendTextMessage on PostgreSQL", (
   });
 
   async function sendAndCount(account: Account, input: SendTextInput) {
+    return runAndCount((context) => sendText(context, account, input));
+  }
+
+  async function runAndCount(body: PostgresBatchWrite["body"]) {
     const connection = countingConnection(client);
-    const result = await runPostgresBatch(connection, [
-      { body: (context) => sendText(context, account, input), keyed: false },
-    ]);
+    const result = await runPostgresBatch(connection, [{ body, keyed: false }]);
     const outcome = result.outcomes[0];
     if (outcome === undefined || !outcome.ok) {
       throw new Error("the send failed", { cause: outcome?.ok === false ? outcome.error : null });
     }
-    return { statements: connection.statements, appended: result.appended };
+    return { statements: connection.statements, appended: result.appended, value: outcome.value };
   }
 
-  it("a text into a direct chat takes 6 statements (was 15), BEGIN to COMMIT", async () => {
+  it("a text into a direct chat takes 5 statements (was 15), BEGIN to COMMIT", async () => {
     const { statements, appended } = await sendAndCount(
       alice,
       textInput(directChatGuid(bob.primaryAddress), "hello"),
@@ -102,16 +107,29 @@ describe.skipIf(!reachable)("statements of one SendTextMessage on PostgreSQL", (
     expect(appended.map((event) => event.accountId).sort()).toEqual([alice.id, bob.id].sort());
     expect(statements[0]).toMatch(/^BEGIN; SAVEPOINT write/);
     expect(statements.at(-1)).toBe("COMMIT");
-    expect(statements, statements.join("\n")).toHaveLength(6);
+    expect(statements, statements.join("\n")).toHaveLength(5);
   });
 
-  it("a text into a group of three takes 7 statements (was 19), BEGIN to COMMIT", async () => {
+  it("a text into a group of three takes 6 statements (was 19), BEGIN to COMMIT", async () => {
     const { statements, appended } = await sendAndCount(
       bob,
       textInput(groupChatGuid(groupId), "hello, group"),
     );
     expect(appended).toHaveLength(3);
     expect(statements.at(-1)).toBe("COMMIT");
-    expect(statements, statements.join("\n")).toHaveLength(7);
+    expect(statements, statements.join("\n")).toHaveLength(6);
+  });
+
+  it("an edit of a text in a direct chat takes 13 statements (was 19), BEGIN to COMMIT", async () => {
+    const chatGuid = directChatGuid(bob.primaryAddress);
+    const sent = await sendAndCount(alice, textInput(chatGuid, "before the edit"));
+    const messageGuid = (sent.value as { guid?: string }).guid ?? "";
+    expect(messageGuid).not.toBe("");
+    const { statements, appended } = await runAndCount((context) =>
+      editMessage(context, alice, { chatGuid, messageGuid, targetPartIndex: null }, "after"),
+    );
+    expect(appended).toHaveLength(2);
+    expect(statements.at(-1)).toBe("COMMIT");
+    expect(statements, statements.join("\n")).toHaveLength(13);
   });
 });

@@ -121,12 +121,8 @@ export async function sendAttachment(
   input: SendAttachmentInput,
 ): Promise<MessageProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveChatToSend(
-    repositories,
-    account,
-    input.chatGuid,
-    input.reply,
-  );
+  const resolved = await resolveChatToSend(repositories, account, input.chatGuid, input.reply);
+  const { chat, viewer } = resolved;
   const attachment = await visibleAttachment(
     repositories,
     account,
@@ -136,8 +132,7 @@ export async function sendAttachment(
   const thread = await replyThread(repositories, chat, input.reply);
   const { message, facts } = await sendMessageWithFacts(
     context,
-    chat,
-    viewer,
+    resolved,
     {
       kind: "text",
       text: attachmentPlaceholder,
@@ -283,12 +278,8 @@ export async function sendMultipart(
   input: SendMultipartInput,
 ): Promise<MessageProperties> {
   const { repositories } = context;
-  const { chat, viewer } = await resolveChatToSend(
-    repositories,
-    account,
-    input.chatGuid,
-    input.reply,
-  );
+  const resolved = await resolveChatToSend(repositories, account, input.chatGuid, input.reply);
+  const { chat, viewer } = resolved;
   let text = "";
   const formatting: TextFormatRecord[] = [];
   const mentions: MentionRecord[] = [];
@@ -319,8 +310,7 @@ export async function sendMultipart(
   const thread = await replyThread(repositories, chat, input.reply);
   const { message, facts } = await sendMessageWithFacts(
     context,
-    chat,
-    viewer,
+    resolved,
     {
       kind: "text",
       text,

@@ -118,11 +118,15 @@ export async function createChat(
   if (viewer === undefined)
     throw new Error("the creator is not a participant of the chat it created");
   if (input.message === undefined) return { chat: await chatView(repositories, chat, viewer) };
-  const { message, facts } = await sendMessageWithFacts(context, chat, viewer, {
-    kind: "text",
-    replyToGuid: null,
-    ...input.message,
-  });
+  const { message, facts } = await sendMessageWithFacts(
+    context,
+    { chat, viewer },
+    {
+      kind: "text",
+      replyToGuid: null,
+      ...input.message,
+    },
+  );
   return {
     chat: await chatView(repositories, chat, viewer),
     initialMessage: messageViewFrom(message, facts, account.id, viewer.chatGuid),

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses } from "../auth/account-directory.js";
 import { notFound } from "../errors/common-errors.js";
-import type { ChatRecord } from "../storage/repositories/chat-repository.js";
+import type { ServerError } from "../errors/server-error.js";
+import type { AddressOwner } from "../storage/repositories/account-repository.js";
+import type { ChatRecord, ChatWithOwners } from "../storage/repositories/chat-repository.js";
 import type { Repositories } from "../storage/repositories.js";
 import { directChatGuid, groupChatGuid, parseChatGuid } from "./chat-guid.js";
 
@@ -21,6 +23,11 @@ export interface ChatViewer {
 export interface ResolvedChat {
   readonly chat: ChatRecord;
   readonly viewer: ChatViewer;
+  /**
+   * The accounts owning the chat's participant addresses, when they were read with the
+   * chat ({@link resolveChatWithOwners}); a fan-out then needs no read of its own.
+   */
+  readonly owners?: readonly AddressOwner[];
 }
 
 /** The chat with id `id`, or undefined. */
@@ -105,12 +112,18 @@ export function chatGuidFor(chat: ChatRecord, viewerAddress: string): string {
 /**
  * Every account that can see `chat`: the owner of each participant address that has
  * an account here, once per account (its first participant address wins).
+ * `knownOwners`, the owners read together with `chat` (ChatRepository.findWithOwners
+ * and its kin), spares the read.
  */
 export async function chatViewers(
   repositories: Repositories,
   chat: ChatRecord,
+  knownOwners?: readonly AddressOwner[],
 ): Promise<ChatViewer[]> {
-  const owners = await findAccountIdsByAddresses(repositories, chat.participants);
+  const owners =
+    knownOwners === undefined
+      ? await findAccountIdsByAddresses(repositories, chat.participants)
+      : new Map(knownOwners.map((owner) => [owner.address, owner.accountId]));
   const viewers: ChatViewer[] = [];
   const seen = new Set<number>();
   for (const address of chat.participants) {
@@ -141,23 +154,73 @@ export async function resolveChat(
   chatGuid: string,
   field = "chat_guid",
 ): Promise<ResolvedChat> {
+  const chat = await findNamedChat(
+    account,
+    chatGuid,
+    field,
+    (groupId) => repositories.chats.findGroup(groupId),
+    (own, other) => repositories.chats.findDirect(own, other),
+  );
+  return { chat, viewer: viewerOrNotFound(chat, account, chatGuid) };
+}
+
+/**
+ * {@link resolveChat} that also reads the accounts owning the chat's participant
+ * addresses, in the same round trip (for a send, whose fan-out needs them).
+ */
+export async function resolveChatWithOwners(
+  repositories: Repositories,
+  account: Account,
+  chatGuid: string,
+  field = "chat_guid",
+): Promise<ResolvedChat & { readonly owners: readonly AddressOwner[] }> {
+  const found = await findNamedChat(
+    account,
+    chatGuid,
+    field,
+    (groupId) => repositories.chats.findGroupWithOwners(groupId),
+    (own, other) => repositories.chats.findDirectWithOwners(own, other),
+  );
+  return {
+    chat: found.chat,
+    viewer: viewerOrNotFound(found.chat, account, chatGuid),
+    owners: found.owners,
+  };
+}
+
+function chatNotFound(chatGuid: string): ServerError {
+  return notFound(
+    `chat ${JSON.stringify(chatGuid)} was not found among the chats this account takes part in`,
+  );
+}
+
+function viewerOrNotFound(chat: ChatRecord, account: Account, chatGuid: string): ChatViewer {
+  const viewer = viewerFor(chat, account);
+  if (viewer === undefined) throw chatNotFound(chatGuid);
+  return viewer;
+}
+
+// The chat a GUID names from the caller's side, read by `group` or `direct`: a direct
+// GUID is tried from each of the caller's addresses in order, primary first.
+async function findNamedChat<Found>(
+  account: Account,
+  chatGuid: string,
+  field: string,
+  group: (groupId: string) => Promise<Found | undefined>,
+  direct: (own: string, other: string) => Promise<Found | undefined>,
+): Promise<Found> {
   const parsed = parseChatGuid(chatGuid, field);
-  let chat: ChatRecord | undefined;
+  let found: Found | undefined;
   if (parsed.kind === "group") {
-    chat = await repositories.chats.findGroup(parsed.groupId);
+    found = await group(parsed.groupId);
   } else if (!account.addresses.includes(parsed.address)) {
     for (const own of account.addresses) {
-      chat = await repositories.chats.findDirect(own, parsed.address);
-      if (chat !== undefined) break;
+      found = await direct(own, parsed.address);
+      if (found !== undefined) break;
     }
   }
-  const viewer = chat === undefined ? undefined : viewerFor(chat, account);
-  if (chat === undefined || viewer === undefined) {
-    throw notFound(
-      `chat ${JSON.stringify(chatGuid)} was not found among the chats this account takes part in`,
-    );
-  }
-  return { chat, viewer };
+  if (found === undefined) throw chatNotFound(chatGuid);
+  return found;
 }
 
 /**
@@ -219,6 +282,27 @@ export async function chatAfterInsert(
   if (!chat.isGroup) return chat;
   const current = await repositories.chats.find(chat.id);
   if (current === undefined || !current.participants.includes(sender.address)) {
+    throw notFound(
+      `chat ${JSON.stringify(sender.chatGuid)} was not found among the chats this account takes part in`,
+    );
+  }
+  return current;
+}
+
+/**
+ * {@link chatAfterInsert} with the accounts owning the participants: a group is read
+ * again together with its owners (one round trip on PostgreSQL); a direct chat keeps
+ * `knownOwners` (undefined when the caller has none: the fan-out then reads them).
+ */
+export async function chatAfterInsertWithOwners(
+  repositories: Repositories,
+  chat: ChatRecord,
+  sender: ChatViewer,
+  knownOwners: readonly AddressOwner[] | undefined,
+): Promise<{ readonly chat: ChatRecord; readonly owners: readonly AddressOwner[] | undefined }> {
+  if (!chat.isGroup) return { chat, owners: knownOwners };
+  const current: ChatWithOwners | undefined = await repositories.chats.findWithOwners(chat.id);
+  if (current === undefined || !current.chat.participants.includes(sender.address)) {
     throw notFound(
       `chat ${JSON.stringify(sender.chatGuid)} was not found among the chats this account takes part in`,
     );

@@ -1,5 +1,11 @@
 import type { WriteContext } from "../storage/write-context.js";
-import { type ChatRecord, type ChatViewer, chatAfterInsert, chatViewers } from "./chat-records.js";
+import {
+  type ChatRecord,
+  type ChatViewer,
+  chatAfterInsertWithOwners,
+  chatViewers,
+  type ResolvedChat,
+} from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
 import { insertMessage, type MessageRecord, type NewMessage } from "./message-records.js";
 import {
@@ -33,20 +39,21 @@ export async function sendMessage(
   fields: Omit<NewMessage, "chatId" | "senderAddress" | "senderAccountId">,
   beforeFanOut?: (message: MessageRecord) => void | Promise<void>,
 ): Promise<MessageRecord> {
-  return (await sendMessageWithFacts(context, chat, sender, fields, beforeFanOut)).message;
+  return (await sendMessageWithFacts(context, { chat, viewer: sender }, fields, beforeFanOut))
+    .message;
 }
 
 /**
- * {@link sendMessage}, also resolving with the facts every view of the message was
+ * {@link sendMessage} into the chat `sender` resolved, also resolving with the facts every view of the message was
  * built from, so the caller answers with `messageViewFrom(message, facts, …)` and reads
- * nothing again. A message without `beforeFanOut` is read not at all: a row just
+ * nothing again. `sender` is the sender's resolved chat; the owners it carries
+ * ({@link resolveChatWithOwners}) spare the fan-out's read of them. A message without `beforeFanOut` is read not at all: a row just
  * stored has no tapbacks, attachments, mentions, card or stickers. With `beforeFanOut`,
  * what it added is read once, for every viewer.
  */
 export async function sendMessageWithFacts(
   context: WriteContext,
-  chat: ChatRecord,
-  sender: ChatViewer,
+  { chat, viewer: sender, owners: knownOwners }: ResolvedChat,
   fields: Omit<NewMessage, "chatId" | "senderAddress" | "senderAccountId">,
   beforeFanOut?: (message: MessageRecord) => void | Promise<void>,
 ): Promise<SentMessage> {
@@ -60,14 +67,19 @@ export async function sendMessageWithFacts(
     },
     context.now,
   );
-  const current = await chatAfterInsert(context.repositories, chat, sender);
+  const { chat: current, owners } = await chatAfterInsertWithOwners(
+    context.repositories,
+    chat,
+    sender,
+    knownOwners,
+  );
   let facts = freshMessageFacts;
   if (beforeFanOut !== undefined) {
     await beforeFanOut(message);
     facts = await loadMessageViewFacts(context.repositories, message, []);
   }
   const actor = { accountId: sender.accountId, address: sender.address };
-  for (const viewer of await chatViewers(context.repositories, current)) {
+  for (const viewer of await chatViewers(context.repositories, current, owners)) {
     context.appendEvent(viewer.accountId, {
       kind: "message",
       event: {

@@ -105,14 +105,10 @@ export async function sendText(
 ): Promise<MessageProperties> {
   const reply =
     input.replyToGuid === null ? null : { guid: input.replyToGuid, part: input.replyToPart };
-  const { chat, viewer } = await resolveChatToSend(
-    context.repositories,
-    account,
-    input.chatGuid,
-    reply,
-  );
+  const resolved = await resolveChatToSend(context.repositories, account, input.chatGuid, reply);
+  const { chat, viewer } = resolved;
   const thread = await replyThread(context.repositories, chat, reply);
-  const { message, facts } = await sendMessageWithFacts(context, chat, viewer, {
+  const { message, facts } = await sendMessageWithFacts(context, resolved, {
     kind: "text",
     text: input.text,
     subject: input.subject,

@@ -5,8 +5,8 @@ import type { Repositories } from "../storage/repositories.js";
 import {
   type ChatRecord,
   type ResolvedChat,
-  resolveChat,
   resolveChatForChange,
+  resolveChatWithOwners,
 } from "./chat-records.js";
 import { findMessage } from "./message-records.js";
 
@@ -57,7 +57,8 @@ export async function replyThread(
  * target (a live message of this chat) and then stores a message pointing at it, so its
  * chat is locked first ({@link resolveChatForChange}): an unsend of the target running
  * at the same time (two processes on PostgreSQL) is decided before the reply or after
- * it, never between its check and its insert. A send that answers nothing does not lock.
+ * it, never between its check and its insert. A send that answers nothing does not lock,
+ * and reads the chat's participant owners with it ({@link resolveChatWithOwners}).
  */
 export function resolveChatToSend(
   repositories: Repositories,
@@ -66,6 +67,6 @@ export function resolveChatToSend(
   reply: ReplyInput | null,
 ): Promise<ResolvedChat> {
   return reply === null
-    ? resolveChat(repositories, account, chatGuid)
+    ? resolveChatWithOwners(repositories, account, chatGuid)
     : resolveChatForChange(repositories, account, chatGuid);
 }

@@ -1,4 +1,8 @@
-import type { ChatRecord, ChatRepository } from "../repositories/chat-repository.js";
+import type {
+  ChatRecord,
+  ChatRepository,
+  ChatWithOwners,
+} from "../repositories/chat-repository.js";
 import { integerFromPg } from "./pg-integer.js";
 import type { PgQueryable } from "./pg-queryable.js";
 
@@ -16,6 +20,35 @@ interface ChatRow {
 const selectChat = `SELECT id, is_group, group_id, display_name, background_type, icon_type,
   ARRAY(SELECT address FROM chat_participants WHERE chat_id = chats.id ORDER BY position) AS participants
   FROM chats`;
+
+// The chat, its participants and the accounts owning them in one round trip (a send's
+// fan-out needs all three): the owners in participant order, as two parallel arrays.
+const selectChatWithOwners = `SELECT id, is_group, group_id, display_name, background_type, icon_type,
+  ARRAY(SELECT address FROM chat_participants WHERE chat_id = chats.id ORDER BY position) AS participants,
+  ARRAY(SELECT owner.address FROM chat_participants AS participant
+    JOIN account_addresses AS owner ON owner.address = participant.address
+    WHERE participant.chat_id = chats.id ORDER BY participant.position) AS owner_addresses,
+  ARRAY(SELECT owner.account_id FROM chat_participants AS participant
+    JOIN account_addresses AS owner ON owner.address = participant.address
+    WHERE participant.chat_id = chats.id ORDER BY participant.position) AS owner_account_ids
+  FROM chats`;
+
+interface ChatWithOwnersRow extends ChatRow {
+  readonly owner_addresses: string[];
+  readonly owner_account_ids: (string | number)[];
+}
+
+function withOwnersFrom(row: ChatWithOwnersRow | undefined): ChatWithOwners | undefined {
+  const chat = recordFrom(row);
+  if (row === undefined || chat === undefined) return undefined;
+  return {
+    chat,
+    owners: row.owner_addresses.map((address, index) => ({
+      address,
+      accountId: integerFromPg(row.owner_account_ids[index], "account_addresses.account_id"),
+    })),
+  };
+}
 
 // A direct chat is keyed by its two addresses, sorted and joined by a newline (which no
 // normalised address contains), so either side creating it resolves the same row. The
@@ -134,6 +167,26 @@ export function createPostgresChatRepository(sql: PgQueryable): ChatRepository {
     async findGroup(groupId) {
       const { rows } = await sql.query<ChatRow>(`${selectChat} WHERE group_id = $1`, [groupId]);
       return recordFrom(rows[0]);
+    },
+    async findWithOwners(id) {
+      const { rows } = await sql.query<ChatWithOwnersRow>(`${selectChatWithOwners} WHERE id = $1`, [
+        id,
+      ]);
+      return withOwnersFrom(rows[0]);
+    },
+    async findDirectWithOwners(first, second) {
+      const { rows } = await sql.query<ChatWithOwnersRow>(
+        `${selectChatWithOwners} WHERE direct_key = $1`,
+        [directKey(first, second)],
+      );
+      return withOwnersFrom(rows[0]);
+    },
+    async findGroupWithOwners(groupId) {
+      const { rows } = await sql.query<ChatWithOwnersRow>(
+        `${selectChatWithOwners} WHERE group_id = $1`,
+        [groupId],
+      );
+      return withOwnersFrom(rows[0]);
     },
     async insertDirect(own, other, createdAt) {
       const id = await insertChat(false, directKey(own, other), createdAt);

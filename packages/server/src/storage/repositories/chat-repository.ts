@@ -1,3 +1,5 @@
+import type { AddressOwner } from "./account-repository.js";
+
 /** A chat as stored: shared by every participant, whoever looks at it. */
 export interface ChatRecord {
   readonly id: number;
@@ -25,6 +27,15 @@ export interface ChatImage {
   readonly bytes: Uint8Array;
   /** Its MIME type. */
   readonly type: string;
+}
+
+/**
+ * A chat with the accounts that own its participant addresses: one entry per
+ * participant address that belongs to an account, in participant order.
+ */
+export interface ChatWithOwners {
+  readonly chat: ChatRecord;
+  readonly owners: readonly AddressOwner[];
 }
 
 /**
@@ -70,6 +81,15 @@ export interface ChatRepository {
   ): Promise<{ readonly chat: ChatRecord; readonly created: boolean }>;
   /** The group chat with group id `groupId`, or undefined. */
   findGroup(groupId: string): Promise<ChatRecord | undefined>;
+  /**
+   * {@link ChatRepository.find} with the accounts owning its participant addresses, read
+   * together (one statement on PostgreSQL), for a send's fan-out.
+   */
+  findWithOwners(id: number): Promise<ChatWithOwners | undefined>;
+  /** {@link ChatRepository.findDirect} with the owners of its participants, read together. */
+  findDirectWithOwners(first: string, second: string): Promise<ChatWithOwners | undefined>;
+  /** {@link ChatRepository.findGroup} with the owners of its participants, read together. */
+  findGroupWithOwners(groupId: string): Promise<ChatWithOwners | undefined>;
   /**
    * Creates the direct chat between `own` and `other` (participants in that order) and
    * returns it. There is at most one direct chat per pair of addresses, whichever side

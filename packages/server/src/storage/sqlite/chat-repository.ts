@@ -1,5 +1,9 @@
 import type { Database } from "better-sqlite3";
-import type { ChatRecord, ChatRepository } from "../repositories/chat-repository.js";
+import type {
+  ChatRecord,
+  ChatRepository,
+  ChatWithOwners,
+} from "../repositories/chat-repository.js";
 import { cachedStatement } from "../statement-cache.js";
 
 interface ChatRow {
@@ -74,6 +78,29 @@ export function createSqliteChatRepository(db: Database): ChatRepository {
     );
   }
 
+  function findGroup(groupId: string): ChatRecord | undefined {
+    return recordFrom(
+      cachedStatement<[string], ChatRow>(
+        db,
+        `SELECT ${chatColumns} FROM chats WHERE group_id = ?`,
+      ).get(groupId),
+    );
+  }
+
+  // In-process reads cost no round trip: the owners are one indexed lookup per participant.
+  function withOwners(chat: ChatRecord | undefined): ChatWithOwners | undefined {
+    if (chat === undefined) return undefined;
+    const owner = cachedStatement<[string], { account_id: number }>(
+      db,
+      "SELECT account_id FROM account_addresses WHERE address = ?",
+    );
+    const owners = chat.participants.flatMap((address) => {
+      const row = owner.get(address);
+      return row === undefined ? [] : [{ address, accountId: row.account_id }];
+    });
+    return { chat, owners };
+  }
+
   function insertDirect(own: string, other: string, createdAt: number): ChatRecord {
     const result = cachedStatement<[string, number]>(
       db,
@@ -113,12 +140,16 @@ export function createSqliteChatRepository(db: Database): ChatRepository {
       return { chat: insertDirect(own, other, createdAt), created: true };
     },
     async findGroup(groupId) {
-      return recordFrom(
-        cachedStatement<[string], ChatRow>(
-          db,
-          `SELECT ${chatColumns} FROM chats WHERE group_id = ?`,
-        ).get(groupId),
-      );
+      return findGroup(groupId);
+    },
+    async findWithOwners(id) {
+      return withOwners(find(id));
+    },
+    async findDirectWithOwners(first, second) {
+      return withOwners(findDirect(first, second));
+    },
+    async findGroupWithOwners(groupId) {
+      return withOwners(findGroup(groupId));
     },
     async insertDirect(own, other, createdAt) {
       return insertDirect(own, other, createdAt);
