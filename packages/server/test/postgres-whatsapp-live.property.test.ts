@@ -159,7 +159,7 @@ async function caughtUp(
   numberIds: readonly number[],
   count: number,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 400; attempt += 1) {
+  for (let attempt = 0; attempt < 1200; attempt += 1) {
     await recording.store.liveIdle();
     if (receivedOf(recording.published, numberIds).length >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
