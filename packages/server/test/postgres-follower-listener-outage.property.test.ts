@@ -12,7 +12,10 @@ import {
   appendUnderHeadLocks,
   type PendingLogEvent,
 } from "../src/storage/postgres/postgres-log-append.js";
-import { type LogFollower, startLogFollower } from "../src/storage/postgres/postgres-log-follower.js";
+import {
+  type LogFollower,
+  startLogFollower,
+} from "../src/storage/postgres/postgres-log-follower.js";
 import { type CuttableProxy, startCuttableProxy } from "./support/cuttable-proxy.js";
 import {
   createScratchDatabase,
@@ -208,6 +211,10 @@ describe.runIf(reachable)("the log follower when only its listener connection is
   let followers: LogFollower[] = [];
   let hubs: LiveHub[] = [];
   let nextAccount = 1000;
+  const freshAccount = () => {
+    nextAccount += 1;
+    return nextAccount;
+  };
 
   beforeAll(async () => {
     database = await createScratchDatabase();
@@ -279,7 +286,7 @@ describe.runIf(reachable)("the log follower when only its listener connection is
 
   it("an account first written while the listener is down, followed by nobody then: a subscriber that registers after the reconnect gets only what is committed after it registered", async () => {
     const { follower, hub, listening } = await startProcessB();
-    const account = (nextAccount += 1);
+    const account = freshAccount();
     proxy.cut();
     // The head row is created (and moved) while B hears nothing.
     await appendOnA("unseen-1", [account, account, account]);
@@ -296,7 +303,7 @@ describe.runIf(reachable)("the log follower when only its listener connection is
   });
 
   it("an account this process knew, written by nobody it follows while the listener was down: a later subscriber does not get the outage's events", async () => {
-    const account = (nextAccount += 1);
+    const account = freshAccount();
     await appendOnA("known-1", [account]);
     const { follower, hub, listening } = await startProcessB();
     proxy.cut();
@@ -312,7 +319,7 @@ describe.runIf(reachable)("the log follower when only its listener connection is
   });
 
   it("a wake-up that arrives before the starting heads are read is applied after them: nothing is published twice, nothing from before the start", async () => {
-    const account = (nextAccount += 1);
+    const account = freshAccount();
     await appendOnA("start-1", [account, account]);
     // Hold the starting heads' answer until the read a wake-up triggers has run; the
     // heads query itself (its snapshot) runs before the append below commits.
@@ -385,7 +392,9 @@ describe.runIf(reachable)("the log follower when only its listener connection is
                   written += 1;
                   const id = `run${runNumber}-${written}`;
                   const accounts = write.accounts.map((offset) => base + offset);
-                  return write.own ? ownCommit(pool, follower, accounts, id) : appendOnA(id, accounts);
+                  return write.own
+                    ? ownCommit(pool, follower, accounts, id)
+                    : appendOnA(id, accounts);
                 }),
               );
             }
@@ -412,7 +421,7 @@ describe.runIf(reachable)("the log follower when only its listener connection is
           hubs = hubs.filter((other) => other !== hub);
         }
       }),
-      { numRuns: 20 },
+      { numRuns: 30 },
     );
   }, 300_000);
 });

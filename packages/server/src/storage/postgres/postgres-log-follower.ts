@@ -94,6 +94,19 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
   let reconnectTimer: NodeJS.Timeout | undefined;
   const readsRunning = new Set<Promise<void>>();
   const otherLogs = options.otherLogs ?? [];
+  // Wake-ups that arrive between LISTEN and the starting heads wait for them: a feed
+  // made from a wake-up before then would start at 0 (publishing events from before the
+  // start) and the starting heads would then move it back (publishing some twice).
+  let started = false;
+  const earlyWakeUps = new Map<number, number>();
+  // While notifications may have been lost (the listener is down, or back but not yet
+  // caught up), every head is read, not only the followed ones: an account nobody here
+  // follows (perhaps one this process never saw) must still have its position moved to
+  // its head, as its wake-ups would have done. Otherwise its first subscriber would be
+  // handed everything committed meanwhile, long before it registered.
+  let everyHeadDue = false;
+  let listenerLosses = 0;
+  const catchUpsRunning = new Set<Promise<void>>();
 
   function feedOf(accountId: number): AccountFeed {
     let feed = feeds.get(accountId);
@@ -219,9 +232,11 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     if (feed.published < feed.target) advance(accountId);
   }
 
-  async function readHeads(): Promise<void> {
+  async function readHeads(everyHead: boolean): Promise<void> {
     const accounts =
-      options.followedAccounts === undefined ? undefined : [...options.followedAccounts()];
+      everyHead || options.followedAccounts === undefined
+        ? undefined
+        : [...options.followedAccounts()];
     if (accounts !== undefined && accounts.length === 0) return;
     const { rows } = await options.sql.query<{
       account_id: string | number;
@@ -267,6 +282,8 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
       client.removeAllListeners("notification");
       void client.end().catch(() => undefined);
       if (closed) return;
+      listenerLosses += 1;
+      everyHeadDue = true;
       logger.warn({ err: error }, "the PostgreSQL listener connection was lost; reconnecting");
       options.onListening?.(false);
       scheduleReconnect();
@@ -283,6 +300,11 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
       const wakeUp = decodeLogWakeUp(message.payload);
       if (wakeUp === undefined) {
         logger.warn({ payload: message.payload }, "ignored a malformed log wake-up");
+        return;
+      }
+      if (!started) {
+        const known = earlyWakeUps.get(wakeUp.accountId) ?? 0;
+        earlyWakeUps.set(wakeUp.accountId, Math.max(known, wakeUp.headSequence));
         return;
       }
       raise(wakeUp.accountId, wakeUp.headSequence);
@@ -307,7 +329,23 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
   }
 
   async function catchUp(): Promise<void> {
-    await Promise.all([readHeads(), ...otherLogs.map((log) => log.catchUp())]);
+    const running = catchUpOnce();
+    catchUpsRunning.add(running);
+    try {
+      await running;
+    } finally {
+      catchUpsRunning.delete(running);
+    }
+  }
+
+  async function catchUpOnce(): Promise<void> {
+    const everyHead = everyHeadDue;
+    // Only a read that starts while listening covers the lost wake-ups: whatever
+    // commits after its snapshot wakes the listener.
+    const listening = listener !== undefined;
+    const losses = listenerLosses;
+    await Promise.all([readHeads(everyHead), ...otherLogs.map((log) => log.catchUp())]);
+    if (everyHead && listening && losses === listenerLosses) everyHeadDue = false;
   }
 
   await listen();
@@ -326,6 +364,9 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
       reading: false,
     });
   }
+  started = true;
+  for (const [accountId, headSequence] of earlyWakeUps) raise(accountId, headSequence);
+  earlyWakeUps.clear();
 
   for (const other of otherLogs) await other.start();
 
@@ -359,6 +400,8 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     },
     catchUp,
     async idle() {
+      // A catch-up after a reconnect first: what it finds is part of what is known.
+      await Promise.all([...catchUpsRunning].map((running) => running.catch(() => undefined)));
       await Promise.all(otherLogs.map((log) => log.idle()));
       // A few rounds at most: while the database is down every read fails, and waiting
       // for the feeds to catch up would never end (close() waits here).
