@@ -3,6 +3,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { executeWrite, runWrite } from "../src/domain/write-operations.js";
 import { createLiveHub, type LiveHub } from "../src/live/live-hub.js";
 import { createFramedLiveSubscriber, type LiveSubscriber } from "../src/live/live-subscriber.js";
 import type { FlowControlledCall } from "../src/live/wait-for-drain.js";
@@ -12,10 +13,16 @@ import {
   appendUnderHeadLocks,
   type PendingLogEvent,
 } from "../src/storage/postgres/postgres-log-append.js";
+import { createLogFeeds } from "../src/storage/postgres/postgres-log-feeds.js";
 import {
   type LogFollower,
   startLogFollower,
 } from "../src/storage/postgres/postgres-log-follower.js";
+import {
+  type NumberLogEvent,
+  whatsappLogSource,
+} from "../src/storage/postgres/whatsapp-log-source.js";
+import { appendWebhookEvents } from "../src/whatsapp/whatsapp-log.js";
 import { type CuttableProxy, startCuttableProxy } from "./support/cuttable-proxy.js";
 import {
   createScratchDatabase,
@@ -367,6 +374,86 @@ describe.runIf(reachable)("the log follower when only its listener connection is
       .map((event) => event.sequence);
     expect(sequences).toEqual([3, 4]);
     expect(early.received).toEqual([3, 4]);
+  });
+
+  it("a WhatsApp number written while the listener is down, followed by nobody then: once it is followed after the reconnect, only what is committed later is published", async () => {
+    const domainStore = await openRecordingStore(database.url, {
+      poolSize: 1,
+      live: false,
+      execute: executeWrite,
+    });
+    try {
+      const phoneNumberId = `1555${freshAccount()}`;
+      await runWrite(domainStore.store, "whatsapp.registerNumber", {
+        phoneNumberId,
+        accessToken: "token",
+        appSecret: "secret",
+        verifyTokenHash: new Uint8Array(32),
+      });
+      const number = await domainStore.store.repositories.whatsapp.findNumber(phoneNumberId);
+      if (number === undefined) throw new Error("the number was not registered");
+      const deliver = (keys: readonly string[]) =>
+        appendWebhookEvents(
+          domainStore.store,
+          { publish: () => undefined },
+          new Map([
+            [
+              number.id,
+              keys.map((key) => ({
+                phoneNumberId,
+                kind: 1 as const,
+                dedupeKey: `m:wamid.${key}`,
+                event: { message: { id: `wamid.${key}`, from: "4915112345678" } },
+              })),
+            ],
+          ]),
+        );
+      // Process B follows WhatsApp numbers as server.ts does: the followed ones are
+      // those with live streams (here: a set), and its hub gets what is published.
+      const followed = new Set<number>();
+      const published: NumberLogEvent[] = [];
+      const feeds = createLogFeeds({
+        source: whatsappLogSource,
+        sql: pool,
+        publish: (events) => {
+          published.push(...events.filter((event) => followed.has(event.accountId)));
+        },
+        isFollowed: (id) => followed.has(id),
+        followedIds: () => followed,
+        logger: pino({ enabled: false }),
+      });
+      const listening: boolean[] = [];
+      const follower = await startLogFollower({
+        listenerConfig: {
+          connectionString: database.urlThrough(proxy.address),
+          connectionTimeoutMillis: 500,
+        },
+        sql: pool,
+        publish: () => undefined,
+        isFollowed: () => false,
+        followedAccounts: () => [],
+        pollIntervalMs: 50,
+        logger: pino({ enabled: false }),
+        onListening: (up) => listening.push(up),
+        otherLogs: [feeds],
+      });
+      followers.push(follower);
+      proxy.cut();
+      await deliver(["a", "b"]);
+      proxy.restore();
+      await listenerBack(listening);
+      await follower.idle();
+      // A live stream opens: from now on the number is followed.
+      followed.add(number.id);
+      await deliver(["c"]);
+      for (let round = 0; round < 400 && published.length === 0; round += 1) {
+        await follower.idle();
+        await pause(25);
+      }
+      expect(published.map((event) => event.sequence)).toEqual([3]);
+    } finally {
+      await domainStore.store.close();
+    }
   });
 
   let runNumber = 0;
