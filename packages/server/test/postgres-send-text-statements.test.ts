@@ -2,11 +2,18 @@
 // network round trip inside the write's transaction, so this count is the write path's
 // cost on that engine. Each case runs the real write (sendText) in a real group commit
 // (runPostgresBatch) over a connection that counts what it is asked to run.
+import { photon } from "@threadline/protocol";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account } from "../src/auth/account.js";
 import { directChatGuid, groupChatGuid } from "../src/domain/chat-guid.js";
-import { editMessage, type SendTextInput, sendText } from "../src/domain/message-operations.js";
+import {
+  editMessage,
+  type SendTextInput,
+  sendText,
+  setReaction,
+  unsendMessage,
+} from "../src/domain/message-operations.js";
 import { migratePostgres } from "../src/storage/postgres/migrate-postgres.js";
 import type { PgQueryable, PgResult } from "../src/storage/postgres/pg-queryable.js";
 import {
@@ -131,5 +138,32 @@ describe.skipIf(!reachable)("statements of one SendTextMessage on PostgreSQL", (
     expect(appended).toHaveLength(2);
     expect(statements.at(-1)).toBe("COMMIT");
     expect(statements, statements.join("\n")).toHaveLength(13);
+  });
+
+  it("a tapback takes 13 statements and an unsend 9, BEGIN to COMMIT (unchanged)", async () => {
+    const chatGuid = directChatGuid(bob.primaryAddress);
+    const sent = await sendAndCount(alice, textInput(chatGuid, "react to me"));
+    const messageGuid = (sent.value as { guid?: string }).guid ?? "";
+    const target = {
+      chatGuid: directChatGuid(alice.primaryAddress),
+      messageGuid,
+      targetPartIndex: null,
+    };
+    const tapback = await runAndCount((context) =>
+      setReaction(
+        context,
+        bob,
+        target,
+        { kind: photon.imessage.v1.MessageReactionKind.MESSAGE_REACTION_KIND_LIKE, emoji: null },
+        true,
+      ),
+    );
+    expect(tapback.appended).toHaveLength(2);
+    expect(tapback.statements, tapback.statements.join("\n")).toHaveLength(13);
+    const unsend = await runAndCount((context) =>
+      unsendMessage(context, alice, { chatGuid, messageGuid, targetPartIndex: null }),
+    );
+    expect(unsend.appended).toHaveLength(2);
+    expect(unsend.statements, unsend.statements.join("\n")).toHaveLength(9);
   });
 });
