@@ -162,7 +162,9 @@ async function settle(
     let behind = false;
     for (const recorded of subscribers) {
       const head = await headOf(sql, recorded.accountId);
-      if ((recorded.received.at(-1) ?? 0) < head) behind = true;
+      // A live subscriber is owed nothing at or below the head it registered at.
+      const owedFrom = recorded.kind === "live" ? recorded.headBefore : 0;
+      if (Math.max(recorded.received.at(-1) ?? 0, owedFrom) < head) behind = true;
     }
     if (!behind) return;
     await pause(25);

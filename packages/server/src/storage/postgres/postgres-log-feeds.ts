@@ -46,8 +46,12 @@ export interface ListenedLog {
   start(): Promise<void>;
   /** A notification arrived on `channel`. */
   wake(payload: string | undefined): void;
-  /** Reads the followed heads and publishes what is missing (poll, reconnect). */
-  catchUp(): Promise<void>;
+  /**
+   * Reads the followed heads (every head when `everyHead`: wake-ups may have been lost,
+   * and a log nobody follows must still move to its head) and publishes what is missing
+   * (poll, reconnect).
+   */
+  catchUp(everyHead?: boolean): Promise<void>;
   /** @internal resolves once nothing known committed is unpublished (or reads keep failing). */
   idle(): Promise<void>;
   /** Stops reading; waits for the reads in flight. */
@@ -269,9 +273,10 @@ export function createLogFeeds<Event extends LogFeedEvent>(
       emit(out);
       for (const id of gaps) advance(id);
     },
-    async catchUp() {
+    async catchUp(everyHead = false) {
       if (!started) return;
-      const ids = options.followedIds === undefined ? undefined : [...options.followedIds()];
+      const ids =
+        everyHead || options.followedIds === undefined ? undefined : [...options.followedIds()];
       if (ids !== undefined && ids.length === 0) return;
       for (const head of await source.readHeads(sql, ids)) raise(head.id, head.headSequence);
     },

@@ -344,7 +344,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     // commits after its snapshot wakes the listener.
     const listening = listener !== undefined;
     const losses = listenerLosses;
-    await Promise.all([readHeads(everyHead), ...otherLogs.map((log) => log.catchUp())]);
+    await Promise.all([readHeads(everyHead), ...otherLogs.map((log) => log.catchUp(everyHead))]);
     if (everyHead && listening && losses === listenerLosses) everyHeadDue = false;
   }
 
