@@ -21,7 +21,8 @@ export interface LogFollowerOptions {
   readonly isFollowed?: ((accountId: number) => boolean) | undefined;
   /**
    * The accounts whose heads the backstop poll checks. Default: every head in the
-   * database.
+   * database. From a lost listener until a catch-up read while listening again, every
+   * head is read anyway (wake-ups of any account may have been lost).
    */
   readonly followedAccounts?: (() => Iterable<number>) | undefined;
   /** Interval of the backstop poll. Default 1000 ms. */
@@ -106,6 +107,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
   // handed everything committed meanwhile, long before it registered.
   let everyHeadDue = false;
   let listenerLosses = 0;
+  // Reconnects' catch-ups in flight (idle waits for them).
   const catchUpsRunning = new Set<Promise<void>>();
 
   function feedOf(accountId: number): AccountFeed {
@@ -262,7 +264,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
           reconnectAttempt = 0;
           options.onListening?.(true);
           // Notifications sent while the listener was away are lost: catch up by heads.
-          await catchUp().catch((error: unknown) => {
+          await reconnectCatchUp().catch((error: unknown) => {
             logger.warn({ err: error }, "catch-up after the listener reconnected failed");
           });
         },
@@ -328,8 +330,9 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     listener = client;
   }
 
-  async function catchUp(): Promise<void> {
-    const running = catchUpOnce();
+  /** The catch-up of a reconnect, which idle() waits for. */
+  async function reconnectCatchUp(): Promise<void> {
+    const running = catchUp();
     catchUpsRunning.add(running);
     try {
       await running;
@@ -338,7 +341,7 @@ export async function startLogFollower(options: LogFollowerOptions): Promise<Log
     }
   }
 
-  async function catchUpOnce(): Promise<void> {
+  async function catchUp(): Promise<void> {
     const everyHead = everyHeadDue;
     // Only a read that starts while listening covers the lost wake-ups: whatever
     // commits after its snapshot wakes the listener.
