@@ -312,14 +312,18 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
             followedNumbers: () => whatsappHub.accountsWithSubscribers(),
           },
         });
-  const store: ServerStore =
-    postgres ??
-    openSqliteStore({
-      path: config.dataPath ?? "",
-      ...engineOptions,
-      // Commits (and their fsyncs) on SQLite's writer thread, off this event loop.
-      writerThread: { module: sqliteWriterThreadModule() },
-    });
+  const sqlite =
+    postgres === undefined
+      ? openSqliteStore({
+          path: config.dataPath ?? "",
+          ...engineOptions,
+          // Commits (and their fsyncs) on SQLite's writer thread, off this event loop.
+          writerThread: { module: sqliteWriterThreadModule() },
+        })
+      : undefined;
+  const store: ServerStore = postgres ?? (sqlite as ServerStore);
+  /** Where writes commit, for the "listening" line: PostgreSQL, or SQLite and its thread. */
+  const storage = sqlite === undefined ? "postgres" : `sqlite ${sqlite.mode}`;
   // This process's own WhatsApp commits: straight to the hub on SQLite (one process);
   // on PostgreSQL through the store, which merges them with other processes' commits.
   const whatsappCommitted: Pick<LiveHub<WhatsAppLiveEvent>, "publish"> = {
@@ -465,7 +469,7 @@ export async function startServer(options: ServerOptions): Promise<ThreadlineSer
     }
   }
   logger.info(
-    { address, httpPort: webhooks?.port, tls: config.tls, dataPath: config.dataPath },
+    { address, httpPort: webhooks?.port, tls: config.tls, dataPath: config.dataPath, storage },
     "threadline server listening",
   );
 

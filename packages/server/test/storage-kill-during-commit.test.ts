@@ -85,8 +85,8 @@ describe("kill -9 while the writer thread commits (property)", () => {
           const bobToken = await addAccount(dataPath, "bob@example.com");
           let server = await start(dataPath);
           // The server under test commits on SQLite's writer thread, not on its event loop
-          // (it logs so, to stdout, once the thread has opened the file).
-          while (!server.stdout().includes("run on a writer thread")) {
+          // (its "listening" log line says so, on stdout).
+          while (!server.stdout().includes('"storage":"sqlite writer-thread"')) {
             expect(server.child.exitCode).toBeNull();
             await new Promise((resolve) => setTimeout(resolve, 10));
           }

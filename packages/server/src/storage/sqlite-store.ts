@@ -206,8 +206,10 @@ function startWriterThreadEngine(
     onCommitMeasured: events.measured,
     onCommitted: events.published,
     onAvailabilityChange: events.availability,
+    // At debug level: a start that fails (a port in use) prints its one line and nothing
+    // more; the server's "listening" line says where writes commit.
     onReady: () =>
-      options.logger.info(
+      options.logger.debug(
         { path: options.path },
         "SQLite's write connection and its commits run on a writer thread",
       ),
