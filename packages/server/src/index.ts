@@ -50,7 +50,8 @@ export { openPostgresStore } from "./storage/postgres/postgres-store.js";
 export type { Repositories } from "./storage/repositories.js";
 export type { ServerStore } from "./storage/server-store.js";
 export type { SqliteStore, SqliteStoreOptions } from "./storage/sqlite-store.js";
-export { openSqliteStore, StoreClosedError } from "./storage/sqlite-store.js";
+export { openSqliteStore } from "./storage/sqlite-store.js";
+export { StoreClosedError } from "./storage/store-closed-error.js";
 export type {
   EventDomain,
   IdempotencyClaim,

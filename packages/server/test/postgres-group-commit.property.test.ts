@@ -2,6 +2,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ServerError } from "../src/errors/server-error.js";
+import { StoreClosedError } from "../src/storage/store-closed-error.js";
 import {
   createScratchDatabase,
   postgresReachable,
@@ -113,14 +114,14 @@ describe.runIf(reachable)("PostgreSQL group commit", () => {
     await expect(rejected).rejects.not.toBeInstanceOf(ServerError);
   });
 
-  it("a write after close is refused with a retryable UNAVAILABLE", async () => {
+  it("a write after close is refused with StoreClosedError, as on SQLite (the wire answers it UNAVAILABLE, retryable)", async () => {
     const other = await openRecordingStore(database.url, { poolSize: 1 });
     await other.store.close();
     const refused = other.store.run({
       operation: "test.append",
       input: { id: "after-close", accounts: [901], failure: "none" } satisfies TestAppendInput,
     });
-    await expect(refused).rejects.toMatchObject({ errorCode: "UNAVAILABLE", retryable: true });
+    await expect(refused).rejects.toBeInstanceOf(StoreClosedError);
   });
 
   it("commits with synchronous_commit on even where the database's default is off", async () => {

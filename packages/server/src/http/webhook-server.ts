@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { ServerError } from "../errors/server-error.js";
 import type { LiveHub } from "../live/live-hub.js";
-import { StoreClosedError } from "../storage/sqlite-store.js";
+import { StoreClosedError } from "../storage/store-closed-error.js";
 import type { Store } from "../storage/write-context.js";
 import { WebhookShapeError } from "../whatsapp/json-reader.js";
 import {

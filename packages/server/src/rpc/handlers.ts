@@ -11,7 +11,7 @@ import type { Account } from "../auth/account.js";
 import { authenticate } from "../auth/authenticate.js";
 import { shuttingDown } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
-import { StoreClosedError } from "../storage/sqlite-store.js";
+import { StoreClosedError } from "../storage/store-closed-error.js";
 import type { Store } from "../storage/write-context.js";
 import { serviceErrorOf } from "./error-status.js";
 import { acceptRequest } from "./malformed-request.js";

@@ -17,6 +17,7 @@ import {
   selfCheckpointPages,
 } from "./sqlite-connections.js";
 import { type SqliteWriterThread, startSqliteWriterThread } from "./sqlite-writer-client.js";
+import { StoreClosedError } from "./store-closed-error.js";
 import type { Store, WriteExecutor, WriteRequest } from "./write-context.js";
 
 /** Options of {@link openSqliteStore}. */
@@ -103,14 +104,6 @@ export interface SqliteStore extends Store {
 
 /** The named write of age retention (`domain/writes/log-writes.ts`). */
 const expireOperation = "log.expireEventsBefore";
-
-/** Thrown by `write` after `close()`. */
-export class StoreClosedError extends Error {
-  override readonly name = "StoreClosedError";
-  constructor() {
-    super("the store is closed; no more writes are accepted");
-  }
-}
 
 /** How writes reach the write connection: on this thread, or through the writer thread. */
 interface WriteEngine {

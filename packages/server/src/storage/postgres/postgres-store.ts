@@ -5,6 +5,7 @@ import { DatabaseOpenError } from "../../errors/database-open-error.js";
 import { ServerError } from "../../errors/server-error.js";
 import type { LoggedEvent } from "../../log/logged-event.js";
 import type { Repositories } from "../repositories.js";
+import { StoreClosedError } from "../store-closed-error.js";
 import type { Store, WriteExecutor, WriteRequest } from "../write-context.js";
 import { migratePostgres } from "./migrate-postgres.js";
 import type { PgQueryable, PgResult } from "./pg-queryable.js";
@@ -133,15 +134,6 @@ function redactedUrl(url: string): string {
   }
 }
 
-/** Thrown by writes after `close()`. */
-function storeClosed(): ServerError {
-  return new ServerError(
-    "UNAVAILABLE",
-    "the server's PostgreSQL store is closed and accepts no more writes; retry against the restarted server",
-    { retryable: true },
-  );
-}
-
 /**
  * Opens the PostgreSQL store: migrates the database (safe when several processes start
  * at once), starts this process's listener for other processes' commits, and returns
@@ -236,7 +228,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const reads: PgQueryable = {
     async query<Row>(text: string, values?: readonly unknown[]): Promise<PgResult<Row>> {
-      if (closed) throw storeClosed();
+      if (closed) throw new StoreClosedError();
       try {
         const result = await readPool.query(text, values === undefined ? undefined : [...values]);
         return { rows: result.rows as Row[], rowCount: result.rowCount };
@@ -408,7 +400,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 
   function enqueue(write: PostgresBatchWrite): Promise<unknown> {
-    if (closed) return Promise.reject(storeClosed());
+    if (closed) return Promise.reject(new StoreClosedError());
     return new Promise((resolve, reject) => {
       queue.push({ write, resolve, reject });
       scheduleDispatch();
