@@ -1,6 +1,6 @@
 import { photon, timestampFromDate } from "@threadline/protocol";
 import { describe, expect, it } from "vitest";
-import { encodeLogEvent } from "../src/log/encode-log-event.js";
+import { encodeLogEvent } from "../src/storage/encode-log-event.js";
 import type { LogEventInput } from "../src/storage/write-context.js";
 
 const v1 = photon.imessage.v1;

@@ -57,7 +57,6 @@ export function createSubscriptionHandlers(
       ) => {
         const matches = filterOf(request);
         assertSubscriberCapacity(hub, account.id, config.maxSubscribersPerAccount);
-        assertSubscriberCapacity(hub, account.id, config.maxSubscribersPerAccount);
         const subscriber = createLiveSubscriber({
           accountId: account.id,
           call,

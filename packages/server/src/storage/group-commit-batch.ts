@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
-import { encodeLogEvent } from "../log/encode-log-event.js";
-import { kindCodes, type LoggedEvent } from "../log/logged-event.js";
+import { encodeLogEvent } from "./encode-log-event.js";
+import { kindCodes } from "./event-kind-codes.js";
+import type { LoggedEvent } from "./repositories/event-log-repository.js";
 import { createSqliteRepositories } from "./sqlite/sqlite-repositories.js";
 import type { LogEventInput, WriteContext } from "./write-context.js";
 

@@ -1,7 +1,5 @@
 import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
-import type { RetentionOptions } from "../config.js";
-import type { LoggedEvent } from "../log/logged-event.js";
 import {
   type BackgroundCheckpointer,
   type CheckpointResult,
@@ -9,6 +7,8 @@ import {
 } from "./background-checkpointer.js";
 import type { BatchWrite, SqliteWriteContext } from "./group-commit-batch.js";
 import { createGroupCommitQueue } from "./group-commit-queue.js";
+import type { LoggedEvent } from "./repositories/event-log-repository.js";
+import type { RetentionOptions } from "./retention-options.js";
 import { createSqliteRepositories } from "./sqlite/sqlite-repositories.js";
 import {
   fallbackCheckpointPages,

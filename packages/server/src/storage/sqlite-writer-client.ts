@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { errorFromTransfer, type TransferredError } from "../errors/error-transfer.js";
-import type { LoggedEvent } from "../log/logged-event.js";
+import type { LoggedEvent } from "./repositories/event-log-repository.js";
 import type {
   FromWriterThread,
   ToWriterThread,

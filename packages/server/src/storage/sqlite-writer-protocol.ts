@@ -1,5 +1,5 @@
 import type { TransferredError } from "../errors/error-transfer.js";
-import type { LoggedEvent } from "../log/logged-event.js";
+import type { LoggedEvent } from "./repositories/event-log-repository.js";
 import type { WriteRequest } from "./write-context.js";
 
 /** What the main thread tells SQLite's writer thread when it starts it (`workerData`). */

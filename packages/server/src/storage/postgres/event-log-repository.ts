@@ -1,4 +1,4 @@
-import { kindFromCode } from "../../log/logged-event.js";
+import { kindFromCode } from "../event-kind-codes.js";
 import type {
   EventLogRepository,
   LogFrame,

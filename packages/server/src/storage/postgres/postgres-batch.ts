@@ -1,5 +1,5 @@
-import { encodeLogEvent } from "../../log/encode-log-event.js";
-import type { LoggedEvent } from "../../log/logged-event.js";
+import { encodeLogEvent } from "../encode-log-event.js";
+import type { LoggedEvent } from "../repositories/event-log-repository.js";
 import type { LogEventInput, WriteContext } from "../write-context.js";
 import type { PgQueryable, PgResult } from "./pg-queryable.js";
 import { isIdempotencyKeyRace, isTransactionConflict } from "./postgres-failure.js";

@@ -1,5 +1,5 @@
-import type { LoggedEvent } from "../../log/logged-event.js";
-import { kindCodes } from "../../log/logged-event.js";
+import { kindCodes } from "../event-kind-codes.js";
+import type { LoggedEvent } from "../repositories/event-log-repository.js";
 import type { EventDomain } from "../write-context.js";
 import { logWakeUpChannel } from "./log-wake-up.js";
 import type { PgQueryable } from "./pg-queryable.js";

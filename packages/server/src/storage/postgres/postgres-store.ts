@@ -1,10 +1,10 @@
 import pg from "pg";
 import type { Logger } from "pino";
-import type { RetentionOptions } from "../../config.js";
 import { DatabaseOpenError } from "../../errors/database-open-error.js";
 import { ServerError } from "../../errors/server-error.js";
-import type { LoggedEvent } from "../../log/logged-event.js";
+import type { LoggedEvent } from "../repositories/event-log-repository.js";
 import type { Repositories } from "../repositories.js";
+import type { RetentionOptions } from "../retention-options.js";
 import { StoreClosedError } from "../store-closed-error.js";
 import type { Store, WriteExecutor, WriteRequest } from "../write-context.js";
 import { migratePostgres } from "./migrate-postgres.js";

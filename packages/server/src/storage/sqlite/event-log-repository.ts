@@ -1,5 +1,5 @@
 import type { Database } from "better-sqlite3";
-import { kindFromCode } from "../../log/logged-event.js";
+import { kindFromCode } from "../event-kind-codes.js";
 import type {
   EventLogRepository,
   LogFrame,

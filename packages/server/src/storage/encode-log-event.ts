@@ -1,6 +1,6 @@
 import { photon } from "@threadline/protocol";
-import type { LogEventInput } from "../storage/write-context.js";
 import { encodeOccurredAtField, insertAfterLeadingFields } from "./occurred-at-field.js";
+import type { LogEventInput } from "./write-context.js";
 
 /** A log input reduced to what the `event_log` row stores. */
 export interface EncodedLogEvent {
