@@ -20,7 +20,6 @@ export { DatabaseOpenError } from "./errors/database-open-error.js";
 export type { ErrorCode, ServerErrorOptions } from "./errors/server-error.js";
 export { ServerError } from "./errors/server-error.js";
 export type { LiveHub } from "./live/live-hub.js";
-export type { LoggedEvent } from "./log/logged-event.js";
 export { grpcStatusOf, serviceErrorOf } from "./rpc/error-status.js";
 export type {
   HandlerDependencies,
@@ -47,6 +46,7 @@ export type {
   PostgresStoreOptions,
 } from "./storage/postgres/postgres-store.js";
 export { openPostgresStore } from "./storage/postgres/postgres-store.js";
+export type { LoggedEvent } from "./storage/repositories/event-log-repository.js";
 export type { Repositories } from "./storage/repositories.js";
 export type { ServerStore } from "./storage/server-store.js";
 export type { SqliteStore, SqliteStoreOptions } from "./storage/sqlite-store.js";

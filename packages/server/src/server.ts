@@ -31,7 +31,6 @@ import { ServerError } from "./errors/server-error.js";
 import { createServerMetrics } from "./http/metrics-registry.js";
 import { startWebhookServer, type WebhookServer } from "./http/webhook-server.js";
 import { createLiveHub, type LiveHub } from "./live/live-hub.js";
-import type { LoggedEvent } from "./log/logged-event.js";
 import { createAddressServiceImplementation } from "./rpc/address-service.js";
 import { createAttachmentServiceImplementation } from "./rpc/attachment-service.js";
 import { createAttachmentUploadServiceImplementation } from "./rpc/attachment-upload-service.js";
@@ -57,6 +56,7 @@ import { createWhatsAppMessageServiceImplementation } from "./rpc/whatsapp-messa
 import { sqliteWriterThreadModule } from "./sqlite-writer-thread-module.js";
 import { openAttachmentBlobStore } from "./storage/attachment-blob-store.js";
 import { openPostgresStore } from "./storage/postgres/postgres-store.js";
+import type { LoggedEvent } from "./storage/repositories/event-log-repository.js";
 import type { ServerStore } from "./storage/server-store.js";
 import { openSqliteStore } from "./storage/sqlite-store.js";
 import type { Store } from "./storage/write-context.js";

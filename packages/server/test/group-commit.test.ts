@@ -4,7 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ServerError } from "../src/errors/server-error.js";
-import type { LoggedEvent } from "../src/log/logged-event.js";
+import type { LoggedEvent } from "../src/storage/repositories/event-log-repository.js";
 import type { SqliteStore } from "../src/storage/sqlite-store.js";
 import { openTestStore, type StoreMode, storeModes } from "./support/test-store.js";
 import type { TestAppendInput, TestFailInput } from "./support/test-writes.js";

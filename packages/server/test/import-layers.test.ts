@@ -65,4 +65,53 @@ describe("server import layers", () => {
       );
     expect(upward).toEqual([]);
   });
+
+  it("keeps storage/ below the domain: it imports only storage/ and errors/", () => {
+    const upward = files
+      .filter((file) => file.startsWith("storage/"))
+      .flatMap((file) =>
+        localImports(file)
+          .filter((target) => !target.startsWith("storage/") && !target.startsWith("errors/"))
+          .map((target) => `${file} imports ${target}`),
+      );
+    expect(upward).toEqual([]);
+  });
+
+  it("lets only storage/ know a database driver or SQL", () => {
+    const drivers = /\bfrom\s+"(better-sqlite3|pg)"/;
+    const sql =
+      /\b(SELECT\s+[\w*(]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b/;
+    const outside = files.flatMap((file) => {
+      if (file.startsWith("storage/")) return [];
+      const text = readFileSync(join(srcDir, file), "utf8");
+      const found: string[] = [];
+      if (drivers.test(text)) found.push(`${file} imports a database driver`);
+      if (sql.test(text)) found.push(`${file} holds SQL`);
+      return found;
+    });
+    expect(outside).toEqual([]);
+  });
+
+  it("lets only the composition root choose an engine: the domain sees repositories, never storage/sqlite or storage/postgres", () => {
+    const engineModules = (target: string) =>
+      target.startsWith("storage/sqlite/") ||
+      target.startsWith("storage/postgres/") ||
+      /^storage\/sqlite-[\w-]+\.js$/.test(target);
+    const composition = new Set([
+      ...aboveTheLayers,
+      "cli.ts",
+      "command-store.ts",
+      "sqlite-writer-thread.ts",
+      "sqlite-writer-thread-module.ts",
+    ]);
+    const reaching = files.flatMap((file) => {
+      if (composition.has(file) || file.startsWith("storage/") || file.startsWith("testing/")) {
+        return [];
+      }
+      return localImports(file)
+        .filter(engineModules)
+        .map((target) => `${file} imports ${target}`);
+    });
+    expect(reaching).toEqual([]);
+  });
 });

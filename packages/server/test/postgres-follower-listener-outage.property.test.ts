@@ -7,7 +7,6 @@ import { executeWrite, runWrite } from "../src/domain/write-operations.js";
 import { createLiveHub, type LiveHub } from "../src/live/live-hub.js";
 import { createFramedLiveSubscriber, type LiveSubscriber } from "../src/live/live-subscriber.js";
 import type { FlowControlledCall } from "../src/live/wait-for-drain.js";
-import type { LoggedEvent } from "../src/log/logged-event.js";
 import type { PgQueryable } from "../src/storage/postgres/pg-queryable.js";
 import {
   appendUnderHeadLocks,
@@ -22,6 +21,7 @@ import {
   type NumberLogEvent,
   whatsappLogSource,
 } from "../src/storage/postgres/whatsapp-log-source.js";
+import type { LoggedEvent } from "../src/storage/repositories/event-log-repository.js";
 import { appendWebhookEvents } from "../src/whatsapp/whatsapp-log.js";
 import { type CuttableProxy, startCuttableProxy } from "./support/cuttable-proxy.js";
 import {

@@ -1,5 +1,5 @@
 import { ServerError } from "../errors/server-error.js";
-import type { LoggedEvent } from "../log/logged-event.js";
+import type { LoggedEvent } from "../storage/repositories/event-log-repository.js";
 import type { LiveEvent, LiveSubscriber } from "./live-subscriber.js";
 
 /**

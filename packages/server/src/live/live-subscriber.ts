@@ -1,7 +1,7 @@
 import type { SubscriberBufferLimits } from "../config.js";
 import { ServerError } from "../errors/server-error.js";
 import { encodeBatchFrame, encodeSubscribeFrame, heartbeatFrame } from "../log/frame-encoding.js";
-import type { LoggedEvent } from "../log/logged-event.js";
+import type { LoggedEvent } from "../storage/repositories/event-log-repository.js";
 import { createFrameWriter } from "./frame-writer.js";
 import { joinHeartbeats } from "./heartbeat-wheel.js";
 import { shareFrames, shareRunFrames } from "./shared-frames.js";

@@ -1,8 +1,11 @@
 import { metadataKeys } from "@threadline/protocol";
 import { ServerError } from "../errors/server-error.js";
-import type { LogFrame, LogState } from "../storage/repositories/event-log-repository.js";
+import type {
+  LogFrame,
+  LoggedEvent,
+  LogState,
+} from "../storage/repositories/event-log-repository.js";
 import type { Repositories } from "../storage/repositories.js";
-import type { LoggedEvent } from "./logged-event.js";
 
 export type { LogState } from "../storage/repositories/event-log-repository.js";
 

@@ -5,7 +5,7 @@ import { normalizeChatGuid } from "../domain/chat-guid.js";
 import { invalidArgument } from "../errors/common-errors.js";
 import { assertSubscriberCapacity, type LiveHub } from "../live/live-hub.js";
 import { createLiveSubscriber } from "../live/live-subscriber.js";
-import type { LoggedEvent } from "../log/logged-event.js";
+import type { LoggedEvent } from "../storage/repositories/event-log-repository.js";
 import type { EventDomain } from "../storage/write-context.js";
 import { serviceErrorOf } from "./error-status.js";
 import { type HandlerDependencies, serverStream } from "./handlers.js";

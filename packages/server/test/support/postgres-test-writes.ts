@@ -1,11 +1,11 @@
 import pg from "pg";
 import { pino } from "pino";
-import type { LoggedEvent } from "../../src/log/logged-event.js";
 import {
   openPostgresStore,
   type PostgresStore,
   type PostgresStoreOptions,
 } from "../../src/storage/postgres/postgres-store.js";
+import type { LoggedEvent } from "../../src/storage/repositories/event-log-repository.js";
 import type { WriteContext, WriteExecutor } from "../../src/storage/write-context.js";
 
 /** The input of the engine tests' one write operation, "test.append". */
