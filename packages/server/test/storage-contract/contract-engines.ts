@@ -203,6 +203,9 @@ export function usePostgresScratchDatabase(): () => PostgresScratchDatabase {
           options: `-c search_path=${schema}`,
           max: 8,
         });
+        // An idle connection still closing when the database is dropped (WITH FORCE) gets
+        // a FATAL 57P01; without a listener the pool would throw it as an uncaught error.
+        pool.on("error", () => undefined);
         pools.push(pool);
         return pool;
       },
