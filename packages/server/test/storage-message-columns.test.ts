@@ -4,7 +4,6 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { findMessage } from "../src/domain/message-records.js";
 import { domainSchema } from "../src/storage/domain-schema.js";
 import { openSqliteStore } from "../src/storage/sqlite-store.js";
 
@@ -68,7 +67,7 @@ describe("message columns added after the first schema", () => {
       } finally {
         reader.close();
       }
-      const old = await findMessage(store.repositories, "OLD-1");
+      const old = await store.repositories.messages.find("OLD-1");
       expect(old).toMatchObject({
         text: "from before",
         formatting: [],

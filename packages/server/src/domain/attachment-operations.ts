@@ -15,7 +15,7 @@ import {
 } from "./attachment-records.js";
 import { detectAttachmentType } from "./attachment-type.js";
 import { attachmentInfo, companionInfo } from "./attachment-view.js";
-import { loadChat, viewerFor } from "./chat-records.js";
+import { viewerFor } from "./chat-records.js";
 
 type UploadResponse = photon.imessage.v1.UploadAttachmentResponse.$Properties;
 const CompanionKind = photon.imessage.v1.CompanionKind;
@@ -147,7 +147,7 @@ export async function canSeeAttachment(
 ): Promise<boolean> {
   if (attachment.uploaderAccountId === account.id) return true;
   for (const chatId of await chatsCarrying(repositories, attachment)) {
-    const chat = await loadChat(repositories, chatId);
+    const chat = await repositories.chats.find(chatId);
     if (chat !== undefined && viewerFor(chat, account) !== undefined) return true;
   }
   return false;

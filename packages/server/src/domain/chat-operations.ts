@@ -8,7 +8,6 @@ import { chatAccountState, markReadThrough } from "./chat-account-state.js";
 import {
   type ChatRecord,
   chatViewers,
-  findDirectChat,
   findOrInsertDirectChat,
   insertGroupChat,
   resolveChat,
@@ -20,7 +19,6 @@ import { envelopeFor } from "./event-envelope.js";
 import type { ImageType } from "./image-type.js";
 import { validateEffect } from "./message-effect.js";
 import { sendMessage, sendMessageWithFacts } from "./message-fan-out.js";
-import { newestMessageId, unreadMessages } from "./message-records.js";
 import { messageViewFrom } from "./message-view.js";
 import { limitText, maxMessageTextLength, optionalText, requireText } from "./text-rules.js";
 
@@ -107,7 +105,7 @@ export async function createChat(
   const [only, ...rest] = input.addresses;
   if (only !== undefined && rest.length === 0) {
     for (const own of account.addresses) {
-      chat = await findDirectChat(repositories, own, only);
+      chat = await repositories.chats.findDirect(own, only);
       if (chat !== undefined) break;
     }
     chat ??= await findOrInsertDirectChat(repositories, account.primaryAddress, only, now);
@@ -166,8 +164,7 @@ export async function markChatRead(
   const { repositories, now } = context;
   const { chat, viewer } = await resolveChatForChange(repositories, account, chatGuid);
   const state = await chatAccountState(repositories, chat.id, account.id);
-  const unread = await unreadMessages(
-    repositories,
+  const unread = await repositories.messages.listUnread(
     chat.id,
     account.id,
     state.readThroughMessageId,
@@ -176,7 +173,7 @@ export async function markChatRead(
     repositories,
     chat.id,
     account.id,
-    await newestMessageId(repositories, chat.id),
+    await repositories.messages.newestIdInChat(chat.id),
   );
   if (unread.length === 0) return;
   const actor = { accountId: account.id, address: viewer.address };

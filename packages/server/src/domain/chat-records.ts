@@ -30,23 +30,6 @@ export interface ResolvedChat {
   readonly owners?: readonly AddressOwner[];
 }
 
-/** The chat with id `id`, or undefined. */
-export async function loadChat(
-  repositories: Repositories,
-  id: number,
-): Promise<ChatRecord | undefined> {
-  return repositories.chats.find(id);
-}
-
-/** The direct chat between two addresses, or undefined when they have none yet. */
-export async function findDirectChat(
-  repositories: Repositories,
-  first: string,
-  second: string,
-): Promise<ChatRecord | undefined> {
-  return repositories.chats.findDirect(first, second);
-}
-
 /** Creates the direct chat between `own` and `other`. Run inside a write. */
 export async function insertDirectChat(
   repositories: Repositories,
@@ -252,17 +235,6 @@ export async function resolveChatForChange(
     );
   }
   return { chat, viewer };
-}
-
-/**
- * The chat with id `id`, locked for the rest of the write and read once the lock is
- * held (see {@link resolveChatForChange}); undefined when there is none.
- */
-export async function lockChat(
-  repositories: Repositories,
-  id: number,
-): Promise<ChatRecord | undefined> {
-  return repositories.chats.findForUpdate(id);
 }
 
 /**

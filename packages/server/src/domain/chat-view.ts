@@ -3,7 +3,6 @@ import type { Repositories } from "../storage/repositories.js";
 import { chatAccountState } from "./chat-account-state.js";
 import type { ChatRecord, ChatViewer } from "./chat-records.js";
 import { addressInfo } from "./event-envelope.js";
-import { countUnread, latestMessage } from "./message-records.js";
 import { messageView } from "./message-view.js";
 
 /**
@@ -17,9 +16,8 @@ export async function chatView(
 ): Promise<photon.imessage.v1.Chat.$Properties> {
   const state = await chatAccountState(repositories, chat.id, viewer.accountId);
   const others = chat.participants.filter((address) => address !== viewer.address);
-  const last = await latestMessage(repositories, chat.id);
-  const unreadCount = await countUnread(
-    repositories,
+  const last = await repositories.messages.latestInChat(chat.id);
+  const unreadCount = await repositories.messages.countUnread(
     chat.id,
     viewer.accountId,
     state.readThroughMessageId,

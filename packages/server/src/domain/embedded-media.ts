@@ -3,7 +3,6 @@ import type { Account } from "../auth/account.js";
 import { invalidArgument, notFound } from "../errors/common-errors.js";
 import type { Repositories } from "../storage/repositories.js";
 import { resolveChat } from "./chat-records.js";
-import { findMessage } from "./message-records.js";
 import { miniAppCardOf } from "./mini-app-card-records.js";
 
 const guidPattern = /^[\x21-\x7e]{1,128}$/;
@@ -28,7 +27,7 @@ export async function getEmbeddedMedia(
       { field: "message_guid" },
     );
   }
-  const message = await findMessage(repositories, messageGuid);
+  const message = await repositories.messages.find(messageGuid);
   if (message === undefined || message.chatId !== chat.id) {
     throw notFound(
       `message ${JSON.stringify(messageGuid)} was not found in chat ${JSON.stringify(chatGuid)}`,

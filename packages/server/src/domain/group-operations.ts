@@ -20,7 +20,6 @@ import {
 import { chatView } from "./chat-view.js";
 import { type Actor, addressInfo, envelopeFor } from "./event-envelope.js";
 import type { ImageType } from "./image-type.js";
-import { newestMessageId } from "./message-records.js";
 import { limitText, maxShortTextLength } from "./text-rules.js";
 
 type ChatProperties = photon.imessage.v1.Chat.$Properties;
@@ -170,7 +169,7 @@ export async function addParticipants(
   }
   await appendParticipants(repositories, chat.id, addresses);
   const after: ChatRecord = { ...chat, participants: [...chat.participants, ...addresses] };
-  const newest = await newestMessageId(repositories, chat.id);
+  const newest = await repositories.messages.newestIdInChat(chat.id);
   for (const accountId of (await findAccountIdsByAddresses(repositories, addresses)).values()) {
     await markReadThrough(repositories, chat.id, accountId, newest);
   }

@@ -5,7 +5,7 @@ import { invalidArgument } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import type { Repositories } from "../storage/repositories.js";
 import { normalizeChatGuid } from "./chat-guid.js";
-import { chatGuidFor, loadChat, resolveChat } from "./chat-records.js";
+import { chatGuidFor, resolveChat } from "./chat-records.js";
 import { locationAddress } from "./location-input.js";
 import type { LocationSharing } from "./location-sharing.js";
 
@@ -184,7 +184,7 @@ export function createLocationRequests(sharing: LocationSharing): LocationReques
       }
       const pending: { at: number; request: PendingLocationRequest }[] = [];
       for (const request of found) {
-        const chat = await loadChat(repositories, request.chatId);
+        const chat = await repositories.chats.find(request.chatId);
         // A chat either side has left since no longer carries the request.
         if (
           chat === undefined ||

@@ -3,7 +3,7 @@ import type { Account } from "../auth/account.js";
 import { findAccountIdsByAddresses, getAccount } from "../auth/account-directory.js";
 import { notFound } from "../errors/common-errors.js";
 import type { Repositories } from "../storage/repositories.js";
-import { type ChatRecord, chatViewers, loadChat, resolveChat, viewerFor } from "./chat-records.js";
+import { type ChatRecord, chatViewers, resolveChat, viewerFor } from "./chat-records.js";
 import type { SharedPosition, ShareLocationInput } from "./location-input.js";
 
 /** The wire shape of a shared location. */
@@ -138,7 +138,7 @@ export function createLocationSharing(options: LocationSharingOptions): Location
     session: Session,
     chatId: number,
   ): Promise<ChatRecord | undefined> {
-    const chat = await loadChat(repositories, chatId);
+    const chat = await repositories.chats.find(chatId);
     if (chat === undefined) return undefined;
     return session.sharerAddresses.some((address) => chat.participants.includes(address))
       ? chat

@@ -4,7 +4,7 @@ import type { Account } from "../auth/account.js";
 import { invalidArgument } from "../errors/common-errors.js";
 import type { Repositories } from "../storage/repositories.js";
 import { chatAccountState } from "./chat-account-state.js";
-import { type ChatRecord, loadChat, resolveChat, viewerFor } from "./chat-records.js";
+import { type ChatRecord, resolveChat, viewerFor } from "./chat-records.js";
 import type { MessageRecord } from "./message-records.js";
 import { messageView } from "./message-view.js";
 
@@ -194,7 +194,7 @@ export async function listMessages(
   const messages: MessageProperties[] = [];
   for (const message of page) {
     if (!chats.has(message.chatId)) {
-      chats.set(message.chatId, await loadChat(repositories, message.chatId));
+      chats.set(message.chatId, await repositories.chats.find(message.chatId));
     }
     const chat = chats.get(message.chatId);
     const viewer = chat === undefined ? undefined : viewerFor(chat, account);

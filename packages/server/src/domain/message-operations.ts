@@ -9,7 +9,6 @@ import {
   type ChatRecord,
   type ChatViewer,
   chatViewers,
-  loadChat,
   resolveChat,
   resolveChatForChange,
   viewerFor,
@@ -18,7 +17,7 @@ import { envelopeFor } from "./event-envelope.js";
 import { validateEffect } from "./message-effect.js";
 import { sendMessageWithFacts } from "./message-fan-out.js";
 import { type TextFormatRecord, validateFormatting } from "./message-formatting.js";
-import { findMessage, type MessageRecord, reactionsOf } from "./message-records.js";
+import type { MessageRecord } from "./message-records.js";
 import { messageContent, messageView, messageViewFrom } from "./message-view.js";
 import { loadAdditionFacts } from "./message-view-additions.js";
 import { replyThread, resolveChatToSend } from "./reply-thread.js";
@@ -149,8 +148,8 @@ export async function visibleMessage(
   messageGuid: string,
   field = "message_guid",
 ): Promise<VisibleMessage> {
-  const message = await findMessage(repositories, checkMessageGuid(messageGuid, field));
-  const chat = message === undefined ? undefined : await loadChat(repositories, message.chatId);
+  const message = await repositories.messages.find(checkMessageGuid(messageGuid, field));
+  const chat = message === undefined ? undefined : await repositories.chats.find(message.chatId);
   const viewer = chat === undefined ? undefined : viewerFor(chat, account);
   if (message === undefined || chat === undefined || viewer === undefined) {
     throw notFound(
@@ -232,7 +231,7 @@ async function findTarget(
     "target.chat_guid",
   );
   const guid = checkMessageGuid(target.messageGuid ?? "", "target.message_guid");
-  const message = await findMessage(repositories, guid);
+  const message = await repositories.messages.find(guid);
   if (message === undefined || message.chatId !== chat.id) {
     throw notFound(
       `message ${JSON.stringify(guid)} was not found in chat ${JSON.stringify(target.chatGuid)}`,
@@ -336,7 +335,7 @@ export async function editMessage(
     });
   }
   const facts = {
-    reactions: await reactionsOf(repositories, edited.id),
+    reactions: await repositories.messages.listReactions(edited.id),
     attachments: attachmentFacts,
     additions,
   };

@@ -1,6 +1,5 @@
 import type {
   MessageRecord,
-  ReactionRecord,
   TextFormatRecord,
 } from "../storage/repositories/message-repository.js";
 import type { Repositories } from "../storage/repositories.js";
@@ -58,53 +57,4 @@ export async function insertMessage(
   };
   const id = await repositories.messages.insert(stored);
   return { ...stored, id, editedAt: null, retractedAt: null };
-}
-
-/** The message with `guid`, or undefined. */
-export async function findMessage(
-  repositories: Repositories,
-  guid: string,
-): Promise<MessageRecord | undefined> {
-  return repositories.messages.find(guid);
-}
-
-/** The newest message of a chat, or undefined for an empty chat. */
-export async function latestMessage(
-  repositories: Repositories,
-  chatId: number,
-): Promise<MessageRecord | undefined> {
-  return repositories.messages.latestInChat(chatId);
-}
-
-/** Messages of a chat after `afterId` that `accountId` did not send and that are still visible. */
-export async function unreadMessages(
-  repositories: Repositories,
-  chatId: number,
-  accountId: number,
-  afterId: number,
-): Promise<MessageRecord[]> {
-  return repositories.messages.listUnread(chatId, accountId, afterId);
-}
-
-/** How many of {@link unreadMessages} there are, without loading them. */
-export async function countUnread(
-  repositories: Repositories,
-  chatId: number,
-  accountId: number,
-  afterId: number,
-): Promise<number> {
-  return repositories.messages.countUnread(chatId, accountId, afterId);
-}
-
-/** The id of the newest message of a chat, 0 for an empty chat. */
-export async function newestMessageId(repositories: Repositories, chatId: number): Promise<number> {
-  return repositories.messages.newestIdInChat(chatId);
-}
-
-/** The tapbacks currently on a message, oldest first. */
-export async function reactionsOf(
-  repositories: Repositories,
-  messageId: number,
-): Promise<ReactionRecord[]> {
-  return repositories.messages.listReactions(messageId);
 }

@@ -9,7 +9,7 @@ import {
 import { addressInfo } from "./event-envelope.js";
 import { containsDetectableData, containsLink, linkPreviewBalloonId } from "./message-detection.js";
 import { formattingView } from "./message-formatting.js";
-import { type MessageRecord, type ReactionRecord, reactionsOf } from "./message-records.js";
+import type { MessageRecord, ReactionRecord } from "./message-records.js";
 import {
   additionsFrom,
   loadAdditionFacts,
@@ -88,7 +88,7 @@ export async function loadMessageViewFacts(
   message: MessageRecord,
   knownReactions?: readonly ReactionRecord[],
 ): Promise<MessageViewFacts> {
-  const reactions = knownReactions ?? (await reactionsOf(repositories, message.id));
+  const reactions = knownReactions ?? (await repositories.messages.listReactions(message.id));
   const attachments = await loadAttachmentFacts(repositories, message);
   const additions = await loadAdditionFacts(repositories, message);
   return { reactions, attachments, additions };

@@ -15,7 +15,7 @@ import {
 } from "./chat-records.js";
 import { envelopeFor } from "./event-envelope.js";
 import { detectImageType, maxImageBytes } from "./image-type.js";
-import { findMessage, insertMessage, type MessageRecord } from "./message-records.js";
+import { insertMessage, type MessageRecord } from "./message-records.js";
 import { messageContent, messageView } from "./message-view.js";
 import {
   insertMiniAppCard,
@@ -281,7 +281,7 @@ async function sessionCard(
     "session.chat_guid",
   );
   const card = await miniAppCardBySession(repositories, sessionId);
-  const message = card === undefined ? undefined : await findMessage(repositories, targetGuid);
+  const message = card === undefined ? undefined : await repositories.messages.find(targetGuid);
   if (card === undefined || message === undefined || message.chatId !== chat.id) {
     throw notFound(
       `mini-app card session ${JSON.stringify(sessionId)} was not found in chat ${JSON.stringify(session.chatGuid)}`,

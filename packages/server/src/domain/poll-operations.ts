@@ -10,8 +10,6 @@ import {
   type ChatViewer,
   chatAfterInsert,
   chatViewers,
-  loadChat,
-  lockChat,
   resolveChat,
   viewerFor,
 } from "./chat-records.js";
@@ -181,7 +179,7 @@ async function visiblePoll(
   pollGuid: string,
 ): Promise<VisiblePoll> {
   const poll = await repositories.polls.find(checkPollGuid(pollGuid));
-  const chat = poll === undefined ? undefined : await loadChat(repositories, poll.chatId);
+  const chat = poll === undefined ? undefined : await repositories.chats.find(poll.chatId);
   const viewer = chat === undefined ? undefined : viewerFor(chat, account);
   if (poll === undefined || chat === undefined || viewer === undefined) {
     throw notFound(
@@ -204,7 +202,7 @@ async function visiblePollForChange(
   pollGuid: string,
 ): Promise<VisiblePoll> {
   const { poll } = await visiblePoll(repositories, account, pollGuid);
-  const chat = await lockChat(repositories, poll.chatId);
+  const chat = await repositories.chats.findForUpdate(poll.chatId);
   const viewer = chat === undefined ? undefined : viewerFor(chat, account);
   if (chat === undefined || viewer === undefined) {
     throw notFound(

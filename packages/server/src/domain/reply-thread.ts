@@ -8,7 +8,6 @@ import {
   resolveChatForChange,
   resolveChatWithOwners,
 } from "./chat-records.js";
-import { findMessage } from "./message-records.js";
 
 /** A validated reply target: the message answered and, optionally, which of its bubbles. */
 export interface ReplyInput {
@@ -34,7 +33,7 @@ export async function replyThread(
   reply: ReplyInput | null,
 ): Promise<ReplyThread | null> {
   if (reply === null) return null;
-  const target = await findMessage(repositories, reply.guid);
+  const target = await repositories.messages.find(reply.guid);
   if (target === undefined || target.chatId !== chat.id) {
     throw invalidArgument(
       `reply_to.message_guid ${JSON.stringify(reply.guid)} is not a message of this chat; a reply must answer a message in the same chat`,

@@ -3,7 +3,6 @@ import { invalidArgument, notFound } from "../errors/common-errors.js";
 import { ServerError } from "../errors/server-error.js";
 import type { WriteContext } from "../storage/write-context.js";
 import { resolveChatForChange } from "./chat-records.js";
-import { findMessage } from "./message-records.js";
 
 const guidPattern = /^[\x21-\x7e]{1,128}$/;
 
@@ -29,7 +28,7 @@ export async function notifySilencedMessage(
       { field: "message_guid" },
     );
   }
-  const message = await findMessage(context.repositories, messageGuid);
+  const message = await context.repositories.messages.find(messageGuid);
   if (message === undefined || message.chatId !== chat.id) {
     throw notFound(
       `message ${JSON.stringify(messageGuid)} was not found in chat ${JSON.stringify(chatGuid)}`,
